@@ -1,0 +1,344 @@
+//! The IR-interpreter backend: the reference semantics of every op.
+//!
+//! Owns: executing traces op by op, bridges, invalidation flags. Native
+//! backends are tested against this one (conformance and random traces),
+//! so its arithmetic is the definition: wrapping ints, shift counts masked
+//! to 6 bits, `int_floordiv`/`int_mod` truncating like C (by zero gives 0 —
+//! VMs guard before dividing), `cast_float_to_int` as Rust's `as i64`.
+//!
+//! It is a backend, so it may turn words into `GcRef`s (`unsafe`): a
+//! verified trace only produces refs from the heap or from its inputs.
+
+use super::{Backend, CompileError, DeadFrame, LoopId};
+use crate::heap::{self, GcRef};
+use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
+use hashbrown::HashMap;
+use std::rc::Rc;
+
+struct Compiled {
+    trace: Trace,
+    /// The loop this trace belongs to (itself for loops, the root for bridges).
+    owner: LoopId,
+}
+
+/// The IR interpreter.
+#[derive(Default)]
+pub struct LlGraph {
+    loops: HashMap<LoopId, Rc<Compiled>>,
+    bridges: HashMap<GuardId, Rc<Compiled>>,
+    /// Which loop owns each guard (the guard's trace may be a bridge).
+    guard_owner: HashMap<GuardId, LoopId>,
+    /// Where each label lives: trace and op index.
+    targets: HashMap<TargetToken, (Rc<Compiled>, usize)>,
+    invalidated: hashbrown::HashSet<LoopId>,
+    /// Upper bound on executed ops per `execute` call; `None` = unbounded.
+    /// Tests use it to catch traces that loop forever.
+    pub fuel: Option<u64>,
+}
+
+impl LlGraph {
+    pub fn new() -> LlGraph {
+        LlGraph::default()
+    }
+
+    fn register(&mut self, c: &Rc<Compiled>) {
+        for (i, op) in c.trace.ops.iter().enumerate() {
+            if op.opnum == OpNum::Label {
+                if let Some(Descr::Target(t)) = op.descr {
+                    self.targets.insert(t, (c.clone(), i));
+                }
+            }
+            if let Some(g) = op.guard_id() {
+                self.guard_owner.insert(g, c.owner);
+            }
+        }
+    }
+}
+
+fn check(trace: &Trace) -> Result<(), CompileError> {
+    crate::ir::verify::verify(trace).map_err(|e| CompileError(e.to_string()))
+}
+
+impl Backend for LlGraph {
+    fn name(&self) -> &'static str {
+        "llgraph"
+    }
+
+    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
+        check(trace)?;
+        let c = Rc::new(Compiled {
+            trace: trace.clone(),
+            owner: id,
+        });
+        self.register(&c);
+        self.loops.insert(id, c);
+        Ok(())
+    }
+
+    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
+        check(trace)?;
+        let owner = *self
+            .guard_owner
+            .get(&guard)
+            .ok_or_else(|| CompileError(format!("no compiled guard {}", guard.0)))?;
+        let c = Rc::new(Compiled {
+            trace: trace.clone(),
+            owner,
+        });
+        self.register(&c);
+        self.bridges.insert(guard, c);
+        Ok(())
+    }
+
+    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame {
+        let start = self.loops.get(&id).expect("execute: unknown loop").clone();
+        let mut env = vec![0u64; start.trace.kinds.len()];
+        for (v, a) in start.trace.inputargs.iter().zip(args) {
+            env[v.index()] = *a;
+        }
+        self.run(start, 0, env)
+    }
+
+    fn invalidate(&mut self, id: LoopId) {
+        self.invalidated.insert(id);
+    }
+
+    fn free(&mut self, id: LoopId) {
+        if self.loops.remove(&id).is_none() {
+            return;
+        }
+        self.bridges.retain(|_, c| c.owner != id);
+        self.targets.retain(|_, (c, _)| c.owner != id);
+        self.guard_owner.retain(|_, o| *o != id);
+        self.invalidated.remove(&id);
+    }
+}
+
+#[inline]
+fn val(env: &[u64], o: &Operand) -> u64 {
+    match *o {
+        Operand::Var(v) => env[v.index()],
+        c => c.const_bits().unwrap(),
+    }
+}
+
+fn r(bits: u64) -> GcRef {
+    // SAFETY: words of kind Ref in a verified trace are heap addresses or null.
+    unsafe { GcRef::from_addr(bits as usize) }
+}
+
+fn f(bits: u64) -> f64 {
+    f64::from_bits(bits)
+}
+
+fn b(x: bool) -> u64 {
+    x as u64
+}
+
+impl LlGraph {
+    fn run(&mut self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
+        let mut ovf = false;
+        let mut fuel = self.fuel;
+        loop {
+            if let Some(f) = fuel.as_mut() {
+                if *f == 0 {
+                    panic!("llgraph: out of fuel (trace loops forever?)");
+                }
+                *f -= 1;
+            }
+            let op: &Op = &cur.trace.ops[pc];
+            let a = |i: usize| val(&env, &op.args[i]);
+            let mut guard_ok = true;
+            let mut result: Option<u64> = None;
+            use OpNum::*;
+            match op.opnum {
+                IntAdd => result = Some(a(0).wrapping_add(a(1))),
+                IntSub => result = Some(a(0).wrapping_sub(a(1))),
+                IntMul => result = Some((a(0) as i64).wrapping_mul(a(1) as i64) as u64),
+                IntFloorDiv => {
+                    let (x, y) = (a(0) as i64, a(1) as i64);
+                    result = Some(if y == 0 { 0 } else { x.wrapping_div(y) as u64 })
+                }
+                IntMod => {
+                    let (x, y) = (a(0) as i64, a(1) as i64);
+                    result = Some(if y == 0 { 0 } else { x.wrapping_rem(y) as u64 })
+                }
+                IntAnd => result = Some(a(0) & a(1)),
+                IntOr => result = Some(a(0) | a(1)),
+                IntXor => result = Some(a(0) ^ a(1)),
+                IntLshift => result = Some(a(0) << (a(1) & 63)),
+                IntRshift => result = Some(((a(0) as i64) >> (a(1) & 63)) as u64),
+                UintRshift => result = Some(a(0) >> (a(1) & 63)),
+                IntNeg => result = Some((a(0) as i64).wrapping_neg() as u64),
+                IntInvert => result = Some(!a(0)),
+                IntLt => result = Some(b((a(0) as i64) < (a(1) as i64))),
+                IntLe => result = Some(b((a(0) as i64) <= (a(1) as i64))),
+                IntEq => result = Some(b(a(0) == a(1))),
+                IntNe => result = Some(b(a(0) != a(1))),
+                IntGt => result = Some(b((a(0) as i64) > (a(1) as i64))),
+                IntGe => result = Some(b((a(0) as i64) >= (a(1) as i64))),
+                UintLt => result = Some(b(a(0) < a(1))),
+                UintLe => result = Some(b(a(0) <= a(1))),
+                UintGt => result = Some(b(a(0) > a(1))),
+                UintGe => result = Some(b(a(0) >= a(1))),
+                IntIsTrue => result = Some(b(a(0) != 0)),
+                IntIsZero => result = Some(b(a(0) == 0)),
+                IntAddOvf | IntSubOvf | IntMulOvf => {
+                    let (x, y) = (a(0) as i64, a(1) as i64);
+                    let (v, o) = match op.opnum {
+                        IntAddOvf => x.overflowing_add(y),
+                        IntSubOvf => x.overflowing_sub(y),
+                        _ => x.overflowing_mul(y),
+                    };
+                    ovf = o;
+                    result = Some(v as u64)
+                }
+                SameAsI | SameAsF | SameAsR => result = Some(a(0)),
+                FloatAdd => result = Some((f(a(0)) + f(a(1))).to_bits()),
+                FloatSub => result = Some((f(a(0)) - f(a(1))).to_bits()),
+                FloatMul => result = Some((f(a(0)) * f(a(1))).to_bits()),
+                FloatTrueDiv => result = Some((f(a(0)) / f(a(1))).to_bits()),
+                FloatNeg => result = Some((-f(a(0))).to_bits()),
+                FloatAbs => result = Some(f(a(0)).abs().to_bits()),
+                FloatLt => result = Some(b(f(a(0)) < f(a(1)))),
+                FloatLe => result = Some(b(f(a(0)) <= f(a(1)))),
+                FloatEq => result = Some(b(f(a(0)) == f(a(1)))),
+                FloatNe => result = Some(b(f(a(0)) != f(a(1)))),
+                FloatGt => result = Some(b(f(a(0)) > f(a(1)))),
+                FloatGe => result = Some(b(f(a(0)) >= f(a(1)))),
+                CastFloatToInt => result = Some(f(a(0)) as i64 as u64),
+                CastIntToFloat => result = Some((a(0) as i64 as f64).to_bits()),
+                PtrEq => result = Some(b(a(0) == a(1))),
+                PtrNe => result = Some(b(a(0) != a(1))),
+
+                GuardTrue => guard_ok = a(0) != 0,
+                GuardFalse => guard_ok = a(0) == 0,
+                GuardValue => guard_ok = a(0) == a(1),
+                GuardClass => guard_ok = r(a(0)).tid() as u64 == a(1),
+                GuardNonnull => guard_ok = a(0) != 0,
+                GuardIsnull => guard_ok = a(0) == 0,
+                GuardNonnullClass => guard_ok = a(0) != 0 && r(a(0)).tid() as u64 == a(1),
+                GuardNoOverflow => guard_ok = !ovf,
+                GuardOverflow => guard_ok = ovf,
+                GuardNoException => guard_ok = !crate::exc::is_pending(),
+                GuardNotInvalidated => guard_ok = !self.invalidated.contains(&cur.owner),
+                GuardNotForced => {}
+
+                GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
+                | GetfieldGcPureF => {
+                    let d = op.descr.and_then(|d| d.as_field()).unwrap();
+                    result = Some(heap::getfield(r(a(0)), d))
+                }
+                SetfieldGc => {
+                    let d = op.descr.and_then(|d| d.as_field()).unwrap();
+                    heap::setfield(r(a(0)), d, a(1))
+                }
+                GetfieldRawI | GetfieldRawF => {
+                    let d = op.descr.and_then(|d| d.as_field()).unwrap();
+                    result = Some(heap::getfield(r(a(0)), d))
+                }
+                SetfieldRaw => {
+                    let d = op.descr.and_then(|d| d.as_field()).unwrap();
+                    heap::setfield(r(a(0)), d, a(1))
+                }
+                GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF => {
+                    let d = op.descr.and_then(|d| d.as_array()).unwrap();
+                    result = Some(heap::getarrayitem(r(a(0)), d, a(1) as i64))
+                }
+                SetarrayitemGc => {
+                    let d = op.descr.and_then(|d| d.as_array()).unwrap();
+                    heap::setarrayitem(r(a(0)), d, a(1) as i64, a(2))
+                }
+                ArraylenGc => {
+                    let d = op.descr.and_then(|d| d.as_array()).unwrap();
+                    result = Some(heap::arraylen(r(a(0)), d) as u64)
+                }
+                New | NewWithVtable => {
+                    let d = op.descr.and_then(|d| d.as_size()).unwrap();
+                    result = Some(heap::new_struct(d).addr() as u64)
+                }
+                NewArray | NewArrayClear => {
+                    let d = op.descr.and_then(|d| d.as_array()).unwrap();
+                    let arr = heap::new_array(d, a(0) as i64).unwrap_or(GcRef::NULL);
+                    result = Some(arr.addr() as u64)
+                }
+                QuasiimmutField | DebugMergePoint | Label => {}
+                CallI | CallR | CallF | CallN | CallPureI | CallPureR | CallPureF | CallPureN
+                | CallMayForceI | CallMayForceR | CallMayForceF | CallMayForceN => {
+                    let d = op.descr.and_then(|d| d.as_call()).unwrap();
+                    let args: smallvec::SmallVec<[u64; 8]> =
+                        op.args[1..].iter().map(|o| val(&env, o)).collect();
+                    let v = (d.invoke)(&args);
+                    if op.res.is_some() {
+                        result = Some(v)
+                    }
+                }
+                CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
+                    panic!("llgraph: call_assembler is not supported yet")
+                }
+                EscapeI | EscapeR | EscapeF => {
+                    result = Some(op.args.first().map(|o| val(&env, o)).unwrap_or(0))
+                }
+                EscapeN => {}
+                ForceToken => result = Some(0),
+                Jump => {
+                    let t = op.descr.and_then(|d| d.as_target()).expect("jump without target");
+                    let values: Vec<u64> = op.args.iter().map(|o| val(&env, o)).collect();
+                    let (target, idx) = self.targets.get(&t).expect("jump to unknown target").clone();
+                    if !Rc::ptr_eq(&target, &cur) {
+                        env = vec![0u64; target.trace.kinds.len()];
+                        cur = target;
+                    }
+                    let label = &cur.trace.ops[idx];
+                    for (dst, v) in label.args.iter().zip(values) {
+                        env[dst.as_var().expect("label args are variables").index()] = v;
+                    }
+                    pc = idx + 1;
+                    continue;
+                }
+                Finish => {
+                    let guard = op.guard_id().expect("finish without descr");
+                    let values = op.args.iter().map(|o| val(&env, o)).collect();
+                    return DeadFrame { guard, values };
+                }
+            }
+            if let (Some(v), Some(res)) = (result, op.res) {
+                env[res.index()] = v;
+            }
+            if !guard_ok {
+                let guard = op.guard_id().expect("guard without descr");
+                let values: Vec<u64> = op
+                    .fail_args
+                    .as_deref()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|o| val(&env, o))
+                    .collect();
+                if let Some(bridge) = self.bridges.get(&guard).cloned() {
+                    env = vec![0u64; bridge.trace.kinds.len()];
+                    for (v, x) in bridge.trace.inputargs.iter().zip(&values) {
+                        env[v.index()] = *x;
+                    }
+                    cur = bridge;
+                    pc = 0;
+                    continue;
+                }
+                return DeadFrame { guard, values };
+            }
+            pc += 1;
+            if pc >= cur.trace.ops.len() {
+                panic!("llgraph: fell off the end of a trace");
+            }
+        }
+    }
+}
+
+/// Kinds of a guard's fail args, in order (for reading a dead frame).
+pub fn fail_arg_kinds(trace: &Trace, op: &Op) -> Vec<Kind> {
+    op.fail_args
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .map(|o| trace.operand_kind(o))
+        .collect()
+}

@@ -1,0 +1,72 @@
+//! The backend contract (DESIGN §7): one trait, three implementations — the
+//! IR interpreter here (`llgraph`, the reference semantics, like RPython's
+//! llgraph backend), `metatrace-x86` and `metatrace-aarch64`.
+//!
+//! Owns: the `Backend` trait, `DeadFrame`, `LoopId`, `CompileError`.
+//!
+//! Conventions every backend follows:
+//! - The framework numbers loops (`LoopId`), guards (`GuardId`, also used as
+//!   the descr of `finish`) and labels (`TargetToken`); backends only map
+//!   them to code.
+//! - A loop trace is entered at its first op with its `inputargs`. A
+//!   `jump(..., descr=TargetToken(n))` continues at the `label` carrying that
+//!   token, in this loop or in any loop compiled earlier and not freed.
+//! - A failing guard (or a `finish`) stops execution and yields a
+//!   `DeadFrame`: the guard's id and the values of its fail args in order
+//!   (a `finish` yields its operands).
+//! - A bridge is compiled onto a guard: its `inputargs` receive the guard's
+//!   fail args in order. From then on the guard's failure path runs it.
+//! - `invalidate` makes every `guard_not_invalidated` of the loop (and of its
+//!   bridges) fail from now on, including in an activation that is running.
+//! - Values are raw 64-bit words; kinds are known from the trace.
+
+pub mod llgraph;
+
+use crate::ir::{GuardId, Trace};
+use std::fmt;
+
+/// Identity of a compiled loop (or entry trace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoopId(pub u32);
+
+/// What a guard exit or `finish` leaves behind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadFrame {
+    /// The failing guard, or the `finish` op's descr.
+    pub guard: GuardId,
+    /// Fail-arg values (or finish operands) as raw words.
+    pub values: Vec<u64>,
+}
+
+/// A trace the backend cannot compile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError(pub String);
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "backend cannot compile trace: {}", self.0)
+    }
+}
+impl std::error::Error for CompileError {}
+
+/// The one backend contract.
+pub trait Backend {
+    /// Short name for logs and flags (`llgraph`, `x86`, `aarch64`).
+    fn name(&self) -> &'static str;
+    /// Compiles a loop (or entry trace ending in `finish`).
+    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError>;
+    /// Compiles `trace` as the failure path of `guard`, which must belong to
+    /// a compiled loop or bridge that has not been freed.
+    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError>;
+    /// Runs a loop from its start until a guard fails or a `finish` is reached.
+    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame;
+    /// Makes the loop's `guard_not_invalidated`s fail from now on.
+    fn invalidate(&mut self, id: LoopId);
+    /// Frees the loop and its bridges. Later jumps into it are the caller's bug.
+    fn free(&mut self, id: LoopId);
+    /// Human-readable machine code of a loop or bridge for `jit-backend`
+    /// logs (`None` when the backend has nothing to show).
+    fn disassemble(&self, _id: LoopId) -> Option<String> {
+        None
+    }
+}

@@ -1,0 +1,237 @@
+//! The trace IR, in PyPy's vocabulary (DESIGN §5).
+//!
+//! Owns: value kinds, variables and constants (`Operand`), operations
+//! (`Op`), whole traces (`Trace`), and — in submodules — the opcode table,
+//! descriptors, the jit-log-opt text printer and parser, and the verifier.
+//!
+//! A trace is linear: input arguments, then ops; guards leave it, `jump`
+//! loops back to a `label` (of this or another loop), `finish` leaves it
+//! for good. Every variable is defined once (SSA); its kind is recorded in
+//! `Trace::kinds`. Runtime values travel as raw 64-bit words (`u64`): ints
+//! as two's complement, floats as IEEE bits, refs as addresses — the form
+//! every backend and the dead frame use.
+
+pub mod descr;
+pub mod opcode;
+pub mod parse;
+pub mod print;
+pub mod verify;
+
+pub use descr::{
+    ArrayDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr, GuardId, SizeDescr,
+    TargetToken,
+};
+pub use opcode::OpNum;
+
+use smallvec::SmallVec;
+use std::fmt;
+
+/// The three value kinds of the IR, plus `Void` for ops without a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Int,
+    Float,
+    Ref,
+    Void,
+}
+
+impl Kind {
+    /// PyPy's variable prefix: `i`, `f`, `p` (and `v` for void, never printed).
+    pub fn prefix(self) -> char {
+        match self {
+            Kind::Int => 'i',
+            Kind::Float => 'f',
+            Kind::Ref => 'p',
+            Kind::Void => 'v',
+        }
+    }
+}
+
+/// A trace variable (an input argument or an op result).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub u32);
+
+impl Var {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An op operand: a variable or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Operand {
+    Var(Var),
+    ConstInt(i64),
+    /// IEEE bits of the float (so NaN constants compare and hash sanely).
+    ConstFloat(u64),
+    /// A GC reference (address; 0 is null).
+    ConstPtr(usize),
+}
+
+impl Operand {
+    pub fn float(v: f64) -> Operand {
+        Operand::ConstFloat(v.to_bits())
+    }
+    pub fn is_const(&self) -> bool {
+        !matches!(self, Operand::Var(_))
+    }
+    pub fn as_var(&self) -> Option<Var> {
+        match self {
+            Operand::Var(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// The constant's raw bits, if this is a constant.
+    pub fn const_bits(&self) -> Option<u64> {
+        match *self {
+            Operand::Var(_) => None,
+            Operand::ConstInt(v) => Some(v as u64),
+            Operand::ConstFloat(b) => Some(b),
+            Operand::ConstPtr(p) => Some(p as u64),
+        }
+    }
+    pub fn const_int(&self) -> Option<i64> {
+        match *self {
+            Operand::ConstInt(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// A constant of the given kind from raw bits.
+    pub fn from_bits(kind: Kind, bits: u64) -> Operand {
+        match kind {
+            Kind::Int | Kind::Void => Operand::ConstInt(bits as i64),
+            Kind::Float => Operand::ConstFloat(bits),
+            Kind::Ref => Operand::ConstPtr(bits as usize),
+        }
+    }
+}
+
+impl From<Var> for Operand {
+    fn from(v: Var) -> Operand {
+        Operand::Var(v)
+    }
+}
+
+/// One IR operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Op {
+    pub opnum: OpNum,
+    pub args: SmallVec<[Operand; 3]>,
+    /// The result variable, for ops whose `result_kind` is not `Void`.
+    pub res: Option<Var>,
+    pub descr: Option<Descr>,
+    /// Guards only: values stored into the dead frame when the guard fails,
+    /// in the order the resume data expects them.
+    pub fail_args: Option<Vec<Operand>>,
+    /// Free text: the printable location of a `debug_merge_point`.
+    pub comment: Option<Box<str>>,
+}
+
+impl Op {
+    pub fn new(opnum: OpNum, args: &[Operand], res: Option<Var>, descr: Option<Descr>) -> Op {
+        Op {
+            opnum,
+            args: SmallVec::from_slice(args),
+            res,
+            descr,
+            fail_args: None,
+            comment: None,
+        }
+    }
+    pub fn guard_id(&self) -> Option<GuardId> {
+        self.descr.and_then(|d| d.as_guard())
+    }
+}
+
+/// A linear trace: a loop (ends in `jump`), a bridge (starts at a guard), or
+/// an entry trace (ends in `finish`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trace {
+    pub inputargs: Vec<Var>,
+    pub ops: Vec<Op>,
+    /// Kind of every variable, indexed by `Var`.
+    pub kinds: Vec<Kind>,
+}
+
+impl Trace {
+    pub fn new() -> Trace {
+        Trace::default()
+    }
+    /// A fresh variable of `kind`.
+    pub fn new_var(&mut self, kind: Kind) -> Var {
+        let v = Var(self.kinds.len() as u32);
+        self.kinds.push(kind);
+        v
+    }
+    pub fn new_inputarg(&mut self, kind: Kind) -> Var {
+        let v = self.new_var(kind);
+        self.inputargs.push(v);
+        v
+    }
+    pub fn kind(&self, v: Var) -> Kind {
+        self.kinds[v.index()]
+    }
+    pub fn operand_kind(&self, o: &Operand) -> Kind {
+        match o {
+            Operand::Var(v) => self.kind(*v),
+            Operand::ConstInt(_) => Kind::Int,
+            Operand::ConstFloat(_) => Kind::Float,
+            Operand::ConstPtr(_) => Kind::Ref,
+        }
+    }
+    /// Appends an op, allocating its result variable; returns the result.
+    pub fn push(&mut self, opnum: OpNum, args: &[Operand], descr: Option<Descr>) -> Option<Var> {
+        let kind = opnum.result_kind();
+        let res = (kind != Kind::Void).then(|| self.new_var(kind));
+        self.ops.push(Op::new(opnum, args, res, descr));
+        res
+    }
+    /// Number of ops that are not `debug_merge_point` (what logs call "ops").
+    pub fn op_count(&self) -> usize {
+        self.ops
+            .iter()
+            .filter(|o| o.opnum != OpNum::DebugMergePoint)
+            .count()
+    }
+    pub fn guards(&self) -> impl Iterator<Item = &Op> {
+        self.ops.iter().filter(|o| o.opnum.is_guard())
+    }
+}
+
+impl fmt::Display for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&print::print_trace(self))
+    }
+}
+
+/// A runtime value with its kind, for APIs where kinds are not implied.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Ref(usize),
+}
+
+impl Value {
+    pub fn bits(self) -> u64 {
+        match self {
+            Value::Int(v) => v as u64,
+            Value::Float(v) => v.to_bits(),
+            Value::Ref(p) => p as u64,
+        }
+    }
+    pub fn from_bits(kind: Kind, bits: u64) -> Value {
+        match kind {
+            Kind::Int | Kind::Void => Value::Int(bits as i64),
+            Kind::Float => Value::Float(f64::from_bits(bits)),
+            Kind::Ref => Value::Ref(bits as usize),
+        }
+    }
+    pub fn kind(self) -> Kind {
+        match self {
+            Value::Int(_) => Kind::Int,
+            Value::Float(_) => Kind::Float,
+            Value::Ref(_) => Kind::Ref,
+        }
+    }
+}

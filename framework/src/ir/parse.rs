@@ -1,0 +1,1 @@
+//! Parser for PyPy's jit-log-opt text form. (stub, being written)

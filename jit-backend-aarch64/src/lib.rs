@@ -1,0 +1,1 @@
+//! AArch64 code generation for Metatrace (dynasm). Not written yet: see the backend issues.
