@@ -11,8 +11,10 @@
 //!         tail: metatrace::heap::GcRef,
 //!     }
 //! }
-//! // descriptors: cons::SIZE, cons::head, cons::tail
-//! assert_eq!(cons::head.name, "Cons.head");
+//! fn main() {
+//!     // descriptors: cons::SIZE, cons::head, cons::tail
+//!     assert_eq!(cons::head.name, "Cons.head");
+//! }
 //! ```
 //!
 //! Field attributes: `#[immutable]` (reads become `getfield_gc_pure_*`),
