@@ -5,13 +5,41 @@
 //! `can_enter_jit`, and the framework traces *the interpreter*, optimizes
 //! the traces and runs them on a backend. See `DESIGN.md` and README.md.
 //!
+//! A VM implements [`Interp`]: greens, a red frame generic over the value
+//! representation, and `step`, one instruction after `jit_merge_point`,
+//! returning [`Step::CanEnterJit`] on backward jumps. [`JitDriver::run`] is
+//! the portal.
+//!
 //! Module map (each module's first lines say what it owns):
+//! - [`ctx`]: the hint API — `Ctx`, `Jit`, `Interp`, value representations.
+//! - [`direct`]: direct mode (zero-cost interpretation).
+//! - [`record`]: recording mode, effect logs and replay for exact deopt.
+//! - [`warmstate`]: hot counters, tracing/compiled state machine, bridges,
+//!   resume, invalidation, `jit-summary`.
 //! - [`ir`]: operations, traces, descriptors, text printer/parser, verifier.
+//! - [`opt`]: the optimizer pipeline.
 //! - [`heap`]: guest objects, `gc_struct!`, the root API.
 //! - [`backend`]: the backend contract and the IR interpreter (`llgraph`).
+//! - [`params`]: `--jit key=value,...` with PyPy's names and defaults.
+//! - [`log`]: `METATRACE_LOG`.
 //! - [`exc`]: the pending-exception slot for residual calls that raise.
+//! - [`residual`]: the `residual!` macro declaring callable Rust functions.
 
 pub mod backend;
+pub mod ctx;
+pub mod direct;
 pub mod exc;
 pub mod heap;
 pub mod ir;
+pub mod log;
+pub mod opt;
+pub mod params;
+pub mod record;
+pub mod residual;
+pub mod warmstate;
+
+pub use backend::{llgraph::LlGraph, Backend};
+pub use ctx::{Ctx, Interp, Jit, MapReds, Plain, Repr, Shape, Step, Traced, Val, T};
+pub use heap::GcRef;
+pub use params::JitParams;
+pub use warmstate::{AbortReason, JitDriver};

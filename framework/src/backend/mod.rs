@@ -70,3 +70,11 @@ pub trait Backend {
         None
     }
 }
+
+/// Turns a word read from a dead frame or compiled code back into a `GcRef`.
+pub fn word_to_ref(w: u64) -> crate::heap::GcRef {
+    // SAFETY: words of kind Ref leaving compiled code (dead frames, call
+    // results) were heap references or null when they entered it; backends
+    // never fabricate references.
+    unsafe { crate::heap::GcRef::from_addr(w as usize) }
+}

@@ -12,6 +12,7 @@
 //! every backend and the dead frame use.
 
 pub mod descr;
+pub mod eval;
 pub mod opcode;
 pub mod parse;
 pub mod print;

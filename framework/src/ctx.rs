@@ -1,0 +1,447 @@
+//! Staging through a context trait (DESIGN §3): the hint API a VM is written
+//! against.
+//!
+//! Owns: the value representations (`Repr`: `Plain`, `Traced`, `Shape`),
+//! the operation interface `Ctx` (every red operation and every branch on a
+//! red value goes through it), `Jit` (portal calls), and `Interp`, the trait
+//! a VM implements: greens, the red frame, and `step` — the body of the
+//! interpreter loop after `jit_merge_point`.
+//!
+//! A VM's `step` is generic over `C: Jit<Self>` and is compiled twice:
+//! - `Direct` (`C::R = Plain`): reds are `i64` / `f64` / `GcRef`, every
+//!   method is `#[inline(always)]` — the interpreter a human would write;
+//! - `Recorder` (`C::R = Traced`): reds are (concrete value, IR operand)
+//!   pairs; each op executes *and* is appended to the trace; branches on
+//!   reds record the guard for the direction taken.
+//!
+//! Greens (pc, code object, ...) are ordinary Rust values in both modes.
+
+use crate::heap::GcRef;
+use crate::ir::{ArrayDescr, CallDescr, FieldDescr, Kind, OpNum, Operand, SizeDescr};
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// How red values are represented in one mode.
+pub trait Repr: Sized {
+    type Int: Copy + Debug;
+    type Float: Copy + Debug;
+    type Ref: Copy + Debug;
+}
+
+/// Direct mode: plain machine values.
+#[derive(Debug)]
+pub struct Plain;
+impl Repr for Plain {
+    type Int = i64;
+    type Float = f64;
+    type Ref = GcRef;
+}
+
+/// A red value while recording: what it is now, and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct T<V> {
+    pub v: V,
+    pub op: Operand,
+}
+
+/// Recording mode: (concrete value, operand) pairs.
+#[derive(Debug)]
+pub struct Traced;
+impl Repr for Traced {
+    type Int = T<i64>;
+    type Float = T<f64>;
+    type Ref = T<GcRef>;
+}
+
+/// The shape of a frame without its values: used in resume data to rebuild
+/// a frame from a dead frame's flat value list.
+#[derive(Debug)]
+pub struct Shape;
+impl Repr for Shape {
+    type Int = ();
+    type Float = ();
+    type Ref = ();
+}
+
+/// A red value of any kind (call arguments and results).
+pub enum Val<R: Repr> {
+    Int(R::Int),
+    Float(R::Float),
+    Ref(R::Ref),
+    Void,
+}
+impl<R: Repr> Clone for Val<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R: Repr> Copy for Val<R> {}
+impl<R: Repr> Debug for Val<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Int(v) => write!(f, "Int({v:?})"),
+            Val::Float(v) => write!(f, "Float({v:?})"),
+            Val::Ref(v) => write!(f, "Ref({v:?})"),
+            Val::Void => f.write_str("Void"),
+        }
+    }
+}
+impl<R: Repr> Val<R> {
+    pub fn int(self) -> R::Int {
+        match self {
+            Val::Int(v) => v,
+            other => panic!("expected an int value, got {other:?}"),
+        }
+    }
+    pub fn float(self) -> R::Float {
+        match self {
+            Val::Float(v) => v,
+            other => panic!("expected a float value, got {other:?}"),
+        }
+    }
+    pub fn gcref(self) -> R::Ref {
+        match self {
+            Val::Ref(v) => v,
+            other => panic!("expected a ref value, got {other:?}"),
+        }
+    }
+}
+
+/// Converts red values from one representation to another; a VM's
+/// `map_frame` applies it to each red in a fixed order.
+pub trait MapReds<A: Repr, B: Repr> {
+    fn int(&mut self, v: A::Int) -> B::Int;
+    fn float(&mut self, v: A::Float) -> B::Float;
+    fn gcref(&mut self, v: A::Ref) -> B::Ref;
+}
+
+/// The operations on red values. See the module docs.
+///
+/// Every method has PyPy's op name (or the hint's name). The primitives are
+/// implemented per mode; the named shortcuts (`int_add`, ...) forward to them.
+pub trait Ctx: Repr {
+    /// The frame representation of this mode (`Plain` or `Traced`).
+    type R: Repr<Int = Self::Int, Float = Self::Float, Ref = Self::Ref>;
+
+    /// RPython's `we_are_jitted()`: true while recording.
+    fn we_are_jitted(&self) -> bool;
+
+    fn const_int(&mut self, v: i64) -> Self::Int;
+    fn const_float(&mut self, v: f64) -> Self::Float;
+    fn const_ref(&mut self, v: GcRef) -> Self::Ref;
+
+    fn int_binop(&mut self, op: OpNum, a: Self::Int, b: Self::Int) -> Self::Int;
+    fn int_unop(&mut self, op: OpNum, a: Self::Int) -> Self::Int;
+    /// `int_add_ovf` & co. followed by `guard_no_overflow` (`Some`) or
+    /// `guard_overflow` (`None`), whichever happened.
+    fn int_ovf(&mut self, op: OpNum, a: Self::Int, b: Self::Int) -> Option<Self::Int>;
+    fn float_binop(&mut self, op: OpNum, a: Self::Float, b: Self::Float) -> Self::Float;
+    fn float_unop(&mut self, op: OpNum, a: Self::Float) -> Self::Float;
+    fn float_cmp(&mut self, op: OpNum, a: Self::Float, b: Self::Float) -> Self::Int;
+    fn cast_int_to_float(&mut self, a: Self::Int) -> Self::Float;
+    fn cast_float_to_int(&mut self, a: Self::Float) -> Self::Int;
+    fn ptr_eq(&mut self, a: Self::Ref, b: Self::Ref) -> Self::Int;
+
+    /// Branch on a red int: records `guard_true` / `guard_false`.
+    fn is_true(&mut self, a: Self::Int) -> bool;
+    /// Branch on nullness: records `guard_isnull` / `guard_nonnull`.
+    fn is_null(&mut self, a: Self::Ref) -> bool;
+    /// RPython's `promote`: red → green via `guard_value`.
+    fn promote_int(&mut self, a: Self::Int) -> i64;
+    fn promote_float(&mut self, a: Self::Float) -> f64;
+    fn promote_ref(&mut self, a: Self::Ref) -> GcRef;
+    /// The header type id of a non-null object, promoted with `guard_class`.
+    fn class_of(&mut self, a: Self::Ref) -> u32;
+
+    /// `getfield_gc_*` (`getfield_gc_pure_*` for immutable fields; a constant
+    /// under `guard_not_invalidated` for quasi-immutable ones).
+    fn getfield(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Val<Self::R>;
+    /// `setfield_gc`. Writing a quasi-immutable field invalidates the loops
+    /// that read it as a constant.
+    fn setfield(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Val<Self::R>);
+    fn getarrayitem(&mut self, arr: Self::Ref, d: &'static ArrayDescr, i: Self::Int)
+        -> Val<Self::R>;
+    fn setarrayitem(
+        &mut self,
+        arr: Self::Ref,
+        d: &'static ArrayDescr,
+        i: Self::Int,
+        v: Val<Self::R>,
+    );
+    fn arraylen(&mut self, arr: Self::Ref, d: &'static ArrayDescr) -> Self::Int;
+    fn new(&mut self, d: &'static SizeDescr) -> Self::Ref;
+    /// `new_array`; the VM checks `len` is sane (`0 <= len`) first.
+    fn new_array(&mut self, d: &'static ArrayDescr, len: Self::Int) -> Self::Ref;
+
+    /// A call described by `d`: residual (`call_*`, executed concretely
+    /// while recording), or elidable (`call_pure_*`, folded to a constant
+    /// when every argument is constant).
+    fn call(&mut self, d: &'static CallDescr, args: &[Val<Self::R>]) -> Val<Self::R>;
+
+    /// The concrete value, without recording a guard. Only for values that
+    /// do not influence what the interpreter does next (e.g. text of an
+    /// error message); anything else must `promote`.
+    fn peek_int(&self, a: Self::Int) -> i64;
+    fn peek_float(&self, a: Self::Float) -> f64;
+    fn peek_ref(&self, a: Self::Ref) -> GcRef;
+
+    // ---- named shortcuts -------------------------------------------------
+    #[inline(always)]
+    fn int_add(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntAdd, a, b)
+    }
+    #[inline(always)]
+    fn int_sub(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntSub, a, b)
+    }
+    #[inline(always)]
+    fn int_mul(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntMul, a, b)
+    }
+    #[inline(always)]
+    fn int_and(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntAnd, a, b)
+    }
+    #[inline(always)]
+    fn int_lt(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntLt, a, b)
+    }
+    #[inline(always)]
+    fn int_le(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntLe, a, b)
+    }
+    #[inline(always)]
+    fn int_eq(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntEq, a, b)
+    }
+    #[inline(always)]
+    fn int_ne(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntNe, a, b)
+    }
+    #[inline(always)]
+    fn int_gt(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntGt, a, b)
+    }
+    #[inline(always)]
+    fn int_ge(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
+        self.int_binop(OpNum::IntGe, a, b)
+    }
+    #[inline(always)]
+    fn int_add_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
+        self.int_ovf(OpNum::IntAddOvf, a, b)
+    }
+    #[inline(always)]
+    fn int_sub_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
+        self.int_ovf(OpNum::IntSubOvf, a, b)
+    }
+    #[inline(always)]
+    fn int_mul_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
+        self.int_ovf(OpNum::IntMulOvf, a, b)
+    }
+    #[inline(always)]
+    fn float_add(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
+        self.float_binop(OpNum::FloatAdd, a, b)
+    }
+    #[inline(always)]
+    fn float_sub(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
+        self.float_binop(OpNum::FloatSub, a, b)
+    }
+    #[inline(always)]
+    fn float_mul(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
+        self.float_binop(OpNum::FloatMul, a, b)
+    }
+    #[inline(always)]
+    fn float_truediv(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
+        self.float_binop(OpNum::FloatTrueDiv, a, b)
+    }
+    #[inline(always)]
+    fn getfield_i(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Int {
+        self.getfield(obj, d).int()
+    }
+    #[inline(always)]
+    fn getfield_f(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Float {
+        self.getfield(obj, d).float()
+    }
+    #[inline(always)]
+    fn getfield_r(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Ref {
+        self.getfield(obj, d).gcref()
+    }
+    #[inline(always)]
+    fn setfield_i(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Int) {
+        self.setfield(obj, d, Val::Int(v))
+    }
+    #[inline(always)]
+    fn setfield_f(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Float) {
+        self.setfield(obj, d, Val::Float(v))
+    }
+    #[inline(always)]
+    fn setfield_r(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Ref) {
+        self.setfield(obj, d, Val::Ref(v))
+    }
+    #[inline(always)]
+    fn getarrayitem_i(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int) -> Self::Int {
+        self.getarrayitem(a, d, i).int()
+    }
+    #[inline(always)]
+    fn getarrayitem_r(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int) -> Self::Ref {
+        self.getarrayitem(a, d, i).gcref()
+    }
+    #[inline(always)]
+    fn setarrayitem_i(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int, v: Self::Int) {
+        self.setarrayitem(a, d, i, Val::Int(v))
+    }
+    #[inline(always)]
+    fn setarrayitem_r(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int, v: Self::Ref) {
+        self.setarrayitem(a, d, i, Val::Ref(v))
+    }
+}
+
+/// What `step` tells the framework after one instruction.
+pub enum Step<Ret> {
+    /// Go on with the next instruction (`jit_merge_point` again).
+    Next,
+    /// A backward jump: RPython's `can_enter_jit` — hot counting, loop closing
+    /// and entering compiled code happen here.
+    CanEnterJit,
+    /// The portal (this frame's interpretation) returns.
+    Return(Ret),
+}
+
+/// The interpreter side of a portal call (a guest call the JIT may inline).
+pub trait Jit<I: Interp>: Ctx {
+    /// Runs `frame` from `greens` to its return, as a nested portal
+    /// invocation: a recursive call in direct mode, inlined while recording.
+    fn call_portal(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Self::R>,
+    ) -> I::Ret<Self::R>;
+}
+
+/// What a VM implements: RPython's `JitDriver(greens=..., reds=...)` plus
+/// the interpreter loop body.
+pub trait Interp: Sized {
+    /// The green key: constant in a trace (pc, code object, ...).
+    type Greens: Clone + Eq + Hash + Debug;
+    /// The reds: the frame's live values. They become the trace's input
+    /// arguments, so they live in registers for the whole loop. The shape
+    /// (e.g. stack depth) must be a function of the green key.
+    type Frame<R: Repr>;
+    /// What a portal invocation returns.
+    type Ret<R: Repr>;
+
+    /// Applies `m` to every red of `f`, in a fixed order.
+    fn map_frame<A: Repr, B: Repr>(f: &Self::Frame<A>, m: &mut impl MapReds<A, B>)
+        -> Self::Frame<B>;
+    fn map_ret<A: Repr, B: Repr>(r: &Self::Ret<A>, m: &mut impl MapReds<A, B>) -> Self::Ret<B>;
+
+    /// One instruction. Called at `jit_merge_point` with the current greens.
+    fn step<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        greens: &mut Self::Greens,
+        frame: &mut Self::Frame<C::R>,
+    ) -> Step<Self::Ret<C::R>>;
+
+    /// RPython's `get_printable_location`: shown in `debug_merge_point`s and logs.
+    fn printable_location(&self, greens: &Self::Greens) -> String {
+        format!("{greens:?}")
+    }
+}
+
+/// Flattens reds into `(kind, word)` pairs in map order (entering compiled code).
+pub(crate) struct Flatten<'a>(pub &'a mut Vec<u64>);
+impl MapReds<Plain, Shape> for Flatten<'_> {
+    fn int(&mut self, v: i64) {
+        self.0.push(v as u64)
+    }
+    fn float(&mut self, v: f64) {
+        self.0.push(v.to_bits())
+    }
+    fn gcref(&mut self, v: GcRef) {
+        self.0.push(v.addr() as u64)
+    }
+}
+
+/// Collects the operands and kinds of traced reds (snapshots, jump args).
+pub(crate) struct Operands<'a>(pub &'a mut Vec<Operand>, pub &'a mut Vec<Kind>);
+impl MapReds<Traced, Shape> for Operands<'_> {
+    fn int(&mut self, v: T<i64>) {
+        self.0.push(v.op);
+        self.1.push(Kind::Int);
+    }
+    fn float(&mut self, v: T<f64>) {
+        self.0.push(v.op);
+        self.1.push(Kind::Float);
+    }
+    fn gcref(&mut self, v: T<GcRef>) {
+        self.0.push(v.op);
+        self.1.push(Kind::Ref);
+    }
+}
+
+/// Drops the operands of traced values (back to direct mode).
+pub(crate) struct Concrete;
+impl MapReds<Traced, Plain> for Concrete {
+    fn int(&mut self, v: T<i64>) -> i64 {
+        v.v
+    }
+    fn float(&mut self, v: T<f64>) -> f64 {
+        v.v
+    }
+    fn gcref(&mut self, v: T<GcRef>) -> GcRef {
+        v.v
+    }
+}
+
+/// Rebuilds values of a shape from a word list, pairing each with an
+/// operand chosen by `mk` (a fresh input arg, or a dummy constant).
+pub(crate) struct Rebuild<'a, F: FnMut(Kind, u64) -> Operand> {
+    pub words: std::slice::Iter<'a, u64>,
+    pub mk: F,
+}
+impl<F: FnMut(Kind, u64) -> Operand> Rebuild<'_, F> {
+    fn next(&mut self, k: Kind) -> (u64, Operand) {
+        let w = *self.words.next().expect("resume data shorter than the frame shape");
+        (w, (self.mk)(k, w))
+    }
+}
+impl<F: FnMut(Kind, u64) -> Operand> MapReds<Shape, Traced> for Rebuild<'_, F> {
+    fn int(&mut self, _: ()) -> T<i64> {
+        let (w, op) = self.next(Kind::Int);
+        T { v: w as i64, op }
+    }
+    fn float(&mut self, _: ()) -> T<f64> {
+        let (w, op) = self.next(Kind::Float);
+        T { v: f64::from_bits(w), op }
+    }
+    fn gcref(&mut self, _: ()) -> T<GcRef> {
+        let (w, op) = self.next(Kind::Ref);
+        // SAFETY-free: words of kind Ref come from dead frames/compiled code,
+        // which only hold heap references; see `heap::GcRef::from_addr`.
+        T { v: crate::backend::word_to_ref(w), op }
+    }
+}
+
+/// Lifts plain values into traced ones with operands chosen by `mk`.
+pub(crate) struct Lift<F: FnMut(Kind, u64) -> Operand>(pub F);
+impl<F: FnMut(Kind, u64) -> Operand> MapReds<Plain, Traced> for Lift<F> {
+    fn int(&mut self, v: i64) -> T<i64> {
+        T { v, op: (self.0)(Kind::Int, v as u64) }
+    }
+    fn float(&mut self, v: f64) -> T<f64> {
+        T { v, op: (self.0)(Kind::Float, v.to_bits()) }
+    }
+    fn gcref(&mut self, v: GcRef) -> T<GcRef> {
+        T { v, op: (self.0)(Kind::Ref, v.addr() as u64) }
+    }
+}
+
+/// Strips a traced frame to its shape.
+pub(crate) struct ToShape;
+impl MapReds<Traced, Shape> for ToShape {
+    fn int(&mut self, _: T<i64>) {}
+    fn float(&mut self, _: T<f64>) {}
+    fn gcref(&mut self, _: T<GcRef>) {}
+}

@@ -1,0 +1,230 @@
+//! JIT parameters: PyPy's `set_param` names and defaults.
+//!
+//! Owns: `JitParams` and its parser for `--jit key=value,...` (also `off`
+//! and `default`). Unknown keys and bad values are errors that name them.
+
+use std::fmt;
+
+/// The tunables, with PyPy's defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JitParams {
+    /// Is the JIT on at all (`--jit off` turns it off).
+    pub enabled: bool,
+    /// Back-edge count before a loop is traced.
+    pub threshold: u32,
+    /// Call count before a function entry is traced.
+    pub function_threshold: u32,
+    /// Guard failures before a bridge is traced.
+    pub trace_eagerness: u32,
+    /// Counter decay per mille between collections of counters (kept for
+    /// compatibility; counters decay when a trace aborts).
+    pub decay: u32,
+    /// Maximum ops in one trace.
+    pub trace_limit: usize,
+    /// Inline guest calls while tracing (0 or 1).
+    pub inlining: bool,
+    /// Generations a loop may stay unused before it is freed.
+    pub loop_longevity: u32,
+    pub retrace_limit: u32,
+    pub max_retrace_guards: u32,
+    /// How deep inlined portal calls may nest in one trace.
+    pub max_unroll_recursion: u32,
+    /// Optimizer passes, colon-separated (`all` = every pass).
+    pub enable_opts: String,
+    /// Which backend runs the traces (`llgraph`, `x86`, `aarch64`, or
+    /// `auto` = the native one for this host when the VM links it).
+    pub backend: String,
+}
+
+impl Default for JitParams {
+    fn default() -> Self {
+        JitParams {
+            enabled: true,
+            threshold: 1039,
+            function_threshold: 1619,
+            trace_eagerness: 200,
+            decay: 40,
+            trace_limit: 6000,
+            inlining: true,
+            loop_longevity: 1000,
+            retrace_limit: 0,
+            max_retrace_guards: 15,
+            max_unroll_recursion: 7,
+            enable_opts: "all".to_string(),
+            backend: "auto".to_string(),
+        }
+    }
+}
+
+/// A bad `--jit` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError(pub String);
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for ParamError {}
+
+/// The optimizer pass names `enable_opts` accepts, in pipeline order.
+pub const ALL_OPTS: &[&str] = &[
+    "intbounds",
+    "rewrite",
+    "virtualize",
+    "string",
+    "pure",
+    "earlyforce",
+    "heap",
+    "unroll",
+];
+
+impl JitParams {
+    /// Parses `off`, `default`, or `key=value,key=value` on top of the defaults.
+    pub fn parse(s: &str) -> Result<JitParams, ParamError> {
+        let mut p = JitParams::default();
+        p.apply(s)?;
+        Ok(p)
+    }
+
+    /// Applies a `--jit` string to these parameters.
+    pub fn apply(&mut self, s: &str) -> Result<(), ParamError> {
+        let s = s.trim();
+        match s {
+            "off" => {
+                self.enabled = false;
+                return Ok(());
+            }
+            "default" | "" => {
+                *self = JitParams::default();
+                return Ok(());
+            }
+            _ => {}
+        }
+        for item in s.split(',') {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            if item == "off" {
+                self.enabled = false;
+                continue;
+            }
+            let (key, value) = item.split_once('=').ok_or_else(|| {
+                ParamError(format!(
+                    "bad JIT parameter '{item}': expected key=value (or 'off', 'default')"
+                ))
+            })?;
+            self.set(key.trim(), value.trim())?;
+        }
+        Ok(())
+    }
+
+    /// PyPy's `set_param(driver, key, value)`.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ParamError> {
+        fn num<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, ParamError> {
+            value.parse().map_err(|_| {
+                ParamError(format!(
+                    "bad value '{value}' for JIT parameter '{key}': expected a non-negative integer"
+                ))
+            })
+        }
+        match key {
+            "threshold" => self.threshold = num::<u32>(key, value)?.max(1),
+            "function_threshold" => self.function_threshold = num::<u32>(key, value)?.max(1),
+            "trace_eagerness" => self.trace_eagerness = num(key, value)?,
+            "decay" => self.decay = num(key, value)?,
+            "trace_limit" => self.trace_limit = num(key, value)?,
+            "inlining" => self.inlining = num::<u32>(key, value)? != 0,
+            "loop_longevity" => self.loop_longevity = num(key, value)?,
+            "retrace_limit" => self.retrace_limit = num(key, value)?,
+            "max_retrace_guards" => self.max_retrace_guards = num(key, value)?,
+            "max_unroll_recursion" => self.max_unroll_recursion = num(key, value)?,
+            "enable_opts" => {
+                if value != "all" && !value.is_empty() {
+                    for name in value.split(':') {
+                        if !ALL_OPTS.contains(&name) {
+                            return Err(ParamError(format!(
+                                "unknown optimization '{name}' in enable_opts (known: {})",
+                                ALL_OPTS.join(":")
+                            )));
+                        }
+                    }
+                }
+                self.enable_opts = value.to_string();
+            }
+            "backend" => match value {
+                "auto" | "llgraph" | "x86" | "aarch64" => self.backend = value.to_string(),
+                _ => {
+                    return Err(ParamError(format!(
+                        "unknown backend '{value}' (known: auto, llgraph, x86, aarch64)"
+                    )))
+                }
+            },
+            "off" => self.enabled = false,
+            _ => {
+                return Err(ParamError(format!(
+                    "unknown JIT parameter '{key}' (known: threshold, function_threshold, \
+                     trace_eagerness, decay, trace_limit, inlining, loop_longevity, \
+                     retrace_limit, max_retrace_guards, max_unroll_recursion, enable_opts, backend)"
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Is optimizer pass `name` enabled?
+    pub fn opt_enabled(&self, name: &str) -> bool {
+        self.enable_opts == "all" || self.enable_opts.split(':').any(|n| n == name)
+    }
+
+    /// Inline frames allowed below the trace's own frame.
+    pub(crate) fn max_inline_depth(&self) -> usize {
+        if self.inlining {
+            self.max_unroll_recursion as usize
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_pypys() {
+        let p = JitParams::default();
+        assert_eq!(
+            (p.threshold, p.function_threshold, p.trace_eagerness, p.decay, p.trace_limit),
+            (1039, 1619, 200, 40, 6000)
+        );
+        assert_eq!((p.loop_longevity, p.retrace_limit, p.max_retrace_guards), (1000, 0, 15));
+        assert_eq!(p.max_unroll_recursion, 7);
+        assert!(p.inlining && p.enabled && p.enable_opts == "all");
+    }
+
+    #[test]
+    fn parses_lists_off_and_default() {
+        let p = JitParams::parse("threshold=3,trace_eagerness=5, inlining=0").unwrap();
+        assert_eq!((p.threshold, p.trace_eagerness, p.inlining), (3, 5, false));
+        assert!(!JitParams::parse("off").unwrap().enabled);
+        assert_eq!(JitParams::parse("default").unwrap(), JitParams::default());
+        let p = JitParams::parse("enable_opts=intbounds:rewrite").unwrap();
+        assert!(p.opt_enabled("rewrite") && !p.opt_enabled("unroll"));
+    }
+
+    #[test]
+    fn errors_name_the_culprit() {
+        let e = JitParams::parse("treshold=3").unwrap_err();
+        assert!(e.0.contains("unknown JIT parameter 'treshold'"), "{e}");
+        let e = JitParams::parse("threshold=abc").unwrap_err();
+        assert!(e.0.contains("'abc'") && e.0.contains("'threshold'"), "{e}");
+        let e = JitParams::parse("threshold").unwrap_err();
+        assert!(e.0.contains("expected key=value"), "{e}");
+        let e = JitParams::parse("enable_opts=rewrite:magic").unwrap_err();
+        assert!(e.0.contains("'magic'"), "{e}");
+        let e = JitParams::parse("backend=sparc").unwrap_err();
+        assert!(e.0.contains("'sparc'"), "{e}");
+    }
+}

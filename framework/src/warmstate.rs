@@ -1,0 +1,630 @@
+//! The warm state and the portal: PyPy's `warmstate.py` + `pyjitpl`'s
+//! driver loop + `compile.py`, for one interpreter loop.
+//!
+//! Owns: `JitDriver` — hot counters per green key, the interpreting →
+//! tracing → compiled state machine, loop closing, bridges, trace aborts
+//! with back-off, resuming after guard failures (via the recorder's replay,
+//! see `record`), quasi-immutable invalidation, statistics and the
+//! `jit-summary` log section.
+//!
+//! The portal loop (`run` / `portal`) calls the VM's `step` in direct mode;
+//! only `Step::CanEnterJit` reaches the JIT machinery, so an instruction
+//! costs one match on the step result beyond the interpreter's own work.
+
+use crate::backend::{Backend, DeadFrame, LoopId};
+use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Step, Traced};
+use crate::direct::Direct;
+use crate::ir::{Descr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
+use crate::log::{cat, Log};
+use crate::params::JitParams;
+use crate::record::{EffectShape, GuardResume, Mode, Recorder, Replayed};
+use crate::heap::GcRef;
+use hashbrown::{HashMap, HashSet};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// Why a trace was given up (the `abort:` lines of `jit-summary`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AbortReason {
+    /// More than `trace_limit` ops.
+    TraceTooLong,
+    /// Inlined portal calls nested deeper than `max_unroll_recursion`.
+    RecursionLimit,
+    /// Went around an inner loop that has no compiled code yet; the inner
+    /// loop is made hot so it gets compiled first.
+    InnerLoop,
+    /// The frame being traced returned before the loop closed.
+    LeftPortalFrame,
+    /// The trace writes a quasi-immutable field.
+    QuasiImmutWrite,
+    /// A residual call raised while tracing.
+    ExceptionWhileTracing,
+    /// Reds at the loop header do not match the target loop's inputs.
+    FrameShapeMismatch,
+    /// The backend refused the trace.
+    Compiling,
+}
+
+impl AbortReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            AbortReason::TraceTooLong => "trace too long",
+            AbortReason::RecursionLimit => "recursion limit",
+            AbortReason::InnerLoop => "inner loop not compiled",
+            AbortReason::LeftPortalFrame => "left the portal frame",
+            AbortReason::QuasiImmutWrite => "quasi-immutable write",
+            AbortReason::ExceptionWhileTracing => "exception while tracing",
+            AbortReason::FrameShapeMismatch => "frame shape mismatch",
+            AbortReason::Compiling => "compiling",
+        }
+    }
+}
+
+/// Counters and timings (`jit-summary`).
+#[derive(Default, Debug, Clone)]
+pub struct Stats {
+    pub loops: u32,
+    pub bridges: u32,
+    pub aborts: BTreeMap<&'static str, u32>,
+    pub guard_failures: u64,
+    pub invalidated_loops: u32,
+    pub recorded_ops: u64,
+    pub recorded_guards: u64,
+    pub opt_ops: u64,
+    pub opt_guards: u64,
+    pub tracing: Duration,
+    pub optimizing: Duration,
+    pub backend: Duration,
+    pub compiled: Duration,
+    pub tracings: u32,
+    pub start: Option<Instant>,
+}
+
+/// What the warm state knows about one green key.
+#[derive(Default)]
+struct Cell {
+    /// Back-edge counter; negative after aborts (back-off).
+    counter: i64,
+    entry: Option<LoopEntry>,
+    aborts: u32,
+}
+
+#[derive(Clone)]
+struct LoopEntry {
+    id: LoopId,
+    token: TargetToken,
+    kinds: Vec<Kind>,
+}
+
+struct GuardEntry<I: Interp> {
+    resume: Rc<GuardResume<I>>,
+    owner: LoopId,
+    fails: u32,
+    bridge_tried: bool,
+}
+
+/// Where a trace starts.
+enum Start<I: Interp> {
+    /// At a loop header (`can_enter_jit` got hot).
+    Loop,
+    /// At a guard that failed often: a bridge.
+    Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>),
+}
+
+/// How recording ended.
+enum Close {
+    /// Back at the start: jump to our own label.
+    Own,
+    /// At a header with compiled code: jump there.
+    Jump(LoopEntry),
+    Abort,
+}
+
+/// A JIT driver for one interpreter loop (RPython's `JitDriver`): owns the
+/// warm state and the backend, and runs the portal.
+pub struct JitDriver<I: Interp> {
+    pub params: JitParams,
+    backend: Box<dyn Backend>,
+    cells: HashMap<I::Greens, Cell>,
+    guards: HashMap<GuardId, GuardEntry<I>>,
+    next_id: u32,
+    qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
+    pub stats: Stats,
+    pub log: Log,
+}
+
+/// Kept for readers who know PyPy's `warmstate`.
+pub type JitState<I> = JitDriver<I>;
+
+impl<I: Interp> JitDriver<I> {
+    /// A driver with `params`, running traces on `backend`, logging as
+    /// `METATRACE_LOG` says.
+    pub fn new(params: JitParams, backend: Box<dyn Backend>) -> Self {
+        JitDriver {
+            params,
+            backend,
+            cells: HashMap::new(),
+            guards: HashMap::new(),
+            next_id: 1,
+            qi_deps: HashMap::new(),
+            stats: Stats { start: Some(Instant::now()), ..Stats::default() },
+            log: Log::from_env(),
+        }
+    }
+
+    /// Replaces the log sink (tests).
+    pub fn with_log(mut self, log: Log) -> Self {
+        self.log = log;
+        self
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn cell_mut(&mut self, g: &I::Greens) -> &mut Cell {
+        if !self.cells.contains_key(g) {
+            self.cells.insert(g.clone(), Cell::default());
+        }
+        self.cells.get_mut(g).expect("just inserted")
+    }
+
+    fn new_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+    pub(crate) fn new_guard_id(&mut self) -> GuardId {
+        GuardId(self.new_id())
+    }
+
+    /// Runs a portal invocation: interprets `frame` from `greens` until it
+    /// returns, entering compiled code and tracing as loops get hot.
+    pub fn run(&mut self, interp: &mut I, greens: I::Greens, frame: I::Frame<Plain>) -> I::Ret<Plain> {
+        self.portal(interp, greens, frame)
+    }
+
+    pub(crate) fn portal(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Plain>) -> I::Ret<Plain> {
+        loop {
+            match interp.step(&mut Direct { jit: self }, &mut greens, &mut frame) {
+                Step::Next => {}
+                Step::Return(r) => return r,
+                Step::CanEnterJit => {
+                    if self.params.enabled {
+                        if let Some(r) = self.can_enter_jit(interp, &mut greens, &mut frame) {
+                            return r;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `can_enter_jit`: count, trace, or run compiled code. Returns the
+    /// portal's result if the frame returned meanwhile.
+    fn can_enter_jit(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Option<I::Ret<Plain>> {
+        loop {
+            let threshold = self.params.threshold as i64;
+            let cell = self.cell_mut(greens);
+            let step = if let Some(entry) = cell.entry.clone() {
+                let mut args = Vec::new();
+                let _ = I::map_frame(frame, &mut Flatten(&mut args));
+                let t0 = Instant::now();
+                let dead = self.backend.execute(entry.id, &args);
+                self.stats.compiled += t0.elapsed();
+                self.handle_exit(interp, dead, greens, frame)
+            } else {
+                cell.counter += 1;
+                if cell.counter < threshold {
+                    return None;
+                }
+                cell.counter = 0;
+                self.trace(interp, greens, frame, Start::Loop)
+            };
+            match step {
+                Step::Next => return None,
+                Step::Return(r) => return Some(r),
+                Step::CanEnterJit => {
+                    // Only go round again if there is code to enter now;
+                    // otherwise this back-edge has been counted already.
+                    if !self.cells.get(&*greens).is_some_and(|c| c.entry.is_some()) {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A guard failed (or a `finish` was reached) in compiled code.
+    fn handle_exit(&mut self, interp: &mut I, dead: DeadFrame, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Step<I::Ret<Plain>> {
+        self.stats.guard_failures += 1;
+        let eagerness = self.params.trace_eagerness;
+        let entry = self
+            .guards
+            .get_mut(&dead.guard)
+            .unwrap_or_else(|| panic!("compiled code exited through unknown guard {}", dead.guard.0));
+        entry.fails += 1;
+        let resume = entry.resume.clone();
+        let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1) && resume.frames.len() == 1;
+        if want_bridge {
+            entry.bridge_tried = true;
+            return self.trace(interp, greens, frame, Start::Bridge(dead.guard, resume, dead.values));
+        }
+        self.resume_in_interpreter(interp, &resume, &dead.values, greens, frame)
+    }
+
+    /// Splits a dead frame's words frame by frame: (reds, effect words).
+    fn split<'w>(resume: &GuardResume<I>, words: &'w [u64]) -> Vec<(&'w [u64], &'w [u64])> {
+        let mut out = Vec::with_capacity(resume.frames.len());
+        let mut pos = 0;
+        for fr in &resume.frames {
+            let n_eff: usize = fr
+                .effects
+                .iter()
+                .map(|e| match e {
+                    EffectShape::Val(_) => 1,
+                    EffectShape::Ret(_, n) => *n,
+                    EffectShape::Void | EffectShape::Pending => 0,
+                })
+                .sum();
+            out.push((&words[pos..pos + fr.n_reds], &words[pos + fr.n_reds..pos + fr.n_reds + n_eff]));
+            pos += fr.n_reds + n_eff;
+        }
+        out
+    }
+
+    /// The replay queue of one frame's instruction prefix.
+    fn replay_queue(
+        effects: &[EffectShape<I>],
+        mut words: &[u64],
+        mut operand: impl FnMut(Kind, u64) -> Operand,
+        inner: &mut Option<I::Ret<Traced>>,
+    ) -> VecDeque<Replayed<I>> {
+        let mut q = VecDeque::with_capacity(effects.len());
+        for e in effects {
+            q.push_back(match e {
+                EffectShape::Val(k) => {
+                    let w = words[0];
+                    words = &words[1..];
+                    Replayed::Val(*k, w, operand(*k, w))
+                }
+                EffectShape::Void => Replayed::Void,
+                EffectShape::Ret(shape, n) => {
+                    let (mine, rest) = words.split_at(*n);
+                    words = rest;
+                    Replayed::Ret(I::map_ret(shape, &mut Rebuild { words: mine.iter(), mk: &mut operand }))
+                }
+                EffectShape::Pending => Replayed::Ret(inner.take().expect("pending portal call without a callee result")),
+            });
+        }
+        q
+    }
+
+    /// Rebuilds the frame chain of a failed guard and finishes the failing
+    /// instruction of each frame by replay, innermost first; inner frames
+    /// then run to their return. Leaves the outermost frame just after its
+    /// instruction and returns what that instruction's `step` said.
+    fn resume_in_interpreter(
+        &mut self,
+        interp: &mut I,
+        resume: &GuardResume<I>,
+        words: &[u64],
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+    ) -> Step<I::Ret<Plain>> {
+        let parts = Self::split(resume, words);
+        let mut inner: Option<I::Ret<Traced>> = None;
+        for i in (0..resume.frames.len()).rev() {
+            let fr = &resume.frames[i];
+            let (reds, effs) = parts[i];
+            let mut g = fr.greens.clone();
+            let mut tframe = I::map_frame(&fr.shape, &mut Rebuild { words: reds.iter(), mk: Operand::from_bits });
+            let step = {
+                let mut rec = Recorder::new(self, Mode::Discard);
+                rec.replay = Self::replay_queue(&fr.effects, effs, Operand::from_bits, &mut inner);
+                let step = interp.step(&mut rec, &mut g, &mut tframe);
+                assert!(rec.replay.is_empty(), "resume: the instruction did not replay its effect log (the VM's step is not deterministic)");
+                step
+            };
+            let pframe = I::map_frame(&tframe, &mut Concrete);
+            let step = match step {
+                Step::Next => Step::Next,
+                Step::CanEnterJit => Step::CanEnterJit,
+                Step::Return(r) => Step::Return(I::map_ret(&r, &mut Concrete)),
+            };
+            if i == 0 {
+                *greens = g;
+                *frame = pframe;
+                return step;
+            }
+            let ret = match step {
+                Step::Return(r) => r,
+                _ => self.portal(interp, g, pframe),
+            };
+            inner = Some(I::map_ret(&ret, &mut Lift(Operand::from_bits)));
+        }
+        unreachable!("a guard has at least one frame")
+    }
+
+    /// Records a loop or bridge starting here, compiles it if it closes.
+    /// Execution goes on concretely while recording, so on return `greens`
+    /// and `frame` are wherever the interpreter got to.
+    fn trace(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>, start: Start<I>) -> Step<I::Ret<Plain>> {
+        let t0 = Instant::now();
+        self.stats.tracings += 1;
+        let start_greens = greens.clone();
+        let own_token = TargetToken(self.new_id());
+        let (close, step, trace, guards, qi_deps, abort, end_greens) = {
+            let mut rec = Recorder::new(self, Mode::Tracing);
+            let (mut tframe, skip_first_merge) = match &start {
+                Start::Loop => {
+                    let tframe = {
+                        let trace = &mut rec.trace;
+                        I::map_frame(frame, &mut Lift(|k, _| Operand::Var(trace.new_inputarg(k))))
+                    };
+                    let args: Vec<Operand> = rec.trace.inputargs.iter().map(|v| Operand::Var(*v)).collect();
+                    rec.trace.push(OpNum::Label, &args, Some(Descr::Target(own_token)));
+                    rec.push_frame(greens.clone(), &tframe);
+                    (tframe, false)
+                }
+                Start::Bridge(_, resume, words) => {
+                    for k in &resume.kinds {
+                        rec.trace.new_inputarg(*k);
+                    }
+                    let inputs = rec.trace.inputargs.clone();
+                    let fr = &resume.frames[0];
+                    let mut next = inputs.iter();
+                    let mut mk = |_: Kind, _: u64| Operand::Var(*next.next().unwrap());
+                    let tframe = I::map_frame(&fr.shape, &mut Rebuild { words: words[..fr.n_reds].iter(), mk: &mut mk });
+                    rec.replay = Self::replay_queue(&fr.effects, &words[fr.n_reds..], mk, &mut None);
+                    *greens = fr.greens.clone();
+                    rec.push_frame(greens.clone(), &tframe);
+                    (tframe, true)
+                }
+            };
+            let is_loop = matches!(start, Start::Loop);
+            let mut seen: HashSet<I::Greens> = HashSet::new();
+            let mut first = skip_first_merge;
+            let (close, step) = loop {
+                if !first {
+                    rec.merge_point(interp, greens, &tframe);
+                }
+                first = false;
+                let step = interp.step(&mut rec, greens, &mut tframe);
+                if rec.abort.is_some() {
+                    break (Close::Abort, step);
+                }
+                match step {
+                    Step::Next => {}
+                    Step::Return(r) => {
+                        rec.set_abort(AbortReason::LeftPortalFrame);
+                        break (Close::Abort, Step::Return(r));
+                    }
+                    Step::CanEnterJit => {
+                        if is_loop && *greens == start_greens {
+                            break (Close::Own, step);
+                        }
+                        if let Some(e) = rec.jit.cells.get(&*greens).and_then(|c| c.entry.clone()) {
+                            break (Close::Jump(e), step);
+                        }
+                        if !seen.insert(greens.clone()) {
+                            rec.set_abort(AbortReason::InnerLoop);
+                            break (Close::Abort, step);
+                        }
+                    }
+                }
+            };
+            // Close the trace with a jump carrying the reds.
+            let (ops, kinds) = Recorder::<I>::frame_operands(&tframe);
+            let target = match &close {
+                Close::Own => {
+                    let own: Vec<Kind> = rec.trace.inputargs.iter().map(|v| rec.trace.kind(*v)).collect();
+                    (own == kinds).then_some(own_token)
+                }
+                Close::Jump(e) => (e.kinds == kinds).then_some(e.token),
+                Close::Abort => None,
+            };
+            match target {
+                Some(t) => {
+                    rec.trace.push(OpNum::Jump, &ops, Some(Descr::Target(t)));
+                }
+                None if !matches!(close, Close::Abort) => rec.set_abort(AbortReason::FrameShapeMismatch),
+                None => {}
+            }
+            *frame = I::map_frame(&tframe, &mut Concrete);
+            let step = match step {
+                Step::Next => Step::Next,
+                Step::CanEnterJit => Step::CanEnterJit,
+                Step::Return(r) => Step::Return(I::map_ret(&r, &mut Concrete)),
+            };
+            let abort = rec.abort;
+            let trace = std::mem::take(&mut rec.trace);
+            let guards = std::mem::take(&mut rec.guards);
+            let qi = std::mem::take(&mut rec.qi_deps);
+            (close, step, trace, guards, qi, abort, greens.clone())
+        };
+        self.stats.tracing += t0.elapsed();
+        self.log.section(cat::TRACING, || format!("# {}\n{}", interp.printable_location(&start_greens), trace));
+        if let Some(reason) = abort {
+            self.abort(interp, &start_greens, &end_greens, reason, &start);
+            return step;
+        }
+        let ok = match start {
+            Start::Loop => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps),
+            Start::Bridge(guard, _, _) => self.compile_bridge(guard, trace, guards, qi_deps),
+        };
+        if !ok {
+            self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &Start::Loop);
+        }
+        let _ = close;
+        step
+    }
+
+    fn abort(&mut self, interp: &I, start: &I::Greens, end: &I::Greens, reason: AbortReason, kind: &Start<I>) {
+        *self.stats.aborts.entry(reason.name()).or_default() += 1;
+        self.log.section(cat::ABORT, || {
+            format!("{}: {} (started at {})", reason.name(), interp.printable_location(end), interp.printable_location(start))
+        });
+        if let Start::Loop = kind {
+            let threshold = self.params.threshold as i64;
+            let cell = self.cell_mut(start);
+            if reason == AbortReason::InnerLoop {
+                // Retry the outer loop once the inner one is compiled.
+                cell.counter = 0;
+                self.cell_mut(end).counter = threshold - 1;
+            } else {
+                // Back off exponentially; after a few aborts never trace here.
+                cell.aborts += 1;
+                cell.counter = if cell.aborts >= 6 { i64::MIN / 2 } else { -(threshold << cell.aborts) };
+            }
+        }
+    }
+
+    fn register_guards(&mut self, owner: LoopId, trace: &Trace, guards: Vec<(GuardId, GuardResume<I>)>) {
+        let live: HashSet<GuardId> = trace.guards().filter_map(|g| g.guard_id()).collect();
+        for (id, resume) in guards {
+            if live.contains(&id) {
+                self.guards.insert(id, GuardEntry { resume: Rc::new(resume), owner, fails: 0, bridge_tried: false });
+            }
+        }
+    }
+
+    fn count_ops(&mut self, before: &Trace, after: &Trace) {
+        self.stats.recorded_ops += before.op_count() as u64;
+        self.stats.recorded_guards += before.guards().count() as u64;
+        self.stats.opt_ops += after.op_count() as u64;
+        self.stats.opt_guards += after.guards().count() as u64;
+    }
+
+    fn compile_loop(
+        &mut self,
+        interp: &I,
+        greens: &I::Greens,
+        token: TargetToken,
+        trace: Trace,
+        guards: Vec<(GuardId, GuardResume<I>)>,
+        qi_deps: Vec<(GcRef, &'static FieldDescr)>,
+    ) -> bool {
+        let t0 = Instant::now();
+        let opt = crate::opt::optimize_loop(&trace, &self.params);
+        self.stats.optimizing += t0.elapsed();
+        self.count_ops(&trace, &opt);
+        let id = LoopId(self.new_id());
+        let t1 = Instant::now();
+        let res = self.backend.compile_loop(id, &opt);
+        self.stats.backend += t1.elapsed();
+        if let Err(e) = res {
+            self.log.section(cat::ABORT, || format!("compiling: {e}"));
+            return false;
+        }
+        self.stats.loops += 1;
+        let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
+        self.register_guards(id, &opt, guards);
+        for (obj, d) in qi_deps {
+            self.qi_deps.entry((obj.addr(), d as *const FieldDescr as usize)).or_default().push(id);
+        }
+        let loc = interp.printable_location(greens);
+        self.log.section(cat::OPT_LOOP, || {
+            format!("# Loop {} ({}) : loop with {} ops\n{}", id.0, loc, opt.op_count(), opt)
+        });
+        self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
+        self.cell_mut(greens).entry = Some(LoopEntry { id, token, kinds });
+        true
+    }
+
+    fn compile_bridge(
+        &mut self,
+        guard: GuardId,
+        trace: Trace,
+        guards: Vec<(GuardId, GuardResume<I>)>,
+        qi_deps: Vec<(GcRef, &'static FieldDescr)>,
+    ) -> bool {
+        let t0 = Instant::now();
+        let opt = crate::opt::optimize_bridge(&trace, &self.params);
+        self.stats.optimizing += t0.elapsed();
+        self.count_ops(&trace, &opt);
+        let t1 = Instant::now();
+        let res = self.backend.compile_bridge(guard, &opt);
+        self.stats.backend += t1.elapsed();
+        if let Err(e) = res {
+            self.log.section(cat::ABORT, || format!("compiling bridge: {e}"));
+            return false;
+        }
+        self.stats.bridges += 1;
+        let owner = self.guards[&guard].owner;
+        self.register_guards(owner, &opt, guards);
+        for (obj, d) in qi_deps {
+            self.qi_deps.entry((obj.addr(), d as *const FieldDescr as usize)).or_default().push(owner);
+        }
+        self.log.section(cat::OPT_BRIDGE, || {
+            format!("# bridge out of Guard {} with {} ops\n{}", guard.0, opt.op_count(), opt)
+        });
+        true
+    }
+
+    fn log_backend(&self, id: LoopId, what: &str) {
+        if self.log.enabled(cat::BACKEND) {
+            let text = self.backend.disassemble(id).unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
+            self.log.section(cat::BACKEND, || format!("# {what}\n{text}"));
+        }
+    }
+
+    /// A quasi-immutable field was written: every loop that read it as a
+    /// constant is invalidated and will not be entered again.
+    pub(crate) fn quasi_immutable_written(&mut self, obj: GcRef, d: &'static FieldDescr) {
+        let Some(loops) = self.qi_deps.remove(&(obj.addr(), d as *const FieldDescr as usize)) else {
+            return;
+        };
+        for id in loops {
+            self.backend.invalidate(id);
+            self.stats.invalidated_loops += 1;
+            for cell in self.cells.values_mut() {
+                if cell.entry.as_ref().is_some_and(|e| e.id == id) {
+                    cell.entry = None;
+                    cell.counter = 0;
+                }
+            }
+        }
+    }
+
+    /// The `jit-summary` text, in PyPy's line shapes.
+    pub fn summary(&self) -> String {
+        let s = &self.stats;
+        let total = s.start.map(|t| t.elapsed()).unwrap_or_default();
+        let mut out = String::new();
+        let secs = |d: Duration| format!("{:.6}", d.as_secs_f64());
+        out += &format!("Tracing:      \t{}\t{}\n", s.tracings, secs(s.tracing));
+        out += &format!("Optimizing:   \t{}\n", secs(s.optimizing));
+        out += &format!("Backend:      \t{}\t{}\n", s.loops + s.bridges, secs(s.backend));
+        out += &format!("Running:      \t{}\n", secs(s.compiled));
+        let jit_time = s.tracing + s.optimizing + s.backend + s.compiled;
+        out += &format!("Interpreting: \t{}\n", secs(total.saturating_sub(jit_time)));
+        out += &format!("TOTAL:      \t\t{}\n", secs(total));
+        out += &format!("ops:             \t{}\n", s.recorded_ops);
+        out += &format!("guards:          \t{}\n", s.recorded_guards);
+        out += &format!("opt ops:         \t{}\n", s.opt_ops);
+        out += &format!("opt guards:      \t{}\n", s.opt_guards);
+        out += &format!("guard failures:  \t{}\n", s.guard_failures);
+        out += &format!("invalidated:     \t{}\n", s.invalidated_loops);
+        for (reason, n) in &s.aborts {
+            out += &format!("abort: {reason}:\t{n}\n");
+        }
+        out += &format!("Total # of loops:\t{}\n", s.loops);
+        out += &format!("Total # of bridges:\t{}\n", s.bridges);
+        out
+    }
+}
+
+impl<I: Interp> Drop for JitDriver<I> {
+    fn drop(&mut self) {
+        if self.log.enabled(cat::SUMMARY) {
+            let text = self.summary();
+            self.log.section(cat::SUMMARY, || text);
+        }
+        self.log.flush();
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_op_is_send(_: &Op) {}
