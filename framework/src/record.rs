@@ -45,7 +45,7 @@ pub(crate) enum Effect<I: Interp> {
     /// A write or void call: skipped on replay.
     Void,
     /// The result of an inlined portal call that has returned.
-    Ret(Rc<I::Ret<Shape>>, Vec<Operand>, Vec<Kind>),
+    Ret(Rc<I::Ret<Shape>>, Vec<Operand>),
     /// The inlined portal call now running (outer frames only).
     Pending,
 }
@@ -86,7 +86,6 @@ pub(crate) struct FrameResume<I: Interp> {
 /// laid out frame by frame: reds, then the effect log's values.
 pub(crate) struct GuardResume<I: Interp> {
     pub frames: Vec<FrameResume<I>>,
-    pub kinds: Vec<Kind>,
 }
 
 /// The recording-mode context.
@@ -199,23 +198,19 @@ impl<'a, I: Interp> Recorder<'a, I> {
         }
         let id = self.jit.new_guard_id();
         let mut fail_args = Vec::new();
-        let mut kinds = Vec::new();
         let mut frames = Vec::with_capacity(self.frames.len());
         for fr in &self.frames {
             fail_args.extend_from_slice(&fr.snapshot);
-            kinds.extend_from_slice(&fr.kinds);
             let mut effects = Vec::with_capacity(fr.effects.len());
             for e in &fr.effects {
                 effects.push(match e {
                     Effect::Val(k, o) => {
                         fail_args.push(*o);
-                        kinds.push(*k);
                         EffectShape::Val(*k)
                     }
                     Effect::Void => EffectShape::Void,
-                    Effect::Ret(shape, ops, ks) => {
+                    Effect::Ret(shape, ops) => {
                         fail_args.extend_from_slice(ops);
-                        kinds.extend_from_slice(ks);
                         EffectShape::Ret(shape.clone(), ops.len())
                     }
                     Effect::Pending => EffectShape::Pending,
@@ -231,7 +226,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let mut g = crate::ir::Op::new(op, args, None, Some(Descr::Guard(id)));
         g.fail_args = Some(fail_args);
         self.trace.ops.push(g);
-        self.guards.push((id, GuardResume { frames, kinds }));
+        self.guards.push((id, GuardResume { frames }));
     }
 
     fn log_effect(&mut self, e: Effect<I>) {
@@ -671,7 +666,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let mut ops = Vec::new();
         let mut kinds = Vec::new();
         let shape = I::map_ret(r, &mut Operands(&mut ops, &mut kinds));
-        self.log_effect(Effect::Ret(Rc::new(shape), ops, kinds));
+        self.log_effect(Effect::Ret(Rc::new(shape), ops));
     }
 
     /// The trace's jump/finish arguments for the current outermost frame.

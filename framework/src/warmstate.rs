@@ -14,7 +14,10 @@
 use crate::backend::{Backend, DeadFrame, LoopId};
 use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Step, Traced};
 use crate::direct::Direct;
-use crate::ir::{Descr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
+use crate::ir::{
+    Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
+    VirtualField, VirtualInfo,
+};
 use crate::log::{cat, Log};
 use crate::params::JitParams;
 use crate::record::{EffectShape, GuardResume, Mode, Recorder, Replayed};
@@ -102,6 +105,10 @@ struct GuardEntry<I: Interp> {
     owner: LoopId,
     fails: u32,
     bridge_tried: bool,
+    /// Kinds of the compiled guard's fail args (the recorder's layout,
+    /// plus whatever the optimizer appended for virtuals).
+    kinds: Rc<[Kind]>,
+    virtuals: Option<Rc<[VirtualInfo]>>,
 }
 
 /// Where a trace starts.
@@ -109,7 +116,7 @@ enum Start<I: Interp> {
     /// At a loop header (`can_enter_jit` got hot).
     Loop,
     /// At a guard that failed often: a bridge.
-    Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>),
+    Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>, Rc<[Kind]>, Option<Rc<[VirtualInfo]>>),
 }
 
 /// How recording ended.
@@ -132,6 +139,10 @@ pub struct JitDriver<I: Interp> {
     qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
     pub stats: Stats,
     pub log: Log,
+    /// When true, every compiled loop and bridge is kept in `traces` as
+    /// (header, optimized trace): tests and tools read them.
+    pub keep_traces: bool,
+    pub traces: Vec<(String, Trace)>,
 }
 
 /// Kept for readers who know PyPy's `warmstate`.
@@ -150,6 +161,14 @@ impl<I: Interp> JitDriver<I> {
             qi_deps: HashMap::new(),
             stats: Stats { start: Some(Instant::now()), ..Stats::default() },
             log: Log::from_env(),
+            keep_traces: false,
+            traces: Vec::new(),
+        }
+    }
+
+    fn keep_trace(&mut self, header: String, trace: &Trace) {
+        if self.keep_traces {
+            self.traces.push((header, trace.clone()));
         }
     }
 
@@ -246,12 +265,18 @@ impl<I: Interp> JitDriver<I> {
             .unwrap_or_else(|| panic!("compiled code exited through unknown guard {}", dead.guard.0));
         entry.fails += 1;
         let resume = entry.resume.clone();
+        let virtuals = entry.virtuals.clone();
         let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1) && resume.frames.len() == 1;
         if want_bridge {
             entry.bridge_tried = true;
-            return self.trace(interp, greens, frame, Start::Bridge(dead.guard, resume, dead.values));
+            let kinds = entry.kinds.clone();
+            return self.trace(interp, greens, frame, Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals));
         }
-        self.resume_in_interpreter(interp, &resume, &dead.values, greens, frame)
+        let mut words = dead.values;
+        if let Some(v) = &virtuals {
+            materialize(v, &mut words);
+        }
+        self.resume_in_interpreter(interp, &resume, &words, greens, frame)
     }
 
     /// Splits a dead frame's words frame by frame: (reds, effect words).
@@ -368,14 +393,20 @@ impl<I: Interp> JitDriver<I> {
                     rec.push_frame(greens.clone(), &tframe);
                     (tframe, false)
                 }
-                Start::Bridge(_, resume, words) => {
-                    for k in &resume.kinds {
+                Start::Bridge(_, resume, words, kinds, virtuals) => {
+                    for k in kinds.iter() {
                         rec.trace.new_inputarg(*k);
                     }
-                    let inputs = rec.trace.inputargs.clone();
+                    let mut inputs: Vec<Operand> = rec.trace.inputargs.iter().map(|v| Operand::Var(*v)).collect();
+                    let mut words = words.clone();
+                    if let Some(v) = virtuals {
+                        // The bridge re-creates the guard's virtuals itself.
+                        materialize(v, &mut words);
+                        allocate_in_trace(&mut rec.trace, v, &words, &mut inputs);
+                    }
                     let fr = &resume.frames[0];
                     let mut next = inputs.iter();
-                    let mut mk = |_: Kind, _: u64| Operand::Var(*next.next().unwrap());
+                    let mut mk = |_: Kind, _: u64| *next.next().unwrap();
                     let tframe = I::map_frame(&fr.shape, &mut Rebuild { words: words[..fr.n_reds].iter(), mk: &mut mk });
                     rec.replay = Self::replay_queue(&fr.effects, &words[fr.n_reds..], mk, &mut None);
                     *greens = fr.greens.clone();
@@ -452,7 +483,7 @@ impl<I: Interp> JitDriver<I> {
         }
         let ok = match start {
             Start::Loop => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps),
-            Start::Bridge(guard, _, _) => self.compile_bridge(guard, trace, guards, qi_deps),
+            Start::Bridge(guard, ..) => self.compile_bridge(guard, trace, guards, qi_deps),
         };
         if !ok {
             self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &Start::Loop);
@@ -481,13 +512,42 @@ impl<I: Interp> JitDriver<I> {
         }
     }
 
-    fn register_guards(&mut self, owner: LoopId, trace: &Trace, guards: Vec<(GuardId, GuardResume<I>)>) {
-        let live: HashSet<GuardId> = trace.guards().filter_map(|g| g.guard_id()).collect();
-        for (id, resume) in guards {
-            if live.contains(&id) {
-                self.guards.insert(id, GuardEntry { resume: Rc::new(resume), owner, fails: 0, bridge_tried: false });
+    /// Files the resume data of every guard the compiled trace still has,
+    /// including guards the optimizer copied.
+    fn register_guards(&mut self, owner: LoopId, opt: &crate::opt::Optimized, guards: Vec<(GuardId, GuardResume<I>)>) {
+        let mut resumes: HashMap<GuardId, Rc<GuardResume<I>>> =
+            guards.into_iter().map(|(id, r)| (id, Rc::new(r))).collect();
+        for (copy, orig) in &opt.guard_copies {
+            if let Some(r) = resumes.get(orig).cloned() {
+                resumes.insert(*copy, r);
             }
         }
+        for op in opt.trace.guards() {
+            let Some(id) = op.guard_id() else { continue };
+            let Some(resume) = resumes.get(&id) else { continue };
+            let kinds: Rc<[Kind]> = op.fail_args.as_deref().unwrap_or(&[]).iter().map(|o| opt.trace.operand_kind(o)).collect();
+            let virtuals = op.virtuals.as_deref().map(Rc::from);
+            self.guards.insert(id, GuardEntry { resume: resume.clone(), owner, fails: 0, bridge_tried: false, kinds, virtuals });
+        }
+    }
+
+    fn optimize(&mut self, trace: &Trace, bridge: bool) -> crate::opt::Optimized {
+        let t0 = Instant::now();
+        let params = self.params.clone();
+        let mut next = self.next_id;
+        let mut new_guard = || {
+            next += 1;
+            GuardId(next - 1)
+        };
+        let opt = if bridge {
+            crate::opt::optimize_bridge(trace, &params, &mut new_guard)
+        } else {
+            crate::opt::optimize_loop(trace, &params, &mut new_guard)
+        };
+        self.next_id = next;
+        self.stats.optimizing += t0.elapsed();
+        self.count_ops(trace, &opt.trace);
+        opt
     }
 
     fn count_ops(&mut self, before: &Trace, after: &Trace) {
@@ -506,13 +566,10 @@ impl<I: Interp> JitDriver<I> {
         guards: Vec<(GuardId, GuardResume<I>)>,
         qi_deps: Vec<(GcRef, &'static FieldDescr)>,
     ) -> bool {
-        let t0 = Instant::now();
-        let opt = crate::opt::optimize_loop(&trace, &self.params);
-        self.stats.optimizing += t0.elapsed();
-        self.count_ops(&trace, &opt);
+        let opt = self.optimize(&trace, false);
         let id = LoopId(self.new_id());
         let t1 = Instant::now();
-        let res = self.backend.compile_loop(id, &opt);
+        let res = self.backend.compile_loop(id, &opt.trace);
         self.stats.backend += t1.elapsed();
         if let Err(e) = res {
             self.log.section(cat::ABORT, || format!("compiling: {e}"));
@@ -526,8 +583,9 @@ impl<I: Interp> JitDriver<I> {
         }
         let loc = interp.printable_location(greens);
         self.log.section(cat::OPT_LOOP, || {
-            format!("# Loop {} ({}) : loop with {} ops\n{}", id.0, loc, opt.op_count(), opt)
+            format!("# Loop {} ({}) : loop with {} ops\n{}", id.0, loc, opt.trace.op_count(), opt.trace)
         });
+        self.keep_trace(format!("# Loop {} ({}) : loop with {} ops", id.0, loc, opt.trace.op_count()), &opt.trace);
         self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
         self.cell_mut(greens).entry = Some(LoopEntry { id, token, kinds });
         true
@@ -540,12 +598,9 @@ impl<I: Interp> JitDriver<I> {
         guards: Vec<(GuardId, GuardResume<I>)>,
         qi_deps: Vec<(GcRef, &'static FieldDescr)>,
     ) -> bool {
-        let t0 = Instant::now();
-        let opt = crate::opt::optimize_bridge(&trace, &self.params);
-        self.stats.optimizing += t0.elapsed();
-        self.count_ops(&trace, &opt);
+        let opt = self.optimize(&trace, true);
         let t1 = Instant::now();
-        let res = self.backend.compile_bridge(guard, &opt);
+        let res = self.backend.compile_bridge(guard, &opt.trace);
         self.stats.backend += t1.elapsed();
         if let Err(e) = res {
             self.log.section(cat::ABORT, || format!("compiling bridge: {e}"));
@@ -558,8 +613,9 @@ impl<I: Interp> JitDriver<I> {
             self.qi_deps.entry((obj.addr(), d as *const FieldDescr as usize)).or_default().push(owner);
         }
         self.log.section(cat::OPT_BRIDGE, || {
-            format!("# bridge out of Guard {} with {} ops\n{}", guard.0, opt.op_count(), opt)
+            format!("# bridge out of Guard {} with {} ops\n{}", guard.0, opt.trace.op_count(), opt.trace)
         });
+        self.keep_trace(format!("# bridge out of Guard {} with {} ops", guard.0, opt.trace.op_count()), &opt.trace);
         true
     }
 
@@ -626,5 +682,53 @@ impl<I: Interp> Drop for JitDriver<I> {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_op_is_send(_: &Op) {}
+/// Allocates the virtuals a guard describes, writes their references into
+/// their slots, then fills their fields from the (patched) words.
+fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
+    for v in virtuals {
+        let r = match v.alloc {
+            VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
+            VirtualAlloc::Array(d, len) => crate::heap::new_array(d, len).unwrap_or(GcRef::NULL),
+        };
+        words[v.slot as usize] = r.addr() as u64;
+    }
+    for v in virtuals {
+        let obj = crate::backend::word_to_ref(words[v.slot as usize]);
+        for (f, idx) in &v.fields {
+            let w = words[*idx as usize];
+            match (f, v.alloc) {
+                (VirtualField::Field(d), _) => crate::heap::setfield(obj, d, w),
+                (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => crate::heap::setarrayitem(obj, d, *i, w),
+                (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
+            }
+        }
+    }
+}
+
+/// At a bridge's entry: the same allocations as IR ops, so the bridge's
+/// trace owns the objects; `inputs[slot]` becomes the new object.
+fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], words: &[u64], inputs: &mut [Operand]) {
+    let _ = words;
+    for v in virtuals {
+        let res = match v.alloc {
+            VirtualAlloc::Struct(d) => trace.push(OpNum::New, &[], Some(Descr::Size(d))),
+            VirtualAlloc::Array(d, len) => trace.push(OpNum::NewArray, &[Operand::ConstInt(len)], Some(Descr::Array(d))),
+        };
+        inputs[v.slot as usize] = Operand::Var(res.expect("allocations have results"));
+    }
+    for v in virtuals {
+        let obj = inputs[v.slot as usize];
+        for (f, idx) in &v.fields {
+            let val = inputs[*idx as usize];
+            match (f, v.alloc) {
+                (VirtualField::Field(d), _) => {
+                    trace.push(OpNum::SetfieldGc, &[obj, val], Some(Descr::Field(d)));
+                }
+                (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => {
+                    trace.push(OpNum::SetarrayitemGc, &[obj, Operand::ConstInt(*i), val], Some(Descr::Array(d)));
+                }
+                (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
+            }
+        }
+    }
+}

@@ -229,3 +229,15 @@ impl DescrTable {
         t
     }
 }
+
+// Descriptors are singletons: equal means the same descriptor.
+macro_rules! identity_eq {
+    ($($t:ty),*) => {$(
+        impl PartialEq for $t {
+            fn eq(&self, other: &$t) -> bool {
+                std::ptr::eq(self, other)
+            }
+        }
+    )*};
+}
+identity_eq!(FieldDescr, ArrayDescr, SizeDescr, CallDescr);

@@ -126,6 +126,38 @@ pub struct Op {
     pub fail_args: Option<Vec<Operand>>,
     /// Free text: the printable location of a `debug_merge_point`.
     pub comment: Option<Box<str>>,
+    /// Guards only: objects the optimizer removed (virtuals) that this
+    /// guard's resume data needs; see [`VirtualInfo`].
+    pub virtuals: Option<Box<[VirtualInfo]>>,
+}
+
+/// How a guard describes a virtual (an allocation the optimizer removed)
+/// so resume can materialize it. The guard's fail arg at `slot` holds a
+/// placeholder (`ConstPtr(null)`); each field's value is the fail arg at the
+/// given index (fail args may be appended past the recorder's layout for
+/// this). Resume allocates every virtual of the guard first, writes the
+/// references into their slots, then fills the fields — so virtuals may
+/// point to each other, cycles included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VirtualInfo {
+    pub slot: u32,
+    pub alloc: VirtualAlloc,
+    /// (what is written, index of the fail arg holding the value).
+    pub fields: Vec<(VirtualField, u32)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum VirtualAlloc {
+    /// `new` / `new_with_vtable`.
+    Struct(&'static SizeDescr),
+    /// `new_array` of a constant length.
+    Array(&'static ArrayDescr, i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum VirtualField {
+    Field(&'static FieldDescr),
+    Item(i64),
 }
 
 impl Op {
@@ -137,6 +169,7 @@ impl Op {
             descr,
             fail_args: None,
             comment: None,
+            virtuals: None,
         }
     }
     pub fn guard_id(&self) -> Option<GuardId> {

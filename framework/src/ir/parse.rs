@@ -860,6 +860,7 @@ fn build(inputargs: Vec<Name>, raw: Vec<RawOp>) -> Result<Trace, ParseError> {
             descr: r.descr,
             fail_args,
             comment: r.comment.as_deref().map(Box::from),
+            virtuals: None,
         });
     }
     t.kinds = kinds;
