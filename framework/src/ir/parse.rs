@@ -32,10 +32,16 @@
 //!   `debug_merge_point`. Everything else (operand kinds, descr families,
 //!   guard descrs, ...) is `verify`'s job, so tests can parse malformed
 //!   traces to feed the verifier. Guards without a descr are kept as such.
+//! - A guard's `Op::virtuals` follow its fail args in the printer's form
+//!   (`virtuals=[@1 = new(Node) {Node.x=@0}]`); whether slots and indices
+//!   make sense is `verify`'s job.
 //! - It never panics: any input gives a `Trace` or a `ParseError`.
 
 use super::print::CANONICAL_NAN;
-use super::{Descr, DescrTable, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
+use super::{
+    Descr, DescrTable, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var, VirtualAlloc,
+    VirtualField, VirtualInfo,
+};
 use hashbrown::{HashMap, HashSet};
 use smallvec::SmallVec;
 use std::fmt;
@@ -121,6 +127,7 @@ struct RawOp {
     comment: Option<String>,
     descr: Option<Descr>,
     fail_args: Option<Vec<Arg>>,
+    virtuals: Option<Vec<VirtualInfo>>,
 }
 
 /// Kind given by a variable name's first letter, if `s` is a variable name.
@@ -413,6 +420,7 @@ impl Cursor<'_> {
         } else {
             None
         };
+        let virtuals = self.try_virtuals()?;
         self.expect_end()?;
 
         // Strings: only debug_merge_point's location.
@@ -496,7 +504,128 @@ impl Cursor<'_> {
             comment,
             descr,
             fail_args,
+            virtuals,
         })
+    }
+
+    /// ` virtuals=[@1 = new(Node) {Node.x=@0}, @3 = new_array(ints, 2) {1=@4}]`
+    /// if that is what comes next (see `print.rs`).
+    fn try_virtuals(&mut self) -> Result<Option<Vec<VirtualInfo>>, ParseError> {
+        self.skip_ws();
+        let save = self.pos;
+        let (w, _) = self.word();
+        self.skip_ws();
+        if w != "virtuals" || self.peek() != Some('=') {
+            self.pos = save;
+            return Ok(None);
+        }
+        self.pos += 1;
+        self.expect('[', "to open the virtuals")?;
+        let mut out = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(']') {
+            self.pos += 1;
+            return Ok(Some(out));
+        }
+        loop {
+            let slot = self.fail_arg_ref()?;
+            self.expect('=', "after a virtual's slot")?;
+            let (what, wpos) = self.vtoken();
+            self.expect('(', &format!("after '{what}'"))?;
+            let (name, npos) = self.vtoken();
+            let alloc = match (what.as_str(), self.descrs.get(&name)) {
+                ("new", Some(Descr::Size(d))) => VirtualAlloc::Struct(d),
+                ("new_array", Some(Descr::Array(d))) => {
+                    self.expect(',', "after the array descr")?;
+                    let (n, pos) = self.vtoken();
+                    match parse_int(&n) {
+                        Some(n) => VirtualAlloc::Array(d, n),
+                        None => return self.err(pos, format!("bad array length '{n}'")),
+                    }
+                }
+                ("new" | "new_array", _) => {
+                    return self.err(npos, format!("'{name}' is not a {what} descr"))
+                }
+                _ => return self.err(wpos, format!("expected new or new_array, found '{what}'")),
+            };
+            self.expect(')', "to close the allocation")?;
+            self.expect('{', "to open the fields")?;
+            let mut fields = Vec::new();
+            self.skip_ws();
+            if self.peek() == Some('}') {
+                self.pos += 1;
+            } else {
+                loop {
+                    let (key, kpos) = self.vtoken();
+                    let field = if let Some(i) = parse_int(&key) {
+                        VirtualField::Item(i)
+                    } else {
+                        match self.descrs.get(&key) {
+                            Some(Descr::Field(f)) => VirtualField::Field(f),
+                            _ => return self.err(kpos, format!("'{key}' is not a field descr")),
+                        }
+                    };
+                    self.expect('=', "after a virtual's field")?;
+                    fields.push((field, self.fail_arg_ref()?));
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(',') => self.pos += 1,
+                        Some('}') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => {
+                            return self.err(
+                                self.pos,
+                                format!("expected ',' or '}}' in fields, found {}", self.found()),
+                            )
+                        }
+                    }
+                }
+            }
+            out.push(VirtualInfo {
+                slot,
+                alloc,
+                fields,
+            });
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(']') => {
+                    self.pos += 1;
+                    return Ok(Some(out));
+                }
+                _ => {
+                    return self.err(
+                        self.pos,
+                        format!("expected ',' or ']' in virtuals, found {}", self.found()),
+                    )
+                }
+            }
+        }
+    }
+
+    /// `@N`: fail arg N.
+    fn fail_arg_ref(&mut self) -> Result<u32, ParseError> {
+        self.expect('@', "before a fail arg number")?;
+        let (n, pos) = self.vtoken();
+        match n.parse::<u32>() {
+            Ok(n) => Ok(n),
+            Err(_) => self.err(pos, format!("bad fail arg number '{n}'")),
+        }
+    }
+
+    /// A token inside `virtuals=[...]`.
+    fn vtoken(&mut self) -> (String, usize) {
+        self.skip_ws();
+        let start = self.pos;
+        while self
+            .peek()
+            .is_some_and(|c| !is_delim(c) && !matches!(c, '@' | '{' | '}'))
+        {
+            self.pos += 1;
+        }
+        (self.chars[start..self.pos].iter().collect(), start)
     }
 
     /// An operand or a string literal.
@@ -860,7 +989,7 @@ fn build(inputargs: Vec<Name>, raw: Vec<RawOp>) -> Result<Trace, ParseError> {
             descr: r.descr,
             fail_args,
             comment: r.comment.as_deref().map(Box::from),
-            virtuals: None,
+            virtuals: r.virtuals.clone().map(Vec::into_boxed_slice),
         });
     }
     t.kinds = kinds;
@@ -1030,6 +1159,35 @@ finish(i9, f10, p11, descr=<Guard4>)
         assert_eq!(t.ops[0].descr, None);
         assert_eq!(t.ops[0].fail_args, None);
         assert_eq!(t.ops[1].fail_args, Some(vec![]));
+    }
+
+    #[test]
+    fn virtuals_round_trip() {
+        let s = "[i0, i1]
+guard_true(i1, descr=<Guard1>) [i0, ConstPtr(null), ConstPtr(null)] virtuals=[@1 = new(Point) {Point.x=@0, Point.next=@2}, @2 = new_array(IntArray, 2) {1=@0}]
+guard_false(i1, descr=<Guard2>) [ConstPtr(null)] virtuals=[@0 = new(Point) {}]
+finish(descr=<Guard0>)
+";
+        let t = round_trip(s);
+        verify(&t).unwrap();
+        let f = fx();
+        let v = t.ops[0].virtuals.as_deref().unwrap();
+        assert_eq!(v[0].slot, 1);
+        assert_eq!(v[0].alloc, crate::ir::VirtualAlloc::Struct(f.point));
+        assert_eq!(v[1].fields, vec![(crate::ir::VirtualField::Item(1), 0)]);
+        for bad in [
+            "virtuals=[@1 = new(IntArray) {}]",
+            "virtuals=[@1 = new_array(Point, 1) {}]",
+            "virtuals=[@1 = make(Point) {}]",
+            "virtuals=[@x = new(Point) {}]",
+            "virtuals=[@1 = new(Point) {Nope=@0}]",
+            "virtuals=[@1 = new(Point) {Point.x=@0]",
+            "virtuals=[@1 = new(Point) {}",
+        ] {
+            parse_err(&format!(
+                "[i0]\nguard_true(i0, descr=<Guard1>) [i0] {bad}\n"
+            ));
+        }
     }
 
     #[test]

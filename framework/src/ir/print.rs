@@ -38,11 +38,15 @@
 //!   tag family and the name; the numbers are for the reader.
 //! - `Op::comment` is printed only for `debug_merge_point` (the log format
 //!   has no place for it elsewhere).
+//! - `Op::virtuals` follows a guard's fail args as
+//!   ` virtuals=[@1 = new(Node) {Node.x=@0, Node.next=@3}, @3 = new_array(IntArray, 2) {1=@4}]`:
+//!   `@N` is fail arg N (the slot, or the value of a field); struct fields
+//!   are named by their descr, array items by their index.
 //!
 //! Printing never panics, not even on a malformed trace (the verifier
 //! prints the ops it rejects): an out-of-range variable prints as `v<N>`.
 
-use super::{Descr, Kind, Op, OpNum, Operand, Trace, Var};
+use super::{Descr, Kind, Op, OpNum, Operand, Trace, Var, VirtualAlloc, VirtualField, VirtualInfo};
 use std::fmt::Write;
 
 /// Bits of the one NaN printed as `nan` (the default quiet NaN, positive).
@@ -204,6 +208,36 @@ fn write_op(s: &mut String, t: &Trace, op: &Op) {
         }
         s.push(']');
     }
+    if let Some(vs) = &op.virtuals {
+        write_virtuals(s, vs);
+    }
+}
+
+/// ` virtuals=[@1 = new(Node) {x=@0, next=@3}, @3 = new_array(refs, 2) {1=@4}]`:
+/// `@N` is fail arg N; a struct field is named by its descr, an array
+/// item by its index.
+fn write_virtuals(s: &mut String, vs: &[VirtualInfo]) {
+    s.push_str(" virtuals=[");
+    for (i, v) in vs.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = match v.alloc {
+            VirtualAlloc::Struct(d) => write!(s, "@{} = new({}) {{", v.slot, d.name),
+            VirtualAlloc::Array(d, n) => write!(s, "@{} = new_array({}, {n}) {{", v.slot, d.name),
+        };
+        for (j, (f, idx)) in v.fields.iter().enumerate() {
+            if j > 0 {
+                s.push_str(", ");
+            }
+            let _ = match f {
+                VirtualField::Field(fd) => write!(s, "{}=@{idx}", fd.name),
+                VirtualField::Item(k) => write!(s, "{k}=@{idx}"),
+            };
+        }
+        s.push('}');
+    }
+    s.push(']');
 }
 
 /// Field/array letter: PyPy's S(igned)/U(nsigned)/F(loat)/P(ointer).

@@ -18,7 +18,9 @@
 //!   address in arg 0), result kind of the call.
 //! - Guards have a `<GuardN>` descr and `Some` fail args; guard ids are
 //!   unique within the trace (a guard exit is identified by its id);
-//!   non-guards have no fail args. `guard_(no_)overflow` directly follows
+//!   non-guards have no fail args. A guard's `virtuals` (if any) name
+//!   distinct `ConstPtr(null)` slots and in-range fail args of the right
+//!   kinds. `guard_(no_)overflow` directly follows
 //!   an `*_ovf` op (the overflow flag lives in the CPU flags).
 //! - The trace ends with its only `jump` or `finish`; `finish` has a guard
 //!   descr, `jump` and `label` a target token; a jump to a label of the
@@ -28,7 +30,10 @@
 //! panics, whatever the trace.
 
 use super::print::{print_descr, print_op, print_operand, var_name};
-use super::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
+use super::{
+    Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var, VirtualAlloc, VirtualField,
+    VirtualInfo,
+};
 use hashbrown::HashMap;
 use smallvec::SmallVec;
 use std::fmt;
@@ -241,6 +246,12 @@ impl Verifier<'_> {
             (Some(_), false) => return Err(format!("{name} is not a guard but has fail args")),
             (None, false) => {}
         }
+        if let Some(vs) = &op.virtuals {
+            match &op.fail_args {
+                Some(fa) if op.opnum.is_guard() => self.check_virtuals(fa, vs)?,
+                _ => return Err(format!("{name} has virtuals but is not a guard")),
+            }
+        }
 
         // Descr family.
         let need = Need::of(op.opnum);
@@ -312,6 +323,76 @@ impl Verifier<'_> {
                 "{name} must be the last op, but {} op(s) follow",
                 t.ops.len() - idx - 1
             ));
+        }
+        Ok(())
+    }
+
+    /// A guard's virtuals: each slot is a distinct `ConstPtr(null)` fail
+    /// arg; each field names a fail arg of the field's kind; struct fields
+    /// on structs, array items within the length on arrays.
+    fn check_virtuals(&self, fa: &[Operand], vs: &[VirtualInfo]) -> Msg {
+        let t = self.t;
+        let mut slots = Vec::with_capacity(vs.len());
+        for (n, v) in vs.iter().enumerate() {
+            let slot = v.slot as usize;
+            match fa.get(slot) {
+                Some(Operand::ConstPtr(0)) => {}
+                Some(o) => {
+                    return Err(format!(
+                        "virtual {n}: slot @{slot} holds {}, not the placeholder ConstPtr(null)",
+                        print_operand(t, o)
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "virtual {n}: slot @{slot} is past the {} fail args",
+                        fa.len()
+                    ))
+                }
+            }
+            if slots.contains(&slot) {
+                return Err(format!("virtual {n}: slot @{slot} describes two virtuals"));
+            }
+            slots.push(slot);
+            if let VirtualAlloc::Array(_, len) = v.alloc {
+                if len < 0 {
+                    return Err(format!("virtual {n}: negative array length {len}"));
+                }
+            }
+            for (f, idx) in &v.fields {
+                let Some(o) = fa.get(*idx as usize) else {
+                    return Err(format!(
+                        "virtual {n}: field value @{idx} is past the {} fail args",
+                        fa.len()
+                    ));
+                };
+                let want = match (f, v.alloc) {
+                    (VirtualField::Field(fd), VirtualAlloc::Struct(_)) => fd.kind,
+                    (VirtualField::Item(i), VirtualAlloc::Array(d, len)) => {
+                        if !(0..len).contains(i) {
+                            return Err(format!(
+                                "virtual {n}: item {i} outside the array of length {len}"
+                            ));
+                        }
+                        d.kind
+                    }
+                    (VirtualField::Field(fd), _) => {
+                        return Err(format!("virtual {n}: field {} on an array", fd.name))
+                    }
+                    (VirtualField::Item(i), _) => {
+                        return Err(format!("virtual {n}: item {i} on a struct"))
+                    }
+                };
+                let got = t.operand_kind(o);
+                if got != want {
+                    return Err(format!(
+                        "virtual {n}: @{idx} ({}) is {}, the field holds {}",
+                        print_operand(t, o),
+                        kind_name(got),
+                        kind_name(want)
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -836,6 +917,50 @@ jump(i3, i2, descr=TargetToken(2))
         bad(
             "[i0]\ni1 = int_neg(i0) [i0]\nfinish(descr=<Guard2>)\n",
             &["int_neg is not a guard but has fail args"],
+        );
+    }
+
+    #[test]
+    fn checks_virtuals() {
+        let g = |fa: &str, vs: &str| {
+            format!("[i0]\nguard_true(i0, descr=<Guard1>) [{fa}] virtuals=[{vs}]\nfinish(descr=<Guard0>)\n")
+        };
+        ok(&g(
+            "i0, ConstPtr(null), ConstPtr(null)",
+            "@1 = new(Point) {Point.x=@0, Point.next=@2}, @2 = new_array(IntArray, 2) {1=@0}",
+        ));
+        bad(&g("i0", "@0 = new(Point) {}"), &["placeholder"]);
+        bad(&g("ConstPtr(null)", "@1 = new(Point) {}"), &["past"]);
+        bad(
+            &g("ConstPtr(null)", "@0 = new(Point) {}, @0 = new(Point) {}"),
+            &["two virtuals"],
+        );
+        bad(
+            &g("ConstPtr(null)", "@0 = new(Point) {Point.x=@0}"),
+            &["is ref", "holds int"],
+        );
+        bad(
+            &g("ConstPtr(null), i0", "@0 = new_array(IntArray, 1) {3=@1}"),
+            &["outside the array"],
+        );
+        bad(
+            &g("ConstPtr(null), i0", "@0 = new(Point) {1=@1}"),
+            &["on a struct"],
+        );
+        bad(
+            &g(
+                "ConstPtr(null), i0",
+                "@0 = new_array(IntArray, 1) {Point.x=@1}",
+            ),
+            &["on an array"],
+        );
+        bad(
+            &g("ConstPtr(null), i0", "@0 = new(Point) {Point.x=@5}"),
+            &["past"],
+        );
+        bad(
+            "[i0]\ni1 = int_add(i0, 1) virtuals=[]\nfinish(descr=<Guard0>)\n",
+            &["not a guard"],
         );
     }
 

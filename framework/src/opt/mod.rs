@@ -2,7 +2,17 @@
 //! intbounds, rewrite, virtualize, string, pure, earlyforce, heap, unroll —
 //! one module each, each switchable through `enable_opts`.
 //!
-//! Owns: the entry points the warm state calls for loops and bridges.
+//! Owns: the entry points the warm state calls for loops and bridges, and
+//! the chain the passes form (PyPy's `optimizer.py`): every op of the input
+//! flows through the enabled passes in order; a pass may drop it, replace
+//! its result by another operand, rewrite it, or emit extra ops downstream.
+//! The passes share one thing only — the replacement map (PyPy's
+//! `get_box_replacement`): when a pass says "`i7` is `i3`" or "`i5` is 1",
+//! every later op is rewritten before any pass looks at it, so facts found
+//! by a late pass (heap caching a constant) reach the early ones (rewrite
+//! folding it) for the rest of the trace. Everything else a pass knows it
+//! keeps to itself. `unroll` is not a link of the chain but a driver that
+//! runs the chain twice (preamble, then the peeled loop body).
 //!
 //! Contract for passes:
 //! - the result verifies, has the same `inputargs`, and a loop keeps its
@@ -15,11 +25,37 @@
 //! - a guard may be removed; a guard may be duplicated (loop peeling) only
 //!   under a fresh id from `new_guard`, reported in `guard_copies` as
 //!   (copy, original) so the copy gets the original's resume data.
+//! - a guard may also be *strengthened* in place (rewrite turns
+//!   `guard_nonnull(p)` ... `guard_class(p, C)` into one
+//!   `guard_nonnull_class(p, C)` at the first guard's position, under the
+//!   first guard's id): only when no effect lies between the two, so that
+//!   resuming at the earlier guard repeats nothing (DESIGN §4).
 //!
-//! The passes land with the optimizer issue; until then traces go to the
-//! backend as recorded (the recorder already folds constant operations).
+//! Value facts (constants, classes, non-null, integer bounds, CSE tables)
+//! survive a `label`: the only labels the chain sees are op 0 and the
+//! second label unroll creates, whose arguments are either fresh or
+//! loop-invariant. Heap facts do not survive a label.
+//!
+//! Variables keep their numbers from the input trace, so a printed result
+//! reads like the input with ops removed; ops a pass creates get fresh
+//! variables. If a bug made the output fail verification, release builds
+//! fall back to the unoptimized trace (debug builds panic: tests must see it).
 
-use crate::ir::{GuardId, Trace};
+pub mod earlyforce;
+pub mod heap;
+pub mod intbounds;
+pub mod pure;
+pub mod rewrite;
+pub mod string;
+pub mod unroll;
+pub mod virtualize;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
+
+use crate::ir::{GuardId, Kind, Op, OpNum, Operand, Trace, Var};
 use crate::params::JitParams;
 
 /// An optimized trace and the guards it cloned.
@@ -30,11 +66,245 @@ pub struct Optimized {
 }
 
 /// Optimizes a loop trace (`label ... jump`).
-pub fn optimize_loop(trace: &Trace, _params: &JitParams, _new_guard: &mut dyn FnMut() -> GuardId) -> Optimized {
-    Optimized { trace: trace.clone(), guard_copies: Vec::new() }
+pub fn optimize_loop(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &mut dyn FnMut() -> GuardId,
+) -> Optimized {
+    let opt = if params.opt_enabled("unroll") {
+        unroll::optimize(trace, params, new_guard)
+    } else {
+        Optimized {
+            trace: run_chain(trace, params, new_guard),
+            guard_copies: Vec::new(),
+        }
+    };
+    checked(trace, opt)
 }
 
-/// Optimizes a bridge trace (inputargs = the guard's fail args).
-pub fn optimize_bridge(trace: &Trace, _params: &JitParams, _new_guard: &mut dyn FnMut() -> GuardId) -> Optimized {
-    Optimized { trace: trace.clone(), guard_copies: Vec::new() }
+/// Optimizes a bridge trace (inputargs = the guard's fail args). Same
+/// passes as a loop except unroll: a bridge ends in a jump to a loop's
+/// first label (or a `finish`), there is nothing to peel.
+pub fn optimize_bridge(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &mut dyn FnMut() -> GuardId,
+) -> Optimized {
+    let opt = Optimized {
+        trace: run_chain(trace, params, new_guard),
+        guard_copies: Vec::new(),
+    };
+    checked(trace, opt)
+}
+
+/// The safety net described in the module docs.
+fn checked(input: &Trace, opt: Optimized) -> Optimized {
+    match crate::ir::verify::verify(&opt.trace) {
+        Ok(()) => opt,
+        Err(e) => {
+            debug_assert!(
+                false,
+                "optimizer produced an invalid trace: {e}\ninput:\n{input}\noutput:\n{}",
+                opt.trace
+            );
+            let _ = e;
+            Optimized {
+                trace: input.clone(),
+                guard_copies: Vec::new(),
+            }
+        }
+    }
+}
+
+/// One link of the chain.
+pub(crate) trait Pass {
+    /// Handles `op` (operands already replaced); forwards what survives
+    /// with [`send`] to `next`.
+    fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]);
+}
+
+/// The enabled passes of the chain, in PyPy's order (unroll excluded).
+pub(crate) fn chain(params: &JitParams) -> Vec<Box<dyn Pass>> {
+    let mut v: Vec<Box<dyn Pass>> = Vec::new();
+    if params.opt_enabled("intbounds") {
+        v.push(Box::new(intbounds::IntBounds::default()));
+    }
+    if params.opt_enabled("rewrite") {
+        v.push(Box::new(rewrite::Rewrite::default()));
+    }
+    if params.opt_enabled("virtualize") {
+        v.push(Box::new(virtualize::Virtualize::default()));
+    }
+    if params.opt_enabled("string") {
+        v.push(Box::new(string::Strings));
+    }
+    if params.opt_enabled("pure") {
+        v.push(Box::new(pure::Pure::default()));
+    }
+    if params.opt_enabled("earlyforce") {
+        v.push(Box::new(earlyforce::EarlyForce));
+    }
+    if params.opt_enabled("heap") {
+        v.push(Box::new(heap::Heap::default()));
+    }
+    v
+}
+
+/// Runs every op of `trace` through the chain once.
+pub(crate) fn run_chain(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &mut dyn FnMut() -> GuardId,
+) -> Trace {
+    let mut sh = Shared::new(trace, new_guard);
+    let mut passes = chain(params);
+    for op in &trace.ops {
+        send(op.clone(), &mut sh, &mut passes);
+    }
+    sh.out
+}
+
+/// Passes `op` to the first of `passes`, or appends it to the output when
+/// none is left. Operands are replaced first.
+pub(crate) fn send(mut op: Op, sh: &mut Shared, passes: &mut [Box<dyn Pass>]) {
+    sh.subst_op(&mut op);
+    match passes.split_first_mut() {
+        Some((p, rest)) => p.propagate(op, sh, rest),
+        None => sh.out.ops.push(op),
+    }
+}
+
+/// What the passes share: the output trace and the replacement map.
+pub(crate) struct Shared<'a> {
+    pub out: Trace,
+    subst: Vec<Option<Operand>>,
+    pub new_guard: &'a mut dyn FnMut() -> GuardId,
+}
+
+impl<'a> Shared<'a> {
+    /// An empty output with `input`'s inputargs and variable kinds.
+    pub fn new(input: &Trace, new_guard: &'a mut dyn FnMut() -> GuardId) -> Shared<'a> {
+        Shared {
+            out: Trace {
+                inputargs: input.inputargs.clone(),
+                ops: Vec::with_capacity(input.ops.len()),
+                kinds: input.kinds.clone(),
+            },
+            subst: vec![None; input.kinds.len()],
+            new_guard,
+        }
+    }
+
+    /// The operand `o` stands for now.
+    pub fn get(&self, mut o: Operand) -> Operand {
+        while let Operand::Var(v) = o {
+            match self.subst.get(v.index()).copied().flatten() {
+                Some(r) => o = r,
+                None => break,
+            }
+        }
+        o
+    }
+
+    /// From now on, `v` is `with`.
+    pub fn replace(&mut self, v: Var, with: Operand) {
+        let with = self.get(with);
+        if with != Operand::Var(v) {
+            self.subst[v.index()] = Some(with);
+        }
+    }
+
+    /// A fresh variable for an op a pass creates.
+    pub fn new_var(&mut self, kind: Kind) -> Var {
+        self.subst.push(None);
+        self.out.new_var(kind)
+    }
+
+    pub fn kind(&self, o: &Operand) -> Kind {
+        self.out.operand_kind(o)
+    }
+
+    /// Replaces the operands and fail args of `op`.
+    pub fn subst_op(&self, op: &mut Op) {
+        for a in op.args.iter_mut() {
+            *a = self.get(*a);
+        }
+        if let Some(fa) = op.fail_args.as_mut() {
+            for a in fa.iter_mut() {
+                *a = self.get(*a);
+            }
+        }
+    }
+}
+
+/// Does a guard hold whatever happens, given its (constant) operands?
+pub(crate) fn guard_always_passes(op: &Op) -> bool {
+    use OpNum::*;
+    let c = |i: usize| op.args[i].const_bits();
+    match op.opnum {
+        GuardTrue => c(0).is_some_and(|v| v != 0),
+        GuardFalse => c(0) == Some(0),
+        GuardValue => c(0).is_some() && c(0) == c(1),
+        GuardNonnull => c(0).is_some_and(|v| v != 0),
+        GuardIsnull => c(0) == Some(0),
+        _ => false,
+    }
+}
+
+/// A new op of the output with a fresh result variable.
+pub(crate) fn new_op(sh: &mut Shared, opnum: OpNum, args: &[Operand]) -> Op {
+    let kind = opnum.result_kind();
+    let res = (kind != Kind::Void).then(|| sh.new_var(kind));
+    Op::new(opnum, args, res, None)
+}
+
+/// What a load of a `size`-byte field gives back for the stored `bits`
+/// (the heap truncates on store and extends on load).
+pub(crate) fn narrow_bits(bits: u64, size: u8, signed: bool) -> u64 {
+    if size >= 8 {
+        return bits;
+    }
+    let shift = 64 - 8 * size as u32;
+    if signed {
+        (((bits << shift) as i64) >> shift) as u64
+    } else {
+        (bits << shift) >> shift
+    }
+}
+
+/// The value a load returns after storing `v` into an int field or item of
+/// `size` bytes: `v` itself for full words, else a constant or ops
+/// (emitted downstream) that truncate and extend like the heap does. Lets
+/// heap and virtualize forward stored values without changing what the
+/// program reads.
+pub(crate) fn narrowed(
+    v: Operand,
+    kind: Kind,
+    size: u8,
+    signed: bool,
+    sh: &mut Shared,
+    next: &mut [Box<dyn Pass>],
+) -> Operand {
+    if kind != Kind::Int || size >= 8 {
+        return v;
+    }
+    if let Some(bits) = v.const_bits() {
+        return Operand::ConstInt(narrow_bits(bits, size, signed) as i64);
+    }
+    let shift = 64 - 8 * size as i64;
+    if signed {
+        let l = new_op(sh, OpNum::IntLshift, &[v, Operand::ConstInt(shift)]);
+        let lv = Operand::Var(l.res.unwrap());
+        send(l, sh, next);
+        let r = new_op(sh, OpNum::IntRshift, &[lv, Operand::ConstInt(shift)]);
+        let rv = Operand::Var(r.res.unwrap());
+        send(r, sh, next);
+        rv
+    } else {
+        let mask = ((1u64 << (8 * size as u32)) - 1) as i64;
+        let a = new_op(sh, OpNum::IntAnd, &[v, Operand::ConstInt(mask)]);
+        let av = Operand::Var(a.res.unwrap());
+        send(a, sh, next);
+        av
+    }
 }

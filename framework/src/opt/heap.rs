@@ -1,0 +1,506 @@
+//! Heap: caching of field and array-item reads (PyPy's
+//! `optimizeopt/heap.py`).
+//!
+//! Owns: what the trace knows about memory contents. For each field descr
+//! a list of (object, value), for each array descr a list of (array,
+//! index, value): a read of a cached location is the cached value; a
+//! write makes the written value the cached one (after truncation for
+//! fields narrower than a word, see `opt::narrowed`) and drops what it may
+//! overwrite; a write of the value already cached is dropped. Also: the
+//! length of an array allocated in the trace, the zero contents of a fresh
+//! object no one else can see yet, and one `guard_not_invalidated` per
+//! stretch without a `may_invalidate` call.
+//!
+//! Alias analysis, deliberately simple:
+//! - different descrs never alias (a field descr names one memory slot
+//!   per object, like PyPy's descrs);
+//! - two different allocations (`new*`) are different objects, and an
+//!   allocation is different from every value that existed before it and
+//!   — until it escapes (is stored, passed to a call, jumped with) — from
+//!   every other value at all; two different constants are different;
+//! - anything else may alias.
+//!
+//! Invalidation: calls whose `EffectInfo` says `writes_heap` (and any
+//! `call_may_force` / `call_assembler`) empty the caches; elidable calls
+//! and `call_pure_*` do not. A `label` empties them too: a loop header is
+//! reached from the back edge, where memory may differ.
+//!
+//! Stores are never delayed (no lazy setfields): resume replays an
+//! instruction assuming its writes before the failing guard happened
+//! (DESIGN §4), and a delayed store would break that.
+
+use super::pure::{descr_key, Key};
+use super::{narrowed, send, Pass, Shared};
+use crate::ir::{Descr, Kind, Op, OpNum, Operand, Var};
+use hashbrown::{HashMap, HashSet};
+
+struct Fresh {
+    /// Position (count of ops seen) of the allocation.
+    born: usize,
+    escaped: bool,
+    /// Descrs written on it so far (its other fields are still zero).
+    touched: HashSet<usize>,
+}
+
+#[derive(Default)]
+pub(crate) struct Heap {
+    fields: HashMap<usize, Vec<(Operand, Operand)>>,
+    items: HashMap<usize, Vec<(Operand, Operand, Operand)>>,
+    lengths: HashMap<Key, Operand>,
+    fresh: HashMap<Var, Fresh>,
+    /// Where each op result was defined (inputargs: 0).
+    born: HashMap<Var, usize>,
+    pos: usize,
+    invalidation_guarded: bool,
+}
+
+impl Heap {
+    fn born(&self, o: &Operand) -> usize {
+        o.as_var()
+            .and_then(|v| self.born.get(&v))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn fresh_of(&self, o: &Operand) -> Option<&Fresh> {
+        o.as_var().and_then(|v| self.fresh.get(&v))
+    }
+
+    /// May `a` and `b` be the same object? (See the module docs.)
+    fn may_alias(&self, a: &Operand, b: &Operand) -> bool {
+        if a == b {
+            return true;
+        }
+        if a.is_const() && b.is_const() {
+            return false;
+        }
+        let distinct = |x: &Operand, y: &Operand| match self.fresh_of(x) {
+            Some(f) => self.fresh_of(y).is_some() || self.born(y) < f.born || !f.escaped,
+            None => false,
+        };
+        !(distinct(a, b) || distinct(b, a))
+    }
+
+    fn escape(&mut self, o: &Operand) {
+        if let Some(f) = o.as_var().and_then(|v| self.fresh.get_mut(&v)) {
+            f.escaped = true;
+        }
+    }
+
+    /// A fresh object no one else can write, whose `d` was never written.
+    fn still_zero(&self, obj: &Operand, d: usize) -> bool {
+        self.fresh_of(obj)
+            .is_some_and(|f| !f.escaped && !f.touched.contains(&d))
+    }
+
+    fn touch(&mut self, obj: &Operand, d: usize) {
+        if let Some(f) = obj.as_var().and_then(|v| self.fresh.get_mut(&v)) {
+            f.touched.insert(d);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.fields.clear();
+        self.items.clear();
+    }
+
+    fn read_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = descr_key(&op.descr);
+        let (obj, res) = (op.args[0], op.res.unwrap());
+        if let Some(&(_, v)) = self
+            .fields
+            .get(&d)
+            .and_then(|l| l.iter().find(|(o, _)| *o == obj))
+        {
+            return sh.replace(res, v);
+        }
+        if self.still_zero(&obj, d) {
+            return sh.replace(res, Operand::from_bits(sh.out.kind(res), 0));
+        }
+        send(op, sh, next);
+        self.fields
+            .entry(d)
+            .or_default()
+            .push((obj, Operand::Var(res)));
+    }
+
+    fn write_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = descr_key(&op.descr);
+        let (obj, val) = (op.args[0], op.args[1]);
+        let fd = op.descr.and_then(|d| d.as_field()).unwrap();
+        let cached = self
+            .fields
+            .get(&d)
+            .and_then(|l| l.iter().find(|(o, _)| *o == obj))
+            .map(|&(_, v)| v);
+        if cached == Some(val) {
+            return; // the field holds this value already
+        }
+        self.escape(&val);
+        self.touch(&obj, d);
+        send(op, sh, next);
+        let stored = if fd.size < 8 && fd.kind == Kind::Int && !val.is_const() {
+            None // what a load returns would need ops; just forget
+        } else {
+            Some(narrowed(val, fd.kind, fd.size, fd.signed, sh, next))
+        };
+        let mut list = self.fields.remove(&d).unwrap_or_default();
+        list.retain(|(o, _)| !self.may_alias(o, &obj));
+        if let Some(v) = stored {
+            list.push((obj, v));
+        }
+        self.fields.insert(d, list);
+    }
+
+    fn read_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = descr_key(&op.descr);
+        let (arr, idx, res) = (op.args[0], op.args[1], op.res.unwrap());
+        if let Some(&(_, _, v)) = self
+            .items
+            .get(&d)
+            .and_then(|l| l.iter().find(|(a, i, _)| *a == arr && *i == idx))
+        {
+            return sh.replace(res, v);
+        }
+        // A fresh array's items are zero, but only at valid indices.
+        let in_range = match (
+            idx.const_int(),
+            self.lengths.get(&Key::of(&arr)).and_then(|l| l.const_int()),
+        ) {
+            (Some(i), Some(n)) => (0..n).contains(&i),
+            _ => false,
+        };
+        if in_range && self.still_zero(&arr, d) {
+            return sh.replace(res, Operand::from_bits(sh.out.kind(res), 0));
+        }
+        send(op, sh, next);
+        self.items
+            .entry(d)
+            .or_default()
+            .push((arr, idx, Operand::Var(res)));
+    }
+
+    fn write_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = descr_key(&op.descr);
+        let (arr, idx, val) = (op.args[0], op.args[1], op.args[2]);
+        let ad = op.descr.and_then(|d| d.as_array()).unwrap();
+        let cached = self
+            .items
+            .get(&d)
+            .and_then(|l| l.iter().find(|(a, i, _)| *a == arr && *i == idx))
+            .map(|&(_, _, v)| v);
+        if cached == Some(val) {
+            return;
+        }
+        self.escape(&val);
+        self.touch(&arr, d);
+        send(op, sh, next);
+        let stored = if ad.item_size < 8 && ad.kind == Kind::Int && !val.is_const() {
+            None
+        } else {
+            Some(narrowed(val, ad.kind, ad.item_size, ad.signed, sh, next))
+        };
+        let mut list = self.items.remove(&d).unwrap_or_default();
+        list.retain(|(a, i, _)| {
+            let same_index = match (i.const_int(), idx.const_int()) {
+                (Some(x), Some(y)) => x == y,
+                _ => true,
+            };
+            !(same_index && self.may_alias(a, &arr))
+        });
+        if let Some(v) = stored {
+            list.push((arr, idx, v));
+        }
+        self.items.insert(d, list);
+    }
+}
+
+impl Pass for Heap {
+    fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        use OpNum::*;
+        self.pos += 1;
+        if let Some(r) = op.res {
+            self.born.insert(r, self.pos);
+        }
+        match op.opnum {
+            GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
+            | GetfieldGcPureF => return self.read_field(op, sh, next),
+            SetfieldGc => return self.write_field(op, sh, next),
+            GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF => {
+                return self.read_item(op, sh, next)
+            }
+            SetarrayitemGc => return self.write_item(op, sh, next),
+            ArraylenGc => {
+                if let Some(&n) = self.lengths.get(&Key::of(&op.args[0])) {
+                    return sh.replace(op.res.unwrap(), n);
+                }
+            }
+            New | NewWithVtable | NewArray | NewArrayClear => {
+                let res = op.res.unwrap();
+                self.fresh.insert(
+                    res,
+                    Fresh {
+                        born: self.pos,
+                        escaped: false,
+                        touched: HashSet::new(),
+                    },
+                );
+                if matches!(op.opnum, NewArray | NewArrayClear) {
+                    self.lengths.insert(Key::Var(res.0), op.args[0]);
+                }
+            }
+            GuardNotInvalidated => {
+                if self.invalidation_guarded {
+                    return;
+                }
+                self.invalidation_guarded = true;
+            }
+            Label => {
+                self.clear();
+                self.fresh.clear();
+                self.invalidation_guarded = false;
+            }
+            _ if op.opnum.is_call() => {
+                let effect = match op.descr {
+                    Some(Descr::Call(c)) => c.effect,
+                    _ => crate::ir::EffectInfo::RESIDUAL,
+                };
+                let assembler = matches!(
+                    op.opnum,
+                    CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN
+                );
+                if !op.opnum.is_pure() {
+                    if effect.writes_heap || effect.may_force || assembler {
+                        self.clear();
+                    }
+                    if effect.may_invalidate || assembler {
+                        self.invalidation_guarded = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Operands that leave our sight: stored nowhere we track, but
+        // passed on (calls, jumps, escapes, same_as aliases).
+        if !op.opnum.is_guard() && !matches!(op.opnum, PtrEq | PtrNe) {
+            for a in op.args.iter() {
+                self.escape(a);
+            }
+        }
+        send(op, sh, next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::opt::testutil::check;
+
+    const P: &str = "heap";
+
+    #[test]
+    fn repeated_reads_are_cached() {
+        check(
+            P,
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getfield_gc_i(p0, descr=x)
+            i5 = getfield_gc_i(p1, descr=x)
+            i6 = getarrayitem_gc_i(p1, 2, descr=ints)
+            i7 = getarrayitem_gc_i(p1, 2, descr=ints)
+            i8 = getarrayitem_gc_i(p1, i2, descr=ints)
+            i9 = getarrayitem_gc_i(p1, i2, descr=ints)
+            finish(i3, i4, i5, i6, i7, i8, i9, descr=<Guard0>)",
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i5 = getfield_gc_i(p1, descr=x)
+            i6 = getarrayitem_gc_i(p1, 2, descr=ints)
+            i8 = getarrayitem_gc_i(p1, i2, descr=ints)
+            finish(i3, i3, i5, i6, i6, i8, i8, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn a_write_is_read_back_and_kills_possible_aliases() {
+        check(
+            P,
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p1, descr=x)
+            i4 = getfield_gc_i(p1, descr=y)
+            setfield_gc(p0, i2, descr=x)
+            i5 = getfield_gc_i(p0, descr=x)
+            i6 = getfield_gc_i(p1, descr=x)
+            i7 = getfield_gc_i(p1, descr=y)
+            setfield_gc(p0, i2, descr=x)
+            finish(i5, i6, i7, descr=<Guard0>)",
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p1, descr=x)
+            i4 = getfield_gc_i(p1, descr=y)
+            setfield_gc(p0, i2, descr=x)
+            i6 = getfield_gc_i(p1, descr=x)
+            finish(i2, i6, i4, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn fresh_objects_do_not_alias() {
+        check(
+            P,
+            "[p0, i1]
+            i2 = getfield_gc_i(p0, descr=x)
+            p3 = new(descr=Node)
+            p4 = new(descr=Node)
+            setfield_gc(p3, i1, descr=x)
+            setfield_gc(p4, 7, descr=x)
+            i5 = getfield_gc_i(p0, descr=x)
+            i6 = getfield_gc_i(p3, descr=x)
+            i7 = getfield_gc_i(p4, descr=y)
+            setfield_gc(p0, p3, descr=next)
+            p8 = getfield_gc_r(p0, descr=next)
+            setfield_gc(p8, 1, descr=x)
+            i9 = getfield_gc_i(p3, descr=x)
+            i10 = getfield_gc_i(p4, descr=x)
+            finish(i5, i6, i7, i9, i10, descr=<Guard0>)",
+            "[p0, i1]
+            i2 = getfield_gc_i(p0, descr=x)
+            p3 = new(descr=Node)
+            p4 = new(descr=Node)
+            setfield_gc(p3, i1, descr=x)
+            setfield_gc(p4, 7, descr=x)
+            setfield_gc(p0, p3, descr=next)
+            setfield_gc(p3, 1, descr=x)
+            finish(i2, i1, 0, 1, 7, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn an_escaped_allocation_may_alias_later_values() {
+        check(
+            P,
+            "[p0]
+            p1 = new(descr=Node)
+            setfield_gc(p1, 5, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            p2 = getfield_gc_r(p0, descr=next)
+            setfield_gc(p1, 6, descr=x)
+            setfield_gc(p2, 8, descr=x)
+            i3 = getfield_gc_i(p1, descr=x)
+            finish(i3, descr=<Guard0>)",
+            "[p0]
+            p1 = new(descr=Node)
+            setfield_gc(p1, 5, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            p2 = getfield_gc_r(p0, descr=next)
+            setfield_gc(p1, 6, descr=x)
+            setfield_gc(p2, 8, descr=x)
+            i3 = getfield_gc_i(p1, descr=x)
+            finish(i3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn calls_that_may_write_kill_the_cache() {
+        check(
+            P,
+            "[p0, i1]
+            i2 = getfield_gc_i(p0, descr=x)
+            i3 = call_pure_i(ConstClass(0x1000), i1, i2, descr=elid)
+            i4 = getfield_gc_i(p0, descr=x)
+            i5 = call_i(ConstClass(0x1000), p0, descr=rd)
+            i6 = getfield_gc_i(p0, descr=x)
+            call_n(ConstClass(0x1000), p0, i1, descr=wr)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i4, i6, i7, descr=<Guard0>)",
+            "[p0, i1]
+            i2 = getfield_gc_i(p0, descr=x)
+            i3 = call_pure_i(ConstClass(0x1000), i1, i2, descr=elid)
+            i5 = call_i(ConstClass(0x1000), p0, descr=rd)
+            call_n(ConstClass(0x1000), p0, i1, descr=wr)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i2, i2, i7, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn different_descrs_do_not_invalidate_each_other() {
+        check(
+            P,
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getarrayitem_gc_i(p1, 0, descr=ints)
+            setfield_gc(p1, i2, descr=y)
+            setarrayitem_gc(p0, 0, i2, descr=bytes)
+            i5 = getfield_gc_i(p0, descr=x)
+            i6 = getarrayitem_gc_i(p1, 0, descr=ints)
+            finish(i5, i6, descr=<Guard0>)",
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getarrayitem_gc_i(p1, 0, descr=ints)
+            setfield_gc(p1, i2, descr=y)
+            setarrayitem_gc(p0, 0, i2, descr=bytes)
+            finish(i3, i4, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn array_items_and_indices() {
+        check(
+            P,
+            "[p0, i1, i2]
+            setarrayitem_gc(p0, 0, i1, descr=ints)
+            setarrayitem_gc(p0, 1, i2, descr=ints)
+            i3 = getarrayitem_gc_i(p0, 0, descr=ints)
+            setarrayitem_gc(p0, i1, 5, descr=ints)
+            i4 = getarrayitem_gc_i(p0, 1, descr=ints)
+            i5 = getarrayitem_gc_i(p0, i1, descr=ints)
+            p6 = new_array(3, descr=ints)
+            i7 = getarrayitem_gc_i(p6, 2, descr=ints)
+            i8 = arraylen_gc(p6, descr=ints)
+            finish(i3, i4, i5, i7, i8, descr=<Guard0>)",
+            "[p0, i1, i2]
+            setarrayitem_gc(p0, 0, i1, descr=ints)
+            setarrayitem_gc(p0, 1, i2, descr=ints)
+            setarrayitem_gc(p0, i1, 5, descr=ints)
+            i4 = getarrayitem_gc_i(p0, 1, descr=ints)
+            p6 = new_array(3, descr=ints)
+            finish(i1, i4, 5, 0, 3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn narrow_fields_read_back_truncated() {
+        check(
+            P,
+            "[p0, i1]
+            setfield_gc(p0, 300, descr=flags)
+            i2 = getfield_gc_i(p0, descr=flags)
+            setfield_gc(p0, i1, descr=flags)
+            i3 = getfield_gc_i(p0, descr=flags)
+            i4 = getfield_gc_i(p0, descr=flags)
+            finish(i2, i3, i4, descr=<Guard0>)",
+            "[p0, i1]
+            setfield_gc(p0, 300, descr=flags)
+            setfield_gc(p0, i1, descr=flags)
+            i3 = getfield_gc_i(p0, descr=flags)
+            finish(44, i3, i3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn guard_not_invalidated_once_until_a_call_may_invalidate() {
+        check(
+            P,
+            "[i0]
+            guard_not_invalidated(descr=<Guard1>) []
+            guard_not_invalidated(descr=<Guard2>) []
+            call_n(ConstClass(0x1000), descr=inv)
+            guard_not_invalidated(descr=<Guard3>) []
+            guard_not_invalidated(descr=<Guard4>) []
+            finish(descr=<Guard0>)",
+            "[i0]
+            guard_not_invalidated(descr=<Guard1>) []
+            call_n(ConstClass(0x1000), descr=inv)
+            guard_not_invalidated(descr=<Guard3>) []
+            finish(descr=<Guard0>)",
+        );
+    }
+}
