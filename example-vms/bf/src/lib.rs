@@ -95,14 +95,24 @@ const MAX_TAPE: i64 = 1 << 30;
 
 thread_local! {
     static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    static IN: RefCell<Option<std::io::BufReader<std::io::Stdin>>> = const { RefCell::new(None) };
+    /// When set, output stays in `OUT` (tests) instead of going to stdout.
+    static CAPTURE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static IN: RefCell<Option<Box<dyn Read>>> = const { RefCell::new(None) };
+}
+
+/// Makes this thread's program read `input` and keep its output for
+/// [`take_output`] instead of using stdin/stdout (tests).
+pub fn capture_io(input: &[u8]) {
+    CAPTURE.with(|c| c.set(true));
+    let input = input.to_vec();
+    IN.with(|i| *i.borrow_mut() = Some(Box::new(std::io::Cursor::new(input))));
 }
 
 extern "C" fn bf_putchar(c: i64) {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         o.push(c as u8);
-        if o.len() >= 1 << 16 {
+        if o.len() >= 1 << 16 && !CAPTURE.with(|c| c.get()) {
             let _ = std::io::stdout().write_all(&o);
             o.clear();
         }
@@ -113,7 +123,7 @@ extern "C" fn bf_getchar() -> i64 {
     flush_output();
     IN.with(|i| {
         let mut i = i.borrow_mut();
-        let r = i.get_or_insert_with(|| std::io::BufReader::new(std::io::stdin()));
+        let r = i.get_or_insert_with(|| Box::new(std::io::BufReader::new(std::io::stdin())));
         let mut b = [0u8; 1];
         match r.read(&mut b) {
             Ok(1) => b[0] as i64,
@@ -144,8 +154,11 @@ metatrace::residual!(static PUTCHAR = fn bf_putchar(c: i64), EffectInfo::RESIDUA
 metatrace::residual!(static GETCHAR = fn bf_getchar() -> i64, EffectInfo::RESIDUAL);
 metatrace::residual!(static GROW = fn bf_grow(tape: GcRef, pos: i64) -> GcRef, EffectInfo::RESIDUAL);
 
-/// Writes buffered output to stdout.
+/// Writes buffered output to stdout (unless capturing).
 pub fn flush_output() {
+    if CAPTURE.with(|c| c.get()) {
+        return;
+    }
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         let mut stdout = std::io::stdout();

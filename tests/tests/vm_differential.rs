@@ -1,0 +1,127 @@
+//! JIT on vs JIT off: every example program (and programs written to make
+//! guards fail) must give byte-identical output and the same error, under
+//! several JIT settings, on the IR-interpreter backend.
+//!
+//! Each run happens in its own thread with a large stack: guest recursion
+//! is Rust recursion in direct mode, and the VMs keep their I/O buffers in
+//! thread-locals.
+
+use metatrace::warmstate::Stats;
+use metatrace::{JitDriver, JitParams, LlGraph};
+use std::path::PathBuf;
+
+/// JIT settings each program runs under, besides `off`.
+const CONFIGS: &[&str] = &[
+    "threshold=2,trace_eagerness=1",
+    "threshold=3,trace_eagerness=2,inlining=0",
+    "threshold=7,trace_eagerness=5,trace_limit=400",
+    "threshold=57,trace_eagerness=30",
+];
+
+fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(1 << 30).spawn(f).unwrap().join().unwrap()
+}
+
+pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf::BfError>, Stats) {
+    let (src, input, params) = (src.to_vec(), input.to_vec(), params.to_string());
+    in_thread(move || {
+        bf::capture_io(&input);
+        let program = bf::Program::parse(&src).expect("test programs parse");
+        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        let mut vm = bf::Bf { program };
+        let r = bf::run(&mut driver, &mut vm);
+        (bf::take_output(), r, driver.stats.clone())
+    })
+}
+
+pub fn run_tvm(src: &str, params: &str) -> (tvm::Outcome, Stats) {
+    let (src, params) = (src.to_string(), params.to_string());
+    in_thread(move || {
+        let program = tvm::asm::parse(&src).expect("test programs parse");
+        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        let out = tvm::run(&mut driver, program);
+        (out, driver.stats.clone())
+    })
+}
+
+fn examples(dir: &str, ext: &str) -> Vec<(String, Vec<u8>)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+    let mut v: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no examples in {dir}");
+    v
+}
+
+const GROW: &str = concat!(
+    "-[[-",
+    ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>",
+    "+",
+    "<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<",
+    "]",
+    ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>",
+    "-]++++++++[>++++++++<-]>+.",
+);
+
+/// bf programs made to stress guards, with their input.
+const BF_EXTRA: &[(&str, &str, &[u8])] = &[
+    // Reverse the input: `,` at EOF stores 0 and ends the read loop.
+    ("reverse", ">,[>,]<[.<]", b"hello, jit"),
+    // Cell values wrap at 256 inside a hot loop (the + goes past 255).
+    ("wrap", "+[>+++++[<+++++++>-]<]>.++++++++++.", b""),
+    // The tape grows past its initial 30000 cells in a hot loop.
+    // The tape grows past its initial 30000 cells: 255 hops of 130 cells.
+    ("grow", GROW, b""),
+    // A loop whose exit depends on input: different guards fail per byte.
+    ("branchy", ",[[->+>+<<]>[-<+>]>[[-]++++++++[<++++++>-]<.[-]]<<,]", b"\x05\x00\x09\x01\x02"),
+];
+
+#[test]
+fn bf_jit_on_equals_jit_off() {
+    let mut corpus: Vec<(String, Vec<u8>, Vec<u8>)> =
+        examples("example-vms/bf/examples", "b").into_iter().map(|(n, s)| (n, s, Vec::new())).collect();
+    for (name, src, input) in BF_EXTRA {
+        corpus.push((name.to_string(), src.as_bytes().to_vec(), input.to_vec()));
+    }
+    let mut compiled_something = false;
+    for (name, src, input) in &corpus {
+        let (want_out, want_res, _) = run_bf(src, input, "off");
+        for cfg in CONFIGS {
+            let (out, res, stats) = run_bf(src, input, cfg);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&want_out),
+                "bf {name}: output differs with --jit {cfg}"
+            );
+            assert_eq!(res, want_res, "bf {name}: result differs with --jit {cfg}");
+            compiled_something |= stats.loops > 0;
+        }
+    }
+    assert!(compiled_something, "the JIT never compiled a loop: the test proves nothing");
+}
+
+#[test]
+fn tvm_jit_on_equals_jit_off() {
+    let mut loops = 0;
+    let mut bridges = 0;
+    for (name, src) in examples("example-vms/tvm/examples", "tvm") {
+        let src = String::from_utf8(src).unwrap();
+        let (want, _) = run_tvm(&src, "off");
+        for cfg in CONFIGS {
+            let (got, stats) = run_tvm(&src, cfg);
+            assert_eq!(
+                String::from_utf8_lossy(&got.output),
+                String::from_utf8_lossy(&want.output),
+                "tvm {name}: output differs with --jit {cfg}"
+            );
+            assert_eq!(got.error, want.error, "tvm {name}: error differs with --jit {cfg}");
+            loops += stats.loops;
+            bridges += stats.bridges;
+        }
+    }
+    assert!(loops > 0 && bridges > 0, "loops={loops} bridges={bridges}: the corpus must exercise both");
+}
