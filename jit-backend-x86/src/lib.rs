@@ -1,1 +1,304 @@
-//! x86-64 code generation for Metatrace (dynasm). Not written yet: see the backend issues.
+//! # metatrace-x86
+//!
+//! The x86-64 backend of Metatrace (DESIGN §7): compiles IR traces to
+//! native code with dynasm and implements [`metatrace::backend::Backend`]
+//! with exactly the semantics of the IR interpreter (`llgraph`).
+//!
+//! Module map (each module's first lines say what it owns):
+//! - [`frame`]: the shared native frame layout and register roles.
+//! - [`emit`]: locations, moves, condition codes, the parallel move.
+//! - [`regalloc`]: liveness and linear-scan register allocation.
+//! - [`assemble`]: instruction selection for every op, labels, jumps.
+//! - [`guard`]: guard exit stubs and the per-guard jump slots.
+//! - [`codemem`]: immutable executable mappings and data words.
+//! - [`entry`]: the entry trampoline (Rust → compiled code).
+//! - [`runtime`]: `extern "C"` helpers compiled code calls (allocation).
+//! - [`disasm`]: iced-x86 listings for `jit-backend` logs.
+//!
+//! How the pieces fit: a loop is an `extern "C" fn(buf) -> guard id`. Its
+//! inputargs come from `buf`; a failing guard's stub writes the fail args
+//! back into `buf` and jumps through the guard's slot — to the exit
+//! epilogue, or to a bridge once one is attached (the bridge reloads its
+//! inputargs from `buf`). All traces of one activation share the native
+//! frame the loop's prologue built, so `jump` to a label of any installed
+//! trace is a few moves and a `jmp`. `invalidate` sets a word of the loop's
+//! data area that every `guard_not_invalidated` of the loop and its bridges
+//! tests. Code memory is never writable once executable.
+//!
+//! Compiled code captures thread-local addresses (the pending-exception
+//! slot, the heap), so a backend and its code belong to the thread that
+//! created them: `X86Backend` is neither `Send` nor `Sync`.
+//!
+//! Not supported yet: `call_assembler_*` (returns a `CompileError`),
+//! `guard_not_forced` never fails (as in llgraph), GC roots in compiled
+//! frames (the collector does not move or free objects yet).
+
+pub mod assemble;
+pub mod codemem;
+pub mod disasm;
+pub mod emit;
+pub mod entry;
+pub mod frame;
+pub mod guard;
+pub mod regalloc;
+pub mod runtime;
+
+use assemble::{Assembled, Ctx, Entry, TargetInfo};
+use codemem::{CodeBlock, DataArea};
+use hashbrown::HashMap;
+use metatrace::backend::{Backend, CompileError, DeadFrame, LoopId};
+use metatrace::ir::{GuardId, TargetToken, Trace};
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A handle that invalidates one loop (and its bridges) without access to
+/// the backend — e.g. from a residual call that writes a quasi-immutable
+/// field while compiled code is running. The running activation's next
+/// `guard_not_invalidated` fails: the guards test the word each time.
+#[derive(Clone)]
+pub struct Invalidator {
+    flag: Rc<AtomicU64>,
+}
+
+impl Invalidator {
+    pub fn invalidate(&self) {
+        self.flag.store(1, Ordering::Release);
+    }
+}
+
+/// One installed trace (the loop itself or a bridge).
+struct TraceRec {
+    code: CodeBlock,
+    /// Guard slots of this trace.
+    data: DataArea,
+    notes: Vec<(usize, String)>,
+    title: String,
+}
+
+struct LoopRec {
+    /// Non-zero once the loop is invalidated; shared with `Invalidator`s.
+    flag: Rc<AtomicU64>,
+    /// `traces[0]` is the loop, the rest its bridges (in compile order).
+    traces: Vec<TraceRec>,
+}
+
+/// Where a guard (or finish) lives and how many values it leaves.
+struct GuardRec {
+    owner: LoopId,
+    trace: usize,
+    /// Slot index in that trace's data area (`None` for `finish`).
+    slot: Option<usize>,
+    nvalues: usize,
+}
+
+struct TargetRec {
+    owner: LoopId,
+    info: TargetInfo,
+}
+
+/// The x86-64 backend.
+pub struct X86Backend {
+    loops: HashMap<LoopId, LoopRec>,
+    guards: HashMap<GuardId, GuardRec>,
+    targets: HashMap<TargetToken, TargetRec>,
+    /// Largest number of dead-frame words any installed trace uses.
+    max_words: usize,
+    _thread_bound: PhantomData<*const ()>,
+}
+
+impl Default for X86Backend {
+    fn default() -> Self {
+        X86Backend::new()
+    }
+}
+
+impl X86Backend {
+    pub fn new() -> X86Backend {
+        X86Backend {
+            loops: HashMap::new(),
+            guards: HashMap::new(),
+            targets: HashMap::new(),
+            max_words: 1,
+            _thread_bound: PhantomData,
+        }
+    }
+
+    /// A handle to invalidate loop `id` later (see [`Invalidator`]).
+    pub fn invalidator(&self, id: LoopId) -> Option<Invalidator> {
+        self.loops.get(&id).map(|lp| Invalidator {
+            flag: lp.flag.clone(),
+        })
+    }
+
+    /// Assembles and installs `trace`; returns the record and metadata.
+    fn build(
+        &self,
+        trace: &Trace,
+        entry: Entry,
+        inval_flag: usize,
+        title: String,
+    ) -> Result<(TraceRec, Assembled), CompileError> {
+        metatrace::ir::verify::verify(trace).map_err(|e| CompileError(e.to_string()))?;
+        let data = DataArea::new(assemble::count_guards(trace));
+        let lookup = |t: TargetToken| self.targets.get(&t).map(|r| r.info.clone());
+        let ctx = Ctx {
+            targets: &lookup,
+            inval_flag,
+            exc_slot: metatrace::exc::slot_addr(),
+            guard_slots: data.addr(),
+        };
+        let out = assemble::assemble(trace, entry, &ctx)?;
+        let code = CodeBlock::install(&out.bytes)
+            .map_err(|e| CompileError(format!("cannot map code memory: {e}")))?;
+        let exit = (code.addr() + out.exit_offset) as u64;
+        for g in &out.guards {
+            data.set(g.slot, exit);
+        }
+        let notes = out.notes.clone();
+        Ok((
+            TraceRec {
+                code,
+                data,
+                notes,
+                title,
+            },
+            out,
+        ))
+    }
+
+    /// Publishes guards, finishes and labels of trace `index` of `owner`.
+    fn register(&mut self, owner: LoopId, index: usize, rec: &TraceRec, out: &Assembled) {
+        for g in &out.guards {
+            self.guards.insert(
+                g.id,
+                GuardRec {
+                    owner,
+                    trace: index,
+                    slot: Some(g.slot),
+                    nvalues: g.nvalues,
+                },
+            );
+        }
+        for &(id, n) in &out.finishes {
+            self.guards.insert(
+                id,
+                GuardRec {
+                    owner,
+                    trace: index,
+                    slot: None,
+                    nvalues: n,
+                },
+            );
+        }
+        for (token, off, locs) in &out.labels {
+            let info = TargetInfo {
+                addr: rec.code.addr() + off,
+                locs: locs.clone(),
+                frame: out.frame,
+            };
+            self.targets.insert(*token, TargetRec { owner, info });
+        }
+        self.max_words = self.max_words.max(out.max_words);
+    }
+}
+
+impl Backend for X86Backend {
+    fn name(&self) -> &'static str {
+        "x86"
+    }
+
+    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
+        self.free(id);
+        let flag = Rc::new(AtomicU64::new(0));
+        let (rec, out) = self.build(trace, Entry::Loop, flag.as_ptr() as usize, format!("loop {}", id.0))?;
+        self.register(id, 0, &rec, &out);
+        self.loops.insert(
+            id,
+            LoopRec {
+                flag,
+                traces: vec![rec],
+            },
+        );
+        Ok(())
+    }
+
+    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
+        let (owner, gtrace, slot) = match self.guards.get(&guard) {
+            Some(GuardRec {
+                owner,
+                trace,
+                slot: Some(slot),
+                ..
+            }) => (*owner, *trace, *slot),
+            Some(_) => return Err(CompileError(format!("<Guard{}> is a finish", guard.0))),
+            None => return Err(CompileError(format!("no compiled guard {}", guard.0))),
+        };
+        let flag = self.loops[&owner].flag.as_ptr() as usize;
+        let title = format!("bridge from <Guard{}> of loop {}", guard.0, owner.0);
+        let (rec, out) = self.build(trace, Entry::Bridge, flag, title)?;
+        let index = self.loops[&owner].traces.len();
+        self.register(owner, index, &rec, &out);
+        let entry = rec.code.addr() as u64;
+        let lp = self.loops.get_mut(&owner).unwrap();
+        lp.traces.push(rec);
+        // Attach: one aligned store into the guard's slot (see guard.rs).
+        lp.traces[gtrace].data.set(slot, entry);
+        Ok(())
+    }
+
+    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame {
+        let entry = self
+            .loops
+            .get(&id)
+            .expect("execute: unknown loop")
+            .traces[0]
+            .code
+            .addr();
+        let mut buf = vec![0u64; self.max_words.max(args.len())];
+        buf[..args.len()].copy_from_slice(args);
+        // SAFETY: `entry` is the entry of an installed loop of this backend
+        // and `buf` holds at least `max_words` words, the most any
+        // installed trace reads or writes.
+        let gid = unsafe { entry::call(entry, &mut buf) };
+        let guard = GuardId(gid);
+        let n = self
+            .guards
+            .get(&guard)
+            .unwrap_or_else(|| panic!("x86: compiled code exited through unknown guard {gid}"))
+            .nvalues;
+        buf.truncate(n);
+        DeadFrame {
+            guard,
+            values: buf,
+        }
+    }
+
+    fn invalidate(&mut self, id: LoopId) {
+        if let Some(lp) = self.loops.get(&id) {
+            lp.flag.store(1, Ordering::Release);
+        }
+    }
+
+    fn free(&mut self, id: LoopId) {
+        if self.loops.remove(&id).is_none() {
+            return;
+        }
+        self.guards.retain(|_, g| g.owner != id);
+        self.targets.retain(|_, t| t.owner != id);
+    }
+
+    fn disassemble(&self, id: LoopId) -> Option<String> {
+        let lp = self.loops.get(&id)?;
+        let mut s = String::new();
+        for t in &lp.traces {
+            s.push_str(&disasm::listing(
+                &t.title,
+                t.code.bytes(),
+                t.code.addr() as u64,
+                &t.notes,
+            ));
+        }
+        Some(s)
+    }
+}

@@ -1,0 +1,19 @@
+//! Runtime helpers called from compiled code (SysV `extern "C"`).
+//!
+//! Owns: allocation entry points for `new`, `new_with_vtable`,
+//! `new_array(_clear)`. They call the framework heap, so allocation policy
+//! stays in one place; an inline bump fast path is the GC issue's job.
+
+use metatrace::heap;
+use metatrace::ir::{ArrayDescr, SizeDescr};
+
+/// `new(descr=d)` / `new_with_vtable(descr=d)`: a zeroed object.
+pub extern "C" fn new_struct(d: &'static SizeDescr) -> usize {
+    heap::new_struct(d).addr()
+}
+
+/// `new_array(len, descr=d)`: a zeroed array, or null for a bad length
+/// (as llgraph does).
+pub extern "C" fn new_array(d: &'static ArrayDescr, len: i64) -> usize {
+    heap::new_array(d, len).map_or(0, |r| r.addr())
+}
