@@ -202,6 +202,20 @@ impl Pass for Rewrite {
                 return sh.replace(res, Operand::from_bits(k, v));
             }
         }
+        // An elidable call whose arguments all became constants is done now
+        // (PyPy reuses the result recorded at trace time; calling the
+        // elidable function again gives the same answer).
+        if op.opnum.is_call() && op.opnum.is_pure() && op.args.iter().all(|a| a.is_const()) {
+            if let Some(d) = op.descr.and_then(|d| d.as_call()) {
+                let words: smallvec::SmallVec<[u64; 8]> =
+                    op.args[1..].iter().map(|a| a.const_bits().unwrap()).collect();
+                let v = (d.invoke)(&words);
+                if let Some(res) = op.res {
+                    sh.replace(res, Operand::from_bits(d.result, v));
+                }
+                return;
+            }
+        }
         if op.opnum.is_ovf() {
             if let (Some(a), Some(b), Some(res)) =
                 (op.args[0].const_int(), op.args[1].const_int(), op.res)
@@ -399,6 +413,22 @@ mod tests {
             "[i0]
             i2 = int_mul(7, i0)
             finish(i2, 7.0, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn elidable_call_with_constant_arguments_is_done_at_compile_time() {
+        // elid(a, b) = 3a + b; with constant arguments it folds, with a
+        // variable one it stays.
+        check(
+            P,
+            "[i0]
+            i1 = call_pure_i(ConstClass(0x1000), 4, 5, descr=elid)
+            i2 = call_pure_i(ConstClass(0x1000), i0, 5, descr=elid)
+            finish(i1, i2, descr=<Guard0>)",
+            "[i0]
+            i2 = call_pure_i(ConstClass(0x1000), i0, 5, descr=elid)
+            finish(17, i2, descr=<Guard0>)",
         );
     }
 

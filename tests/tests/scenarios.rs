@@ -1,0 +1,227 @@
+//! RPython-style JIT scenarios through real interpreters, with the
+//! optimized traces pinned by insta snapshots (addresses normalized).
+//!
+//! Each scenario also asserts the property it is about, so a snapshot
+//! update cannot silently accept a regression.
+
+use metatrace::ir::{OpNum, Trace};
+use metatrace::warmstate::Stats;
+use metatrace::{JitDriver, JitParams, LlGraph};
+
+fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(1 << 30).spawn(f).unwrap().join().unwrap()
+}
+
+struct Run {
+    output: String,
+    error: Option<String>,
+    stats: Stats,
+    traces: Vec<(String, Trace)>,
+}
+
+fn tvm(src: &str, params: &str) -> Run {
+    let (src, params) = (src.to_string(), params.to_string());
+    in_thread(move || {
+        let program = tvm::asm::parse(&src).unwrap();
+        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        driver.keep_traces = true;
+        let out = tvm::run(&mut driver, program);
+        Run {
+            output: String::from_utf8(out.output).unwrap(),
+            error: out.error,
+            stats: driver.stats.clone(),
+            traces: std::mem::take(&mut driver.traces),
+        }
+    })
+}
+
+fn bf(src: &str, params: &str) -> Run {
+    let (src, params) = (src.to_string(), params.to_string());
+    in_thread(move || {
+        bf::capture_io(b"");
+        let program = bf::Program::parse(src.as_bytes()).unwrap();
+        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        driver.keep_traces = true;
+        let mut vm = bf::Bf { program };
+        let r = bf::run(&mut driver, &mut vm);
+        Run {
+            output: String::from_utf8_lossy(&bf::take_output()).into_owned(),
+            error: r.err().map(|e| e.to_string()),
+            stats: driver.stats.clone(),
+            traces: std::mem::take(&mut driver.traces),
+        }
+    })
+}
+
+fn example(name: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../example-vms/tvm/examples").join(name);
+    std::fs::read_to_string(p).unwrap()
+}
+
+/// Trace text with addresses (heap objects, functions) made stable.
+fn normalized(header: &str, t: &Trace) -> String {
+    let text = format!("{header}\n{t}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("0x") {
+        out.push_str(&rest[..i]);
+        out.push_str("0xADDR");
+        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Ops after the loop body's label (the peeled iteration), or all ops.
+fn body(t: &Trace) -> &[metatrace::ir::Op] {
+    let labels: Vec<usize> =
+        t.ops.iter().enumerate().filter(|(_, o)| o.opnum == OpNum::Label).map(|(i, _)| i).collect();
+    &t.ops[*labels.last().unwrap_or(&0)..]
+}
+
+fn count(ops: &[metatrace::ir::Op], f: impl Fn(OpNum) -> bool) -> usize {
+    ops.iter().filter(|o| f(o.opnum)).count()
+}
+
+#[test]
+fn counting_loop_exact_trace() {
+    let r = bf("++++++++[>++++++++<-]>.", "threshold=2");
+    assert_eq!(r.output, "@");
+    assert_eq!(r.stats.loops, 1, "{:?}", r.stats);
+    let (h, t) = &r.traces[0];
+    // The tape length is loop-invariant: read once, in the preamble.
+    assert_eq!(count(body(t), |o| o == OpNum::ArraylenGc), 0);
+    insta::assert_snapshot!(normalized(h, t));
+}
+
+#[test]
+fn loop_invariant_object_is_checked_once_per_entry() {
+    let src = "
+func main args=0 locals=3
+    new 1
+    store 2
+    load 2
+    push 5
+    setfield 0
+    push 0
+    store 0
+    push 0
+    store 1
+loop:
+    load 0
+    push 500
+    lt
+    jumpifnot done
+    load 1
+    load 2
+    getfield 0
+    add
+    store 1
+    load 0
+    push 1
+    add
+    store 0
+    jump loop
+done:
+    load 1
+    print
+    push 0
+    ret
+";
+    let r = tvm(src, "threshold=3");
+    assert_eq!(r.output, "2500\n");
+    let (h, t) = &r.traces[0];
+    let b = body(t);
+    // The object in local 2 never changes: its class check and its
+    // (immutable) `fields` pointer stay in the preamble.
+    let fields_reads = b
+        .iter()
+        .filter(|o| o.opnum.is_getfield() && o.descr.and_then(|d| d.name()) == Some("Obj.fields"))
+        .count();
+    assert_eq!(fields_reads, 0, "{}", normalized(h, t));
+    insta::assert_snapshot!(normalized(h, t));
+}
+
+#[test]
+fn value_changes_midway_guard_fails_then_bridge() {
+    let r = tvm(&example("phases.tvm"), "threshold=7,trace_eagerness=5");
+    let off = tvm(&example("phases.tvm"), "off");
+    assert_eq!(r.output, off.output);
+    assert_eq!(r.output, "4882750\n");
+    assert!(r.stats.bridges >= 1, "{:?}", r.stats);
+    let (h, t) = r.traces.iter().find(|(h, _)| h.contains("bridge")).unwrap();
+    assert_eq!(t.ops.last().unwrap().opnum, OpNum::Jump, "a bridge jumps back into a loop");
+    insta::assert_snapshot!(normalized(h, t));
+}
+
+#[test]
+fn promote_and_elidable_call_fold_away() {
+    let r = tvm(&example("promote.tvm"), "threshold=7,trace_eagerness=5");
+    assert_eq!(r.output, tvm(&example("promote.tvm"), "off").output);
+    let (h, t) = &r.traces[0];
+    assert!(t.ops.iter().any(|o| o.opnum == OpNum::GuardValue), "{}", normalized(h, t));
+    assert_eq!(count(&t.ops, |o| o.is_call()), 0, "square() must be folded: {}", normalized(h, t));
+    insta::assert_snapshot!(normalized(h, t));
+}
+
+#[test]
+fn residual_call_stays_one_call() {
+    // Print a '!' 20 times from a hot loop.
+    let r = bf("++++++++++++++++++++>+++++++++++++++++++++++++++++++++<[>.<-]", "threshold=3");
+    assert_eq!(r.output, "!".repeat(20));
+    let (h, t) = &r.traces[0];
+    assert_eq!(count(body(t), |o| o == OpNum::CallN), 1, "{}", normalized(h, t));
+}
+
+#[test]
+fn quasi_immutable_write_invalidates_the_loop() {
+    let r = tvm(&example("quasi.tvm"), "threshold=7");
+    assert_eq!(r.output, "0\n6000\n");
+    assert!(r.stats.invalidated_loops >= 1, "{:?}", r.stats);
+    let (h, t) = &r.traces[0];
+    assert!(t.ops.iter().any(|o| o.opnum == OpNum::GuardNotInvalidated), "{}", normalized(h, t));
+    let version_reads = t
+        .ops
+        .iter()
+        .filter(|o| o.opnum.is_getfield() && o.descr.and_then(|d| d.name()) == Some("Class.version"))
+        .count();
+    assert_eq!(version_reads, 0, "the version is a constant in the trace");
+    // After invalidation the loop is traced again, with the new version.
+    assert!(r.stats.loops >= 2, "{:?}", r.stats);
+}
+
+#[test]
+fn trace_too_long_aborts_and_backs_off() {
+    let r = tvm(&example("calls.tvm"), "threshold=3,trace_limit=40");
+    assert_eq!(r.output, tvm(&example("calls.tvm"), "off").output);
+    assert!(r.stats.aborts.get("trace too long").copied().unwrap_or(0) >= 1, "{:?}", r.stats.aborts);
+    assert!(r.stats.tracings < 20, "back-off must stop retracing: {:?}", r.stats);
+}
+
+#[test]
+fn recursion_is_inlined_up_to_the_limit() {
+    let r = tvm(&example("fib.tvm"), "threshold=2");
+    assert_eq!(r.output, "6765\n".repeat(5));
+    assert!(r.stats.aborts.get("recursion limit").copied().unwrap_or(0) >= 1, "{:?}", r.stats.aborts);
+}
+
+#[test]
+fn effects_before_a_failing_guard_are_not_repeated() {
+    // printadd prints, then its add overflows; the overflow guard fails in
+    // compiled code after the print already happened.
+    let r = tvm(&example("overflow.tvm"), "threshold=3,trace_eagerness=1000");
+    let off = tvm(&example("overflow.tvm"), "off");
+    assert_eq!(r.output, off.output);
+    assert_eq!(r.error, off.error);
+    let lines: Vec<i64> = r.output.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(lines.len(), 63, "1, 2, 4, ... 2^62: each printed exactly once");
+    assert!(r.stats.loops >= 1 && r.stats.guard_failures >= 1, "{:?}", r.stats);
+}
+
+#[test]
+fn inlined_frame_guard_resumes_both_frames() {
+    // `pick`'s branch flips at 2500 while it is inlined into main's loop.
+    let r = tvm(&example("phases.tvm"), "threshold=7,trace_eagerness=100000");
+    assert_eq!(r.output, "4882750\n");
+    assert!(r.stats.guard_failures > 100, "{:?}", r.stats);
+}
