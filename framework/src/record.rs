@@ -611,7 +611,7 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
 }
 
 impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
-    fn call_portal(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Traced>) -> I::Ret<Traced> {
+    fn call_portal(&mut self, interp: &mut I, greens: I::Greens, frame: I::Frame<Traced>) -> I::Ret<Traced> {
         match self.replay.front() {
             Some(Replayed::Ret(_)) => {
                 let Some(Replayed::Ret(r)) = self.replay.pop_front() else { unreachable!() };
@@ -634,19 +634,7 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
         // Inline the callee: PyPy's default for calls that are not loops.
         self.log_effect(Effect::Pending);
         self.push_frame(greens.clone(), &frame);
-        let ret = loop {
-            self.merge_point(interp, &greens, &frame);
-            match interp.step(self, &mut greens, &mut frame) {
-                Step::Next | Step::CanEnterJit => {}
-                Step::Return(r) => break r,
-            }
-            if !self.recording() {
-                // Aborted inside the callee: finish it directly.
-                let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);
-                let r = self.jit.portal(interp, greens, plain);
-                break I::map_ret(&r, &mut Lift(Operand::from_bits));
-            }
-        };
+        let ret = self.run_inline(interp, greens, frame);
         self.frames.pop();
         if let Some(fr) = self.frames.last_mut() {
             if matches!(fr.effects.last(), Some(Effect::Pending)) {
@@ -659,6 +647,23 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
 }
 
 impl<'a, I: Interp> Recorder<'a, I> {
+    /// Records an inline frame (already pushed) from its next instruction
+    /// to its return. If recording stops meanwhile, the frame is finished
+    /// at full speed instead.
+    pub(crate) fn run_inline(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Traced>) -> I::Ret<Traced> {
+        loop {
+            if !self.recording() {
+                let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);
+                let r = self.jit.portal(interp, greens, plain);
+                return I::map_ret(&r, &mut Lift(Operand::from_bits));
+            }
+            self.merge_point(interp, &greens, &frame);
+            if let Step::Return(r) = interp.step(self, &mut greens, &mut frame) {
+                return r;
+            }
+        }
+    }
+
     fn log_ret(&mut self, r: &I::Ret<Traced>) {
         if self.mode != Mode::Tracing {
             return;

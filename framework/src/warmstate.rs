@@ -20,7 +20,7 @@ use crate::ir::{
 };
 use crate::log::{cat, Log};
 use crate::params::JitParams;
-use crate::record::{EffectShape, GuardResume, Mode, Recorder, Replayed};
+use crate::record::{Effect, EffectShape, GuardResume, Mode, Recorder, Replayed};
 use crate::heap::GcRef;
 use hashbrown::{HashMap, HashSet};
 use std::collections::{BTreeMap, VecDeque};
@@ -266,7 +266,7 @@ impl<I: Interp> JitDriver<I> {
         entry.fails += 1;
         let resume = entry.resume.clone();
         let virtuals = entry.virtuals.clone();
-        let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1) && resume.frames.len() == 1;
+        let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1);
         if want_bridge {
             entry.bridge_tried = true;
             let kinds = entry.kinds.clone();
@@ -382,7 +382,7 @@ impl<I: Interp> JitDriver<I> {
         let own_token = TargetToken(self.new_id());
         let (close, step, trace, guards, qi_deps, abort, end_greens) = {
             let mut rec = Recorder::new(self, Mode::Tracing);
-            let (mut tframe, skip_first_merge) = match &start {
+            let (mut tframe, mut pending_step) = match &start {
                 Start::Loop => {
                     let tframe = {
                         let trace = &mut rec.trace;
@@ -391,7 +391,7 @@ impl<I: Interp> JitDriver<I> {
                     let args: Vec<Operand> = rec.trace.inputargs.iter().map(|v| Operand::Var(*v)).collect();
                     rec.trace.push(OpNum::Label, &args, Some(Descr::Target(own_token)));
                     rec.push_frame(greens.clone(), &tframe);
-                    (tframe, false)
+                    (tframe, None)
                 }
                 Start::Bridge(_, resume, words, kinds, virtuals) => {
                     for k in kinds.iter() {
@@ -404,25 +404,20 @@ impl<I: Interp> JitDriver<I> {
                         materialize(v, &mut words);
                         allocate_in_trace(&mut rec.trace, v, &words, &mut inputs);
                     }
-                    let fr = &resume.frames[0];
-                    let mut next = inputs.iter();
-                    let mut mk = |_: Kind, _: u64| *next.next().unwrap();
-                    let tframe = I::map_frame(&fr.shape, &mut Rebuild { words: words[..fr.n_reds].iter(), mk: &mut mk });
-                    rec.replay = Self::replay_queue(&fr.effects, &words[fr.n_reds..], mk, &mut None);
-                    *greens = fr.greens.clone();
-                    rec.push_frame(greens.clone(), &tframe);
-                    (tframe, true)
+                    let (tframe, step) = Self::bridge_prologue(&mut rec, interp, resume, &inputs, &words, greens);
+                    (tframe, Some(step))
                 }
             };
             let is_loop = matches!(start, Start::Loop);
             let mut seen: HashSet<I::Greens> = HashSet::new();
-            let mut first = skip_first_merge;
             let (close, step) = loop {
-                if !first {
-                    rec.merge_point(interp, greens, &tframe);
-                }
-                first = false;
-                let step = interp.step(&mut rec, greens, &mut tframe);
+                let step = match pending_step.take() {
+                    Some(s) => s,
+                    None => {
+                        rec.merge_point(interp, greens, &tframe);
+                        interp.step(&mut rec, greens, &mut tframe)
+                    }
+                };
                 if rec.abort.is_some() {
                     break (Close::Abort, step);
                 }
@@ -490,6 +485,75 @@ impl<I: Interp> JitDriver<I> {
         }
         let _ = close;
         step
+    }
+
+    /// Starts a bridge at a failed guard: rebuilds the guard's frame chain
+    /// in the recorder (reds and effect logs as the bridge's input args),
+    /// finishes the failing instruction of the innermost frame by replay,
+    /// records inner frames to their return and hands each result to its
+    /// caller's replayed call instruction. Returns the outermost frame and
+    /// what its instruction's `step` said.
+    fn bridge_prologue(
+        rec: &mut Recorder<'_, I>,
+        interp: &mut I,
+        resume: &GuardResume<I>,
+        inputs: &[Operand],
+        words: &[u64],
+        greens: &mut I::Greens,
+    ) -> (I::Frame<Traced>, Step<I::Ret<Traced>>) {
+        let parts = Self::split(resume, words);
+        let n = resume.frames.len();
+        let mut offsets = Vec::with_capacity(n);
+        let mut pos = 0;
+        for (reds, effs) in &parts {
+            offsets.push(pos);
+            pos += reds.len() + effs.len();
+        }
+        let mut tframes = Vec::with_capacity(n);
+        for (i, fr) in resume.frames.iter().enumerate() {
+            let (reds, effs) = parts[i];
+            let ops = &inputs[offsets[i]..offsets[i] + reds.len() + effs.len()];
+            let mut next = ops.iter();
+            let tframe = I::map_frame(&fr.shape, &mut Rebuild { words: reds.iter(), mk: |_: Kind, _: u64| *next.next().unwrap() });
+            rec.push_frame(fr.greens.clone(), &tframe);
+            // Outer frames keep their effect log (ending in the pending call)
+            // for guards recorded in inner frames.
+            let mut eff_ops = next.as_slice().iter();
+            rec.frames[i].effects = fr
+                .effects
+                .iter()
+                .map(|e| match e {
+                    EffectShape::Val(k) => Effect::Val(*k, *eff_ops.next().unwrap()),
+                    EffectShape::Void => Effect::Void,
+                    EffectShape::Ret(shape, n) => Effect::Ret(shape.clone(), (0..*n).map(|_| *eff_ops.next().unwrap()).collect()),
+                    EffectShape::Pending => Effect::Pending,
+                })
+                .collect();
+            tframes.push(tframe);
+        }
+        let mut inner: Option<I::Ret<Traced>> = None;
+        for i in (0..n).rev() {
+            let fr = &resume.frames[i];
+            let (reds, effs) = parts[i];
+            let mut eff_ops = inputs[offsets[i] + reds.len()..offsets[i] + reds.len() + effs.len()].iter();
+            rec.replay = Self::replay_queue(&fr.effects, effs, |_, _| *eff_ops.next().unwrap(), &mut inner);
+            // The replay logs the effects again as it hands them back.
+            rec.frames[i].effects.clear();
+            let mut g = fr.greens.clone();
+            let mut tframe = tframes.pop().expect("one frame per level");
+            let step = interp.step(rec, &mut g, &mut tframe);
+            if i == 0 {
+                *greens = g;
+                return (tframe, step);
+            }
+            let ret = match step {
+                Step::Return(r) => r,
+                _ => rec.run_inline(interp, g, tframe),
+            };
+            rec.frames.pop();
+            inner = Some(ret);
+        }
+        unreachable!("a guard has at least one frame")
     }
 
     fn abort(&mut self, interp: &I, start: &I::Greens, end: &I::Greens, reason: AbortReason, kind: &Start<I>) {

@@ -225,3 +225,20 @@ fn inlined_frame_guard_resumes_both_frames() {
     assert_eq!(r.output, "4882750\n");
     assert!(r.stats.guard_failures > 100, "{:?}", r.stats);
 }
+
+#[test]
+fn bridge_out_of_a_guard_in_an_inlined_frame() {
+    // `pick` is inlined into main's loop; its branch flips at i = 2500. The
+    // guard's resume data has two frames; its bridge starts inside `pick`,
+    // records it to its return, then finishes main's call instruction.
+    let r = tvm(&example("phases.tvm"), "threshold=7,trace_eagerness=5");
+    assert_eq!(r.output, "4882750\n");
+    assert!(r.stats.bridges >= 2, "{:?}", r.stats);
+    assert!(r.stats.guard_failures < 100, "bridges must absorb the failures: {:?}", r.stats);
+    let inner = r
+        .traces
+        .iter()
+        .filter(|(h, _)| h.contains("bridge"))
+        .any(|(_, t)| t.ops.iter().any(|o| o.comment.as_deref().is_some_and(|c| c.starts_with("pick:"))));
+    assert!(inner, "a bridge must start inside the inlined frame");
+}
