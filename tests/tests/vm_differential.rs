@@ -16,7 +16,19 @@ const CONFIGS: &[&str] = &[
     "threshold=3,trace_eagerness=2,inlining=0",
     "threshold=7,trace_eagerness=5,trace_limit=400",
     "threshold=57,trace_eagerness=30",
+    "threshold=2,trace_eagerness=1,backend=x86",
+    "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
+    "threshold=57,trace_eagerness=30,backend=x86",
 ];
+
+/// The backend a config names (x86 only where it can run).
+pub fn backend(params: &JitParams) -> Box<dyn metatrace::Backend> {
+    if params.backend == "x86" && cfg!(target_arch = "x86_64") {
+        Box::new(metatrace_x86::X86Backend::new())
+    } else {
+        Box::new(LlGraph::new())
+    }
+}
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new().stack_size(1 << 30).spawn(f).unwrap().join().unwrap()
@@ -27,7 +39,9 @@ pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf
     in_thread(move || {
         bf::capture_io(&input);
         let program = bf::Program::parse(&src).expect("test programs parse");
-        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        let params = JitParams::parse(&params).unwrap();
+        let b = backend(&params);
+        let mut driver = JitDriver::new(params, b);
         let mut vm = bf::Bf { program };
         let r = bf::run(&mut driver, &mut vm);
         (bf::take_output(), r, driver.stats.clone())
@@ -38,7 +52,9 @@ pub fn run_tvm(src: &str, params: &str) -> (tvm::Outcome, Stats) {
     let (src, params) = (src.to_string(), params.to_string());
     in_thread(move || {
         let program = tvm::asm::parse(&src).expect("test programs parse");
-        let mut driver = JitDriver::new(JitParams::parse(&params).unwrap(), Box::new(LlGraph::new()));
+        let params = JitParams::parse(&params).unwrap();
+        let b = backend(&params);
+        let mut driver = JitDriver::new(params, b);
         let out = tvm::run(&mut driver, program);
         (out, driver.stats.clone())
     })

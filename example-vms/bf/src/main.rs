@@ -13,8 +13,11 @@ struct Cli {
     file: std::path::PathBuf,
 }
 
+/// `backend=auto` picks native code on x86-64 hosts, the IR interpreter elsewhere.
 fn backend_for(params: &JitParams) -> Box<dyn Backend> {
     match params.backend.as_str() {
+        "x86" => Box::new(metatrace_x86::X86Backend::new()),
+        "auto" if cfg!(target_arch = "x86_64") => Box::new(metatrace_x86::X86Backend::new()),
         _ => Box::new(LlGraph::new()),
     }
 }

@@ -39,7 +39,13 @@ fn main() -> ExitCode {
     };
     // Deep guest recursion runs deep Rust recursion in direct mode.
     let child = std::thread::Builder::new().stack_size(1 << 30).spawn(move || {
-        let mut driver = JitDriver::new(params, Box::new(LlGraph::new()));
+        // `backend=auto` picks native code on x86-64 hosts.
+        let backend: Box<dyn metatrace::Backend> = match params.backend.as_str() {
+            "x86" => Box::new(metatrace_x86::X86Backend::new()),
+            "auto" if cfg!(target_arch = "x86_64") => Box::new(metatrace_x86::X86Backend::new()),
+            _ => Box::new(LlGraph::new()),
+        };
+        let mut driver = JitDriver::new(params, backend);
         tvm::run(&mut driver, program)
     });
     let outcome = match child.map(|h| h.join()) {
