@@ -12,7 +12,7 @@
 //! costs one match on the step result beyond the interpreter's own work.
 
 use crate::backend::{Backend, DeadFrame, LoopId};
-use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Step, Traced};
+use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Shape, Step, Traced};
 use crate::direct::Direct;
 use crate::ir::{
     Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
@@ -91,6 +91,9 @@ struct Cell {
     counter: i64,
     entry: Option<LoopEntry>,
     aborts: u32,
+    /// Portal entries here (function_threshold) and their compiled trace.
+    calls: i64,
+    function: Option<LoopEntry>,
 }
 
 #[derive(Clone)]
@@ -109,12 +112,16 @@ struct GuardEntry<I: Interp> {
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
     virtuals: Option<Rc<[VirtualInfo]>>,
+    /// Set for a `finish`: how to rebuild the portal's result.
+    finish: Option<Rc<I::Ret<Shape>>>,
 }
 
 /// Where a trace starts.
 enum Start<I: Interp> {
     /// At a loop header (`can_enter_jit` got hot).
     Loop,
+    /// At a portal entry called `function_threshold` times.
+    Function,
     /// At a guard that failed often: a bridge.
     Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>, Rc<[Kind]>, Option<Rc<[VirtualInfo]>>),
 }
@@ -125,6 +132,8 @@ enum Close {
     Own,
     /// At a header with compiled code: jump there.
     Jump(LoopEntry),
+    /// The traced frame returned: `finish` with its result.
+    Finish,
     Abort,
 }
 
@@ -143,6 +152,8 @@ pub struct JitDriver<I: Interp> {
     /// (header, optimized trace): tests and tools read them.
     pub keep_traces: bool,
     pub traces: Vec<(String, Trace)>,
+    /// The `finish` of the trace being compiled (its id and result shape).
+    pending_finish: Option<(GuardId, Rc<I::Ret<Shape>>)>,
 }
 
 /// Kept for readers who know PyPy's `warmstate`.
@@ -163,6 +174,7 @@ impl<I: Interp> JitDriver<I> {
             log: Log::from_env(),
             keep_traces: false,
             traces: Vec::new(),
+            pending_finish: None,
         }
     }
 
@@ -205,6 +217,17 @@ impl<I: Interp> JitDriver<I> {
     }
 
     pub(crate) fn portal(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Plain>) -> I::Ret<Plain> {
+        if self.params.enabled {
+            match self.function_entry(interp, &mut greens, &mut frame) {
+                Step::Next => {}
+                Step::Return(r) => return r,
+                Step::CanEnterJit => {
+                    if let Some(r) = self.can_enter_jit(interp, &mut greens, &mut frame) {
+                        return r;
+                    }
+                }
+            }
+        }
         loop {
             match interp.step(&mut Direct { jit: self }, &mut greens, &mut frame) {
                 Step::Next => {}
@@ -218,6 +241,28 @@ impl<I: Interp> JitDriver<I> {
                 }
             }
         }
+    }
+
+    /// A portal invocation starts: run its entry trace, or count towards
+    /// `function_threshold` and trace one. `Step::Next` means "interpret".
+    fn function_entry(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Step<I::Ret<Plain>> {
+        let threshold = self.params.function_threshold as i64;
+        let cell = self.cell_mut(greens);
+        if let Some(entry) = cell.function.clone() {
+            let mut args = Vec::new();
+            let _ = I::map_frame(frame, &mut Flatten(&mut args));
+            let t0 = Instant::now();
+            let dead = self.backend.execute(entry.id, &args);
+            self.stats.compiled += t0.elapsed();
+            return self.handle_exit(interp, dead, greens, frame);
+        }
+        cell.calls += 1;
+        if cell.calls < threshold {
+            return Step::Next;
+        }
+        // Not again while this trace runs (nested portals may come here).
+        cell.calls = i64::MIN / 2;
+        self.trace(interp, greens, frame, Start::Function)
     }
 
     /// `can_enter_jit`: count, trace, or run compiled code. Returns the
@@ -238,7 +283,8 @@ impl<I: Interp> JitDriver<I> {
                 if cell.counter < threshold {
                     return None;
                 }
-                cell.counter = 0;
+                // Not again while this trace runs (nested portals may come here).
+                cell.counter = i64::MIN / 2;
                 self.trace(interp, greens, frame, Start::Loop)
             };
             match step {
@@ -257,12 +303,16 @@ impl<I: Interp> JitDriver<I> {
 
     /// A guard failed (or a `finish` was reached) in compiled code.
     fn handle_exit(&mut self, interp: &mut I, dead: DeadFrame, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Step<I::Ret<Plain>> {
-        self.stats.guard_failures += 1;
         let eagerness = self.params.trace_eagerness;
         let entry = self
             .guards
             .get_mut(&dead.guard)
             .unwrap_or_else(|| panic!("compiled code exited through unknown guard {}", dead.guard.0));
+        if let Some(shape) = &entry.finish {
+            let r = I::map_ret(shape, &mut Rebuild { words: dead.values.iter(), mk: Operand::from_bits });
+            return Step::Return(I::map_ret(&r, &mut Concrete));
+        }
+        self.stats.guard_failures += 1;
         entry.fails += 1;
         let resume = entry.resume.clone();
         let virtuals = entry.virtuals.clone();
@@ -383,7 +433,7 @@ impl<I: Interp> JitDriver<I> {
         let (close, step, trace, guards, qi_deps, abort, end_greens) = {
             let mut rec = Recorder::new(self, Mode::Tracing);
             let (mut tframe, mut pending_step) = match &start {
-                Start::Loop => {
+                Start::Loop | Start::Function => {
                     let tframe = {
                         let trace = &mut rec.trace;
                         I::map_frame(frame, &mut Lift(|k, _| Operand::Var(trace.new_inputarg(k))))
@@ -423,10 +473,7 @@ impl<I: Interp> JitDriver<I> {
                 }
                 match step {
                     Step::Next => {}
-                    Step::Return(r) => {
-                        rec.set_abort(AbortReason::LeftPortalFrame);
-                        break (Close::Abort, Step::Return(r));
-                    }
+                    Step::Return(r) => break (Close::Finish, Step::Return(r)),
                     Step::CanEnterJit => {
                         if is_loop && *greens == start_greens {
                             break (Close::Own, step);
@@ -449,13 +496,24 @@ impl<I: Interp> JitDriver<I> {
                     (own == kinds).then_some(own_token)
                 }
                 Close::Jump(e) => (e.kinds == kinds).then_some(e.token),
-                Close::Abort => None,
+                Close::Finish | Close::Abort => None,
             };
+            let mut finish = None;
+            if let (Close::Finish, Step::Return(r)) = (&close, &step) {
+                // PyPy's done_with_this_frame: the result leaves through a
+                // `finish` whose descr says how to rebuild it.
+                let mut ops = Vec::new();
+                let mut kinds = Vec::new();
+                let shape = I::map_ret(r, &mut crate::ctx::Operands(&mut ops, &mut kinds));
+                let id = rec.jit.new_guard_id();
+                rec.trace.push(OpNum::Finish, &ops, Some(Descr::Guard(id)));
+                finish = Some((id, Rc::new(shape)));
+            }
             match target {
                 Some(t) => {
                     rec.trace.push(OpNum::Jump, &ops, Some(Descr::Target(t)));
                 }
-                None if !matches!(close, Close::Abort) => rec.set_abort(AbortReason::FrameShapeMismatch),
+                None if matches!(close, Close::Own | Close::Jump(_)) => rec.set_abort(AbortReason::FrameShapeMismatch),
                 None => {}
             }
             *frame = I::map_frame(&tframe, &mut Concrete);
@@ -465,6 +523,9 @@ impl<I: Interp> JitDriver<I> {
                 Step::Return(r) => Step::Return(I::map_ret(&r, &mut Concrete)),
             };
             let abort = rec.abort;
+            if let Some((id, shape)) = finish {
+                rec.jit.pending_finish = Some((id, shape));
+            }
             let trace = std::mem::take(&mut rec.trace);
             let guards = std::mem::take(&mut rec.guards);
             let qi = std::mem::take(&mut rec.qi_deps);
@@ -477,11 +538,12 @@ impl<I: Interp> JitDriver<I> {
             return step;
         }
         let ok = match start {
-            Start::Loop => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps),
+            Start::Loop => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps, false),
+            Start::Function => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps, true),
             Start::Bridge(guard, ..) => self.compile_bridge(guard, trace, guards, qi_deps),
         };
         if !ok {
-            self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &Start::Loop);
+            self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &start);
         }
         let _ = close;
         step
@@ -561,6 +623,12 @@ impl<I: Interp> JitDriver<I> {
         self.log.section(cat::ABORT, || {
             format!("{}: {} (started at {})", reason.name(), interp.printable_location(end), interp.printable_location(start))
         });
+        if let Start::Function = kind {
+            let threshold = self.params.function_threshold as i64;
+            let cell = self.cell_mut(start);
+            cell.aborts += 1;
+            cell.calls = if cell.aborts >= 6 { i64::MIN / 2 } else { -(threshold << cell.aborts) };
+        }
         if let Start::Loop = kind {
             let threshold = self.params.threshold as i64;
             let cell = self.cell_mut(start);
@@ -591,7 +659,11 @@ impl<I: Interp> JitDriver<I> {
             let Some(resume) = resumes.get(&id) else { continue };
             let kinds: Rc<[Kind]> = op.fail_args.as_deref().unwrap_or(&[]).iter().map(|o| opt.trace.operand_kind(o)).collect();
             let virtuals = op.virtuals.as_deref().map(Rc::from);
-            self.guards.insert(id, GuardEntry { resume: resume.clone(), owner, fails: 0, bridge_tried: false, kinds, virtuals });
+            self.guards.insert(id, GuardEntry { resume: resume.clone(), owner, fails: 0, bridge_tried: false, kinds, virtuals, finish: None });
+        }
+        if let Some((id, shape)) = self.pending_finish.take() {
+            let resume = Rc::new(GuardResume { frames: Vec::new() });
+            self.guards.insert(id, GuardEntry { resume, owner, fails: 0, bridge_tried: true, kinds: Rc::from([]), virtuals: None, finish: Some(shape) });
         }
     }
 
@@ -629,6 +701,7 @@ impl<I: Interp> JitDriver<I> {
         trace: Trace,
         guards: Vec<(GuardId, GuardResume<I>)>,
         qi_deps: Vec<(GcRef, &'static FieldDescr)>,
+        function: bool,
     ) -> bool {
         let opt = self.optimize(&trace, false);
         let id = LoopId(self.new_id());
@@ -647,11 +720,16 @@ impl<I: Interp> JitDriver<I> {
         }
         let loc = interp.printable_location(greens);
         self.log.section(cat::OPT_LOOP, || {
-            format!("# Loop {} ({}) : loop with {} ops\n{}", id.0, loc, opt.trace.op_count(), opt.trace)
+            format!("# Loop {} ({}) : {} with {} ops\n{}", id.0, loc, if function { "entry bridge" } else { "loop" }, opt.trace.op_count(), opt.trace)
         });
-        self.keep_trace(format!("# Loop {} ({}) : loop with {} ops", id.0, loc, opt.trace.op_count()), &opt.trace);
+        self.keep_trace(format!("# Loop {} ({}) : {} with {} ops", id.0, loc, if function { "entry bridge" } else { "loop" }, opt.trace.op_count()), &opt.trace);
         self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
-        self.cell_mut(greens).entry = Some(LoopEntry { id, token, kinds });
+        let entry = Some(LoopEntry { id, token, kinds });
+        if function {
+            self.cell_mut(greens).function = entry;
+        } else {
+            self.cell_mut(greens).entry = entry;
+        }
         true
     }
 
@@ -703,6 +781,10 @@ impl<I: Interp> JitDriver<I> {
                 if cell.entry.as_ref().is_some_and(|e| e.id == id) {
                     cell.entry = None;
                     cell.counter = 0;
+                }
+                if cell.function.as_ref().is_some_and(|e| e.id == id) {
+                    cell.function = None;
+                    cell.calls = 0;
                 }
             }
         }

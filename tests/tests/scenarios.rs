@@ -242,3 +242,16 @@ fn bridge_out_of_a_guard_in_an_inlined_frame() {
         .any(|(_, t)| t.ops.iter().any(|o| o.comment.as_deref().is_some_and(|c| c.starts_with("pick:"))));
     assert!(inner, "a bridge must start inside the inlined frame");
 }
+
+#[test]
+fn hot_functions_get_entry_traces_ending_in_finish() {
+    // fib is called from the interpreter (main's loop runs 5 times): after
+    // function_threshold calls its entry is traced, inlining the recursion
+    // up to the limit; the trace ends in `finish` with the return value.
+    let r = tvm(&example("fib.tvm"), "threshold=1000,function_threshold=5,trace_eagerness=5");
+    assert_eq!(r.output, "6765\n".repeat(5));
+    let entry = r.traces.iter().find(|(h, _)| h.contains("entry bridge"));
+    let (h, t) = entry.unwrap_or_else(|| panic!("no function entry trace: {:?}", r.stats));
+    assert!(h.contains("fib:0"), "{h}");
+    assert!(t.ops.iter().any(|o| o.opnum == OpNum::Finish), "{}", normalized(h, t));
+}

@@ -12,11 +12,11 @@ use std::path::PathBuf;
 
 /// JIT settings each program runs under, besides `off`.
 const CONFIGS: &[&str] = &[
-    "threshold=2,trace_eagerness=1",
-    "threshold=3,trace_eagerness=2,inlining=0",
+    "threshold=2,trace_eagerness=1,function_threshold=3",
+    "threshold=3,trace_eagerness=2,inlining=0,function_threshold=2",
     "threshold=7,trace_eagerness=5,trace_limit=400",
     "threshold=57,trace_eagerness=30",
-    "threshold=2,trace_eagerness=1,backend=x86",
+    "threshold=2,trace_eagerness=1,function_threshold=3,backend=x86",
     "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
     "threshold=57,trace_eagerness=30,backend=x86",
 ];
