@@ -377,7 +377,8 @@ impl<'a> Gen<'a> {
             let reusable = |o: &Operand, ra: &RegAlloc| {
                 o.as_var().is_some() && ra.dies_here(o) && ra.loc(o).is_reg()
             };
-            if (x.is_const() && !y.is_const()) || (!reusable(&x, &self.ra) && reusable(&y, &self.ra))
+            if (x.is_const() && !y.is_const())
+                || (!reusable(&x, &self.ra) && reusable(&y, &self.ra))
             {
                 std::mem::swap(&mut x, &mut y);
             }
@@ -405,13 +406,17 @@ impl<'a> Gen<'a> {
                 emit::mov(a, Loc::Gp(R11), x);
                 Loc::Gp(R11)
             }
-            Loc::Stack(_) if !matches!(y, Loc::Gp(_)) && !matches!(y, Loc::Imm(v) if fits_i32(v)) => {
+            Loc::Stack(_)
+                if !matches!(y, Loc::Gp(_)) && !matches!(y, Loc::Imm(v) if fits_i32(v)) =>
+            {
                 emit::mov(a, Loc::Gp(R11), x);
                 Loc::Gp(R11)
             }
             x => x,
         };
         match (x, y) {
+            // Same flags as `cmp r, 0` for every condition we use (OF=CF=0).
+            (Loc::Gp(r), Loc::Imm(0)) => dynasm!(a ; .arch x64 ; test Rq(r), Rq(r)),
             (Loc::Gp(r), Loc::Gp(s)) => dynasm!(a ; .arch x64 ; cmp Rq(r), Rq(s)),
             (Loc::Gp(r), Loc::Stack(k)) => {
                 dynasm!(a ; .arch x64 ; cmp Rq(r), QWORD [rbp + frame::slot_disp(k)])
@@ -1194,7 +1199,11 @@ impl<'a> Gen<'a> {
         let srcs: Vec<Loc> = op.args.iter().map(|o| self.ra.loc(o)).collect();
         if let Some((l, locs)) = self.local_labels.get(&token).cloned() {
             if locs.len() != srcs.len() {
-                return err(format!("jump with {} args to a label with {}", srcs.len(), locs.len()));
+                return err(format!(
+                    "jump with {} args to a label with {}",
+                    srcs.len(),
+                    locs.len()
+                ));
             }
             let moves: Vec<(Loc, Loc)> = locs.into_iter().zip(srcs).collect();
             emit::parallel_move(&mut self.a, &moves);
@@ -1204,7 +1213,11 @@ impl<'a> Gen<'a> {
         let t = (self.ctx.targets)(token)
             .ok_or_else(|| CompileError(format!("jump to unknown TargetToken({})", token.0)))?;
         if t.locs.len() != srcs.len() {
-            return err(format!("jump with {} args to a label with {}", srcs.len(), t.locs.len()));
+            return err(format!(
+                "jump with {} args to a label with {}",
+                srcs.len(),
+                t.locs.len()
+            ));
         }
         // The target's slots may lie below our rsp: grow the frame to cover
         // both before writing them (a signal may clobber below rsp).
@@ -1306,7 +1319,10 @@ impl<'a> Gen<'a> {
             NewArray | NewArrayClear => {
                 let d = self.array(op)?;
                 let len = self.arg(op, 0)?;
-                let args = [(Operand::ConstInt(d as *const _ as i64), false), (len, false)];
+                let args = [
+                    (Operand::ConstInt(d as *const _ as i64), false),
+                    (len, false),
+                ];
                 self.call(runtime::new_array as *const () as usize, &args, op.res)?
             }
             QuasiimmutField | DebugMergePoint => {}

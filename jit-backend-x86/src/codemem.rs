@@ -1,8 +1,9 @@
 //! Code and data memory for compiled traces.
 //!
 //! Owns: `CodeBlock` (one immutable executable mapping per loop or bridge)
-//! and `DataArea` (the read-write words compiled code reads: guard slots
-//! and the invalidation flag).
+//! and `DataArea` (the read-write guard slots compiled code jumps through;
+//! the per-loop invalidation flag is an `Rc<AtomicU64>` in `lib.rs`, shared
+//! with `Invalidator`s).
 //!
 //! Why one mapping per trace: dynasmrt's growing `Assembler` may move its
 //! buffer on `commit` and `alter` re-protects the whole buffer, but a

@@ -256,3 +256,44 @@ pub fn parallel_move(a: &mut Asm, moves: &[(Loc, Loc)]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Cond; 14] = [
+        Cond::O,
+        Cond::No,
+        Cond::B,
+        Cond::Ae,
+        Cond::E,
+        Cond::Ne,
+        Cond::Be,
+        Cond::A,
+        Cond::P,
+        Cond::Np,
+        Cond::L,
+        Cond::Ge,
+        Cond::Le,
+        Cond::G,
+    ];
+
+    #[test]
+    fn negate_and_swap_are_involutions() {
+        for c in ALL {
+            assert_eq!(c.negate().negate(), c);
+            assert_ne!(c.negate(), c);
+            assert_eq!(c.swap().swap(), c);
+        }
+        assert_eq!(Cond::L.swap(), Cond::G);
+        assert_eq!(Cond::Be.swap(), Cond::Ae);
+    }
+
+    #[test]
+    fn immediates() {
+        assert!(fits_i32(i32::MIN as i64 as u64));
+        assert!(fits_i32(u64::MAX));
+        assert!(!fits_i32(u32::MAX as u64));
+        assert!(!fits_i32(1 << 40));
+    }
+}

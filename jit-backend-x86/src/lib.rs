@@ -21,9 +21,17 @@
 //! epilogue, or to a bridge once one is attached (the bridge reloads its
 //! inputargs from `buf`). All traces of one activation share the native
 //! frame the loop's prologue built, so `jump` to a label of any installed
-//! trace is a few moves and a `jmp`. `invalidate` sets a word of the loop's
-//! data area that every `guard_not_invalidated` of the loop and its bridges
-//! tests. Code memory is never writable once executable.
+//! trace is a few moves and a `jmp`. `invalidate` sets the loop's flag word
+//! (heap memory, never moved), which every `guard_not_invalidated` of the
+//! loop and its bridges tests — also from inside a running activation,
+//! through an [`Invalidator`] handle. Code memory is never writable once
+//! executable.
+//!
+//! Register allocation is linear scan over the trace (`regalloc`); a
+//! comparison feeding only the next `guard_true/false` is fused into
+//! `cmp` + `jcc`, an `*_ovf` op leaves OF for the following overflow
+//! guard. Calls follow SysV (ints/refs in rdi..r9, floats in xmm0-7, the
+//! rest on the 16-byte aligned stack); `new*` ops call [`runtime`].
 //!
 //! Compiled code captures thread-local addresses (the pending-exception
 //! slot, the heap), so a backend and its code belong to the thread that
@@ -32,6 +40,10 @@
 //! Not supported yet: `call_assembler_*` (returns a `CompileError`),
 //! `guard_not_forced` never fails (as in llgraph), GC roots in compiled
 //! frames (the collector does not move or free objects yet).
+
+// dynasm expands a dynamic register `Rq(expr)` to `expr.into()`; we number
+// registers with plain `u8`, so every such expansion is a no-op conversion.
+#![allow(clippy::useless_conversion)]
 
 pub mod assemble;
 pub mod codemem;
@@ -211,7 +223,12 @@ impl Backend for X86Backend {
     fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
         self.free(id);
         let flag = Rc::new(AtomicU64::new(0));
-        let (rec, out) = self.build(trace, Entry::Loop, flag.as_ptr() as usize, format!("loop {}", id.0))?;
+        let (rec, out) = self.build(
+            trace,
+            Entry::Loop,
+            flag.as_ptr() as usize,
+            format!("loop {}", id.0),
+        )?;
         self.register(id, 0, &rec, &out);
         self.loops.insert(
             id,
@@ -248,11 +265,7 @@ impl Backend for X86Backend {
     }
 
     fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame {
-        let entry = self
-            .loops
-            .get(&id)
-            .expect("execute: unknown loop")
-            .traces[0]
+        let entry = self.loops.get(&id).expect("execute: unknown loop").traces[0]
             .code
             .addr();
         let mut buf = vec![0u64; self.max_words.max(args.len())];
@@ -268,10 +281,7 @@ impl Backend for X86Backend {
             .unwrap_or_else(|| panic!("x86: compiled code exited through unknown guard {gid}"))
             .nvalues;
         buf.truncate(n);
-        DeadFrame {
-            guard,
-            values: buf,
-        }
+        DeadFrame { guard, values: buf }
     }
 
     fn invalidate(&mut self, id: LoopId) {

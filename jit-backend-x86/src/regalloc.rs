@@ -147,8 +147,8 @@ impl Liveness {
         }
 
         let mut fused = vec![false; trace.ops.len()];
-        for i in 0..trace.ops.len().saturating_sub(1) {
-            let (op, next) = (&trace.ops[i], &trace.ops[i + 1]);
+        for (i, pair) in trace.ops.windows(2).enumerate() {
+            let (op, next) = (&pair[0], &pair[1]);
             if !is_fusable_cmp(op.opnum)
                 || !matches!(next.opnum, OpNum::GuardTrue | OpNum::GuardFalse)
             {
@@ -170,13 +170,18 @@ impl Liveness {
             .iter()
             .enumerate()
             .filter(|(_, op)| {
-                op.opnum.is_call() || matches!(op.opnum, OpNum::New | OpNum::NewWithVtable)
+                op.opnum.is_call()
+                    || matches!(op.opnum, OpNum::New | OpNum::NewWithVtable)
                     || matches!(op.opnum, OpNum::NewArray | OpNum::NewArrayClear)
             })
             .map(|(i, _)| i as u32 + 1)
             .collect();
+        // Is there a call strictly inside (def, last_use)? `calls` is sorted.
         let crosses_call = (0..nvars)
-            .map(|v| calls.iter().any(|&c| def[v] < c && c < last_use[v]))
+            .map(|v| {
+                let i = calls.partition_point(|&c| c <= def[v]);
+                calls.get(i).is_some_and(|&c| c < last_use[v])
+            })
             .collect();
 
         let mut dies_at = vec![Vec::new(); trace.ops.len() + 1];
@@ -311,7 +316,9 @@ impl RegAlloc {
 
     /// A free register for `v`'s class, if any (no code emitted).
     fn free_reg(&self, v: Var) -> Option<Loc> {
-        self.candidates(v).into_iter().find(|&r| self.owner(r).is_none())
+        self.candidates(v)
+            .into_iter()
+            .find(|&r| self.owner(r).is_none())
     }
 
     /// Gives `v` a slot and stores its register there if it had none.
@@ -533,5 +540,72 @@ impl RegAlloc {
             }
         }
         Ok(locs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metatrace::ir::{Descr, GuardId, TargetToken};
+
+    fn guard(t: &mut Trace, o: OpNum, args: &[Operand], fail: &[Operand], id: u32) {
+        t.push(o, args, Some(Descr::Guard(GuardId(id))));
+        t.ops.last_mut().unwrap().fail_args = Some(fail.to_vec());
+    }
+
+    #[test]
+    fn intervals_count_fail_args_and_fuse_single_use_compares() {
+        let mut t = Trace::new();
+        let a = t.new_inputarg(Kind::Int);
+        let b = t.new_inputarg(Kind::Int);
+        let c = t.push(OpNum::IntLt, &[a.into(), b.into()], None).unwrap();
+        guard(&mut t, OpNum::GuardTrue, &[c.into()], &[b.into()], 1);
+        let d = t.push(OpNum::IntEq, &[a.into(), b.into()], None).unwrap();
+        guard(&mut t, OpNum::GuardFalse, &[d.into()], &[d.into()], 2);
+        t.push(OpNum::Finish, &[], Some(Descr::Guard(GuardId(3))));
+        let l = Liveness::compute(&t).unwrap();
+        // b: first comparison (position 1), the first guard's fail args
+        // (position 2), the second comparison (position 3).
+        assert_eq!(l.uses[b.index()], vec![1, 2, 3]);
+        assert_eq!(l.last_use[a.index()], 3);
+        assert!(l.fused[0], "c only feeds the next guard");
+        assert!(!l.fused[2], "d is also a fail arg");
+        assert!(l.dies_at[2].contains(&c));
+    }
+
+    #[test]
+    fn values_crossing_a_call_prefer_callee_saved() {
+        let mut t = Trace::new();
+        let a = t.new_inputarg(Kind::Int);
+        let f = t.new_inputarg(Kind::Int);
+        t.push(OpNum::EscapeN, &[], None);
+        let desc = Box::leak(Box::new(metatrace::ir::CallDescr {
+            name: "f",
+            addr: 0,
+            args: &[],
+            result: Kind::Void,
+            effect: metatrace::ir::EffectInfo::RESIDUAL,
+            invoke: |_| 0,
+        }));
+        t.push(OpNum::CallN, &[f.into()], Some(Descr::Call(desc)));
+        t.push(OpNum::Finish, &[a.into()], Some(Descr::Guard(GuardId(1))));
+        let l = Liveness::compute(&t).unwrap();
+        assert!(l.crosses_call[a.index()]);
+        assert!(!l.crosses_call[f.index()], "f dies at the call");
+        let ra = RegAlloc::new(&t).unwrap();
+        assert!(frame::is_callee_saved(match ra.candidates(a)[0] {
+            Loc::Gp(r) => r,
+            _ => unreachable!(),
+        }));
+    }
+
+    #[test]
+    fn rejects_use_before_definition() {
+        let mut t = Trace::new();
+        let a = t.new_inputarg(Kind::Int);
+        let later = t.new_var(Kind::Int);
+        t.push(OpNum::IntAdd, &[a.into(), later.into()], None);
+        t.push(OpNum::Jump, &[], Some(Descr::Target(TargetToken(1))));
+        assert!(Liveness::compute(&t).is_err());
     }
 }

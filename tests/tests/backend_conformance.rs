@@ -95,7 +95,15 @@ fn int_binops_edge_cases() {
         let frames = run_all(&trace, &args);
         for (a, f) in args.iter().zip(&frames) {
             let want = int_ref(o, a[0] as i64, a[1] as i64);
-            assert_eq!(f, &DeadFrame { guard: g, values: vec![ib(want)] }, "{} {a:?}", o.name());
+            assert_eq!(
+                f,
+                &DeadFrame {
+                    guard: g,
+                    values: vec![ib(want)]
+                },
+                "{} {a:?}",
+                o.name()
+            );
         }
         // Constant operands, one trace per constant (immediate forms).
         for &c in EDGE_INTS {
@@ -163,10 +171,18 @@ fn fused_compare_guards() {
         for want_true in [true, false] {
             for konst in [None, Some(7i64), Some(-1)] {
                 let mut b = B::new();
-                let k = if matches!(o, PtrEq | PtrNe) { Kind::Ref } else { Kind::Int };
+                let k = if matches!(o, PtrEq | PtrNe) {
+                    Kind::Ref
+                } else {
+                    Kind::Int
+                };
                 let x = b.input(k);
                 let y = b.input(k);
-                let konst = if k == Kind::Ref { konst.map(|_| 0) } else { konst };
+                let konst = if k == Kind::Ref {
+                    konst.map(|_| 0)
+                } else {
+                    konst
+                };
                 let rhs = match konst {
                     Some(c) if k == Kind::Ref => cp(c as usize),
                     Some(c) => ci(c),
@@ -179,7 +195,11 @@ fn fused_compare_guards() {
                 let trace = b.build();
                 let args: Vec<Vec<u64>> = [-8i64, -1, 0, 7, 8, i64::MIN, i64::MAX]
                     .iter()
-                    .flat_map(|&p| [-1i64, 7, 0, i64::MIN].iter().map(move |&q| vec![ib(p), ib(q)]))
+                    .flat_map(|&p| {
+                        [-1i64, 7, 0, i64::MIN]
+                            .iter()
+                            .map(move |&q| vec![ib(p), ib(q)])
+                    })
                     .collect();
                 for (a, f) in args.iter().zip(run_all(&trace, &args)) {
                     let yv = konst.unwrap_or(a[1] as i64);
@@ -187,7 +207,13 @@ fn fused_compare_guards() {
                     if holds == want_true {
                         assert_eq!(f.guard, done);
                     } else {
-                        assert_eq!(f, DeadFrame { guard: g, values: a.clone() });
+                        assert_eq!(
+                            f,
+                            DeadFrame {
+                                guard: g,
+                                values: a.clone()
+                            }
+                        );
                     }
                 }
             }
@@ -210,8 +236,20 @@ fn unfused_compare_guards() {
     let done = b.finish(&[v(c), v(z), v(t)]);
     let trace = b.build();
     let frames = run_all(&trace, &[vec![5], vec![11]]);
-    assert_eq!(frames[0], DeadFrame { guard: g1, values: vec![0, 5] });
-    assert_eq!(frames[1], DeadFrame { guard: done, values: vec![1, 0, 1] });
+    assert_eq!(
+        frames[0],
+        DeadFrame {
+            guard: g1,
+            values: vec![0, 5]
+        }
+    );
+    assert_eq!(
+        frames[1],
+        DeadFrame {
+            guard: done,
+            values: vec![1, 0, 1]
+        }
+    );
     let _ = (g2, g3);
 }
 
@@ -220,7 +258,8 @@ fn unfused_compare_guards() {
 
 #[test]
 fn overflow_ops_and_guards() {
-    let cases: &[(OpNum, fn(i64, i64) -> (i64, bool))] = &[
+    type Reference = fn(i64, i64) -> (i64, bool);
+    let cases: &[(OpNum, Reference)] = &[
         (IntAddOvf, i64::overflowing_add),
         (IntSubOvf, i64::overflowing_sub),
         (IntMulOvf, i64::overflowing_mul),
@@ -232,7 +271,11 @@ fn overflow_ops_and_guards() {
                 let x = b.input(Kind::Int);
                 let y = b.input(Kind::Int);
                 let r = b.op(o, &[v(x), v(y)]);
-                let gop = if want_ovf { GuardOverflow } else { GuardNoOverflow };
+                let gop = if want_ovf {
+                    GuardOverflow
+                } else {
+                    GuardNoOverflow
+                };
                 let g = b.guard(gop, &[], &[v(x), v(y), v(r)]);
                 let done = b.finish(&[v(r)]);
                 let trace = b.build();
@@ -243,9 +286,21 @@ fn overflow_ops_and_guards() {
                 for (a, fr) in args.iter().zip(run_all(&trace, &args)) {
                     let (res, ovf) = f(a[0] as i64, a[1] as i64);
                     if ovf == want_ovf {
-                        assert_eq!(fr, DeadFrame { guard: done, values: vec![ib(res)] });
+                        assert_eq!(
+                            fr,
+                            DeadFrame {
+                                guard: done,
+                                values: vec![ib(res)]
+                            }
+                        );
                     } else {
-                        assert_eq!(fr, DeadFrame { guard: g, values: vec![a[0], a[1], ib(res)] });
+                        assert_eq!(
+                            fr,
+                            DeadFrame {
+                                guard: g,
+                                values: vec![a[0], a[1], ib(res)]
+                            }
+                        );
                     }
                 }
             }
@@ -313,7 +368,11 @@ fn float_binops_and_compares() {
                 float_ref(o, p, p),
             ];
             for (got, want) in f.values.iter().zip(want) {
-                assert!(same_float_result(*got, want), "{} {p} {q}: {got:#x} vs {want:#x}", o.name());
+                assert!(
+                    same_float_result(*got, want),
+                    "{} {p} {q}: {got:#x} vs {want:#x}",
+                    o.name()
+                );
             }
         }
     }
@@ -327,7 +386,11 @@ fn float_compare_guards_with_nan() {
             let x = b.input(Kind::Float);
             let y = b.input(Kind::Float);
             let c = b.op(o, &[v(x), v(y)]);
-            let g = b.guard(if want_true { GuardTrue } else { GuardFalse }, &[v(c)], &[v(y), v(x)]);
+            let g = b.guard(
+                if want_true { GuardTrue } else { GuardFalse },
+                &[v(c)],
+                &[v(y), v(x)],
+            );
             let done = b.finish(&[]);
             let trace = b.build();
             let vals = [0.0, -0.0, 1.0, -1.0, f64::NAN, f64::INFINITY];
@@ -340,7 +403,13 @@ fn float_compare_guards_with_nan() {
                 if holds == want_true {
                     assert_eq!(f.guard, done, "{} {a:?}", o.name());
                 } else {
-                    assert_eq!(f, DeadFrame { guard: g, values: vec![a[1], a[0]] });
+                    assert_eq!(
+                        f,
+                        DeadFrame {
+                            guard: g,
+                            values: vec![a[1], a[0]]
+                        }
+                    );
                 }
             }
         }
@@ -377,7 +446,10 @@ fn float_unary_and_casts() {
     let trace = b.build();
     let args: Vec<Vec<u64>> = EDGE_INTS.iter().map(|&p| vec![ib(p)]).collect();
     for (arg, f) in args.iter().zip(run_all(&trace, &args)) {
-        assert_eq!(f.values, vec![fb(arg[0] as i64 as f64), fb(i64::MIN as f64)]);
+        assert_eq!(
+            f.values,
+            vec![fb(arg[0] as i64 as f64), fb(i64::MIN as f64)]
+        );
     }
 }
 
@@ -475,11 +547,19 @@ fn ref_fields_and_raw_fields() {
         // Raw access: the same memory through an integer address.
         let addr = b.input(Kind::Int);
         b.op_d(SetfieldRaw, &[v(addr), ci(-3)], Descr::Field(&obj::f));
-        let raw = b.op_d(GetfieldRawI, &[v(addr)], Descr::Field(&obj::f)).unwrap();
-        let rawf = b.op_d(GetfieldRawF, &[v(addr)], Descr::Field(&obj::h)).unwrap();
+        let raw = b
+            .op_d(GetfieldRawI, &[v(addr)], Descr::Field(&obj::f))
+            .unwrap();
+        let rawf = b
+            .op_d(GetfieldRawF, &[v(addr)], Descr::Field(&obj::h))
+            .unwrap();
         b.finish(&[v(a), v(raw), v(rawf)]);
         heap::setfield(o, &obj::h, fb(0.25));
-        let f = run_once(be, &b.build(), &[o.addr() as u64, q.addr() as u64, o.addr() as u64]);
+        let f = run_once(
+            be,
+            &b.build(),
+            &[o.addr() as u64, q.addr() as u64, o.addr() as u64],
+        );
         (f.values, heap::getfield(o, &obj::r) == q.addr() as u64)
     });
     assert_eq!(got, (vec![99, ib(-3), fb(0.25)], true));
@@ -529,9 +609,8 @@ fn arrays_of_every_item_size() {
             let r3 = b.op_d(get, &[v(arr), ci(1)], Descr::Array(d)).unwrap();
             b.finish(&[v(len), v(r1), v(r2), v(r3), v(arr)]);
             let f = run_once(be, &b.build(), &[5, 3, stored]);
-            // SAFETY-free check of the array through the heap API.
-            let a = f.values[4] as usize;
-            let arr_ref = unsafe_ref(a);
+            // Check the array through the heap API too.
+            let arr_ref = heap_ref(f.values[4] as usize);
             let tid = arr_ref.tid();
             (f.values[..4].to_vec(), tid, heap::arraylen(arr_ref, d))
         });
@@ -544,20 +623,32 @@ fn ref_arrays_and_allocation() {
     static SIZE: &SizeDescr = &obj::SIZE;
     let got = on_all_backends(|be: &mut dyn Backend| {
         let mut b = B::new();
-        let arr = b.op_d(NewArrayClear, &[ci(4)], Descr::Array(&REF_ARRAY)).unwrap();
+        let arr = b
+            .op_d(NewArrayClear, &[ci(4)], Descr::Array(&REF_ARRAY))
+            .unwrap();
         let o = b.op_d(New, &[], Descr::Size(SIZE)).unwrap();
-        let o2 = b.op_d(NewWithVtable, &[], Descr::Size(&other::SIZE)).unwrap();
+        let o2 = b
+            .op_d(NewWithVtable, &[], Descr::Size(&other::SIZE))
+            .unwrap();
         b.op_d(SetfieldGc, &[v(o), ci(41)], Descr::Field(&obj::a));
-        b.op_d(SetarrayitemGc, &[v(arr), ci(2), v(o)], Descr::Array(&REF_ARRAY));
+        b.op_d(
+            SetarrayitemGc,
+            &[v(arr), ci(2), v(o)],
+            Descr::Array(&REF_ARRAY),
+        );
         let back = b
             .op_d(GetarrayitemGcR, &[v(arr), ci(2)], Descr::Array(&REF_ARRAY))
             .unwrap();
-        let a = b.op_d(GetfieldGcI, &[v(back)], Descr::Field(&obj::a)).unwrap();
+        let a = b
+            .op_d(GetfieldGcI, &[v(back)], Descr::Field(&obj::a))
+            .unwrap();
         let null = b
             .op_d(GetarrayitemGcR, &[v(arr), ci(3)], Descr::Array(&REF_ARRAY))
             .unwrap();
         let g = b.guard(GuardClass, &[v(o2), ci(other::SIZE.tid as i64)], &[]);
-        let bad = b.op_d(NewArray, &[ci(-1)], Descr::Array(&INT_ARRAY)).unwrap();
+        let bad = b
+            .op_d(NewArray, &[ci(-1)], Descr::Array(&INT_ARRAY))
+            .unwrap();
         b.finish(&[v(a), v(null), v(bad)]);
         let _ = g;
         run_once(be, &b.build(), &[]).values
@@ -565,8 +656,9 @@ fn ref_arrays_and_allocation() {
     assert_eq!(got, vec![41, 0, 0]);
 }
 
-fn unsafe_ref(a: usize) -> GcRef {
-    // SAFETY: `a` came out of a trace as the address of a heap array.
+fn heap_ref(a: usize) -> GcRef {
+    // SAFETY: callers pass addresses of heap objects (allocated by a trace
+    // or by the test itself).
     unsafe { GcRef::from_addr(a) }
 }
 
@@ -581,17 +673,36 @@ fn guard_class_and_null_guards() {
         let mut b = B::new();
         let p = b.input(Kind::Ref);
         let x = b.input(Kind::Float);
-        let g = b.guard(gop, &[v(p), ci(obj::SIZE.tid as i64)], &[v(x), v(p), ci(5), cf(1.5)]);
+        let g = b.guard(
+            gop,
+            &[v(p), ci(obj::SIZE.tid as i64)],
+            &[v(x), v(p), ci(5), cf(1.5)],
+        );
         let done = b.finish(&[v(p)]);
         let trace = b.build();
-        let mut args = vec![vec![o.addr() as u64, fb(2.0)], vec![q.addr() as u64, fb(-0.0)]];
+        let mut args = vec![
+            vec![o.addr() as u64, fb(2.0)],
+            vec![q.addr() as u64, fb(-0.0)],
+        ];
         if gop == GuardNonnullClass {
             args.push(vec![0, fb(f64::NAN)]);
         }
         let frames = run_all(&trace, &args);
-        assert_eq!(frames[0], DeadFrame { guard: done, values: vec![o.addr() as u64] });
+        assert_eq!(
+            frames[0],
+            DeadFrame {
+                guard: done,
+                values: vec![o.addr() as u64]
+            }
+        );
         for (a, f) in args[1..].iter().zip(&frames[1..]) {
-            assert_eq!(f, &DeadFrame { guard: g, values: vec![a[1], a[0], 5, fb(1.5)] });
+            assert_eq!(
+                f,
+                &DeadFrame {
+                    guard: g,
+                    values: vec![a[1], a[0], 5, fb(1.5)]
+                }
+            );
         }
     }
     let mut b = B::new();
@@ -600,8 +711,20 @@ fn guard_class_and_null_guards() {
     let g2 = b.guard(GuardIsnull, &[v(p)], &[v(p)]);
     b.finish(&[]);
     let frames = run_all(&b.build(), &[vec![0], vec![o.addr() as u64]]);
-    assert_eq!(frames[0], DeadFrame { guard: g1, values: vec![0] });
-    assert_eq!(frames[1], DeadFrame { guard: g2, values: vec![o.addr() as u64] });
+    assert_eq!(
+        frames[0],
+        DeadFrame {
+            guard: g1,
+            values: vec![0]
+        }
+    );
+    assert_eq!(
+        frames[1],
+        DeadFrame {
+            guard: g2,
+            values: vec![o.addr() as u64]
+        }
+    );
 }
 
 #[test]
@@ -628,10 +751,28 @@ fn guard_value_of_every_kind() {
             vec![ib(i64::MIN), fb(-0.0), 0],
         ],
     );
-    assert_eq!(frames[0], DeadFrame { guard: done, values: ok });
+    assert_eq!(
+        frames[0],
+        DeadFrame {
+            guard: done,
+            values: ok
+        }
+    );
     assert_eq!(frames[1].guard, g1);
-    assert_eq!(frames[2], DeadFrame { guard: g2, values: vec![fb(0.0)] });
-    assert_eq!(frames[3], DeadFrame { guard: g3, values: vec![0] });
+    assert_eq!(
+        frames[2],
+        DeadFrame {
+            guard: g2,
+            values: vec![fb(0.0)]
+        }
+    );
+    assert_eq!(
+        frames[3],
+        DeadFrame {
+            guard: g3,
+            values: vec![0]
+        }
+    );
     let _ = g4;
 }
 
@@ -645,7 +786,13 @@ fn guards_on_constants() {
     let g = b.guard(GuardTrue, &[ci(0)], &[v(x), ci(-1), cf(f64::INFINITY)]);
     b.finish(&[]);
     let frames = run_all(&b.build(), &[vec![42]]);
-    assert_eq!(frames[0], DeadFrame { guard: g, values: vec![42, ib(-1), fb(f64::INFINITY)] });
+    assert_eq!(
+        frames[0],
+        DeadFrame {
+            guard: g,
+            values: vec![42, ib(-1), fb(f64::INFINITY)]
+        }
+    );
 }
 
 extern "C" fn maybe_raise(x: i64) -> i64 {
@@ -687,7 +834,9 @@ fn guard_no_exception_after_call() {
     );
     let mut b = B::new();
     let x = b.input(Kind::Int);
-    let r = b.op_d(CallI, &[ci(d.addr as i64), v(x)], Descr::Call(d)).unwrap();
+    let r = b
+        .op_d(CallI, &[ci(d.addr as i64), v(x)], Descr::Call(d))
+        .unwrap();
     let g = b.guard(GuardNoException, &[], &[v(x), v(r)]);
     let done = b.finish(&[v(r)]);
     let trace = b.build();
@@ -700,8 +849,14 @@ fn guard_no_exception_after_call() {
     assert_eq!(
         got,
         (
-            DeadFrame { guard: done, values: vec![42] },
-            DeadFrame { guard: g, values: vec![ib(-4), ib(-8)] },
+            DeadFrame {
+                guard: done,
+                values: vec![42]
+            },
+            DeadFrame {
+                guard: g,
+                values: vec![ib(-4), ib(-8)]
+            },
             true
         )
     );
@@ -710,9 +865,22 @@ fn guard_no_exception_after_call() {
 // ---------------------------------------------------------------------------
 // Calls
 
-extern "C" fn ints10(a: i64, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64, j: i64) -> i64 {
+extern "C" fn ints10(
+    a: i64,
+    b: i64,
+    c: i64,
+    d: i64,
+    e: i64,
+    f: i64,
+    g: i64,
+    h: i64,
+    i: i64,
+    j: i64,
+) -> i64 {
     let xs = [a, b, c, d, e, f, g, h, i, j];
-    xs.iter().enumerate().fold(0i64, |acc, (k, x)| acc.wrapping_mul(31).wrapping_add(x ^ k as i64))
+    xs.iter().enumerate().fold(0i64, |acc, (k, x)| {
+        acc.wrapping_mul(31).wrapping_add(x ^ k as i64)
+    })
 }
 
 fn ints10_invoke(a: &[u64]) -> u64 {
@@ -816,7 +984,7 @@ fn pick_invoke(a: &[u64]) -> u64 {
 }
 
 extern "C" fn poke(p: usize, x: i64) {
-    heap::setfield(unsafe_ref(p), &obj::a, x as u64);
+    heap::setfield(heap_ref(p), &obj::a, x as u64);
 }
 
 fn poke_invoke(a: &[u64]) -> u64 {
@@ -833,7 +1001,13 @@ fn calls_with_stack_arguments() {
         Kind::Int,
         ints10_invoke,
     );
-    let dm = leak_call("mixed", mixed as *const () as usize, MIXED_ARGS, Kind::Float, mixed_invoke);
+    let dm = leak_call(
+        "mixed",
+        mixed as *const () as usize,
+        MIXED_ARGS,
+        Kind::Float,
+        mixed_invoke,
+    );
     let o = new_obj();
     let mut b = B::new();
     let ins = b.inputs(&[Kind::Int; 10]);
@@ -927,19 +1101,34 @@ fn ref_and_void_calls_keep_live_values() {
             live.push(b.op(IntAdd, &[v(w), ci(k)]));
         }
         let mut flive = Vec::new();
-        for k in 0..6 {
-            let f = b.op(CastIntToFloat, &[v(live[k])]);
+        for &x in &live[..6] {
+            let f = b.op(CastIntToFloat, &[v(x)]);
             flive.push(f);
         }
-        let r = b.op_d(CallR, &[ci(dp.addr as i64), v(p1), v(p2), v(w)], Descr::Call(dp)).unwrap();
-        b.op_d(CallN, &[ci(dv.addr as i64), v(r), v(live[15])], Descr::Call(dv));
+        let r = b
+            .op_d(
+                CallR,
+                &[ci(dp.addr as i64), v(p1), v(p2), v(w)],
+                Descr::Call(dp),
+            )
+            .unwrap();
+        b.op_d(
+            CallN,
+            &[ci(dv.addr as i64), v(r), v(live[15])],
+            Descr::Call(dv),
+        );
         let mut fin: Vec<Operand> = live.iter().map(|&x| v(x)).collect();
         fin.extend(flive.iter().map(|&x| v(x)));
         fin.push(v(r));
         b.finish(&fin);
         let f = run_once(be, &b.build(), &[o1.addr() as u64, o2.addr() as u64, 0]);
         let picked_second = f.values.last() == Some(&(o2.addr() as u64));
-        (f.values.len(), f.values[..22].to_vec(), picked_second, heap::getfield(o2, &obj::a))
+        (
+            f.values.len(),
+            f.values[..22].to_vec(),
+            picked_second,
+            heap::getfield(o2, &obj::a),
+        )
     });
     let mut want: Vec<u64> = (0..16).collect();
     want.extend((0..6).map(|k| fb(k as f64)));
@@ -950,7 +1139,11 @@ fn ref_and_void_calls_keep_live_values() {
 // Loops, bridges, jumps
 
 /// `sum = 0; while n > 0 { sum += n; n -= 1 }` with the exit as a guard.
-fn sum_loop() -> (metatrace::ir::Trace, metatrace::ir::GuardId, metatrace::ir::TargetToken) {
+fn sum_loop() -> (
+    metatrace::ir::Trace,
+    metatrace::ir::GuardId,
+    metatrace::ir::TargetToken,
+) {
     let t = fresh_token();
     let mut b = B::new();
     let n = b.input(Kind::Int);
@@ -998,7 +1191,13 @@ fn counting_loop_and_bridge() {
         (before, after, after2, again)
     });
     let (before, after, after2, again) = got;
-    assert_eq!(before, DeadFrame { guard: g, values: vec![0, 5050] });
+    assert_eq!(
+        before,
+        DeadFrame {
+            guard: g,
+            values: vec![0, 5050]
+        }
+    );
     let sim = |n: i64, s: i64| {
         let mut s = s + n * (n + 1) / 2;
         while s < 6000 {
@@ -1008,9 +1207,27 @@ fn counting_loop_and_bridge() {
         s
     };
     let s = sim(100, 0);
-    assert_eq!(after, DeadFrame { guard: g2, values: vec![ib(s), 0] });
-    assert_eq!(after2, DeadFrame { guard: fin, values: vec![ib(2 * s)] });
-    assert_eq!(again, DeadFrame { guard: fin, values: vec![ib(2 * sim(3, 4))] });
+    assert_eq!(
+        after,
+        DeadFrame {
+            guard: g2,
+            values: vec![ib(s), 0]
+        }
+    );
+    assert_eq!(
+        after2,
+        DeadFrame {
+            guard: fin,
+            values: vec![ib(2 * s)]
+        }
+    );
+    assert_eq!(
+        again,
+        DeadFrame {
+            guard: fin,
+            values: vec![ib(2 * sim(3, 4))]
+        }
+    );
 }
 
 #[test]
@@ -1046,8 +1263,20 @@ fn jump_into_another_loop() {
         (r, r2)
     });
     // acc = 10 * (0 + 1 + ... + 19) = 1900; then the sum loop adds 55.
-    assert_eq!(got.0, DeadFrame { guard: g, values: vec![0, 1955] });
-    assert_eq!(got.1, DeadFrame { guard: gb, values: vec![1900, fb(1998.0)] });
+    assert_eq!(
+        got.0,
+        DeadFrame {
+            guard: g,
+            values: vec![0, 1955]
+        }
+    );
+    assert_eq!(
+        got.1,
+        DeadFrame {
+            guard: gb,
+            values: vec![1900, fb(1998.0)]
+        }
+    );
 }
 
 #[test]
@@ -1128,16 +1357,50 @@ fn invalidation_of_loops_and_bridges() {
         let other = fresh_loop();
         be.compile_loop(other, &other_trace).unwrap();
         be.invalidate(id);
-        let s = [be.execute(id, &[3]), be.execute(other, &[7]), be.execute(id, &[30])];
+        let s = [
+            be.execute(id, &[3]),
+            be.execute(other, &[7]),
+            be.execute(id, &[30]),
+        ];
         (r, s)
     });
     let (r, s) = got;
-    assert_eq!(r[0], DeadFrame { guard: fin, values: vec![3] });
-    assert_eq!(r[1], DeadFrame { guard: fin2, values: vec![31] });
-    assert_eq!(s[0], DeadFrame { guard: g1, values: vec![3] });
-    assert_eq!(s[1], DeadFrame { guard: fin3, values: vec![7] });
+    assert_eq!(
+        r[0],
+        DeadFrame {
+            guard: fin,
+            values: vec![3]
+        }
+    );
+    assert_eq!(
+        r[1],
+        DeadFrame {
+            guard: fin2,
+            values: vec![31]
+        }
+    );
+    assert_eq!(
+        s[0],
+        DeadFrame {
+            guard: g1,
+            values: vec![3]
+        }
+    );
+    assert_eq!(
+        s[1],
+        DeadFrame {
+            guard: fin3,
+            values: vec![7]
+        }
+    );
     // The bridge tests the owning loop's flag too.
-    assert_eq!(s[2], DeadFrame { guard: g3, values: vec![31] });
+    assert_eq!(
+        s[2],
+        DeadFrame {
+            guard: g3,
+            values: vec![31]
+        }
+    );
 }
 
 thread_local! {
@@ -1173,7 +1436,9 @@ fn invalidation_while_running() {
     let i = b.input(Kind::Int);
     b.label(&[i], t);
     let g = b.guard(GuardNotInvalidated, &[], &[v(i)]);
-    let r = b.op_d(CallI, &[ci(d.addr as i64), v(i)], Descr::Call(d)).unwrap();
+    let r = b
+        .op_d(CallI, &[ci(d.addr as i64), v(i)], Descr::Call(d))
+        .unwrap();
     let i2 = b.op(IntAdd, &[v(r), ci(1)]);
     b.jump(&[v(i2)], t);
     let mut be = X86Backend::new();
@@ -1181,7 +1446,13 @@ fn invalidation_while_running() {
     be.compile_loop(id, &b.build()).unwrap();
     INVALIDATOR.with(|x| *x.borrow_mut() = be.invalidator(id));
     let f = be.execute(id, &[0]);
-    assert_eq!(f, DeadFrame { guard: g, values: vec![6] });
+    assert_eq!(
+        f,
+        DeadFrame {
+            guard: g,
+            values: vec![6]
+        }
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -33,7 +33,13 @@ metatrace::gc_struct! {
 }
 
 const CELL_FIELDS: &[&FieldDescr] = &[
-    &cell::a, &cell::b, &cell::c, &cell::d, &cell::e, &cell::f, &cell::g,
+    &cell::a,
+    &cell::b,
+    &cell::c,
+    &cell::d,
+    &cell::e,
+    &cell::f,
+    &cell::g,
 ];
 
 struct Rng(u64);
@@ -114,10 +120,14 @@ extern "C" fn h_many(
     let fs = [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9];
     let mut acc = 0i64;
     for (k, x) in is.iter().enumerate() {
-        acc = acc.wrapping_mul(17).wrapping_add(x.wrapping_mul(k as i64 + 1));
+        acc = acc
+            .wrapping_mul(17)
+            .wrapping_add(x.wrapping_mul(k as i64 + 1));
     }
     for (k, x) in fs.iter().enumerate() {
-        acc = acc.wrapping_mul(13).wrapping_add(((x * (k as f64 + 1.0)) as i64) >> 3);
+        acc = acc
+            .wrapping_mul(13)
+            .wrapping_add(((x * (k as f64 + 1.0)) as i64) >> 3);
     }
     acc
 }
@@ -299,7 +309,7 @@ impl<'r> Gen<'r> {
 
     /// One random op (possibly with a guard after it).
     fn step(&mut self, guards: bool) {
-        let r = self.rng.below(100);
+        let r = self.rng.below(112);
         match r {
             0..=34 => {
                 let o = self.rng.pick(INT_OPS);
@@ -308,7 +318,9 @@ impl<'r> Gen<'r> {
                 self.ints.push(res);
             }
             35..=41 => {
-                let o = self.rng.pick(&[IntNeg, IntInvert, IntIsTrue, IntIsZero, SameAsI]);
+                let o = self
+                    .rng
+                    .pick(&[IntNeg, IntInvert, IntIsTrue, IntIsZero, SameAsI]);
                 let x = self.int_var();
                 let res = self.b.op(o, &[x]);
                 self.ints.push(res);
@@ -371,7 +383,11 @@ impl<'r> Gen<'r> {
                 } else {
                     self.int_var()
                 };
-                let g = if self.rng.chance(50) { GuardTrue } else { GuardFalse };
+                let g = if self.rng.chance(50) {
+                    GuardTrue
+                } else {
+                    GuardFalse
+                };
                 self.guard(g, &[c]);
             }
             76..=79 if guards => {
@@ -392,7 +408,11 @@ impl<'r> Gen<'r> {
                 } else {
                     let res = self
                         .b
-                        .op_d(OpNum::getfield_for(d.kind, false), &[v(cellv)], Descr::Field(d))
+                        .op_d(
+                            OpNum::getfield_for(d.kind, false),
+                            &[v(cellv)],
+                            Descr::Field(d),
+                        )
                         .unwrap();
                     if d.kind == Kind::Float {
                         self.floats.push(res)
@@ -410,8 +430,11 @@ impl<'r> Gen<'r> {
                 };
                 if self.rng.chance(50) {
                     let val = self.int_operand();
-                    self.b
-                        .op_d(SetarrayitemGc, &[v(arr), idx, val], Descr::Array(&INT_ARRAY));
+                    self.b.op_d(
+                        SetarrayitemGc,
+                        &[v(arr), idx, val],
+                        Descr::Array(&INT_ARRAY),
+                    );
                 } else {
                     let res = self
                         .b
@@ -456,6 +479,66 @@ impl<'r> Gen<'r> {
                         let res = self.b.op_d(CallI, &args, Descr::Call(c.many)).unwrap();
                         self.ints.push(res);
                     }
+                }
+            }
+            100..=103 if self.cell.is_some() => {
+                // Refs: comparisons and null/class guards on the cell
+                // (which is never null and always a Cell).
+                let c = self.cell.unwrap();
+                let other = if self.rng.chance(50) { cp(0) } else { v(c) };
+                let o = self.rng.pick(&[PtrEq, PtrNe]);
+                let res = self.b.op(o, &[v(c), other]);
+                self.ints.push(res);
+                if guards {
+                    match self.rng.below(4) {
+                        0 => self.guard(GuardNonnull, &[v(c)]),
+                        1 => self.guard(GuardIsnull, &[v(c)]),
+                        2 => self.guard(GuardClass, &[v(c), ci(cell::SIZE.tid as i64)]),
+                        _ => self.guard(GuardNonnullClass, &[v(c), ci(INT_ARRAY.tid as i64)]),
+                    }
+                }
+            }
+            104..=107 => {
+                // A fresh object: written, read back, compared.
+                let o = self.b.op_d(New, &[], Descr::Size(&cell::SIZE)).unwrap();
+                let d = self.rng.pick(CELL_FIELDS);
+                let val = if d.kind == Kind::Float {
+                    self.float_operand()
+                } else {
+                    self.int_operand()
+                };
+                self.b.op_d(SetfieldGc, &[v(o), val], Descr::Field(d));
+                let res = self
+                    .b
+                    .op_d(OpNum::getfield_for(d.kind, false), &[v(o)], Descr::Field(d))
+                    .unwrap();
+                if d.kind == Kind::Float {
+                    self.floats.push(res)
+                } else {
+                    self.ints.push(res)
+                }
+                let len = self.int_operand();
+                let len = match len {
+                    Operand::ConstInt(c) => ci(c & 15),
+                    x => v(self.b.op(IntAnd, &[x, ci(15)])),
+                };
+                let a = self
+                    .b
+                    .op_d(NewArray, &[len], Descr::Array(&INT_ARRAY))
+                    .unwrap();
+                let n = self
+                    .b
+                    .op_d(ArraylenGc, &[v(a)], Descr::Array(&INT_ARRAY))
+                    .unwrap();
+                self.ints.push(n);
+            }
+            108..=109 => {
+                let x = self.float_operand();
+                let res = self.b.op(EscapeF, &[x]);
+                self.floats.push(res);
+                if guards && self.rng.chance(30) {
+                    let c = cf(self.rng.float());
+                    self.guard(GuardValue, &[v(res), c]);
                 }
             }
             _ => {
@@ -521,7 +604,11 @@ fn straight_line(rng: &mut Rng) -> Program {
         arr: Some(arr),
         head: None,
     };
-    let n = 3 + g.rng.below(40);
+    let n = if g.rng.chance(10) {
+        60 + g.rng.below(140)
+    } else {
+        3 + g.rng.below(40)
+    };
     for _ in 0..n {
         g.step(true);
     }
@@ -807,7 +894,9 @@ fn run_program(be: &mut dyn Backend, p: &Program) -> Vec<Observed> {
         out.push(Observed {
             frame,
             cell: CELL_FIELDS.iter().map(|d| heap::getfield(c, d)).collect(),
-            arr: (0..8).map(|i| heap::getarrayitem(a, &INT_ARRAY, i)).collect(),
+            arr: (0..8)
+                .map(|i| heap::getarrayitem(a, &INT_ARRAY, i))
+                .collect(),
         });
     }
     be.free(main);
@@ -821,9 +910,8 @@ fn same(kinds: &HashMap<GuardId, Vec<Kind>>, x: &Observed, y: &Observed) -> bool
     if x.frame.guard != y.frame.guard || x.cell.len() != y.cell.len() || x.arr != y.arr {
         return false;
     }
-    let nan_eq = |a: u64, b: u64| {
-        a == b || (f64::from_bits(a).is_nan() && f64::from_bits(b).is_nan())
-    };
+    let nan_eq =
+        |a: u64, b: u64| a == b || (f64::from_bits(a).is_nan() && f64::from_bits(b).is_nan());
     let ks = &kinds[&x.frame.guard];
     x.frame.values.len() == y.frame.values.len()
         && x.frame
@@ -831,7 +919,13 @@ fn same(kinds: &HashMap<GuardId, Vec<Kind>>, x: &Observed, y: &Observed) -> bool
             .iter()
             .zip(&y.frame.values)
             .zip(ks)
-            .all(|((a, b), k)| if *k == Kind::Float { nan_eq(*a, *b) } else { a == b })
+            .all(|((a, b), k)| {
+                if *k == Kind::Float {
+                    nan_eq(*a, *b)
+                } else {
+                    a == b
+                }
+            })
         && x.cell
             .iter()
             .zip(&y.cell)
@@ -847,7 +941,7 @@ fn same(kinds: &HashMap<GuardId, Vec<Kind>>, x: &Observed, y: &Observed) -> bool
 
 fn check_seed(seed: u64, verbose: bool) {
     let mut rng = Rng(seed);
-    let p = if seed % 2 == 0 {
+    let p = if seed & 1 == 0 {
         straight_line(&mut rng)
     } else {
         looping(&mut rng)
@@ -908,7 +1002,7 @@ fn random_traces_cover_the_interesting_paths() {
     let mut with_entry = 0;
     for seed in 0..400u64 {
         let mut rng = Rng(seed);
-        let p = if seed % 2 == 0 {
+        let p = if seed & 1 == 0 {
             straight_line(&mut rng)
         } else {
             looping(&mut rng)

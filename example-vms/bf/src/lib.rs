@@ -202,7 +202,8 @@ impl Interp for Bf {
         let Some(&op) = self.program.code.get(*pc) else {
             return Step::Return(Ok(()));
         };
-        let here = self.program.source_pos[*pc];
+        // Source position, only needed for error messages.
+        let here = |pc: &usize| self.program.source_pos[*pc - 1];
         *pc += 1;
         match op {
             b'>' => {
@@ -213,7 +214,7 @@ impl Interp for Bf {
                 if ctx.is_true(past_end) {
                     let grown = ctx.call(&GROW, &[Val::Ref(f.tape), Val::Int(f.pos)]).gcref();
                     if ctx.is_null(grown) {
-                        return Step::Return(Err(BfError::TapeTooLong { pos: here }));
+                        return Step::Return(Err(BfError::TapeTooLong { pos: here(pc) }));
                     }
                     f.tape = grown;
                 }
@@ -222,7 +223,7 @@ impl Interp for Bf {
                 let zero = ctx.const_int(0);
                 let at_zero = ctx.int_eq(f.pos, zero);
                 if ctx.is_true(at_zero) {
-                    return Step::Return(Err(BfError::LeftOfCellZero { pos: here }));
+                    return Step::Return(Err(BfError::LeftOfCellZero { pos: here(pc) }));
                 }
                 let one = ctx.const_int(1);
                 f.pos = ctx.int_sub(f.pos, one);

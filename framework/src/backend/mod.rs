@@ -72,6 +72,7 @@ pub trait Backend {
 }
 
 /// Turns a word read from a dead frame or compiled code back into a `GcRef`.
+#[inline]
 pub fn word_to_ref(w: u64) -> crate::heap::GcRef {
     // SAFETY: words of kind Ref leaving compiled code (dead frames, call
     // results) were heap references or null when they entered it; backends

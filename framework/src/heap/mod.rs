@@ -47,13 +47,16 @@ impl GcRef {
     pub unsafe fn from_addr(addr: usize) -> GcRef {
         GcRef(addr)
     }
+    #[inline]
     pub fn addr(self) -> usize {
         self.0
     }
+    #[inline]
     pub fn is_null(self) -> bool {
         self.0 == 0
     }
     /// The type id in the header. Null has type id 0.
+    #[inline]
     pub fn tid(self) -> u32 {
         if self.0 == 0 {
             return 0;
@@ -153,6 +156,7 @@ pub fn new_array(d: &ArrayDescr, len: i64) -> Option<GcRef> {
 }
 
 /// Reads `size` bytes at `obj + offset`, sign- or zero-extended to 64 bits.
+#[inline]
 pub fn load(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
     debug_assert!(!obj.is_null(), "load through null GcRef");
     let p = obj.0 + offset;
@@ -173,6 +177,7 @@ pub fn load(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
 }
 
 /// Writes the low `size` bytes of `bits` at `obj + offset`.
+#[inline]
 pub fn store(obj: GcRef, offset: usize, size: u8, bits: u64) {
     debug_assert!(!obj.is_null(), "store through null GcRef");
     let p = obj.0 + offset;
@@ -187,21 +192,26 @@ pub fn store(obj: GcRef, offset: usize, size: u8, bits: u64) {
     }
 }
 
+#[inline]
 pub fn getfield(obj: GcRef, d: &FieldDescr) -> u64 {
     load(obj, d.offset, d.size, d.signed)
 }
+#[inline]
 pub fn setfield(obj: GcRef, d: &FieldDescr, bits: u64) {
     store(obj, d.offset, d.size, bits)
 }
+#[inline]
 pub fn arraylen(arr: GcRef, d: &ArrayDescr) -> i64 {
     load(arr, d.len_offset, 8, true) as i64
 }
 /// Item read. The caller (the VM) has checked `0 <= index < len`; in debug
 /// builds this is asserted.
+#[inline]
 pub fn getarrayitem(arr: GcRef, d: &ArrayDescr, index: i64) -> u64 {
     debug_assert!(index >= 0 && index < arraylen(arr, d), "array index {index} out of bounds");
     load(arr, d.base_offset + index as usize * d.item_size as usize, d.item_size, d.signed)
 }
+#[inline]
 pub fn setarrayitem(arr: GcRef, d: &ArrayDescr, index: i64, bits: u64) {
     debug_assert!(index >= 0 && index < arraylen(arr, d), "array index {index} out of bounds");
     store(arr, d.base_offset + index as usize * d.item_size as usize, d.item_size, bits)
