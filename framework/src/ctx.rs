@@ -169,6 +169,8 @@ pub trait Ctx: Repr {
         v: Val<Self::R>,
     );
     fn arraylen(&mut self, arr: Self::Ref, d: &'static ArrayDescr) -> Self::Int;
+    /// PyPy's `new` op (the name clippy expects for constructors).
+    #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
     fn new(&mut self, d: &'static SizeDescr) -> Self::Ref;
     /// `new_array`; the VM checks `len` is sane (`0 <= len`) first.
     fn new_array(&mut self, d: &'static ArrayDescr, len: Self::Int) -> Self::Ref;

@@ -11,19 +11,19 @@
 //! the portal.
 //!
 //! Module map (each module's first lines say what it owns):
-//! - [`ctx`]: the hint API — `Ctx`, `Jit`, `Interp`, value representations.
-//! - [`direct`]: direct mode (zero-cost interpretation).
-//! - [`record`]: recording mode, effect logs and replay for exact deopt.
-//! - [`warmstate`]: hot counters, tracing/compiled state machine, bridges,
+//! - [`ctx`] — the hint API — `Ctx`, `Jit`, `Interp`, value representations.
+//! - [`direct`] — direct mode (zero-cost interpretation).
+//! - [`record`] — recording mode, effect logs and replay for exact deopt.
+//! - [`warmstate`] — hot counters, tracing/compiled state machine, bridges,
 //!   resume, invalidation, `jit-summary`.
-//! - [`ir`]: operations, traces, descriptors, text printer/parser, verifier.
-//! - [`opt`]: the optimizer pipeline.
-//! - [`heap`]: guest objects, `gc_struct!`, the root API.
-//! - [`backend`]: the backend contract and the IR interpreter (`llgraph`).
-//! - [`params`]: `--jit key=value,...` with PyPy's names and defaults.
-//! - [`log`]: `METATRACE_LOG`.
-//! - [`exc`]: the pending-exception slot for residual calls that raise.
-//! - [`residual`]: the `residual!` macro declaring callable Rust functions.
+//! - [`ir`] — operations, traces, descriptors, text printer/parser, verifier.
+//! - [`opt`] — the optimizer pipeline.
+//! - [`heap`] — guest objects, `gc_struct!`, the root API.
+//! - [`backend`] — the backend contract and the IR interpreter (`llgraph`).
+//! - [`params`] — `--jit key=value,...` with PyPy's names and defaults.
+//! - [`log`] — `METATRACE_LOG`.
+//! - [`exc`] — the pending-exception slot for residual calls that raise.
+//! - [`residual`] — the `residual!` macro declaring callable Rust functions.
 
 pub mod backend;
 pub mod ctx;

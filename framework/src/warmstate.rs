@@ -126,6 +126,14 @@ enum Start<I: Interp> {
     Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>, Rc<[Kind]>, Option<Rc<[VirtualInfo]>>),
 }
 
+/// What a finished recording hands to compilation.
+struct Recorded<I: Interp> {
+    trace: Trace,
+    guards: Vec<(GuardId, GuardResume<I>)>,
+    /// Quasi-immutable fields read as constants: (object, field).
+    qi_deps: Vec<(GcRef, &'static FieldDescr)>,
+}
+
 /// How recording ended.
 enum Close {
     /// Back at the start: jump to our own label.
@@ -293,7 +301,7 @@ impl<I: Interp> JitDriver<I> {
                 Step::CanEnterJit => {
                     // Only go round again if there is code to enter now;
                     // otherwise this back-edge has been counted already.
-                    if !self.cells.get(&*greens).is_some_and(|c| c.entry.is_some()) {
+                    if self.cells.get(&*greens).is_none_or(|c| c.entry.is_none()) {
                         return None;
                     }
                 }
@@ -538,9 +546,11 @@ impl<I: Interp> JitDriver<I> {
             return step;
         }
         let ok = match start {
-            Start::Loop => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps, false),
-            Start::Function => self.compile_loop(interp, &start_greens, own_token, trace, guards, qi_deps, true),
-            Start::Bridge(guard, ..) => self.compile_bridge(guard, trace, guards, qi_deps),
+            Start::Loop | Start::Function => {
+                let function = matches!(start, Start::Function);
+                self.compile_loop(interp, &start_greens, own_token, Recorded { trace, guards, qi_deps }, function)
+            }
+            Start::Bridge(guard, ..) => self.compile_bridge(guard, Recorded { trace, guards, qi_deps }),
         };
         if !ok {
             self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &start);
@@ -698,9 +708,7 @@ impl<I: Interp> JitDriver<I> {
         interp: &I,
         greens: &I::Greens,
         token: TargetToken,
-        trace: Trace,
-        guards: Vec<(GuardId, GuardResume<I>)>,
-        qi_deps: Vec<(GcRef, &'static FieldDescr)>,
+        Recorded { trace, guards, qi_deps }: Recorded<I>,
         function: bool,
     ) -> bool {
         let opt = self.optimize(&trace, false);
@@ -733,13 +741,7 @@ impl<I: Interp> JitDriver<I> {
         true
     }
 
-    fn compile_bridge(
-        &mut self,
-        guard: GuardId,
-        trace: Trace,
-        guards: Vec<(GuardId, GuardResume<I>)>,
-        qi_deps: Vec<(GcRef, &'static FieldDescr)>,
-    ) -> bool {
+    fn compile_bridge(&mut self, guard: GuardId, Recorded { trace, guards, qi_deps }: Recorded<I>) -> bool {
         let opt = self.optimize(&trace, true);
         let t1 = Instant::now();
         let res = self.backend.compile_bridge(guard, &opt.trace);
