@@ -2,8 +2,20 @@
 
 use std::process::Command;
 
+/// The binary under test; when cross-testing AArch64 under qemu-user the
+/// child process needs the emulator too.
+fn command() -> Command {
+    let bin = env!("CARGO_BIN_EXE_bf");
+    if cfg!(target_arch = "aarch64") && std::path::Path::new("/usr/bin/qemu-aarch64-static").exists() {
+        let mut c = Command::new("qemu-aarch64-static");
+        c.args(["-L", "/usr/aarch64-linux-gnu", bin]);
+        return c;
+    }
+    Command::new(bin)
+}
+
 fn bf(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bf")).args(args).output().unwrap();
+    let out = command().args(args).output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -66,7 +78,7 @@ fn missing_file_and_bad_flags() {
 fn input_is_read_and_eof_stores_zero() {
     use std::io::Write;
     let p = program("rev.b", ">,[>,]<[.<]");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bf"))
+    let mut child = command()
         .arg(&p)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -1,0 +1,747 @@
+//! The `METATRACE_LOG` reader.
+//!
+//! Owns: turning a log file's bytes into a [`Log`] — the loops, bridges,
+//! aborts, backend listings, `jit-summary` figures and
+//! `jit-backend-counts` counters it contains — and every error a bad log
+//! gets ([`LogError`]). The reader is line based and tolerant about what
+//! it does not need (op arguments are kept as text, unknown categories
+//! are skipped), but strict about structure: unbalanced or unclosed
+//! sections, malformed trace headers and op counts that disagree with
+//! their header are errors, so a truncated or corrupt log is reported,
+//! never half-read. Nothing here panics on any input.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Why a log could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogError {
+    /// The file has no content (or only whitespace).
+    Empty,
+    /// The file is not UTF-8 text.
+    NotUtf8 { offset: usize },
+    /// No `[stamp] {category` section anywhere: not a METATRACE_LOG file.
+    NoSections,
+    /// A section was opened and never closed: the log was cut short.
+    Truncated { category: String, line: usize },
+    /// Anything else structurally wrong, with the 1-based line.
+    Corrupt { line: usize, msg: String },
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogError::Empty => write!(f, "the log is empty"),
+            LogError::NotUtf8 { offset } => {
+                write!(f, "the log is not UTF-8 text (invalid byte at offset {offset}); is this a METATRACE_LOG file?")
+            }
+            LogError::NoSections => write!(
+                f,
+                "no log sections found (expected lines like `[1a2b] {{jit-log-opt-loop`); is this a METATRACE_LOG file?"
+            ),
+            LogError::Truncated { category, line } => write!(
+                f,
+                "the log is truncated: section `{category}` opened at line {line} is never closed"
+            ),
+            LogError::Corrupt { line, msg } => write!(f, "corrupt log at line {line}: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for LogError {}
+
+/// One op line of a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    /// The line as written.
+    pub text: String,
+    /// `int_add`, `guard_true`, `debug_merge_point`, ...
+    pub name: String,
+    /// `descr=<GuardN>`: the guard's id.
+    pub guard: Option<u64>,
+}
+
+impl Op {
+    pub fn is_guard(&self) -> bool {
+        self.name.starts_with("guard_")
+    }
+}
+
+/// Ops under one `debug_merge_point` location (`None`: before the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub location: Option<String>,
+    pub ops: Vec<Op>,
+}
+
+/// What a trace is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TraceId {
+    /// `# Loop N (...)`.
+    Loop(u64),
+    /// `# bridge out of Guard N`.
+    Bridge(u64),
+}
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceId::Loop(n) => write!(f, "Loop {n}"),
+            TraceId::Bridge(g) => write!(f, "bridge out of Guard {g}"),
+        }
+    }
+}
+
+impl TraceId {
+    /// An HTML anchor name.
+    pub fn anchor(&self) -> String {
+        match self {
+            TraceId::Loop(n) => format!("loop-{n}"),
+            TraceId::Bridge(g) => format!("bridge-{g}"),
+        }
+    }
+}
+
+/// An optimized loop or bridge (`jit-log-opt-loop` / `jit-log-opt-bridge`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub id: TraceId,
+    /// The printable location in a loop's header (bridges have none).
+    pub location: Option<String>,
+    /// What the header calls it: `loop`, `entry bridge` (a loop entered at
+    /// a function's start), `bridge`.
+    pub kind: String,
+    /// The op count the header states.
+    pub header_ops: usize,
+    /// The inputargs line, e.g. `[i0, p1]`.
+    pub inputargs: String,
+    pub blocks: Vec<Block>,
+    /// The 1-based line of the header.
+    pub line: usize,
+}
+
+impl Trace {
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.blocks.iter().flat_map(|b| b.ops.iter())
+    }
+    /// Ops as the header counts them: every op but `debug_merge_point`.
+    pub fn op_count(&self) -> usize {
+        self.ops().count()
+    }
+    /// The ids of the guards in this trace.
+    pub fn guard_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ops().filter_map(|o| o.guard)
+    }
+    /// The location a guard sits under, if it is in this trace.
+    pub fn guard_location(&self, guard: u64) -> Option<(Option<&str>, &Op)> {
+        self.blocks.iter().find_map(|b| {
+            b.ops
+                .iter()
+                .find(|o| o.guard == Some(guard))
+                .map(|o| (b.location.as_deref(), o))
+        })
+    }
+    /// The first printable location in the trace (a bridge's start).
+    pub fn first_location(&self) -> Option<&str> {
+        self.location
+            .as_deref()
+            .or_else(|| self.blocks.iter().find_map(|b| b.location.as_deref()))
+    }
+}
+
+/// A `jit-abort` section: `reason: where (started at where)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abort {
+    pub reason: String,
+    pub detail: String,
+}
+
+/// The `jit-summary` figures (PyPy's line shapes). Times are in seconds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub tracings: Option<u64>,
+    pub tracing: Option<f64>,
+    pub optimizing: Option<f64>,
+    pub backend_count: Option<u64>,
+    pub backend: Option<f64>,
+    pub running: Option<f64>,
+    pub interpreting: Option<f64>,
+    pub gc: Option<f64>,
+    pub total: Option<f64>,
+    pub ops: Option<u64>,
+    pub guards: Option<u64>,
+    pub opt_ops: Option<u64>,
+    pub opt_guards: Option<u64>,
+    pub guard_failures: Option<u64>,
+    pub invalidated: Option<u64>,
+    pub loops: Option<u64>,
+    pub bridges: Option<u64>,
+    pub aborts: BTreeMap<String, u64>,
+    /// Lines the reader does not know, kept as `(key, value)`.
+    pub other: Vec<(String, String)>,
+}
+
+/// `jit-backend-counts` (see the crate docs for the format).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub loops: BTreeMap<u64, u64>,
+    /// Keyed by the guard the bridge leaves from.
+    pub bridges: BTreeMap<u64, u64>,
+    pub guards: BTreeMap<u64, u64>,
+}
+
+/// A `jit-backend` section: `# Loop N (...)` or `# bridge out of Guard N`
+/// and the backend's listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub id: Option<TraceId>,
+    pub header: String,
+    pub text: String,
+}
+
+/// Everything read from one log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Log {
+    /// Loops and bridges in log order.
+    pub traces: Vec<Trace>,
+    pub aborts: Vec<Abort>,
+    pub backend: Vec<Backend>,
+    pub summary: Option<Summary>,
+    pub counts: Option<Counts>,
+    /// `jit-tracing` sections (raw traces), counted only.
+    pub raw_traces: usize,
+    /// Sections of other categories, by category.
+    pub other_sections: BTreeMap<String, usize>,
+}
+
+impl Log {
+    pub fn loops(&self) -> impl Iterator<Item = &Trace> {
+        self.traces
+            .iter()
+            .filter(|t| matches!(t.id, TraceId::Loop(_)))
+    }
+    pub fn bridges(&self) -> impl Iterator<Item = &Trace> {
+        self.traces
+            .iter()
+            .filter(|t| matches!(t.id, TraceId::Bridge(_)))
+    }
+    pub fn trace(&self, id: TraceId) -> Option<&Trace> {
+        self.traces.iter().find(|t| t.id == id)
+    }
+    /// The trace containing guard `g`.
+    pub fn guard_owner(&self, g: u64) -> Option<&Trace> {
+        self.traces.iter().find(|t| t.guard_ids().any(|x| x == g))
+    }
+    /// Bridges leaving from a guard of `t`, in log order.
+    pub fn children(&self, t: &Trace) -> Vec<&Trace> {
+        let guards: Vec<u64> = t.guard_ids().collect();
+        self.bridges()
+            .filter(|b| matches!(b.id, TraceId::Bridge(g) if guards.contains(&g)))
+            .collect()
+    }
+    /// The loop a trace ultimately hangs off (following bridges to the
+    /// guard that owns them); `None` when a guard's owner is not logged.
+    pub fn root_loop<'a>(&'a self, t: &'a Trace) -> Option<&'a Trace> {
+        let mut cur = t;
+        for _ in 0..=self.traces.len() {
+            match cur.id {
+                TraceId::Loop(_) => return Some(cur),
+                TraceId::Bridge(g) => cur = self.guard_owner(g)?,
+            }
+        }
+        None
+    }
+    pub fn backend_for(&self, id: TraceId) -> Option<&Backend> {
+        self.backend.iter().find(|b| b.id == Some(id))
+    }
+}
+
+/// Reads a log from its bytes.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Log, LogError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| LogError::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    parse(text)
+}
+
+struct Section<'a> {
+    category: &'a str,
+    line: usize,
+    body: Vec<(usize, &'a str)>,
+}
+
+/// Reads a log from its text.
+pub fn parse(text: &str) -> Result<Log, LogError> {
+    if text.trim().is_empty() {
+        return Err(LogError::Empty);
+    }
+    let mut log = Log::default();
+    let mut stack: Vec<Section> = Vec::new();
+    let mut sections = 0usize;
+    for (i, raw) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        match section_marker(line) {
+            Some(Marker::Open(category)) => {
+                stack.push(Section {
+                    category,
+                    line: line_no,
+                    body: Vec::new(),
+                });
+            }
+            Some(Marker::Close(category)) => {
+                let Some(open) = stack.pop() else {
+                    return Err(corrupt(
+                        line_no,
+                        format!("`{category}}}` closes a section that was never opened"),
+                    ));
+                };
+                if open.category != category {
+                    return Err(corrupt(
+                        line_no,
+                        format!(
+                            "`{category}}}` closes section `{}` opened at line {}",
+                            open.category, open.line
+                        ),
+                    ));
+                }
+                sections += 1;
+                read_section(&mut log, &open)?;
+            }
+            None => {
+                if let Some(open) = stack.last_mut() {
+                    open.body.push((line_no, line));
+                }
+                // Text outside sections (e.g. program output interleaved on
+                // stderr) is ignored.
+            }
+        }
+    }
+    if let Some(open) = stack.first() {
+        return Err(LogError::Truncated {
+            category: open.category.to_string(),
+            line: open.line,
+        });
+    }
+    if sections == 0 {
+        return Err(LogError::NoSections);
+    }
+    Ok(log)
+}
+
+fn corrupt(line: usize, msg: impl Into<String>) -> LogError {
+    LogError::Corrupt {
+        line,
+        msg: msg.into(),
+    }
+}
+
+enum Marker<'a> {
+    Open(&'a str),
+    Close(&'a str),
+}
+
+/// `[hex] {category` or `[hex] category}`.
+fn section_marker(line: &str) -> Option<Marker<'_>> {
+    let rest = line.strip_prefix('[')?;
+    let (stamp, rest) = rest.split_once("] ")?;
+    if stamp.is_empty() || !stamp.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let is_cat = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if let Some(cat) = rest.strip_prefix('{') {
+        return is_cat(cat).then_some(Marker::Open(cat));
+    }
+    if let Some(cat) = rest.strip_suffix('}') {
+        return is_cat(cat).then_some(Marker::Close(cat));
+    }
+    None
+}
+
+fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
+    match s.category {
+        "jit-log-opt-loop" | "jit-log-opt-bridge" => {
+            let t = read_trace(s)?;
+            log.traces.push(t);
+        }
+        "jit-abort" => {
+            let text: Vec<&str> = s
+                .body
+                .iter()
+                .map(|(_, l)| l.trim())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let text = text.join(" ");
+            let (reason, detail) = match text.split_once(": ") {
+                Some((r, d)) => (r.to_string(), d.to_string()),
+                None => (text.trim_end_matches(':').to_string(), String::new()),
+            };
+            log.aborts.push(Abort { reason, detail });
+        }
+        "jit-backend" => {
+            let mut lines = s.body.iter();
+            let header = lines
+                .next()
+                .map(|(_, l)| l.trim_start_matches('#').trim().to_string())
+                .unwrap_or_default();
+            let id = backend_id(&header);
+            let text: Vec<&str> = lines.map(|(_, l)| *l).collect();
+            log.backend.push(Backend {
+                id,
+                header,
+                text: text.join("\n"),
+            });
+        }
+        "jit-summary" => log.summary = Some(read_summary(s)?),
+        "jit-backend-counts" => {
+            let c = read_counts(s)?;
+            let all = log.counts.get_or_insert_with(Counts::default);
+            all.loops.extend(c.loops);
+            all.bridges.extend(c.bridges);
+            all.guards.extend(c.guards);
+        }
+        "jit-tracing" => log.raw_traces += 1,
+        other => *log.other_sections.entry(other.to_string()).or_default() += 1,
+    }
+    Ok(())
+}
+
+/// `Loop N (...)` / `bridge out of Guard N ...` at the start of a header.
+fn backend_id(header: &str) -> Option<TraceId> {
+    if let Some(rest) = header.strip_prefix("Loop ") {
+        return leading_number(rest).map(TraceId::Loop);
+    }
+    if let Some(rest) = header.strip_prefix("bridge out of Guard ") {
+        return leading_number(rest).map(TraceId::Bridge);
+    }
+    None
+}
+
+fn leading_number(s: &str) -> Option<u64> {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s[..end].parse().ok()
+}
+
+fn read_trace(s: &Section) -> Result<Trace, LogError> {
+    let mut body = s.body.iter().filter(|(_, l)| !l.trim().is_empty());
+    let Some(&(hline, header)) = body.next() else {
+        return Err(corrupt(
+            s.line,
+            format!("section `{}` has no trace header", s.category),
+        ));
+    };
+    let bad_header = |what: &str| {
+        corrupt(hline, format!("bad {what} header `{header}` (expected `# Loop N (<location>) : <kind> with K ops` or `# bridge out of Guard N with K ops`)"))
+    };
+    let (id, location, kind, header_ops) = if s.category == "jit-log-opt-loop" {
+        let rest = header
+            .strip_prefix("# Loop ")
+            .ok_or_else(|| bad_header("loop"))?;
+        let (num, rest) = rest.split_once(" (").ok_or_else(|| bad_header("loop"))?;
+        let (loc, rest) = rest.rsplit_once(") : ").ok_or_else(|| bad_header("loop"))?;
+        let (kind, count) = rest
+            .rsplit_once(" with ")
+            .ok_or_else(|| bad_header("loop"))?;
+        let count = count
+            .strip_suffix(" ops")
+            .ok_or_else(|| bad_header("loop"))?;
+        let n = num.parse().map_err(|_| bad_header("loop"))?;
+        let count = count.parse().map_err(|_| bad_header("loop"))?;
+        (
+            TraceId::Loop(n),
+            Some(loc.to_string()),
+            kind.to_string(),
+            count,
+        )
+    } else {
+        let rest = header
+            .strip_prefix("# bridge out of Guard ")
+            .ok_or_else(|| bad_header("bridge"))?;
+        let (num, count) = rest
+            .split_once(" with ")
+            .ok_or_else(|| bad_header("bridge"))?;
+        let count = count
+            .strip_suffix(" ops")
+            .ok_or_else(|| bad_header("bridge"))?;
+        let n = num.parse().map_err(|_| bad_header("bridge"))?;
+        let count = count.parse().map_err(|_| bad_header("bridge"))?;
+        (TraceId::Bridge(n), None, "bridge".to_string(), count)
+    };
+    let mut inputargs = String::new();
+    let mut blocks: Vec<Block> = vec![Block {
+        location: None,
+        ops: Vec::new(),
+    }];
+    for &(line_no, line) in body {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[')
+            && inputargs.is_empty()
+            && blocks.len() == 1
+            && blocks[0].ops.is_empty()
+        {
+            inputargs = line.to_string();
+            continue;
+        }
+        let op = read_op(line)
+            .ok_or_else(|| corrupt(line_no, format!("in {id}: not an op: `{line}`")))?;
+        if op.name == "debug_merge_point" {
+            let loc = quoted(line).unwrap_or_else(|| line.to_string());
+            blocks.push(Block {
+                location: Some(loc),
+                ops: Vec::new(),
+            });
+        } else if let Some(b) = blocks.last_mut() {
+            b.ops.push(op);
+        }
+    }
+    if blocks[0].ops.is_empty() && blocks.len() > 1 {
+        blocks.remove(0);
+    }
+    let t = Trace {
+        id,
+        location,
+        kind,
+        header_ops,
+        inputargs,
+        blocks,
+        line: hline,
+    };
+    if t.op_count() != header_ops {
+        return Err(corrupt(
+            hline,
+            format!(
+                "{id}: the header says {header_ops} ops but the trace has {}",
+                t.op_count()
+            ),
+        ));
+    }
+    Ok(t)
+}
+
+/// `[res = ]name(args...)[ [failargs]...]`; `None` if it does not look
+/// like an op.
+fn read_op(line: &str) -> Option<Op> {
+    let call = match line.split_once(" = ") {
+        Some((res, rest)) if !res.is_empty() && res.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            rest
+        }
+        _ => line,
+    };
+    let (name, _) = call.split_once('(')?;
+    if name.is_empty()
+        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || !line.contains(')')
+    {
+        return None;
+    }
+    let guard = line
+        .find("descr=<Guard")
+        .and_then(|i| leading_number(&line[i + "descr=<Guard".len()..]));
+    Some(Op {
+        text: line.to_string(),
+        name: name.to_string(),
+        guard,
+    })
+}
+
+/// The first single-quoted string in `line`, unescaped (the printer's
+/// `quote_str` spelling).
+pub fn quoted(line: &str) -> Option<String> {
+    let start = line.find('\'')?;
+    let mut out = String::new();
+    let mut chars = line[start + 1..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                'r' => out.push('\r'),
+                't' => out.push('\t'),
+                'u' => {
+                    let rest: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                    let hex = rest.trim_start_matches('{');
+                    out.push(
+                        u32::from_str_radix(hex, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .unwrap_or('\u{fffd}'),
+                    );
+                }
+                c => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+fn read_summary(s: &Section) -> Result<Summary, LogError> {
+    let mut sum = Summary::default();
+    for &(line_no, line) in &s.body {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((key, value)) = line.rsplit_once(':') else {
+            return Err(corrupt(
+                line_no,
+                format!("jit-summary: no `key: value` in `{line}`"),
+            ));
+        };
+        let key = key.trim();
+        let vals: Vec<&str> = value.split_whitespace().collect();
+        let bad = || corrupt(line_no, format!("jit-summary: bad value in `{line}`"));
+        let int = |i: usize| -> Result<Option<u64>, LogError> {
+            vals.get(i)
+                .map(|v| v.parse::<u64>().map_err(|_| bad()))
+                .transpose()
+        };
+        let float = |i: usize| -> Result<Option<f64>, LogError> {
+            vals.get(i)
+                .map(|v| {
+                    v.parse::<f64>().map_err(|_| bad()).and_then(|x| {
+                        if x.is_finite() {
+                            Ok(x)
+                        } else {
+                            Err(bad())
+                        }
+                    })
+                })
+                .transpose()
+        };
+        match key {
+            "Tracing" => {
+                sum.tracings = int(0)?;
+                sum.tracing = float(1)?;
+            }
+            "Optimizing" => sum.optimizing = float(0)?,
+            "Backend" => {
+                sum.backend_count = int(0)?;
+                sum.backend = float(1)?;
+            }
+            "Running" => sum.running = float(0)?,
+            "Interpreting" => sum.interpreting = float(0)?,
+            "GC" | "gc" | "Gc" => sum.gc = float(0)?,
+            "TOTAL" => sum.total = float(0)?,
+            "ops" => sum.ops = int(0)?,
+            "guards" => sum.guards = int(0)?,
+            "opt ops" => sum.opt_ops = int(0)?,
+            "opt guards" => sum.opt_guards = int(0)?,
+            "guard failures" => sum.guard_failures = int(0)?,
+            "invalidated" => sum.invalidated = int(0)?,
+            "Total # of loops" => sum.loops = int(0)?,
+            "Total # of bridges" => sum.bridges = int(0)?,
+            k => {
+                if let Some(reason) = k.strip_prefix("abort: ") {
+                    sum.aborts.insert(reason.to_string(), int(0)?.unwrap_or(0));
+                } else {
+                    sum.other.push((k.to_string(), vals.join(" ")));
+                }
+            }
+        }
+    }
+    Ok(sum)
+}
+
+fn read_counts(s: &Section) -> Result<Counts, LogError> {
+    let mut c = Counts::default();
+    for &(line_no, line) in &s.body {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = || {
+            corrupt(
+                line_no,
+                format!("jit-backend-counts: `{line}` is not `loop N: entered K`, `bridge N: entered K` or `guard N: failed K`"),
+            )
+        };
+        let (what, count) = line.split_once(": ").ok_or_else(bad)?;
+        let (kind, id) = what.split_once(' ').ok_or_else(bad)?;
+        let id: u64 = id.trim().parse().map_err(|_| bad())?;
+        let (verb, n) = count.split_once(' ').ok_or_else(bad)?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        match (kind, verb) {
+            ("loop", "entered") => c.loops.insert(id, n),
+            ("bridge", "entered") => c.bridges.insert(id, n),
+            ("guard", "failed") => c.guards.insert(id, n),
+            _ => return Err(bad()),
+        };
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = "\
+[10] {jit-log-opt-loop
+# Loop 3 (f:1 line 2 Load(0)) : loop with 3 ops
+[i0]
+label(i0, descr=TargetToken(1))
+debug_merge_point(0, 'f:1 line 2 Load(0) \\'x\\'')
+guard_true(i0, descr=<Guard4>) [i0]
+jump(i0, descr=TargetToken(1))
+[20] jit-log-opt-loop}
+[30] {jit-log-opt-bridge
+# bridge out of Guard 4 with 1 ops
+[i0]
+debug_merge_point(0, 'f:9 line 3 Print')
+jump(i0, descr=TargetToken(1))
+[40] jit-log-opt-bridge}
+[50] {jit-backend-counts
+loop 3: entered 7
+guard 4: failed 2
+[60] jit-backend-counts}
+";
+
+    #[test]
+    fn reads_loops_bridges_counts() {
+        let log = parse(SMALL).unwrap();
+        assert_eq!(log.traces.len(), 2);
+        let l = &log.traces[0];
+        assert_eq!(l.location.as_deref(), Some("f:1 line 2 Load(0)"));
+        assert_eq!(
+            l.blocks[1].location.as_deref(),
+            Some("f:1 line 2 Load(0) 'x'")
+        );
+        assert_eq!(log.children(l).len(), 1);
+        assert_eq!(
+            log.root_loop(&log.traces[1]).map(|t| t.id),
+            Some(TraceId::Loop(3))
+        );
+        assert_eq!(log.counts.as_ref().unwrap().guards[&4], 2);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(parse(""), Err(LogError::Empty));
+        assert_eq!(parse("hello\nworld\n"), Err(LogError::NoSections));
+        assert_eq!(
+            parse_bytes(b"\xff\xfe"),
+            Err(LogError::NotUtf8 { offset: 0 })
+        );
+        let cut = &SMALL[..SMALL.find("jump(i0, descr=TargetToken(1))\n[40]").unwrap()];
+        assert!(
+            matches!(parse(cut), Err(LogError::Truncated { line: 9, .. })),
+            "{:?}",
+            parse(cut)
+        );
+        let wrong = SMALL.replace("with 3 ops", "with 4 ops");
+        assert!(matches!(
+            parse(&wrong),
+            Err(LogError::Corrupt { line: 2, .. })
+        ));
+        assert!(matches!(
+            parse("[1] jit-summary}\n"),
+            Err(LogError::Corrupt { .. })
+        ));
+    }
+}
