@@ -162,6 +162,9 @@ pub struct JitDriver<I: Interp> {
     pub traces: Vec<(String, Trace)>,
     /// The `finish` of the trace being compiled (its id and result shape).
     pending_finish: Option<(GuardId, Rc<I::Ret<Shape>>)>,
+    /// Entries into compiled code from the interpreter, per loop
+    /// (`jit-backend-counts`).
+    entered: HashMap<LoopId, u64>,
 }
 
 /// Kept for readers who know PyPy's `warmstate`.
@@ -183,6 +186,7 @@ impl<I: Interp> JitDriver<I> {
             keep_traces: false,
             traces: Vec::new(),
             pending_finish: None,
+            entered: HashMap::new(),
         }
     }
 
@@ -259,6 +263,7 @@ impl<I: Interp> JitDriver<I> {
         if let Some(entry) = cell.function.clone() {
             let mut args = Vec::new();
             let _ = I::map_frame(frame, &mut Flatten(&mut args));
+            *self.entered.entry(entry.id).or_default() += 1;
             let t0 = Instant::now();
             let dead = self.backend.execute(entry.id, &args);
             self.stats.compiled += t0.elapsed();
@@ -282,6 +287,7 @@ impl<I: Interp> JitDriver<I> {
             let step = if let Some(entry) = cell.entry.clone() {
                 let mut args = Vec::new();
                 let _ = I::map_frame(frame, &mut Flatten(&mut args));
+                *self.entered.entry(entry.id).or_default() += 1;
                 let t0 = Instant::now();
                 let dead = self.backend.execute(entry.id, &args);
                 self.stats.compiled += t0.elapsed();
@@ -792,6 +798,23 @@ impl<I: Interp> JitDriver<I> {
         }
     }
 
+    /// The `jit-backend-counts` text: how often each loop was entered from
+    /// the interpreter and each guard failed (the format `mtlog` reads).
+    pub fn backend_counts(&self) -> String {
+        let mut loops: Vec<_> = self.entered.iter().collect();
+        loops.sort();
+        let mut guards: Vec<_> = self.guards.iter().filter(|(_, g)| g.fails > 0).collect();
+        guards.sort_by_key(|(id, _)| **id);
+        let mut out = String::new();
+        for (id, n) in loops {
+            out += &format!("loop {}: entered {n}\n", id.0);
+        }
+        for (id, g) in guards {
+            out += &format!("guard {}: failed {}\n", id.0, g.fails);
+        }
+        out
+    }
+
     /// The `jit-summary` text, in PyPy's line shapes.
     pub fn summary(&self) -> String {
         let s = &self.stats;
@@ -822,6 +845,10 @@ impl<I: Interp> JitDriver<I> {
 
 impl<I: Interp> Drop for JitDriver<I> {
     fn drop(&mut self) {
+        if self.log.enabled(cat::BACKEND_COUNTS) {
+            let text = self.backend_counts();
+            self.log.section(cat::BACKEND_COUNTS, || text);
+        }
         if self.log.enabled(cat::SUMMARY) {
             let text = self.summary();
             self.log.section(cat::SUMMARY, || text);
