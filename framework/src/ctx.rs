@@ -159,8 +159,12 @@ pub trait Ctx: Repr {
     /// `setfield_gc`. Writing a quasi-immutable field invalidates the loops
     /// that read it as a constant.
     fn setfield(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Val<Self::R>);
-    fn getarrayitem(&mut self, arr: Self::Ref, d: &'static ArrayDescr, i: Self::Int)
-        -> Val<Self::R>;
+    fn getarrayitem(
+        &mut self,
+        arr: Self::Ref,
+        d: &'static ArrayDescr,
+        i: Self::Int,
+    ) -> Val<Self::R>;
     fn setarrayitem(
         &mut self,
         arr: Self::Ref,
@@ -334,8 +338,10 @@ pub trait Interp: Sized {
     type Ret<R: Repr>;
 
     /// Applies `m` to every red of `f`, in a fixed order.
-    fn map_frame<A: Repr, B: Repr>(f: &Self::Frame<A>, m: &mut impl MapReds<A, B>)
-        -> Self::Frame<B>;
+    fn map_frame<A: Repr, B: Repr>(
+        f: &Self::Frame<A>,
+        m: &mut impl MapReds<A, B>,
+    ) -> Self::Frame<B>;
     fn map_ret<A: Repr, B: Repr>(r: &Self::Ret<A>, m: &mut impl MapReds<A, B>) -> Self::Ret<B>;
 
     /// One instruction. Called at `jit_merge_point` with the current greens.
@@ -405,7 +411,10 @@ pub(crate) struct Rebuild<'a, F: FnMut(Kind, u64) -> Operand> {
 }
 impl<F: FnMut(Kind, u64) -> Operand> Rebuild<'_, F> {
     fn next(&mut self, k: Kind) -> (u64, Operand) {
-        let w = *self.words.next().expect("resume data shorter than the frame shape");
+        let w = *self
+            .words
+            .next()
+            .expect("resume data shorter than the frame shape");
         (w, (self.mk)(k, w))
     }
 }
@@ -416,13 +425,19 @@ impl<F: FnMut(Kind, u64) -> Operand> MapReds<Shape, Traced> for Rebuild<'_, F> {
     }
     fn float(&mut self, _: ()) -> T<f64> {
         let (w, op) = self.next(Kind::Float);
-        T { v: f64::from_bits(w), op }
+        T {
+            v: f64::from_bits(w),
+            op,
+        }
     }
     fn gcref(&mut self, _: ()) -> T<GcRef> {
         let (w, op) = self.next(Kind::Ref);
         // SAFETY-free: words of kind Ref come from dead frames/compiled code,
         // which only hold heap references; see `heap::GcRef::from_addr`.
-        T { v: crate::backend::word_to_ref(w), op }
+        T {
+            v: crate::backend::word_to_ref(w),
+            op,
+        }
     }
 }
 
@@ -430,13 +445,22 @@ impl<F: FnMut(Kind, u64) -> Operand> MapReds<Shape, Traced> for Rebuild<'_, F> {
 pub(crate) struct Lift<F: FnMut(Kind, u64) -> Operand>(pub F);
 impl<F: FnMut(Kind, u64) -> Operand> MapReds<Plain, Traced> for Lift<F> {
     fn int(&mut self, v: i64) -> T<i64> {
-        T { v, op: (self.0)(Kind::Int, v as u64) }
+        T {
+            v,
+            op: (self.0)(Kind::Int, v as u64),
+        }
     }
     fn float(&mut self, v: f64) -> T<f64> {
-        T { v, op: (self.0)(Kind::Float, v.to_bits()) }
+        T {
+            v,
+            op: (self.0)(Kind::Float, v.to_bits()),
+        }
     }
     fn gcref(&mut self, v: GcRef) -> T<GcRef> {
-        T { v, op: (self.0)(Kind::Ref, v.addr() as u64) }
+        T {
+            v,
+            op: (self.0)(Kind::Ref, v.addr() as u64),
+        }
     }
 }
 

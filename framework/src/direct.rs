@@ -184,7 +184,12 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
 
 impl<I: Interp> Jit<I> for Direct<'_, I> {
     #[inline(always)]
-    fn call_portal(&mut self, interp: &mut I, greens: I::Greens, frame: I::Frame<Plain>) -> I::Ret<Plain> {
+    fn call_portal(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain> {
         self.jit.portal(interp, greens, frame)
     }
 }

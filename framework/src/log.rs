@@ -40,7 +40,12 @@ pub struct Log {
 impl Log {
     /// Logging off.
     pub fn off() -> Log {
-        Log { prefixes: Vec::new(), all: false, out: RefCell::new(None), start: Instant::now() }
+        Log {
+            prefixes: Vec::new(),
+            all: false,
+            out: RefCell::new(None),
+            start: Instant::now(),
+        }
     }
 
     /// From the `METATRACE_LOG` environment variable (off when unset).
@@ -70,9 +75,19 @@ impl Log {
             }
         };
         let prefixes: Vec<String> = cats
-            .map(|c| c.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+            .map(|c| {
+                c.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
-        Log { all: cats.is_none(), prefixes, out: RefCell::new(Some(out)), start: Instant::now() }
+        Log {
+            all: cats.is_none(),
+            prefixes,
+            out: RefCell::new(Some(out)),
+            start: Instant::now(),
+        }
     }
 
     /// Is `category` selected?
@@ -82,7 +97,11 @@ impl Log {
     }
 
     fn selects(&self, category: &str) -> bool {
-        self.all || self.prefixes.iter().any(|p| category.starts_with(p.as_str()))
+        self.all
+            || self
+                .prefixes
+                .iter()
+                .any(|p| category.starts_with(p.as_str()))
     }
 
     fn stamp(&self) -> String {

@@ -196,10 +196,19 @@ mod tests {
     fn defaults_are_pypys() {
         let p = JitParams::default();
         assert_eq!(
-            (p.threshold, p.function_threshold, p.trace_eagerness, p.decay, p.trace_limit),
+            (
+                p.threshold,
+                p.function_threshold,
+                p.trace_eagerness,
+                p.decay,
+                p.trace_limit
+            ),
             (1039, 1619, 200, 40, 6000)
         );
-        assert_eq!((p.loop_longevity, p.retrace_limit, p.max_retrace_guards), (1000, 0, 15));
+        assert_eq!(
+            (p.loop_longevity, p.retrace_limit, p.max_retrace_guards),
+            (1000, 0, 15)
+        );
         assert_eq!(p.max_unroll_recursion, 7);
         assert!(p.inlining && p.enabled && p.enable_opts == "all");
     }

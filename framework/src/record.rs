@@ -23,8 +23,7 @@
 use crate::ctx::{Ctx, Interp, Jit, Lift, Operands, Repr, Shape, Step, ToShape, Traced, Val, T};
 use crate::heap::{self, GcRef};
 use crate::ir::{
-    eval, ArrayDescr, CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, SizeDescr,
-    Trace,
+    eval, ArrayDescr, CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, SizeDescr, Trace,
 };
 use crate::warmstate::{AbortReason, JitState};
 use std::collections::VecDeque;
@@ -168,7 +167,10 @@ impl<'a, I: Interp> Recorder<'a, I> {
         fr.greens = greens.clone();
         fr.snapshot.clear();
         fr.kinds.clear();
-        fr.shape = Rc::new(I::map_frame(frame, &mut Operands(&mut fr.snapshot, &mut fr.kinds)));
+        fr.shape = Rc::new(I::map_frame(
+            frame,
+            &mut Operands(&mut fr.snapshot, &mut fr.kinds),
+        ));
         fr.effects.clear();
         if self.trace.ops.len() > self.jit.params.trace_limit {
             self.set_abort(AbortReason::TraceTooLong);
@@ -242,7 +244,10 @@ impl<'a, I: Interp> Recorder<'a, I> {
     fn replay_val(&mut self, kind: Kind) -> Option<(u64, Operand)> {
         match self.replay.pop_front()? {
             Replayed::Val(k, w, o) => {
-                assert_eq!(k, kind, "replay diverged: the VM's instruction is not deterministic");
+                assert_eq!(
+                    k, kind,
+                    "replay diverged: the VM's instruction is not deterministic"
+                );
                 self.log_effect(Effect::Val(k, o));
                 Some((w, o))
             }
@@ -264,8 +269,14 @@ impl<'a, I: Interp> Recorder<'a, I> {
     fn traced_val(kind: Kind, w: u64, op: Operand) -> Val<Traced> {
         match kind {
             Kind::Int => Val::Int(T { v: w as i64, op }),
-            Kind::Float => Val::Float(T { v: f64::from_bits(w), op }),
-            Kind::Ref => Val::Ref(T { v: crate::backend::word_to_ref(w), op }),
+            Kind::Float => Val::Float(T {
+                v: f64::from_bits(w),
+                op,
+            }),
+            Kind::Ref => Val::Ref(T {
+                v: crate::backend::word_to_ref(w),
+                op,
+            }),
             Kind::Void => Val::Void,
         }
     }
@@ -280,7 +291,14 @@ impl<'a, I: Interp> Recorder<'a, I> {
     }
 
     /// A heap read that must be replayed (it may see later writes).
-    fn logged_read(&mut self, op: OpNum, args: &[Operand], d: Descr, kind: Kind, read: impl FnOnce() -> u64) -> Val<Traced> {
+    fn logged_read(
+        &mut self,
+        op: OpNum,
+        args: &[Operand],
+        d: Descr,
+        kind: Kind,
+        read: impl FnOnce() -> u64,
+    ) -> Val<Traced> {
         if let Some((w, o)) = self.replay_val(kind) {
             return Self::traced_val(kind, w, o);
         }
@@ -308,13 +326,22 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         true
     }
     fn const_int(&mut self, v: i64) -> T<i64> {
-        T { v, op: Operand::ConstInt(v) }
+        T {
+            v,
+            op: Operand::ConstInt(v),
+        }
     }
     fn const_float(&mut self, v: f64) -> T<f64> {
-        T { v, op: Operand::float(v) }
+        T {
+            v,
+            op: Operand::float(v),
+        }
     }
     fn const_ref(&mut self, v: GcRef) -> T<GcRef> {
-        T { v, op: Operand::ConstPtr(v.addr()) }
+        T {
+            v,
+            op: Operand::ConstPtr(v.addr()),
+        }
     }
 
     fn int_binop(&mut self, op: OpNum, a: T<i64>, b: T<i64>) -> T<i64> {
@@ -322,14 +349,20 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         if a.op.is_const() && b.op.is_const() {
             return self.const_int(v);
         }
-        T { v, op: self.rec(op, &[a.op, b.op], None, v as u64) }
+        T {
+            v,
+            op: self.rec(op, &[a.op, b.op], None, v as u64),
+        }
     }
     fn int_unop(&mut self, op: OpNum, a: T<i64>) -> T<i64> {
         let v = eval::int_unop(op, a.v);
         if a.op.is_const() {
             return self.const_int(v);
         }
-        T { v, op: self.rec(op, &[a.op], None, v as u64) }
+        T {
+            v,
+            op: self.rec(op, &[a.op], None, v as u64),
+        }
     }
     fn int_ovf(&mut self, op: OpNum, a: T<i64>, b: T<i64>) -> Option<T<i64>> {
         let r = eval::int_ovf(op, a.v, b.v);
@@ -362,48 +395,73 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         if a.op.is_const() && b.op.is_const() {
             return self.const_float(v);
         }
-        T { v, op: self.rec(op, &[a.op, b.op], None, v.to_bits()) }
+        T {
+            v,
+            op: self.rec(op, &[a.op, b.op], None, v.to_bits()),
+        }
     }
     fn float_unop(&mut self, op: OpNum, a: T<f64>) -> T<f64> {
         let v = eval::float_unop(op, a.v);
         if a.op.is_const() {
             return self.const_float(v);
         }
-        T { v, op: self.rec(op, &[a.op], None, v.to_bits()) }
+        T {
+            v,
+            op: self.rec(op, &[a.op], None, v.to_bits()),
+        }
     }
     fn float_cmp(&mut self, op: OpNum, a: T<f64>, b: T<f64>) -> T<i64> {
         let v = eval::float_cmp(op, a.v, b.v);
         if a.op.is_const() && b.op.is_const() {
             return self.const_int(v);
         }
-        T { v, op: self.rec(op, &[a.op, b.op], None, v as u64) }
+        T {
+            v,
+            op: self.rec(op, &[a.op, b.op], None, v as u64),
+        }
     }
     fn cast_int_to_float(&mut self, a: T<i64>) -> T<f64> {
         let v = a.v as f64;
         if a.op.is_const() {
             return self.const_float(v);
         }
-        T { v, op: self.rec(OpNum::CastIntToFloat, &[a.op], None, v.to_bits()) }
+        T {
+            v,
+            op: self.rec(OpNum::CastIntToFloat, &[a.op], None, v.to_bits()),
+        }
     }
     fn cast_float_to_int(&mut self, a: T<f64>) -> T<i64> {
         let v = a.v as i64;
         if a.op.is_const() {
             return self.const_int(v);
         }
-        T { v, op: self.rec(OpNum::CastFloatToInt, &[a.op], None, v as u64) }
+        T {
+            v,
+            op: self.rec(OpNum::CastFloatToInt, &[a.op], None, v as u64),
+        }
     }
     fn ptr_eq(&mut self, a: T<GcRef>, b: T<GcRef>) -> T<i64> {
         let v = (a.v == b.v) as i64;
         if (a.op.is_const() && b.op.is_const()) || a.op == b.op {
             return self.const_int(v);
         }
-        T { v, op: self.rec(OpNum::PtrEq, &[a.op, b.op], None, v as u64) }
+        T {
+            v,
+            op: self.rec(OpNum::PtrEq, &[a.op, b.op], None, v as u64),
+        }
     }
 
     fn is_true(&mut self, a: T<i64>) -> bool {
         let t = a.v != 0;
         if !a.op.is_const() {
-            self.guard(if t { OpNum::GuardTrue } else { OpNum::GuardFalse }, &[a.op]);
+            self.guard(
+                if t {
+                    OpNum::GuardTrue
+                } else {
+                    OpNum::GuardFalse
+                },
+                &[a.op],
+            );
         }
         t
     }
@@ -411,7 +469,14 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         let n = a.v.is_null();
         if let Some(k) = Self::var_key(&a.op) {
             if n || !self.known_nonnull.contains(&k) {
-                self.guard(if n { OpNum::GuardIsnull } else { OpNum::GuardNonnull }, &[a.op]);
+                self.guard(
+                    if n {
+                        OpNum::GuardIsnull
+                    } else {
+                        OpNum::GuardNonnull
+                    },
+                    &[a.op],
+                );
             }
             if !n && self.recording() {
                 self.known_nonnull.insert(k);
@@ -474,7 +539,12 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
             if obj.op.is_const() {
                 return Self::traced_val(d.kind, w, Operand::from_bits(d.kind, w));
             }
-            let o = self.rec(OpNum::getfield_for(d.kind, true), &[obj.op], Some(Descr::Field(d)), w);
+            let o = self.rec(
+                OpNum::getfield_for(d.kind, true),
+                &[obj.op],
+                Some(Descr::Field(d)),
+                w,
+            );
             return Self::traced_val(d.kind, w, o);
         }
         self.logged_read(
@@ -515,7 +585,12 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         }
         let (w, o) = Self::val_parts(&v);
         heap::setarrayitem(arr.v, d, i.v, w);
-        self.rec(OpNum::SetarrayitemGc, &[arr.op, i.op, o], Some(Descr::Array(d)), 0);
+        self.rec(
+            OpNum::SetarrayitemGc,
+            &[arr.op, i.op, o],
+            Some(Descr::Array(d)),
+            0,
+        );
         self.log_effect(Effect::Void);
     }
     fn arraylen(&mut self, arr: T<GcRef>, d: &'static ArrayDescr) -> T<i64> {
@@ -523,11 +598,22 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         if arr.op.is_const() {
             return self.const_int(v);
         }
-        T { v, op: self.rec(OpNum::ArraylenGc, &[arr.op], Some(Descr::Array(d)), v as u64) }
+        T {
+            v,
+            op: self.rec(
+                OpNum::ArraylenGc,
+                &[arr.op],
+                Some(Descr::Array(d)),
+                v as u64,
+            ),
+        }
     }
     fn new(&mut self, d: &'static SizeDescr) -> T<GcRef> {
         if let Some((w, o)) = self.replay_val(Kind::Ref) {
-            return T { v: crate::backend::word_to_ref(w), op: o };
+            return T {
+                v: crate::backend::word_to_ref(w),
+                op: o,
+            };
         }
         let r = heap::new_struct(d);
         let o = self.rec(OpNum::New, &[], Some(Descr::Size(d)), r.addr() as u64);
@@ -540,25 +626,40 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
     }
     fn new_array(&mut self, d: &'static ArrayDescr, len: T<i64>) -> T<GcRef> {
         if let Some((w, o)) = self.replay_val(Kind::Ref) {
-            return T { v: crate::backend::word_to_ref(w), op: o };
+            return T {
+                v: crate::backend::word_to_ref(w),
+                op: o,
+            };
         }
         let r = heap::new_array(d, len.v).unwrap_or(GcRef::NULL);
-        let o = self.rec(OpNum::NewArray, &[len.op], Some(Descr::Array(d)), r.addr() as u64);
+        let o = self.rec(
+            OpNum::NewArray,
+            &[len.op],
+            Some(Descr::Array(d)),
+            r.addr() as u64,
+        );
         self.log_effect(Effect::Val(Kind::Ref, o));
         T { v: r, op: o }
     }
 
     fn call(&mut self, d: &'static CallDescr, args: &[Val<Traced>]) -> Val<Traced> {
-        let parts: smallvec::SmallVec<[(u64, Operand); 8]> = args.iter().map(Self::val_parts).collect();
+        let parts: smallvec::SmallVec<[(u64, Operand); 8]> =
+            args.iter().map(Self::val_parts).collect();
         let words: smallvec::SmallVec<[u64; 8]> = parts.iter().map(|p| p.0).collect();
-        let mut ops: smallvec::SmallVec<[Operand; 8]> = smallvec::smallvec![Operand::ConstInt(d.addr as i64)];
+        let mut ops: smallvec::SmallVec<[Operand; 8]> =
+            smallvec::smallvec![Operand::ConstInt(d.addr as i64)];
         ops.extend(parts.iter().map(|p| p.1));
         if d.effect.elidable {
             let w = (d.invoke)(&words);
             if parts.iter().all(|p| p.1.is_const()) {
                 return Self::traced_val(d.result, w, Operand::from_bits(d.result, w));
             }
-            let o = self.rec(OpNum::call_for(d.result, true), &ops, Some(Descr::Call(d)), w);
+            let o = self.rec(
+                OpNum::call_for(d.result, true),
+                &ops,
+                Some(Descr::Call(d)),
+                w,
+            );
             return Self::traced_val(d.result, w, o);
         }
         // A residual call: replayed, never repeated.
@@ -581,7 +682,11 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
             OpNum::call_for(d.result, false)
         };
         let o = self.rec(opnum, &ops, Some(Descr::Call(d)), w);
-        self.log_effect(if d.result == Kind::Void { Effect::Void } else { Effect::Val(d.result, o) });
+        self.log_effect(if d.result == Kind::Void {
+            Effect::Void
+        } else {
+            Effect::Val(d.result, o)
+        });
         if d.effect.writes_heap {
             // Heap facts cached at trace time may be stale now.
             self.known_class.clear();
@@ -611,10 +716,17 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
 }
 
 impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
-    fn call_portal(&mut self, interp: &mut I, greens: I::Greens, frame: I::Frame<Traced>) -> I::Ret<Traced> {
+    fn call_portal(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Traced>,
+    ) -> I::Ret<Traced> {
         match self.replay.front() {
             Some(Replayed::Ret(_)) => {
-                let Some(Replayed::Ret(r)) = self.replay.pop_front() else { unreachable!() };
+                let Some(Replayed::Ret(r)) = self.replay.pop_front() else {
+                    unreachable!()
+                };
                 self.log_ret(&r);
                 return r;
             }
@@ -650,7 +762,12 @@ impl<'a, I: Interp> Recorder<'a, I> {
     /// Records an inline frame (already pushed) from its next instruction
     /// to its return. If recording stops meanwhile, the frame is finished
     /// at full speed instead.
-    pub(crate) fn run_inline(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Traced>) -> I::Ret<Traced> {
+    pub(crate) fn run_inline(
+        &mut self,
+        interp: &mut I,
+        mut greens: I::Greens,
+        mut frame: I::Frame<Traced>,
+    ) -> I::Ret<Traced> {
         loop {
             if !self.recording() {
                 let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);

@@ -14,6 +14,7 @@
 use crate::backend::{Backend, DeadFrame, LoopId};
 use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Shape, Step, Traced};
 use crate::direct::Direct;
+use crate::heap::GcRef;
 use crate::ir::{
     Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
     VirtualField, VirtualInfo,
@@ -21,7 +22,6 @@ use crate::ir::{
 use crate::log::{cat, Log};
 use crate::params::JitParams;
 use crate::record::{Effect, EffectShape, GuardResume, Mode, Recorder, Replayed};
-use crate::heap::GcRef;
 use hashbrown::{HashMap, HashSet};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -123,7 +123,13 @@ enum Start<I: Interp> {
     /// At a portal entry called `function_threshold` times.
     Function,
     /// At a guard that failed often: a bridge.
-    Bridge(GuardId, Rc<GuardResume<I>>, Vec<u64>, Rc<[Kind]>, Option<Rc<[VirtualInfo]>>),
+    Bridge(
+        GuardId,
+        Rc<GuardResume<I>>,
+        Vec<u64>,
+        Rc<[Kind]>,
+        Option<Rc<[VirtualInfo]>>,
+    ),
 }
 
 /// What a finished recording hands to compilation.
@@ -181,7 +187,10 @@ impl<I: Interp> JitDriver<I> {
             guards: HashMap::new(),
             next_id: 1,
             qi_deps: HashMap::new(),
-            stats: Stats { start: Some(Instant::now()), ..Stats::default() },
+            stats: Stats {
+                start: Some(Instant::now()),
+                ..Stats::default()
+            },
             log: Log::from_env(),
             keep_traces: false,
             traces: Vec::new(),
@@ -224,11 +233,21 @@ impl<I: Interp> JitDriver<I> {
 
     /// Runs a portal invocation: interprets `frame` from `greens` until it
     /// returns, entering compiled code and tracing as loops get hot.
-    pub fn run(&mut self, interp: &mut I, greens: I::Greens, frame: I::Frame<Plain>) -> I::Ret<Plain> {
+    pub fn run(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain> {
         self.portal(interp, greens, frame)
     }
 
-    pub(crate) fn portal(&mut self, interp: &mut I, mut greens: I::Greens, mut frame: I::Frame<Plain>) -> I::Ret<Plain> {
+    pub(crate) fn portal(
+        &mut self,
+        interp: &mut I,
+        mut greens: I::Greens,
+        mut frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain> {
         if self.params.enabled {
             match self.function_entry(interp, &mut greens, &mut frame) {
                 Step::Next => {}
@@ -257,7 +276,12 @@ impl<I: Interp> JitDriver<I> {
 
     /// A portal invocation starts: run its entry trace, or count towards
     /// `function_threshold` and trace one. `Step::Next` means "interpret".
-    fn function_entry(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Step<I::Ret<Plain>> {
+    fn function_entry(
+        &mut self,
+        interp: &mut I,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+    ) -> Step<I::Ret<Plain>> {
         let threshold = self.params.function_threshold as i64;
         let cell = self.cell_mut(greens);
         if let Some(entry) = cell.function.clone() {
@@ -280,7 +304,12 @@ impl<I: Interp> JitDriver<I> {
 
     /// `can_enter_jit`: count, trace, or run compiled code. Returns the
     /// portal's result if the frame returned meanwhile.
-    fn can_enter_jit(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Option<I::Ret<Plain>> {
+    fn can_enter_jit(
+        &mut self,
+        interp: &mut I,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+    ) -> Option<I::Ret<Plain>> {
         loop {
             let threshold = self.params.threshold as i64;
             let cell = self.cell_mut(greens);
@@ -316,14 +345,28 @@ impl<I: Interp> JitDriver<I> {
     }
 
     /// A guard failed (or a `finish` was reached) in compiled code.
-    fn handle_exit(&mut self, interp: &mut I, dead: DeadFrame, greens: &mut I::Greens, frame: &mut I::Frame<Plain>) -> Step<I::Ret<Plain>> {
+    fn handle_exit(
+        &mut self,
+        interp: &mut I,
+        dead: DeadFrame,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+    ) -> Step<I::Ret<Plain>> {
         let eagerness = self.params.trace_eagerness;
-        let entry = self
-            .guards
-            .get_mut(&dead.guard)
-            .unwrap_or_else(|| panic!("compiled code exited through unknown guard {}", dead.guard.0));
+        let entry = self.guards.get_mut(&dead.guard).unwrap_or_else(|| {
+            panic!(
+                "compiled code exited through unknown guard {}",
+                dead.guard.0
+            )
+        });
         if let Some(shape) = &entry.finish {
-            let r = I::map_ret(shape, &mut Rebuild { words: dead.values.iter(), mk: Operand::from_bits });
+            let r = I::map_ret(
+                shape,
+                &mut Rebuild {
+                    words: dead.values.iter(),
+                    mk: Operand::from_bits,
+                },
+            );
             return Step::Return(I::map_ret(&r, &mut Concrete));
         }
         self.stats.guard_failures += 1;
@@ -334,7 +377,12 @@ impl<I: Interp> JitDriver<I> {
         if want_bridge {
             entry.bridge_tried = true;
             let kinds = entry.kinds.clone();
-            return self.trace(interp, greens, frame, Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals));
+            return self.trace(
+                interp,
+                greens,
+                frame,
+                Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals),
+            );
         }
         let mut words = dead.values;
         if let Some(v) = &virtuals {
@@ -357,7 +405,10 @@ impl<I: Interp> JitDriver<I> {
                     EffectShape::Void | EffectShape::Pending => 0,
                 })
                 .sum();
-            out.push((&words[pos..pos + fr.n_reds], &words[pos + fr.n_reds..pos + fr.n_reds + n_eff]));
+            out.push((
+                &words[pos..pos + fr.n_reds],
+                &words[pos + fr.n_reds..pos + fr.n_reds + n_eff],
+            ));
             pos += fr.n_reds + n_eff;
         }
         out
@@ -382,9 +433,19 @@ impl<I: Interp> JitDriver<I> {
                 EffectShape::Ret(shape, n) => {
                     let (mine, rest) = words.split_at(*n);
                     words = rest;
-                    Replayed::Ret(I::map_ret(shape, &mut Rebuild { words: mine.iter(), mk: &mut operand }))
+                    Replayed::Ret(I::map_ret(
+                        shape,
+                        &mut Rebuild {
+                            words: mine.iter(),
+                            mk: &mut operand,
+                        },
+                    ))
                 }
-                EffectShape::Pending => Replayed::Ret(inner.take().expect("pending portal call without a callee result")),
+                EffectShape::Pending => Replayed::Ret(
+                    inner
+                        .take()
+                        .expect("pending portal call without a callee result"),
+                ),
             });
         }
         q
@@ -408,7 +469,13 @@ impl<I: Interp> JitDriver<I> {
             let fr = &resume.frames[i];
             let (reds, effs) = parts[i];
             let mut g = fr.greens.clone();
-            let mut tframe = I::map_frame(&fr.shape, &mut Rebuild { words: reds.iter(), mk: Operand::from_bits });
+            let mut tframe = I::map_frame(
+                &fr.shape,
+                &mut Rebuild {
+                    words: reds.iter(),
+                    mk: Operand::from_bits,
+                },
+            );
             let step = {
                 let mut rec = Recorder::new(self, Mode::Discard);
                 rec.replay = Self::replay_queue(&fr.effects, effs, Operand::from_bits, &mut inner);
@@ -439,7 +506,13 @@ impl<I: Interp> JitDriver<I> {
     /// Records a loop or bridge starting here, compiles it if it closes.
     /// Execution goes on concretely while recording, so on return `greens`
     /// and `frame` are wherever the interpreter got to.
-    fn trace(&mut self, interp: &mut I, greens: &mut I::Greens, frame: &mut I::Frame<Plain>, start: Start<I>) -> Step<I::Ret<Plain>> {
+    fn trace(
+        &mut self,
+        interp: &mut I,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+        start: Start<I>,
+    ) -> Step<I::Ret<Plain>> {
         let t0 = Instant::now();
         self.stats.tracings += 1;
         let start_greens = greens.clone();
@@ -452,8 +525,14 @@ impl<I: Interp> JitDriver<I> {
                         let trace = &mut rec.trace;
                         I::map_frame(frame, &mut Lift(|k, _| Operand::Var(trace.new_inputarg(k))))
                     };
-                    let args: Vec<Operand> = rec.trace.inputargs.iter().map(|v| Operand::Var(*v)).collect();
-                    rec.trace.push(OpNum::Label, &args, Some(Descr::Target(own_token)));
+                    let args: Vec<Operand> = rec
+                        .trace
+                        .inputargs
+                        .iter()
+                        .map(|v| Operand::Var(*v))
+                        .collect();
+                    rec.trace
+                        .push(OpNum::Label, &args, Some(Descr::Target(own_token)));
                     rec.push_frame(greens.clone(), &tframe);
                     (tframe, None)
                 }
@@ -461,14 +540,20 @@ impl<I: Interp> JitDriver<I> {
                     for k in kinds.iter() {
                         rec.trace.new_inputarg(*k);
                     }
-                    let mut inputs: Vec<Operand> = rec.trace.inputargs.iter().map(|v| Operand::Var(*v)).collect();
+                    let mut inputs: Vec<Operand> = rec
+                        .trace
+                        .inputargs
+                        .iter()
+                        .map(|v| Operand::Var(*v))
+                        .collect();
                     let mut words = words.clone();
                     if let Some(v) = virtuals {
                         // The bridge re-creates the guard's virtuals itself.
                         materialize(v, &mut words);
                         allocate_in_trace(&mut rec.trace, v, &words, &mut inputs);
                     }
-                    let (tframe, step) = Self::bridge_prologue(&mut rec, interp, resume, &inputs, &words, greens);
+                    let (tframe, step) =
+                        Self::bridge_prologue(&mut rec, interp, resume, &inputs, &words, greens);
                     (tframe, Some(step))
                 }
             };
@@ -506,7 +591,12 @@ impl<I: Interp> JitDriver<I> {
             let (ops, kinds) = Recorder::<I>::frame_operands(&tframe);
             let target = match &close {
                 Close::Own => {
-                    let own: Vec<Kind> = rec.trace.inputargs.iter().map(|v| rec.trace.kind(*v)).collect();
+                    let own: Vec<Kind> = rec
+                        .trace
+                        .inputargs
+                        .iter()
+                        .map(|v| rec.trace.kind(*v))
+                        .collect();
                     (own == kinds).then_some(own_token)
                 }
                 Close::Jump(e) => (e.kinds == kinds).then_some(e.token),
@@ -527,7 +617,9 @@ impl<I: Interp> JitDriver<I> {
                 Some(t) => {
                     rec.trace.push(OpNum::Jump, &ops, Some(Descr::Target(t)));
                 }
-                None if matches!(close, Close::Own | Close::Jump(_)) => rec.set_abort(AbortReason::FrameShapeMismatch),
+                None if matches!(close, Close::Own | Close::Jump(_)) => {
+                    rec.set_abort(AbortReason::FrameShapeMismatch)
+                }
                 None => {}
             }
             *frame = I::map_frame(&tframe, &mut Concrete);
@@ -546,7 +638,9 @@ impl<I: Interp> JitDriver<I> {
             (close, step, trace, guards, qi, abort, greens.clone())
         };
         self.stats.tracing += t0.elapsed();
-        self.log.section(cat::TRACING, || format!("# {}\n{}", interp.printable_location(&start_greens), trace));
+        self.log.section(cat::TRACING, || {
+            format!("# {}\n{}", interp.printable_location(&start_greens), trace)
+        });
         if let Some(reason) = abort {
             self.abort(interp, &start_greens, &end_greens, reason, &start);
             return step;
@@ -554,12 +648,35 @@ impl<I: Interp> JitDriver<I> {
         let ok = match start {
             Start::Loop | Start::Function => {
                 let function = matches!(start, Start::Function);
-                self.compile_loop(interp, &start_greens, own_token, Recorded { trace, guards, qi_deps }, function)
+                self.compile_loop(
+                    interp,
+                    &start_greens,
+                    own_token,
+                    Recorded {
+                        trace,
+                        guards,
+                        qi_deps,
+                    },
+                    function,
+                )
             }
-            Start::Bridge(guard, ..) => self.compile_bridge(guard, Recorded { trace, guards, qi_deps }),
+            Start::Bridge(guard, ..) => self.compile_bridge(
+                guard,
+                Recorded {
+                    trace,
+                    guards,
+                    qi_deps,
+                },
+            ),
         };
         if !ok {
-            self.abort(interp, &start_greens, &end_greens, AbortReason::Compiling, &start);
+            self.abort(
+                interp,
+                &start_greens,
+                &end_greens,
+                AbortReason::Compiling,
+                &start,
+            );
         }
         let _ = close;
         step
@@ -592,7 +709,13 @@ impl<I: Interp> JitDriver<I> {
             let (reds, effs) = parts[i];
             let ops = &inputs[offsets[i]..offsets[i] + reds.len() + effs.len()];
             let mut next = ops.iter();
-            let tframe = I::map_frame(&fr.shape, &mut Rebuild { words: reds.iter(), mk: |_: Kind, _: u64| *next.next().unwrap() });
+            let tframe = I::map_frame(
+                &fr.shape,
+                &mut Rebuild {
+                    words: reds.iter(),
+                    mk: |_: Kind, _: u64| *next.next().unwrap(),
+                },
+            );
             rec.push_frame(fr.greens.clone(), &tframe);
             // Outer frames keep their effect log (ending in the pending call)
             // for guards recorded in inner frames.
@@ -603,7 +726,10 @@ impl<I: Interp> JitDriver<I> {
                 .map(|e| match e {
                     EffectShape::Val(k) => Effect::Val(*k, *eff_ops.next().unwrap()),
                     EffectShape::Void => Effect::Void,
-                    EffectShape::Ret(shape, n) => Effect::Ret(shape.clone(), (0..*n).map(|_| *eff_ops.next().unwrap()).collect()),
+                    EffectShape::Ret(shape, n) => Effect::Ret(
+                        shape.clone(),
+                        (0..*n).map(|_| *eff_ops.next().unwrap()).collect(),
+                    ),
                     EffectShape::Pending => Effect::Pending,
                 })
                 .collect();
@@ -613,8 +739,14 @@ impl<I: Interp> JitDriver<I> {
         for i in (0..n).rev() {
             let fr = &resume.frames[i];
             let (reds, effs) = parts[i];
-            let mut eff_ops = inputs[offsets[i] + reds.len()..offsets[i] + reds.len() + effs.len()].iter();
-            rec.replay = Self::replay_queue(&fr.effects, effs, |_, _| *eff_ops.next().unwrap(), &mut inner);
+            let mut eff_ops =
+                inputs[offsets[i] + reds.len()..offsets[i] + reds.len() + effs.len()].iter();
+            rec.replay = Self::replay_queue(
+                &fr.effects,
+                effs,
+                |_, _| *eff_ops.next().unwrap(),
+                &mut inner,
+            );
             // The replay logs the effects again as it hands them back.
             rec.frames[i].effects.clear();
             let mut g = fr.greens.clone();
@@ -634,16 +766,32 @@ impl<I: Interp> JitDriver<I> {
         unreachable!("a guard has at least one frame")
     }
 
-    fn abort(&mut self, interp: &I, start: &I::Greens, end: &I::Greens, reason: AbortReason, kind: &Start<I>) {
+    fn abort(
+        &mut self,
+        interp: &I,
+        start: &I::Greens,
+        end: &I::Greens,
+        reason: AbortReason,
+        kind: &Start<I>,
+    ) {
         *self.stats.aborts.entry(reason.name()).or_default() += 1;
         self.log.section(cat::ABORT, || {
-            format!("{}: {} (started at {})", reason.name(), interp.printable_location(end), interp.printable_location(start))
+            format!(
+                "{}: {} (started at {})",
+                reason.name(),
+                interp.printable_location(end),
+                interp.printable_location(start)
+            )
         });
         if let Start::Function = kind {
             let threshold = self.params.function_threshold as i64;
             let cell = self.cell_mut(start);
             cell.aborts += 1;
-            cell.calls = if cell.aborts >= 6 { i64::MIN / 2 } else { -(threshold << cell.aborts) };
+            cell.calls = if cell.aborts >= 6 {
+                i64::MIN / 2
+            } else {
+                -(threshold << cell.aborts)
+            };
         }
         if let Start::Loop = kind {
             let threshold = self.params.threshold as i64;
@@ -655,14 +803,23 @@ impl<I: Interp> JitDriver<I> {
             } else {
                 // Back off exponentially; after a few aborts never trace here.
                 cell.aborts += 1;
-                cell.counter = if cell.aborts >= 6 { i64::MIN / 2 } else { -(threshold << cell.aborts) };
+                cell.counter = if cell.aborts >= 6 {
+                    i64::MIN / 2
+                } else {
+                    -(threshold << cell.aborts)
+                };
             }
         }
     }
 
     /// Files the resume data of every guard the compiled trace still has,
     /// including guards the optimizer copied.
-    fn register_guards(&mut self, owner: LoopId, opt: &crate::opt::Optimized, guards: Vec<(GuardId, GuardResume<I>)>) {
+    fn register_guards(
+        &mut self,
+        owner: LoopId,
+        opt: &crate::opt::Optimized,
+        guards: Vec<(GuardId, GuardResume<I>)>,
+    ) {
         let mut resumes: HashMap<GuardId, Rc<GuardResume<I>>> =
             guards.into_iter().map(|(id, r)| (id, Rc::new(r))).collect();
         for (copy, orig) in &opt.guard_copies {
@@ -672,14 +829,44 @@ impl<I: Interp> JitDriver<I> {
         }
         for op in opt.trace.guards() {
             let Some(id) = op.guard_id() else { continue };
-            let Some(resume) = resumes.get(&id) else { continue };
-            let kinds: Rc<[Kind]> = op.fail_args.as_deref().unwrap_or(&[]).iter().map(|o| opt.trace.operand_kind(o)).collect();
+            let Some(resume) = resumes.get(&id) else {
+                continue;
+            };
+            let kinds: Rc<[Kind]> = op
+                .fail_args
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|o| opt.trace.operand_kind(o))
+                .collect();
             let virtuals = op.virtuals.as_deref().map(Rc::from);
-            self.guards.insert(id, GuardEntry { resume: resume.clone(), owner, fails: 0, bridge_tried: false, kinds, virtuals, finish: None });
+            self.guards.insert(
+                id,
+                GuardEntry {
+                    resume: resume.clone(),
+                    owner,
+                    fails: 0,
+                    bridge_tried: false,
+                    kinds,
+                    virtuals,
+                    finish: None,
+                },
+            );
         }
         if let Some((id, shape)) = self.pending_finish.take() {
             let resume = Rc::new(GuardResume { frames: Vec::new() });
-            self.guards.insert(id, GuardEntry { resume, owner, fails: 0, bridge_tried: true, kinds: Rc::from([]), virtuals: None, finish: Some(shape) });
+            self.guards.insert(
+                id,
+                GuardEntry {
+                    resume,
+                    owner,
+                    fails: 0,
+                    bridge_tried: true,
+                    kinds: Rc::from([]),
+                    virtuals: None,
+                    finish: Some(shape),
+                },
+            );
         }
     }
 
@@ -714,7 +901,11 @@ impl<I: Interp> JitDriver<I> {
         interp: &I,
         greens: &I::Greens,
         token: TargetToken,
-        Recorded { trace, guards, qi_deps }: Recorded<I>,
+        Recorded {
+            trace,
+            guards,
+            qi_deps,
+        }: Recorded<I>,
         function: bool,
     ) -> bool {
         let opt = self.optimize(&trace, false);
@@ -730,13 +921,32 @@ impl<I: Interp> JitDriver<I> {
         let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
         self.register_guards(id, &opt, guards);
         for (obj, d) in qi_deps {
-            self.qi_deps.entry((obj.addr(), d as *const FieldDescr as usize)).or_default().push(id);
+            self.qi_deps
+                .entry((obj.addr(), d as *const FieldDescr as usize))
+                .or_default()
+                .push(id);
         }
         let loc = interp.printable_location(greens);
         self.log.section(cat::OPT_LOOP, || {
-            format!("# Loop {} ({}) : {} with {} ops\n{}", id.0, loc, if function { "entry bridge" } else { "loop" }, opt.trace.op_count(), opt.trace)
+            format!(
+                "# Loop {} ({}) : {} with {} ops\n{}",
+                id.0,
+                loc,
+                if function { "entry bridge" } else { "loop" },
+                opt.trace.op_count(),
+                opt.trace
+            )
         });
-        self.keep_trace(format!("# Loop {} ({}) : {} with {} ops", id.0, loc, if function { "entry bridge" } else { "loop" }, opt.trace.op_count()), &opt.trace);
+        self.keep_trace(
+            format!(
+                "# Loop {} ({}) : {} with {} ops",
+                id.0,
+                loc,
+                if function { "entry bridge" } else { "loop" },
+                opt.trace.op_count()
+            ),
+            &opt.trace,
+        );
         self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
         let entry = Some(LoopEntry { id, token, kinds });
         if function {
@@ -747,39 +957,70 @@ impl<I: Interp> JitDriver<I> {
         true
     }
 
-    fn compile_bridge(&mut self, guard: GuardId, Recorded { trace, guards, qi_deps }: Recorded<I>) -> bool {
+    fn compile_bridge(
+        &mut self,
+        guard: GuardId,
+        Recorded {
+            trace,
+            guards,
+            qi_deps,
+        }: Recorded<I>,
+    ) -> bool {
         let opt = self.optimize(&trace, true);
         let t1 = Instant::now();
         let res = self.backend.compile_bridge(guard, &opt.trace);
         self.stats.backend += t1.elapsed();
         if let Err(e) = res {
-            self.log.section(cat::ABORT, || format!("compiling bridge: {e}"));
+            self.log
+                .section(cat::ABORT, || format!("compiling bridge: {e}"));
             return false;
         }
         self.stats.bridges += 1;
         let owner = self.guards[&guard].owner;
         self.register_guards(owner, &opt, guards);
         for (obj, d) in qi_deps {
-            self.qi_deps.entry((obj.addr(), d as *const FieldDescr as usize)).or_default().push(owner);
+            self.qi_deps
+                .entry((obj.addr(), d as *const FieldDescr as usize))
+                .or_default()
+                .push(owner);
         }
         self.log.section(cat::OPT_BRIDGE, || {
-            format!("# bridge out of Guard {} with {} ops\n{}", guard.0, opt.trace.op_count(), opt.trace)
+            format!(
+                "# bridge out of Guard {} with {} ops\n{}",
+                guard.0,
+                opt.trace.op_count(),
+                opt.trace
+            )
         });
-        self.keep_trace(format!("# bridge out of Guard {} with {} ops", guard.0, opt.trace.op_count()), &opt.trace);
+        self.keep_trace(
+            format!(
+                "# bridge out of Guard {} with {} ops",
+                guard.0,
+                opt.trace.op_count()
+            ),
+            &opt.trace,
+        );
         true
     }
 
     fn log_backend(&self, id: LoopId, what: &str) {
         if self.log.enabled(cat::BACKEND) {
-            let text = self.backend.disassemble(id).unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
-            self.log.section(cat::BACKEND, || format!("# {what}\n{text}"));
+            let text = self
+                .backend
+                .disassemble(id)
+                .unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
+            self.log
+                .section(cat::BACKEND, || format!("# {what}\n{text}"));
         }
     }
 
     /// A quasi-immutable field was written: every loop that read it as a
     /// constant is invalidated and will not be entered again.
     pub(crate) fn quasi_immutable_written(&mut self, obj: GcRef, d: &'static FieldDescr) {
-        let Some(loops) = self.qi_deps.remove(&(obj.addr(), d as *const FieldDescr as usize)) else {
+        let Some(loops) = self
+            .qi_deps
+            .remove(&(obj.addr(), d as *const FieldDescr as usize))
+        else {
             return;
         };
         for id in loops {
@@ -823,7 +1064,11 @@ impl<I: Interp> JitDriver<I> {
         let secs = |d: Duration| format!("{:.6}", d.as_secs_f64());
         out += &format!("Tracing:      \t{}\t{}\n", s.tracings, secs(s.tracing));
         out += &format!("Optimizing:   \t{}\n", secs(s.optimizing));
-        out += &format!("Backend:      \t{}\t{}\n", s.loops + s.bridges, secs(s.backend));
+        out += &format!(
+            "Backend:      \t{}\t{}\n",
+            s.loops + s.bridges,
+            secs(s.backend)
+        );
         out += &format!("Running:      \t{}\n", secs(s.compiled));
         let jit_time = s.tracing + s.optimizing + s.backend + s.compiled;
         out += &format!("Interpreting: \t{}\n", secs(total.saturating_sub(jit_time)));
@@ -873,7 +1118,9 @@ fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
             let w = words[*idx as usize];
             match (f, v.alloc) {
                 (VirtualField::Field(d), _) => crate::heap::setfield(obj, d, w),
-                (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => crate::heap::setarrayitem(obj, d, *i, w),
+                (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => {
+                    crate::heap::setarrayitem(obj, d, *i, w)
+                }
                 (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
             }
         }
@@ -882,12 +1129,21 @@ fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
 
 /// At a bridge's entry: the same allocations as IR ops, so the bridge's
 /// trace owns the objects; `inputs[slot]` becomes the new object.
-fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], words: &[u64], inputs: &mut [Operand]) {
+fn allocate_in_trace(
+    trace: &mut Trace,
+    virtuals: &[VirtualInfo],
+    words: &[u64],
+    inputs: &mut [Operand],
+) {
     let _ = words;
     for v in virtuals {
         let res = match v.alloc {
             VirtualAlloc::Struct(d) => trace.push(OpNum::New, &[], Some(Descr::Size(d))),
-            VirtualAlloc::Array(d, len) => trace.push(OpNum::NewArray, &[Operand::ConstInt(len)], Some(Descr::Array(d))),
+            VirtualAlloc::Array(d, len) => trace.push(
+                OpNum::NewArray,
+                &[Operand::ConstInt(len)],
+                Some(Descr::Array(d)),
+            ),
         };
         inputs[v.slot as usize] = Operand::Var(res.expect("allocations have results"));
     }
@@ -900,7 +1156,11 @@ fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], words: &[u64],
                     trace.push(OpNum::SetfieldGc, &[obj, val], Some(Descr::Field(d)));
                 }
                 (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => {
-                    trace.push(OpNum::SetarrayitemGc, &[obj, Operand::ConstInt(*i), val], Some(Descr::Array(d)));
+                    trace.push(
+                        OpNum::SetarrayitemGc,
+                        &[obj, Operand::ConstInt(*i), val],
+                        Some(Descr::Array(d)),
+                    );
                 }
                 (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
             }

@@ -31,7 +31,12 @@ pub fn backend(params: &JitParams) -> Box<dyn metatrace::Backend> {
 }
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new().stack_size(1 << 30).spawn(f).unwrap().join().unwrap()
+    std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
 }
 
 pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf::BfError>, Stats) {
@@ -61,12 +66,19 @@ pub fn run_tvm(src: &str, params: &str) -> (tvm::Outcome, Stats) {
 }
 
 fn examples(dir: &str, ext: &str) -> Vec<(String, Vec<u8>)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(dir);
     let mut v: Vec<_> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == ext))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     assert!(!v.is_empty(), "no examples in {dir}");
@@ -93,13 +105,19 @@ const BF_EXTRA: &[(&str, &str, &[u8])] = &[
     // The tape grows past its initial 30000 cells: 255 hops of 130 cells.
     ("grow", GROW, b""),
     // A loop whose exit depends on input: different guards fail per byte.
-    ("branchy", ",[[->+>+<<]>[-<+>]>[[-]++++++++[<++++++>-]<.[-]]<<,]", b"\x05\x00\x09\x01\x02"),
+    (
+        "branchy",
+        ",[[->+>+<<]>[-<+>]>[[-]++++++++[<++++++>-]<.[-]]<<,]",
+        b"\x05\x00\x09\x01\x02",
+    ),
 ];
 
 #[test]
 fn bf_jit_on_equals_jit_off() {
-    let mut corpus: Vec<(String, Vec<u8>, Vec<u8>)> =
-        examples("example-vms/bf/examples", "b").into_iter().map(|(n, s)| (n, s, Vec::new())).collect();
+    let mut corpus: Vec<(String, Vec<u8>, Vec<u8>)> = examples("example-vms/bf/examples", "b")
+        .into_iter()
+        .map(|(n, s)| (n, s, Vec::new()))
+        .collect();
     for (name, src, input) in BF_EXTRA {
         corpus.push((name.to_string(), src.as_bytes().to_vec(), input.to_vec()));
     }
@@ -117,7 +135,10 @@ fn bf_jit_on_equals_jit_off() {
             compiled_something |= stats.loops > 0;
         }
     }
-    assert!(compiled_something, "the JIT never compiled a loop: the test proves nothing");
+    assert!(
+        compiled_something,
+        "the JIT never compiled a loop: the test proves nothing"
+    );
 }
 
 #[test]
@@ -134,10 +155,16 @@ fn tvm_jit_on_equals_jit_off() {
                 String::from_utf8_lossy(&want.output),
                 "tvm {name}: output differs with --jit {cfg}"
             );
-            assert_eq!(got.error, want.error, "tvm {name}: error differs with --jit {cfg}");
+            assert_eq!(
+                got.error, want.error,
+                "tvm {name}: error differs with --jit {cfg}"
+            );
             loops += stats.loops;
             bridges += stats.bridges;
         }
     }
-    assert!(loops > 0 && bridges > 0, "loops={loops} bridges={bridges}: the corpus must exercise both");
+    assert!(
+        loops > 0 && bridges > 0,
+        "loops={loops} bridges={bridges}: the corpus must exercise both"
+    );
 }

@@ -61,10 +61,23 @@ fn best_of(n: usize, mut f: impl FnMut() -> Vec<u8>) -> (Duration, Vec<u8>) {
 }
 
 fn main() {
-    let (hand, out_h) = best_of(5, || handwritten(&bf::Program::parse(PROGRAM.as_bytes()).unwrap()));
-    let (fw, out_f) = best_of(5, || framework(bf::Program::parse(PROGRAM.as_bytes()).unwrap()));
+    let (hand, out_h) = best_of(5, || {
+        handwritten(&bf::Program::parse(PROGRAM.as_bytes()).unwrap())
+    });
+    let (fw, out_f) = best_of(5, || {
+        framework(bf::Program::parse(PROGRAM.as_bytes()).unwrap())
+    });
     assert_eq!(out_h, out_f, "both interpreters must print the same");
-    println!("hand-written interpreter : {:>8.1} ms", hand.as_secs_f64() * 1e3);
-    println!("metatrace, --jit off     : {:>8.1} ms", fw.as_secs_f64() * 1e3);
-    println!("ratio (framework / hand) : {:>8.2}", fw.as_secs_f64() / hand.as_secs_f64());
+    println!(
+        "hand-written interpreter : {:>8.1} ms",
+        hand.as_secs_f64() * 1e3
+    );
+    println!(
+        "metatrace, --jit off     : {:>8.1} ms",
+        fw.as_secs_f64() * 1e3
+    );
+    println!(
+        "ratio (framework / hand) : {:>8.2}",
+        fw.as_secs_f64() / hand.as_secs_f64()
+    );
 }

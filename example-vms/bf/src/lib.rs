@@ -67,7 +67,9 @@ impl Program {
             match b {
                 b'[' => stack.push(i),
                 b']' => {
-                    let open = stack.pop().ok_or(BfError::UnmatchedClose { pos: source_pos[i] })?;
+                    let open = stack
+                        .pop()
+                        .ok_or(BfError::UnmatchedClose { pos: source_pos[i] })?;
                     partner[open] = i;
                     partner[i] = open;
                 }
@@ -75,9 +77,15 @@ impl Program {
             }
         }
         if let Some(open) = stack.pop() {
-            return Err(BfError::UnmatchedOpen { pos: source_pos[open] });
+            return Err(BfError::UnmatchedOpen {
+                pos: source_pos[open],
+            });
         }
-        Ok(Program { code, partner, source_pos })
+        Ok(Program {
+            code,
+            partner,
+            source_pos,
+        })
     }
 }
 
@@ -185,20 +193,34 @@ impl Interp for Bf {
     type Ret<R: Repr> = Result<(), BfError>;
 
     fn map_frame<A: Repr, B: Repr>(f: &Frame<A>, m: &mut impl MapReds<A, B>) -> Frame<B> {
-        Frame { pos: m.int(f.pos), tape: m.gcref(f.tape) }
+        Frame {
+            pos: m.int(f.pos),
+            tape: m.gcref(f.tape),
+        }
     }
-    fn map_ret<A: Repr, B: Repr>(r: &Result<(), BfError>, _: &mut impl MapReds<A, B>) -> Result<(), BfError> {
+    fn map_ret<A: Repr, B: Repr>(
+        r: &Result<(), BfError>,
+        _: &mut impl MapReds<A, B>,
+    ) -> Result<(), BfError> {
         r.clone()
     }
 
     fn printable_location(&self, pc: &usize) -> String {
         match self.program.code.get(*pc) {
-            Some(&c) => format!("bf pc={pc} '{}' @{}", c as char, self.program.source_pos[*pc]),
+            Some(&c) => format!(
+                "bf pc={pc} '{}' @{}",
+                c as char, self.program.source_pos[*pc]
+            ),
             None => format!("bf pc={pc} end"),
         }
     }
 
-    fn step<C: Jit<Self>>(&mut self, ctx: &mut C, pc: &mut usize, f: &mut Frame<C::R>) -> Step<Result<(), BfError>> {
+    fn step<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        pc: &mut usize,
+        f: &mut Frame<C::R>,
+    ) -> Step<Result<(), BfError>> {
         let Some(&op) = self.program.code.get(*pc) else {
             return Step::Return(Ok(()));
         };
@@ -212,7 +234,9 @@ impl Interp for Bf {
                 let len = ctx.arraylen(f.tape, &BYTE_ARRAY);
                 let past_end = ctx.int_ge(f.pos, len);
                 if ctx.is_true(past_end) {
-                    let grown = ctx.call(&GROW, &[Val::Ref(f.tape), Val::Int(f.pos)]).gcref();
+                    let grown = ctx
+                        .call(&GROW, &[Val::Ref(f.tape), Val::Int(f.pos)])
+                        .gcref();
                     if ctx.is_null(grown) {
                         return Step::Return(Err(BfError::TapeTooLong { pos: here(pc) }));
                     }

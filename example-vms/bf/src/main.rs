@@ -4,7 +4,10 @@ use metatrace::{Backend, JitDriver, JitParams, LlGraph};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "bf", about = "Brainfuck with a tracing JIT (Metatrace's tutorial VM)")]
+#[command(
+    name = "bf",
+    about = "Brainfuck with a tracing JIT (Metatrace's tutorial VM)"
+)]
 struct Cli {
     /// JIT parameters: `off`, `default`, or key=value,... (threshold=N, trace_eagerness=N, backend=llgraph, ...)
     #[arg(long, value_name = "PARAMS")]

@@ -6,7 +6,9 @@ use std::process::Command;
 /// child process needs the emulator too.
 fn command() -> Command {
     let bin = env!("CARGO_BIN_EXE_bf");
-    if cfg!(target_arch = "aarch64") && std::path::Path::new("/usr/bin/qemu-aarch64-static").exists() {
+    if cfg!(target_arch = "aarch64")
+        && std::path::Path::new("/usr/bin/qemu-aarch64-static").exists()
+    {
         let mut c = Command::new("qemu-aarch64-static");
         c.args(["-L", "/usr/aarch64-linux-gnu", bin]);
         return c;
@@ -39,7 +41,11 @@ fn example(name: &str) -> String {
 fn hello_with_and_without_jit() {
     for jit in ["off", "default", "threshold=2,trace_eagerness=1"] {
         let (code, out, err) = bf(&["--jit", jit, &example("hello.b")]);
-        assert_eq!((code, out.as_str(), err.as_str()), (0, "Hello World!\n", ""), "--jit {jit}");
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, "Hello World!\n", ""),
+            "--jit {jit}"
+        );
     }
 }
 
@@ -58,7 +64,10 @@ fn moving_left_of_cell_zero_is_an_error() {
     for jit in ["off", "threshold=2"] {
         let (code, _, err) = bf(&["--jit", jit, &program("left.b", "+++[>+<-]<<")]);
         assert_eq!(code, 1, "--jit {jit}");
-        assert!(err.contains("moved left of cell 0 by the '<' at byte 9"), "{err}");
+        assert!(
+            err.contains("moved left of cell 0 by the '<' at byte 9"),
+            "{err}"
+        );
     }
 }
 

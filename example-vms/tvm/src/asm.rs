@@ -92,7 +92,10 @@ impl fmt::Display for AsmError {
 impl std::error::Error for AsmError {}
 
 fn err<T>(line: usize, msg: impl Into<String>) -> Result<T, AsmError> {
-    Err(AsmError { line, msg: msg.into() })
+    Err(AsmError {
+        line,
+        msg: msg.into(),
+    })
 }
 
 pub fn parse(src: &str) -> Result<Program, AsmError> {
@@ -121,12 +124,21 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
         let mut words = line.split_whitespace();
         let head = words.next().unwrap();
         if head == "func" {
-            let name = words.next().ok_or(AsmError { line: ln, msg: "func needs a name".into() })?;
+            let name = words.next().ok_or(AsmError {
+                line: ln,
+                msg: "func needs a name".into(),
+            })?;
             let mut args = 0;
             let mut locals = 0;
             for w in words {
-                let (k, v) = w.split_once('=').ok_or(AsmError { line: ln, msg: format!("expected args=N or locals=N, got '{w}'") })?;
-                let v: usize = v.parse().map_err(|_| AsmError { line: ln, msg: format!("bad number '{v}'") })?;
+                let (k, v) = w.split_once('=').ok_or(AsmError {
+                    line: ln,
+                    msg: format!("expected args=N or locals=N, got '{w}'"),
+                })?;
+                let v: usize = v.parse().map_err(|_| AsmError {
+                    line: ln,
+                    msg: format!("bad number '{v}'"),
+                })?;
                 match k {
                     "args" => args = v,
                     "locals" => locals = v,
@@ -139,13 +151,22 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
             if locals > 256 {
                 return err(ln, "at most 256 locals");
             }
-            funcs.push(Func { name: name.to_string(), args, locals, code: Vec::new(), lines: Vec::new() });
+            funcs.push(Func {
+                name: name.to_string(),
+                args,
+                locals,
+                code: Vec::new(),
+                lines: Vec::new(),
+            });
             labels.push(Default::default());
             continue;
         }
         let fi = funcs.len().wrapping_sub(1);
         let Some(f) = funcs.last_mut() else {
-            return err(ln, "instruction outside a function (start with 'func NAME')");
+            return err(
+                ln,
+                "instruction outside a function (start with 'func NAME')",
+            );
         };
         if let Some(label) = head.strip_suffix(':') {
             if words.next().is_some() {
@@ -160,10 +181,18 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
         if words.next().is_some() {
             return err(ln, format!("too many operands for '{head}'"));
         }
-        let need = |what: &str| arg.ok_or(AsmError { line: ln, msg: format!("'{head}' needs {what}") });
+        let need = |what: &str| {
+            arg.ok_or(AsmError {
+                line: ln,
+                msg: format!("'{head}' needs {what}"),
+            })
+        };
         let num = |what: &str| -> Result<i64, AsmError> {
             let a = need(what)?;
-            a.parse().map_err(|_| AsmError { line: ln, msg: format!("bad number '{a}'") })
+            a.parse().map_err(|_| AsmError {
+                line: ln,
+                msg: format!("bad number '{a}'"),
+            })
         };
         let idx = |what: &str, limit: usize| -> Result<usize, AsmError> {
             let n = num(what)?;
@@ -193,7 +222,10 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
             }
             "call" => {
                 let name = need("a function name")?;
-                let target = names.iter().position(|(n, _)| n == name).ok_or(AsmError { line: ln, msg: format!("unknown function '{name}'") })?;
+                let target = names.iter().position(|(n, _)| n == name).ok_or(AsmError {
+                    line: ln,
+                    msg: format!("unknown function '{name}'"),
+                })?;
                 Instr::Call(target)
             }
             "ret" => Instr::Ret,
@@ -212,13 +244,22 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
         f.lines.push(ln);
     }
     for (fi, at, label, ln) in fixups {
-        let target = *labels[fi].get(&label).ok_or(AsmError { line: ln, msg: format!("unknown label '{label}'") })?;
+        let target = *labels[fi].get(&label).ok_or(AsmError {
+            line: ln,
+            msg: format!("unknown label '{label}'"),
+        })?;
         match &mut funcs[fi].code[at] {
             Instr::Jump(t) | Instr::JumpIf(t) | Instr::JumpIfNot(t) => *t = target,
             _ => unreachable!(),
         }
     }
-    let main = funcs.iter().position(|f| f.name == "main").ok_or(AsmError { line: 1, msg: "no 'main' function".into() })?;
+    let main = funcs
+        .iter()
+        .position(|f| f.name == "main")
+        .ok_or(AsmError {
+            line: 1,
+            msg: "no 'main' function".into(),
+        })?;
     if funcs[main].args != 0 {
         return err(names[main].1, "'main' takes no arguments");
     }

@@ -100,10 +100,27 @@ impl Tvm {
         let consts = program
             .funcs
             .iter()
-            .map(|f| f.code.iter().map(|i| if let Instr::Push(n) = i { boxed(*n) } else { GcRef::NULL }).collect())
+            .map(|f| {
+                f.code
+                    .iter()
+                    .map(|i| {
+                        if let Instr::Push(n) = i {
+                            boxed(*n)
+                        } else {
+                            GcRef::NULL
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         let class = metatrace::heap::new_struct(&class::SIZE);
-        Tvm { program, consts, zero: boxed(0), class, depth: 0 }
+        Tvm {
+            program,
+            consts,
+            zero: boxed(0),
+            class,
+            depth: 0,
+        }
     }
 
     fn line(&self, f: usize, pc: usize) -> usize {
@@ -137,7 +154,12 @@ impl Tvm {
         Ok((fields, idx))
     }
 
-    fn exec<C: Jit<Self>>(&mut self, ctx: &mut C, g: &mut (usize, usize), f: &mut Frame<C::R>) -> Result<Step<Ret<C::R>>, String> {
+    fn exec<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        g: &mut (usize, usize),
+        f: &mut Frame<C::R>,
+    ) -> Result<Step<Ret<C::R>>, String> {
         let (fi, pc) = *g;
         let Some(instr) = self.program.funcs[fi].code.get(pc).cloned() else {
             return Err("fell off the end of the function (missing 'ret')".into());
@@ -177,7 +199,11 @@ impl Tvm {
                 let a = pop(&mut f.stack)?;
                 let b = Self::unbox(ctx, b, "comparison")?;
                 let a = Self::unbox(ctx, a, "comparison")?;
-                let r = if instr == Instr::Lt { ctx.int_lt(a, b) } else { ctx.int_eq(a, b) };
+                let r = if instr == Instr::Lt {
+                    ctx.int_lt(a, b)
+                } else {
+                    ctx.int_eq(a, b)
+                };
                 let o = Self::box_int(ctx, r);
                 f.stack.push(o)
             }
@@ -198,7 +224,10 @@ impl Tvm {
                 }
             }
             Instr::Call(callee) => {
-                let (nargs, nlocals) = (self.program.funcs[callee].args, self.program.funcs[callee].locals);
+                let (nargs, nlocals) = (
+                    self.program.funcs[callee].args,
+                    self.program.funcs[callee].locals,
+                );
                 if f.stack.len() < nargs {
                     return Err("stack underflow".into());
                 }
@@ -209,7 +238,14 @@ impl Tvm {
                     return Err("RecursionError: maximum recursion depth exceeded".into());
                 }
                 self.depth += 1;
-                let r = ctx.call_portal(self, (callee, 0), Frame { locals, stack: Vec::new() });
+                let r = ctx.call_portal(
+                    self,
+                    (callee, 0),
+                    Frame {
+                        locals,
+                        stack: Vec::new(),
+                    },
+                );
                 self.depth -= 1;
                 match r {
                     Ok(v) => f.stack.push(v),
@@ -278,7 +314,9 @@ impl Tvm {
                 let b = Self::unbox(ctx, b, "printadd")?;
                 let a = Self::unbox(ctx, a, "printadd")?;
                 ctx.call(&PRINT_INT, &[Val::Int(a)]);
-                let r = ctx.int_add_ovf(a, b).ok_or("OverflowError: integer overflow")?;
+                let r = ctx
+                    .int_add_ovf(a, b)
+                    .ok_or("OverflowError: integer overflow")?;
                 let o = Self::box_int(ctx, r);
                 f.stack.push(o)
             }
@@ -321,13 +359,22 @@ impl Interp for Tvm {
         }
     }
 
-    fn step<C: Jit<Self>>(&mut self, ctx: &mut C, g: &mut (usize, usize), f: &mut Frame<C::R>) -> Step<Ret<C::R>> {
+    fn step<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        g: &mut (usize, usize),
+        f: &mut Frame<C::R>,
+    ) -> Step<Ret<C::R>> {
         let at = *g;
         match self.exec(ctx, g, f) {
             Ok(s) => s,
             Err(e) => {
                 let func = &self.program.funcs[at.0];
-                Step::Return(Err(format!("{e}\n  in {} at line {}", func.name, self.line(at.0, at.1))))
+                Step::Return(Err(format!(
+                    "{e}\n  in {} at line {}",
+                    func.name,
+                    self.line(at.0, at.1)
+                )))
             }
         }
     }
@@ -346,6 +393,16 @@ pub fn run(driver: &mut JitDriver<Tvm>, program: Program) -> Outcome {
     let mut vm = Tvm::new(program);
     let main = vm.program.main;
     let locals = vec![vm.zero; vm.program.funcs[main].locals];
-    let r = driver.run(&mut vm, (main, 0), Frame { locals, stack: Vec::new() });
-    Outcome { output: take_output(), error: r.err() }
+    let r = driver.run(
+        &mut vm,
+        (main, 0),
+        Frame {
+            locals,
+            stack: Vec::new(),
+        },
+    );
+    Outcome {
+        output: take_output(),
+        error: r.err(),
+    }
 }

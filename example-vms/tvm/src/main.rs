@@ -5,7 +5,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "tvm", about = "Metatrace's test VM: a small stack language with objects and calls")]
+#[command(
+    name = "tvm",
+    about = "Metatrace's test VM: a small stack language with objects and calls"
+)]
 struct Cli {
     /// JIT parameters: `off`, `default`, or key=value,...
     #[arg(long, value_name = "PARAMS")]
@@ -38,16 +41,20 @@ fn main() -> ExitCode {
         }
     };
     // Deep guest recursion runs deep Rust recursion in direct mode.
-    let child = std::thread::Builder::new().stack_size(1 << 30).spawn(move || {
-        // `backend=auto` picks native code on x86-64 hosts.
-        let backend: Box<dyn metatrace::Backend> = match params.backend.as_str() {
-            "x86" => Box::new(metatrace_x86::X86Backend::new()),
-            "auto" if cfg!(target_arch = "x86_64") => Box::new(metatrace_x86::X86Backend::new()),
-            _ => Box::new(LlGraph::new()),
-        };
-        let mut driver = JitDriver::new(params, backend);
-        tvm::run(&mut driver, program)
-    });
+    let child = std::thread::Builder::new()
+        .stack_size(1 << 30)
+        .spawn(move || {
+            // `backend=auto` picks native code on x86-64 hosts.
+            let backend: Box<dyn metatrace::Backend> = match params.backend.as_str() {
+                "x86" => Box::new(metatrace_x86::X86Backend::new()),
+                "auto" if cfg!(target_arch = "x86_64") => {
+                    Box::new(metatrace_x86::X86Backend::new())
+                }
+                _ => Box::new(LlGraph::new()),
+            };
+            let mut driver = JitDriver::new(params, backend);
+            tvm::run(&mut driver, program)
+        });
     let outcome = match child.map(|h| h.join()) {
         Ok(Ok(o)) => o,
         _ => {

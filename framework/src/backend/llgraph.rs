@@ -282,9 +282,16 @@ impl LlGraph {
                 EscapeN => {}
                 ForceToken => result = Some(0),
                 Jump => {
-                    let t = op.descr.and_then(|d| d.as_target()).expect("jump without target");
+                    let t = op
+                        .descr
+                        .and_then(|d| d.as_target())
+                        .expect("jump without target");
                     let values: Vec<u64> = op.args.iter().map(|o| val(&env, o)).collect();
-                    let (target, idx) = self.targets.get(&t).expect("jump to unknown target").clone();
+                    let (target, idx) = self
+                        .targets
+                        .get(&t)
+                        .expect("jump to unknown target")
+                        .clone();
                     if !Rc::ptr_eq(&target, &cur) {
                         env = vec![0u64; target.trace.kinds.len()];
                         cur = target;

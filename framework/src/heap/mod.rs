@@ -208,13 +208,29 @@ pub fn arraylen(arr: GcRef, d: &ArrayDescr) -> i64 {
 /// builds this is asserted.
 #[inline]
 pub fn getarrayitem(arr: GcRef, d: &ArrayDescr, index: i64) -> u64 {
-    debug_assert!(index >= 0 && index < arraylen(arr, d), "array index {index} out of bounds");
-    load(arr, d.base_offset + index as usize * d.item_size as usize, d.item_size, d.signed)
+    debug_assert!(
+        index >= 0 && index < arraylen(arr, d),
+        "array index {index} out of bounds"
+    );
+    load(
+        arr,
+        d.base_offset + index as usize * d.item_size as usize,
+        d.item_size,
+        d.signed,
+    )
 }
 #[inline]
 pub fn setarrayitem(arr: GcRef, d: &ArrayDescr, index: i64, bits: u64) {
-    debug_assert!(index >= 0 && index < arraylen(arr, d), "array index {index} out of bounds");
-    store(arr, d.base_offset + index as usize * d.item_size as usize, d.item_size, bits)
+    debug_assert!(
+        index >= 0 && index < arraylen(arr, d),
+        "array index {index} out of bounds"
+    );
+    store(
+        arr,
+        d.base_offset + index as usize * d.item_size as usize,
+        d.item_size,
+        bits,
+    )
 }
 
 /// Rust types that may be fields of a `gc_struct!`.

@@ -20,6 +20,19 @@
 //!   every other value at all; two different constants are different;
 //! - anything else may alias.
 //!
+//! Array items are cached per (array, index operand), constant or
+//! variable. Two indices are known to differ when both are constants and
+//! differ, or when both are the same base plus different constant offsets
+//! (`int_add`/`int_sub` with a constant, wrapping); a write at an index
+//! drops the cached items of possibly aliasing arrays whose index may
+//! equal it (so a write at a variable index drops every other variable
+//! index and every constant one, unless an offset tells them apart).
+//!
+//! A narrow (sub-word int) store is read back as the stored value itself
+//! when the value obviously fits — it was loaded from a location of the
+//! same width, or is an `int_and` with a small mask — and forgotten
+//! otherwise (reading it back would need ops).
+//!
 //! Invalidation: calls whose `EffectInfo` says `writes_heap` (and any
 //! `call_may_force` / `call_assembler`) empty the caches; elidable calls
 //! and `call_pure_*` do not. A `label` empties them too: a loop header is
@@ -52,6 +65,23 @@ pub(crate) struct Heap {
     born: HashMap<Var, usize>,
     pos: usize,
     invalidation_guarded: bool,
+    /// Known range of int results whose ops make it obvious (narrow
+    /// loads, `int_and` with a mask): lets a narrow store of such a value
+    /// be read back as the value itself.
+    ranges: HashMap<Var, (i64, i64)>,
+    /// `v = base + offset` for `int_add`/`int_sub` with a constant: two
+    /// indices with the same base and different offsets differ.
+    offsets: HashMap<Var, (Operand, i64)>,
+}
+
+/// The values a narrow int location of `size` bytes can hold.
+fn narrow_range(size: u8, signed: bool) -> (i64, i64) {
+    let bits = 8 * size as u32;
+    if signed {
+        (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+    } else {
+        (0, (1i64 << bits) - 1)
+    }
 }
 
 impl Heap {
@@ -79,6 +109,72 @@ impl Heap {
             None => false,
         };
         !(distinct(a, b) || distinct(b, a))
+    }
+
+    /// `o` as (base, constant offset).
+    fn base_offset(&self, o: &Operand) -> (Operand, i64) {
+        o.as_var()
+            .and_then(|v| self.offsets.get(&v))
+            .copied()
+            .unwrap_or((*o, 0))
+    }
+
+    /// May indices `a` and `b` be equal? (Constants, or the same base
+    /// plus different constant offsets — wrapping, so still different.)
+    fn may_equal(&self, a: &Operand, b: &Operand) -> bool {
+        if let (Some(x), Some(y)) = (a.const_int(), b.const_int()) {
+            return x == y;
+        }
+        let ((ba, oa), (bb, ob)) = (self.base_offset(a), self.base_offset(b));
+        ba != bb || oa == ob
+    }
+
+    /// Does a load of a narrow int location holding `v` give `v` back?
+    fn fits(&self, v: &Operand, size: u8, signed: bool) -> bool {
+        let (lo, hi) = narrow_range(size, signed);
+        v.as_var()
+            .and_then(|v| self.ranges.get(&v))
+            .is_some_and(|&(a, b)| lo <= a && b <= hi)
+    }
+
+    /// Records what `op`'s result obviously is (see `ranges`, `offsets`).
+    fn learn(&mut self, op: &Op) {
+        use OpNum::*;
+        let Some(r) = op.res else { return };
+        let narrow = |size: u8, signed: bool, kind: Kind| {
+            (size < 8 && kind == Kind::Int).then(|| narrow_range(size, signed))
+        };
+        let range = match op.opnum {
+            GetfieldGcI | GetfieldGcPureI => op
+                .descr
+                .and_then(|d| d.as_field())
+                .and_then(|f| narrow(f.size, f.signed, f.kind)),
+            GetarrayitemGcI => op
+                .descr
+                .and_then(|d| d.as_array())
+                .and_then(|a| narrow(a.item_size, a.signed, a.kind)),
+            IntAnd => match (op.args[0].const_int(), op.args[1].const_int()) {
+                (Some(c), _) | (_, Some(c)) if c >= 0 => Some((0, c)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(range) = range {
+            self.ranges.insert(r, range);
+        }
+        let offset = match (op.opnum, op.args.first(), op.args.get(1)) {
+            (IntAdd, Some(x), Some(c)) | (IntAdd, Some(c), Some(x)) if !x.is_const() => {
+                c.const_int().map(|c| (x, c))
+            }
+            (IntSub, Some(x), Some(c)) if !x.is_const() => {
+                c.const_int().map(|c| (x, c.wrapping_neg()))
+            }
+            _ => None,
+        };
+        if let Some((x, c)) = offset {
+            let (base, o) = self.base_offset(x);
+            self.offsets.insert(r, (base, o.wrapping_add(c)));
+        }
     }
 
     fn escape(&mut self, o: &Operand) {
@@ -139,10 +235,12 @@ impl Heap {
         self.escape(&val);
         self.touch(&obj, d);
         send(op, sh, next);
-        let stored = if fd.size < 8 && fd.kind == Kind::Int && !val.is_const() {
-            None // what a load returns would need ops; just forget
-        } else {
+        let stored = if fd.size >= 8 || fd.kind != Kind::Int || val.is_const() {
             Some(narrowed(val, fd.kind, fd.size, fd.signed, sh, next))
+        } else if self.fits(&val, fd.size, fd.signed) {
+            Some(val)
+        } else {
+            None // what a load returns would need ops; just forget
         };
         let mut list = self.fields.remove(&d).unwrap_or_default();
         list.retain(|(o, _)| !self.may_alias(o, &obj));
@@ -195,19 +293,15 @@ impl Heap {
         self.escape(&val);
         self.touch(&arr, d);
         send(op, sh, next);
-        let stored = if ad.item_size < 8 && ad.kind == Kind::Int && !val.is_const() {
-            None
-        } else {
+        let stored = if ad.item_size >= 8 || ad.kind != Kind::Int || val.is_const() {
             Some(narrowed(val, ad.kind, ad.item_size, ad.signed, sh, next))
+        } else if self.fits(&val, ad.item_size, ad.signed) {
+            Some(val)
+        } else {
+            None
         };
         let mut list = self.items.remove(&d).unwrap_or_default();
-        list.retain(|(a, i, _)| {
-            let same_index = match (i.const_int(), idx.const_int()) {
-                (Some(x), Some(y)) => x == y,
-                _ => true,
-            };
-            !(same_index && self.may_alias(a, &arr))
-        });
+        list.retain(|(a, i, _)| !(self.may_equal(i, &idx) && self.may_alias(a, &arr)));
         if let Some(v) = stored {
             list.push((arr, idx, v));
         }
@@ -222,6 +316,7 @@ impl Pass for Heap {
         if let Some(r) = op.res {
             self.born.insert(r, self.pos);
         }
+        self.learn(&op);
         match op.opnum {
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
             | GetfieldGcPureF => return self.read_field(op, sh, next),
@@ -501,6 +596,146 @@ mod tests {
             call_n(ConstClass(0x1000), descr=inv)
             guard_not_invalidated(descr=<Guard3>) []
             finish(descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn items_at_variable_indices_are_cached() {
+        // brainfuck's `+` twice on a byte cell: the second read is the
+        // first write (an `int_and` with 255 fits a byte).
+        check(
+            P,
+            "[p0, i1]
+            i2 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            i3 = int_add(i2, 1)
+            i4 = int_and(i3, 255)
+            setarrayitem_gc(p0, i1, i4, descr=bytes)
+            i5 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            i6 = int_add(i5, 1)
+            i7 = int_and(i6, 255)
+            setarrayitem_gc(p0, i1, i7, descr=bytes)
+            i8 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            setarrayitem_gc(p0, i1, i8, descr=bytes)
+            finish(i8, descr=<Guard0>)",
+            "[p0, i1]
+            i2 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            i3 = int_add(i2, 1)
+            i4 = int_and(i3, 255)
+            setarrayitem_gc(p0, i1, i4, descr=bytes)
+            i6 = int_add(i4, 1)
+            i7 = int_and(i6, 255)
+            setarrayitem_gc(p0, i1, i7, descr=bytes)
+            finish(i7, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn a_narrow_store_of_a_value_that_may_not_fit_is_not_read_back() {
+        check(
+            P,
+            "[p0, i1, i2]
+            i3 = int_and(i2, 256)
+            setarrayitem_gc(p0, i1, i3, descr=bytes)
+            i4 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            setarrayitem_gc(p0, i1, i2, descr=bytes)
+            i5 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            i6 = getarrayitem_gc_i(p0, 0, descr=bytes)
+            setfield_gc(p0, i6, descr=flags)
+            i7 = getfield_gc_i(p0, descr=flags)
+            finish(i4, i5, i7, descr=<Guard0>)",
+            "[p0, i1, i2]
+            i3 = int_and(i2, 256)
+            setarrayitem_gc(p0, i1, i3, descr=bytes)
+            i4 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            setarrayitem_gc(p0, i1, i2, descr=bytes)
+            i5 = getarrayitem_gc_i(p0, i1, descr=bytes)
+            i6 = getarrayitem_gc_i(p0, 0, descr=bytes)
+            setfield_gc(p0, i6, descr=flags)
+            finish(i4, i5, i6, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn different_index_vars_are_not_confused() {
+        check(
+            P,
+            "[p0, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i5 = getarrayitem_gc_i(p0, i2, descr=ints)
+            setarrayitem_gc(p0, i1, i3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, i2, descr=ints)
+            i7 = getarrayitem_gc_i(p0, i1, descr=ints)
+            finish(i4, i5, i6, i7, descr=<Guard0>)",
+            "[p0, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i5 = getarrayitem_gc_i(p0, i2, descr=ints)
+            setarrayitem_gc(p0, i1, i3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, i2, descr=ints)
+            finish(i4, i5, i6, i3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn a_write_through_another_index_kills_the_cached_item() {
+        check(
+            P,
+            "[p0, p1, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i1, descr=ints)
+            setarrayitem_gc(p0, i2, i3, descr=ints)
+            i5 = getarrayitem_gc_i(p0, i1, descr=ints)
+            setarrayitem_gc(p0, 2, i3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i7 = getarrayitem_gc_i(p1, 3, descr=ints)
+            setarrayitem_gc(p0, i1, i3, descr=ints)
+            i8 = getarrayitem_gc_i(p1, 3, descr=ints)
+            i9 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i4, i5, i6, i7, i8, i9, descr=<Guard0>)",
+            "[p0, p1, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i1, descr=ints)
+            setarrayitem_gc(p0, i2, i3, descr=ints)
+            i5 = getarrayitem_gc_i(p0, i1, descr=ints)
+            setarrayitem_gc(p0, 2, i3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i7 = getarrayitem_gc_i(p1, 3, descr=ints)
+            setarrayitem_gc(p0, i1, i3, descr=ints)
+            i8 = getarrayitem_gc_i(p1, 3, descr=ints)
+            i9 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i4, i5, i6, i7, i8, i9, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn indices_with_different_offsets_do_not_alias() {
+        check(
+            P,
+            "[p0, i1, i2]
+            i3 = int_add(i1, 1)
+            i4 = int_sub(i3, 1)
+            i5 = int_sub(i1, 1)
+            setarrayitem_gc(p0, i1, i2, descr=ints)
+            setarrayitem_gc(p0, i3, 7, descr=ints)
+            setarrayitem_gc(p0, i5, 8, descr=ints)
+            i6 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i7 = getarrayitem_gc_i(p0, i3, descr=ints)
+            setarrayitem_gc(p0, i4, 9, descr=ints)
+            i8 = getarrayitem_gc_i(p0, i1, descr=ints)
+            i9 = getarrayitem_gc_i(p0, i3, descr=ints)
+            i10 = getarrayitem_gc_i(p0, i5, descr=ints)
+            call_n(ConstClass(0x1000), p0, i1, descr=wr)
+            i11 = getarrayitem_gc_i(p0, i4, descr=ints)
+            finish(i6, i7, i8, i9, i10, i11, descr=<Guard0>)",
+            "[p0, i1, i2]
+            i3 = int_add(i1, 1)
+            i4 = int_sub(i3, 1)
+            i5 = int_sub(i1, 1)
+            setarrayitem_gc(p0, i1, i2, descr=ints)
+            setarrayitem_gc(p0, i3, 7, descr=ints)
+            setarrayitem_gc(p0, i5, 8, descr=ints)
+            setarrayitem_gc(p0, i4, 9, descr=ints)
+            i8 = getarrayitem_gc_i(p0, i1, descr=ints)
+            call_n(ConstClass(0x1000), p0, i1, descr=wr)
+            i11 = getarrayitem_gc_i(p0, i4, descr=ints)
+            finish(i2, 7, i8, 7, 8, i11, descr=<Guard0>)",
         );
     }
 }

@@ -121,6 +121,11 @@ pub(crate) trait Pass {
     /// Handles `op` (operands already replaced); forwards what survives
     /// with [`send`] to `next`.
     fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]);
+
+    /// The allocation-removal pass, for unroll's virtual state.
+    fn virtualize(&mut self) -> Option<&mut virtualize::Virtualize> {
+        None
+    }
 }
 
 /// The enabled passes of the chain, in PyPy's order (unroll excluded).

@@ -139,7 +139,11 @@ impl Rewrite {
         let id = op.guard_id();
         let before = sh.out.ops.len();
         send(op, sh, next);
-        (sh.out.ops.len() == before + 1 && sh.out.ops[before].guard_id() == id).then_some(before)
+        // Later passes may emit ops before it (virtuals forced for it).
+        let at = sh.out.ops[before..]
+            .iter()
+            .position(|o| o.guard_id() == id)?;
+        (before + at + 1 == sh.out.ops.len()).then_some(before + at)
     }
 
     fn after_emit(&mut self, op: &Op) {
@@ -207,8 +211,10 @@ impl Pass for Rewrite {
         // elidable function again gives the same answer).
         if op.opnum.is_call() && op.opnum.is_pure() && op.args.iter().all(|a| a.is_const()) {
             if let Some(d) = op.descr.and_then(|d| d.as_call()) {
-                let words: smallvec::SmallVec<[u64; 8]> =
-                    op.args[1..].iter().map(|a| a.const_bits().unwrap()).collect();
+                let words: smallvec::SmallVec<[u64; 8]> = op.args[1..]
+                    .iter()
+                    .map(|a| a.const_bits().unwrap())
+                    .collect();
                 let v = (d.invoke)(&words);
                 if let Some(res) = op.res {
                     sh.replace(res, Operand::from_bits(d.result, v));

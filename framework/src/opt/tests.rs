@@ -461,6 +461,8 @@ fn generate(seed: u64, bridge: bool) -> Trace {
     g.nodes.extend(&inputs[3..5]);
     g.arrays.push(inputs[5]);
     let tt = Some(Descr::Target(TargetToken(1)));
+    let w = world();
+    use OpNum::SetfieldGc;
     let mut counter = None;
     if !bridge {
         let args: Vec<Operand> = inputs.iter().map(|v| Operand::Var(*v)).collect();
@@ -483,12 +485,36 @@ fn generate(seed: u64, bridge: bool) -> Trace {
         g.step();
     }
     if let Some(c) = counter {
+        // Boxes made for the next iteration (virtual state across the
+        // back edge), sometimes used a little before the jump.
+        let mut boxes = Vec::new();
+        for _ in 0..g.rng.below(3) {
+            let p = g.op(OpNum::New, &[], Some(Descr::Size(w.node))).unwrap();
+            let x = g.int();
+            g.op(SetfieldGc, &[Operand::Var(p), x], Some(Descr::Field(w.x)));
+            if g.rng.chance(40) {
+                let n = g.node();
+                g.op(
+                    SetfieldGc,
+                    &[Operand::Var(p), n],
+                    Some(Descr::Field(w.next)),
+                );
+            }
+            boxes.push(p);
+            g.nodes.push(p);
+        }
+        for _ in 0..g.rng.below(3) {
+            g.step();
+        }
         let mut args = vec![Operand::Var(c)];
         for (k, &input) in inputs.iter().enumerate().skip(1) {
             let keep = g.rng.chance(40);
             args.push(match (k, keep) {
                 (_, true) => Operand::Var(input),
                 (1 | 2, _) => g.int(),
+                (3 | 4, _) if !boxes.is_empty() && g.rng.chance(70) => {
+                    Operand::Var(g.rng.pick(&boxes))
+                }
                 (3 | 4, _) => g.node(),
                 _ => Operand::Var(g.rng.pick(&g.arrays)),
             });

@@ -36,7 +36,8 @@
 //! Traces that do not loop to their own first label (entry traces ending
 //! in `finish`, loops jumping to another loop) are not peeled.
 
-use super::{chain, run_chain, send, Optimized, Shared};
+use super::virtualize::{VShape, Virtualize};
+use super::{chain, run_chain, send, Optimized, Pass, Shared};
 use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::params::JitParams;
 use hashbrown::{HashMap, HashSet};
@@ -77,6 +78,59 @@ pub(crate) fn optimize(
             guard_copies: Vec::new(),
         };
     }
+    // Inputs whose virtual could not be carried: passed as objects.
+    let mut plain: HashSet<usize> = HashSet::new();
+    loop {
+        match peel(trace, params, new_guard, &plain) {
+            Ok(opt) => return opt,
+            Err(k) => {
+                let fresh = plain.insert(k);
+                debug_assert!(fresh, "input {k} failed twice");
+            }
+        }
+    }
+}
+
+/// What the second label passes for one loop-carried input.
+enum Carry {
+    /// The value itself.
+    Plain,
+    /// The fields of a virtual of this shape (the body rebuilds it).
+    Virtual(VShape),
+}
+
+fn virt(passes: &mut [Box<dyn Pass>]) -> Option<&mut Virtualize> {
+    passes.iter_mut().find_map(|p| p.virtualize())
+}
+
+/// `args` with every carried virtual replaced by its field values, and
+/// where each input's values start.
+fn flatten(
+    args: &[Operand],
+    carried: &[(usize, Carry, Vec<Operand>)],
+) -> (Vec<Operand>, Vec<usize>) {
+    let mut flat = Vec::with_capacity(args.len());
+    let mut at = Vec::with_capacity(args.len());
+    for (k, a) in args.iter().enumerate() {
+        at.push(flat.len());
+        match carried.iter().find(|(c, _, _)| *c == k) {
+            Some((_, Carry::Virtual(_), vals)) => flat.extend(vals.iter().copied()),
+            _ => flat.push(*a),
+        }
+    }
+    (flat, at)
+}
+
+/// One attempt at peeling, carrying virtuals across the back edge except
+/// for the inputs in `plain`; `Err(k)` when input `k`'s virtual cannot be
+/// carried after all (the body's jump passes something else, or the
+/// object is also reachable another way).
+fn peel(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &mut dyn FnMut() -> GuardId,
+    plain: &HashSet<usize>,
+) -> Result<Optimized, usize> {
     let label = &trace.ops[0];
     let jump = trace.ops.last().unwrap();
     let inputs: Vec<Var> = label.args.iter().map(|a| a.as_var().unwrap()).collect();
@@ -84,17 +138,16 @@ pub(crate) fn optimize(
     let mut sh = Shared::new(trace, new_guard);
     let mut passes = chain(params);
 
-    // The preamble: the whole trace, jump included (so that virtuals are
-    // forced); the jump itself is replaced by the second label.
-    for op in &trace.ops {
+    // The preamble: the whole trace but the jump, which is sent with the
+    // carried virtuals' fields instead of the objects (so that everything
+    // else is forced) and replaced by the second label.
+    for op in &trace.ops[..trace.ops.len() - 1] {
         send(op.clone(), &mut sh, &mut passes);
     }
-    let pre_jump = sh.out.ops.pop().expect("the chain keeps the jump");
-    debug_assert_eq!(pre_jump.opnum, OpNum::Jump);
-
+    let pre: Vec<Operand> = jump.args.iter().map(|a| sh.get(*a)).collect();
+    // (input, how it is carried, its preamble values).
+    let mut carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     let mut map: HashMap<Var, Operand> = HashMap::new();
-    let mut carried: Vec<usize> = Vec::new();
-    let mut l1_args: Vec<Var> = Vec::new();
     for (k, &v) in inputs.iter().enumerate() {
         let j = jump.args[k];
         if j == Operand::Var(v) {
@@ -102,18 +155,51 @@ pub(crate) fn optimize(
         } else if j.is_const() {
             map.insert(v, j);
         } else {
-            let kind = trace.kind(v);
+            let once = pre.iter().filter(|a| **a == pre[k]).count() == 1;
+            let exported = match virt(&mut passes) {
+                Some(vz) if once && !plain.contains(&k) => vz.export(&pre[k]),
+                _ => None,
+            };
+            carried.push(match exported {
+                Some((shape, vals)) => (k, Carry::Virtual(shape), vals),
+                None => (k, Carry::Plain, vec![pre[k]]),
+            });
+        }
+    }
+    let (flat, at) = flatten(&pre, &carried);
+    let descr = jump.descr;
+    send(
+        Op::new(OpNum::Jump, &flat, None, descr),
+        &mut sh,
+        &mut passes,
+    );
+    let pre_jump = sh.out.ops.pop().expect("the chain keeps the jump");
+    debug_assert_eq!(pre_jump.opnum, OpNum::Jump);
+    for (k, c, _) in &carried {
+        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&pre[*k]) {
+            return Err(*k); // forced by the jump: reachable from elsewhere
+        }
+    }
+
+    // Fresh variables (`same_as` the preamble's values) for the label.
+    let mut l1_args: Vec<Var> = Vec::new();
+    let mut fresh_of: Vec<Vec<Var>> = Vec::new();
+    for (k, c, _) in &carried {
+        let n = match c {
+            Carry::Plain => 1,
+            Carry::Virtual(s) => s.arity(),
+        };
+        let mut vars = Vec::with_capacity(n);
+        for &a in &pre_jump.args[at[*k]..at[*k] + n] {
+            let kind = sh.kind(&a);
             let fresh = sh.new_var(kind);
-            sh.out.ops.push(Op::new(
-                same_as(kind),
-                &[pre_jump.args[k]],
-                Some(fresh),
-                None,
-            ));
-            map.insert(v, Operand::Var(fresh));
-            carried.push(k);
+            sh.out
+                .ops
+                .push(Op::new(same_as(kind), &[a], Some(fresh), None));
+            vars.push(fresh);
             l1_args.push(fresh);
         }
+        fresh_of.push(vars);
     }
 
     let l1 = Descr::Target(TargetToken((sh.new_guard)().0));
@@ -125,6 +211,21 @@ pub(crate) fn optimize(
         &mut passes,
     );
     debug_assert_eq!(sh.out.ops.len(), l1_at + 1);
+    // Carried inputs: the fresh variable, or a virtual again.
+    for ((k, c, _), vars) in carried.iter().zip(&fresh_of) {
+        let v = inputs[*k];
+        match c {
+            Carry::Plain => {
+                map.insert(v, Operand::Var(vars[0]));
+            }
+            Carry::Virtual(s) => {
+                let obj = sh.new_var(Kind::Ref);
+                let vals: Vec<Operand> = vars.iter().map(|v| Operand::Var(*v)).collect();
+                virt(&mut passes).unwrap().import(obj, s, &vals);
+                map.insert(v, Operand::Var(obj));
+            }
+        }
+    }
 
     // The peeled body: fresh variables, fresh guard ids.
     let mut copies: Vec<(GuardId, GuardId)> = Vec::new();
@@ -154,13 +255,39 @@ pub(crate) fn optimize(
         }
         send(c, &mut sh, &mut passes);
     }
-    let mut j = jump.clone();
-    for a in j.args.iter_mut() {
-        *a = m(&map, a);
+    // The body's jump must pass virtuals of the same shapes.
+    let post: Vec<Operand> = jump.args.iter().map(|a| sh.get(m(&map, a))).collect();
+    let mut body_carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
+    for (k, c, _) in &carried {
+        let vals = match c {
+            Carry::Plain => vec![post[*k]],
+            Carry::Virtual(s) => {
+                let once = post.iter().filter(|a| **a == post[*k]).count() == 1;
+                let vz = virt(&mut passes).unwrap();
+                match vz.matching(&post[*k], s) {
+                    Some(vals) if once => vals,
+                    _ => return Err(*k),
+                }
+            }
+        };
+        let c = match c {
+            Carry::Plain => Carry::Plain,
+            Carry::Virtual(s) => Carry::Virtual(s.clone()),
+        };
+        body_carried.push((*k, c, vals));
     }
-    j.descr = Some(l1);
-    send(j, &mut sh, &mut passes);
+    let (flat, at) = flatten(&post, &body_carried);
+    send(
+        Op::new(OpNum::Jump, &flat, None, Some(l1)),
+        &mut sh,
+        &mut passes,
+    );
     let body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
+    for (k, c, _) in &carried {
+        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&post[*k]) {
+            return Err(*k);
+        }
+    }
 
     // Preamble values the body uses travel through the second label.
     let mut before: HashSet<Var> = sh.out.inputargs.iter().copied().collect();
@@ -184,7 +311,10 @@ pub(crate) fn optimize(
     imported.sort_by_key(rank);
     let mut label_args = l1_args_ops;
     label_args.extend(imported.iter().map(|v| Operand::Var(*v)));
-    let mut jump_args: Vec<Operand> = carried.iter().map(|&k| body_jump.args[k]).collect();
+    let mut jump_args: Vec<Operand> = Vec::with_capacity(label_args.len());
+    for ((k, _, _), vars) in carried.iter().zip(&fresh_of) {
+        jump_args.extend_from_slice(&body_jump.args[at[*k]..at[*k] + vars.len()]);
+    }
     jump_args.extend(imported.iter().map(|v| Operand::Var(*v)));
     sh.out.ops[l1_at].args = label_args.into();
     sh.out
@@ -193,10 +323,10 @@ pub(crate) fn optimize(
 
     let present: HashSet<GuardId> = sh.out.ops.iter().filter_map(|o| o.guard_id()).collect();
     copies.retain(|(c, _)| present.contains(c));
-    Optimized {
+    Ok(Optimized {
         trace: sh.out,
         guard_copies: copies,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -284,9 +414,8 @@ mod tests {
     }
 
     /// A boxed counter: the box stays virtual at the guards inside the
-    /// iteration and is allocated only where it escapes, at each jump
-    /// (virtual state is not carried across the loop yet, so the peeled
-    /// body still reads the field back).
+    /// iteration and across the back edge (the label passes its field),
+    /// so the peeled body neither allocates nor reads it back.
     #[test]
     fn boxed_counter_pipeline() {
         check(
@@ -310,19 +439,52 @@ mod tests {
             guard_no_overflow(descr=<Guard2>) [i0, p1]
             i5 = int_lt(i3, 100)
             guard_true(i5, descr=<Guard3>) [i0, ConstPtr(null), i3] virtuals=[@1 = new(Node) {x=@2}]
+            i6 = same_as_i(i3)
+            label(i6, i0, descr=TargetToken(100))
+            i9 = int_add_ovf(i6, 1)
+            guard_no_overflow(descr=<Guard102>) [i0, ConstPtr(null), i6] virtuals=[@1 = new(Node) {x=@2}]
+            i11 = int_lt(i9, 100)
+            guard_true(i11, descr=<Guard103>) [i0, ConstPtr(null), i9] virtuals=[@1 = new(Node) {x=@2}]
+            jump(i9, i0, descr=TargetToken(100))",
+        );
+    }
+
+    /// A virtual also reachable from another carried virtual cannot be
+    /// rebuilt from its fields (there would be two objects): it is passed
+    /// as an object, the other one stays virtual.
+    #[test]
+    fn a_shared_virtual_is_passed_as_an_object() {
+        check(
+            "all",
+            "[i0, p1, p2]
+            label(i0, p1, p2, descr=TargetToken(1))
+            p3 = new(descr=Node)
+            setfield_gc(p3, i0, descr=x)
             p4 = new(descr=Node)
-            setfield_gc(p4, i3, descr=x)
-            p6 = same_as_r(p4)
-            label(p6, i0, descr=TargetToken(100))
-            guard_nonnull_class(p6, 3, descr=<Guard101>) [i0, p6]
-            i7 = getfield_gc_i(p6, descr=x)
-            i8 = int_add_ovf(i7, 1)
-            guard_no_overflow(descr=<Guard102>) [i0, p6]
-            i10 = int_lt(i8, 100)
-            guard_true(i10, descr=<Guard103>) [i0, ConstPtr(null), i8] virtuals=[@1 = new(Node) {x=@2}]
-            p9 = new(descr=Node)
-            setfield_gc(p9, i8, descr=x)
-            jump(p9, i0, descr=TargetToken(100))",
+            setfield_gc(p4, p3, descr=next)
+            i5 = int_add(i0, 1)
+            i6 = int_lt(i5, 10)
+            guard_true(i6, descr=<Guard1>) [p4]
+            jump(i5, p3, p4, descr=TargetToken(1))",
+            "[i0, p1, p2]
+            label(i0, p1, p2, descr=TargetToken(1))
+            i5 = int_add(i0, 1)
+            i6 = int_lt(i5, 10)
+            guard_true(i6, descr=<Guard1>) [ConstPtr(null), ConstPtr(null), i0] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            p3 = new(descr=Node)
+            setfield_gc(p3, i0, descr=x)
+            i7 = same_as_i(i5)
+            p8 = same_as_r(p3)
+            p9 = same_as_r(p3)
+            label(i7, p8, p9, descr=TargetToken(100))
+            i13 = int_add(i7, 1)
+            i14 = int_lt(i13, 10)
+            guard_true(i14, descr=<Guard101>) [ConstPtr(null), ConstPtr(null), i7] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            p11 = new(descr=Node)
+            setfield_gc(p11, i7, descr=x)
+            jump(i13, p11, p11, descr=TargetToken(100))",
         );
     }
 

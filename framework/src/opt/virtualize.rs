@@ -6,15 +6,19 @@
 //! optimizer knows; reads are replaced by the known value (zero for what
 //! was never written, after truncation for narrow fields, see
 //! `opt::narrowed`); `arraylen_gc` is the constant length; `guard_class`
-//! and `guard_nonnull` on a virtual are known to hold; `ptr_eq` involving
+//! and `guard_nonnull` on a virtual (or on a struct it forced: a new
+//! object of that class) are known to hold; `ptr_eq` involving
 //! a virtual is decided (a virtual is no other object).
 //!
 //! A virtual escapes — is *forced*: its allocation and its non-zero fields
 //! are emitted right there, nested virtuals first — when it is passed to
 //! anything else: a call, a store into a non-virtual object, an item
-//! store at a non-constant index, `jump` (unroll does not carry virtual
-//! state across the loop yet), `finish`, a guard that would test it
-//! against something it cannot be.
+//! store at a non-constant index, `jump`, `finish`, a guard that would
+//! test it against something it cannot be. (Unroll carries virtuals
+//! across the loop's back edge itself: it asks this pass for their shape
+//! and fields with `export` / `matching`, passes the fields instead of the
+//! object through the body's label and jump, and declares the object
+//! virtual again at the start of the body with `import`.)
 //!
 //! At a guard a virtual stays virtual: its fail-arg slot gets the
 //! placeholder `ConstPtr(null)`, the values of its fields are appended as
@@ -35,6 +39,7 @@ use hashbrown::HashMap;
 /// Longest array kept virtual: every item may become a fail arg.
 const MAX_VIRTUAL_ARRAY: i64 = 128;
 
+#[derive(Clone, Copy)]
 enum Shape {
     Struct(OpNum, &'static SizeDescr),
     Array(OpNum, &'static ArrayDescr),
@@ -57,6 +62,41 @@ impl VObj {
     }
 }
 
+impl Shape {
+    fn same(&self, other: &Shape) -> bool {
+        match (self, other) {
+            (Shape::Struct(a, d), Shape::Struct(b, e)) => a == b && std::ptr::eq(*d, *e),
+            (Shape::Array(a, d), Shape::Array(b, e)) => a == b && std::ptr::eq(*d, *e),
+            _ => false,
+        }
+    }
+}
+
+/// Longest array carried virtual across the back edge: each item becomes
+/// an argument of the loop's label.
+const MAX_CARRIED_ARRAY: usize = 16;
+
+/// The shape of a virtual carried across the loop's back edge (PyPy's
+/// `VirtualState`, for one object): what it is and which fields the
+/// loop's label passes (fields outside the list are zero).
+#[derive(Clone)]
+pub(crate) struct VShape {
+    shape: Shape,
+    /// Struct fields in label order (arrays: all items, in order).
+    fields: Vec<&'static FieldDescr>,
+    len: usize,
+}
+
+impl VShape {
+    /// How many values the label passes for this object.
+    pub fn arity(&self) -> usize {
+        match self.shape {
+            Shape::Struct(..) => self.fields.len(),
+            Shape::Array(..) => self.len,
+        }
+    }
+}
+
 fn is_zero(o: &Operand) -> bool {
     o.const_bits() == Some(0)
 }
@@ -67,9 +107,85 @@ pub(crate) struct Virtualize {
     /// An `*_ovf` op held back until its overflow guard: forcing for that
     /// guard must emit its ops before the pair, which has to stay adjacent.
     held_ovf: Option<Op>,
+    /// Type ids of the virtuals forced so far: still non-null objects of
+    /// a known class, so guards on them hold.
+    forced: HashMap<Var, u32>,
 }
 
 impl Virtualize {
+    pub(crate) fn is_virtual(&self, o: &Operand) -> bool {
+        self.virtual_of(o).is_some()
+    }
+
+    /// The shape and field values of `o` if it is a virtual that can be
+    /// carried across the back edge.
+    pub(crate) fn export(&self, o: &Operand) -> Option<(VShape, Vec<Operand>)> {
+        let obj = &self.virtuals[&self.virtual_of(o)?];
+        let shape = VShape {
+            shape: obj.shape,
+            fields: obj.fields.iter().map(|&(f, _)| f).collect(),
+            len: obj.items.len(),
+        };
+        if shape.len > MAX_CARRIED_ARRAY {
+            return None;
+        }
+        let values = obj
+            .fields
+            .iter()
+            .map(|&(_, v)| v)
+            .chain(obj.items.iter().copied());
+        Some((shape, values.collect()))
+    }
+
+    /// The values the label passes for `o`, if `o` is a virtual of shape
+    /// `s` (same allocation, no non-zero field outside `s`).
+    pub(crate) fn matching(&self, o: &Operand, s: &VShape) -> Option<Vec<Operand>> {
+        let obj = &self.virtuals[&self.virtual_of(o)?];
+        if !obj.shape.same(&s.shape) || obj.items.len() != s.len {
+            return None;
+        }
+        let extra = obj
+            .fields
+            .iter()
+            .any(|(f, v)| !is_zero(v) && !s.fields.iter().any(|g| std::ptr::eq(*f, *g)));
+        if extra {
+            return None;
+        }
+        let field = |f: &'static FieldDescr| {
+            obj.fields
+                .iter()
+                .find(|(g, _)| std::ptr::eq(*g, f))
+                .map_or(Operand::from_bits(f.kind, 0), |&(_, v)| v)
+        };
+        let values = s
+            .fields
+            .iter()
+            .map(|f| field(f))
+            .chain(obj.items.iter().copied());
+        Some(values.collect())
+    }
+
+    /// From now on `v` is a virtual of shape `s` with these field values
+    /// (the label's arguments, in the order `export` gave them).
+    pub(crate) fn import(&mut self, v: Var, s: &VShape, values: &[Operand]) {
+        let n = s.fields.len();
+        let obj = VObj {
+            shape: s.shape,
+            fields: s
+                .fields
+                .iter()
+                .copied()
+                .zip(values[..n].iter().copied())
+                .collect(),
+            items: values[n..].to_vec(),
+        };
+        self.virtuals.insert(v, obj);
+    }
+
+    fn forced_tid(&self, o: &Operand) -> Option<u32> {
+        o.as_var().and_then(|v| self.forced.get(&v)).copied()
+    }
+
     fn virtual_of(&self, o: &Operand) -> Option<Var> {
         o.as_var().filter(|v| self.virtuals.contains_key(v))
     }
@@ -79,6 +195,9 @@ impl Virtualize {
         let Some(v) = self.virtual_of(&o) else { return };
         // Not virtual from here on, so a cycle back to it stops.
         let obj = self.virtuals.remove(&v).unwrap();
+        if let Shape::Struct(..) = obj.shape {
+            self.forced.insert(v, obj.tid());
+        }
         let (alloc, descr) = match obj.shape {
             Shape::Struct(opnum, d) => (Op::new(opnum, &[], Some(v), Some(Descr::Size(d))), None),
             Shape::Array(opnum, d) => {
@@ -214,6 +333,10 @@ impl Virtualize {
 }
 
 impl Pass for Virtualize {
+    fn virtualize(&mut self) -> Option<&mut Virtualize> {
+        Some(self)
+    }
+
     fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         if op.opnum.is_ovf() {
@@ -313,11 +436,14 @@ impl Pass for Virtualize {
                 }
             }
             GuardNonnull if self.virtual_of(&op.args[0]).is_some() => return,
+            GuardNonnull if self.forced_tid(&op.args[0]).is_some() => return,
             GuardClass | GuardNonnullClass => {
-                if let Some(v) = self.virtual_of(&op.args[0]) {
-                    if op.args[1].const_int() == Some(self.virtuals[&v].tid() as i64) {
-                        return;
-                    }
+                let tid = match self.virtual_of(&op.args[0]) {
+                    Some(v) => Some(self.virtuals[&v].tid()),
+                    None => self.forced_tid(&op.args[0]),
+                };
+                if tid.is_some_and(|t| op.args[1].const_int() == Some(t as i64)) {
+                    return;
                 }
             }
             PtrEq | PtrNe => {
@@ -333,7 +459,8 @@ impl Pass for Virtualize {
             }
             _ => {}
         }
-        // Everything else sees real objects.
+        // Everything else sees real objects (a jump too: unroll passes
+        // the fields of the virtuals it carries instead of the objects).
         self.force_args(&op, sh, next);
         if op.opnum.is_guard() {
             self.describe(&mut op, sh, next);
