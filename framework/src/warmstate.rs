@@ -37,8 +37,6 @@ pub enum AbortReason {
     /// Went around an inner loop that has no compiled code yet; the inner
     /// loop is made hot so it gets compiled first.
     InnerLoop,
-    /// The frame being traced returned before the loop closed.
-    LeftPortalFrame,
     /// The trace writes a quasi-immutable field.
     QuasiImmutWrite,
     /// A residual call raised while tracing.
@@ -55,7 +53,6 @@ impl AbortReason {
             AbortReason::TraceTooLong => "trace too long",
             AbortReason::RecursionLimit => "recursion limit",
             AbortReason::InnerLoop => "inner loop not compiled",
-            AbortReason::LeftPortalFrame => "left the portal frame",
             AbortReason::QuasiImmutWrite => "quasi-immutable write",
             AbortReason::ExceptionWhileTracing => "exception while tracing",
             AbortReason::FrameShapeMismatch => "frame shape mismatch",
