@@ -34,6 +34,50 @@ pub fn fresh_loop() -> LoopId {
     LoopId(NEXT_LOOP.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Every binary int op (arithmetic, bitwise, shifts, comparisons), for
+/// suites that sweep them all.
+pub const INT_BINOPS: &[OpNum] = &[
+    OpNum::IntAdd,
+    OpNum::IntSub,
+    OpNum::IntMul,
+    OpNum::IntFloorDiv,
+    OpNum::IntMod,
+    OpNum::IntAnd,
+    OpNum::IntOr,
+    OpNum::IntXor,
+    OpNum::IntLshift,
+    OpNum::IntRshift,
+    OpNum::UintRshift,
+    OpNum::IntLt,
+    OpNum::IntLe,
+    OpNum::IntEq,
+    OpNum::IntNe,
+    OpNum::IntGt,
+    OpNum::IntGe,
+    OpNum::UintLt,
+    OpNum::UintLe,
+    OpNum::UintGt,
+    OpNum::UintGe,
+];
+
+/// A residual call descriptor for a test function, leaked to be `'static`.
+pub fn leak_call(
+    name: &'static str,
+    addr: usize,
+    args: &'static [Kind],
+    result: Kind,
+    invoke: fn(&[u64]) -> u64,
+) -> &'static metatrace::ir::CallDescr {
+    Box::leak(Box::new(metatrace::ir::CallDescr {
+        name,
+        addr,
+        args,
+        result,
+        effect: metatrace::ir::EffectInfo::RESIDUAL,
+        invoke,
+    }))
+}
+
 /// `Operand::ConstInt`.
 pub fn ci(v: i64) -> Operand {
     Operand::ConstInt(v)

@@ -4,7 +4,7 @@
 use metatrace::backend::{Backend, DeadFrame};
 use metatrace::exc;
 use metatrace::heap::{self, GcRef, BYTE_ARRAY, FLOAT_ARRAY, INT_ARRAY, REF_ARRAY};
-use metatrace::ir::{ArrayDescr, CallDescr, Descr, EffectInfo, Kind, OpNum, Operand, SizeDescr};
+use metatrace::ir::{ArrayDescr, Descr, Kind, OpNum, Operand, SizeDescr};
 use metatrace_tests::*;
 use metatrace_x86::X86Backend;
 use OpNum::*;
@@ -52,30 +52,6 @@ fn int_ref(o: OpNum, x: i64, y: i64) -> i64 {
         _ => unreachable!(),
     }
 }
-
-const INT_BINOPS: &[OpNum] = &[
-    IntAdd,
-    IntSub,
-    IntMul,
-    IntFloorDiv,
-    IntMod,
-    IntAnd,
-    IntOr,
-    IntXor,
-    IntLshift,
-    IntRshift,
-    UintRshift,
-    IntLt,
-    IntLe,
-    IntEq,
-    IntNe,
-    IntGt,
-    IntGe,
-    UintLt,
-    UintLe,
-    UintGt,
-    UintGe,
-];
 
 /// Every binary int op on (var, var), (var, const), (const, var) and
 /// (const, const), over all pairs of edge values.
@@ -804,23 +780,6 @@ extern "C" fn maybe_raise(x: i64) -> i64 {
 
 fn maybe_raise_invoke(a: &[u64]) -> u64 {
     maybe_raise(a[0] as i64) as u64
-}
-
-fn leak_call(
-    name: &'static str,
-    addr: usize,
-    args: &'static [Kind],
-    result: Kind,
-    invoke: fn(&[u64]) -> u64,
-) -> &'static CallDescr {
-    Box::leak(Box::new(CallDescr {
-        name,
-        addr,
-        args,
-        result,
-        effect: EffectInfo::RESIDUAL,
-        invoke,
-    }))
 }
 
 #[test]

@@ -12,8 +12,7 @@
 use metatrace::backend::{Backend, DeadFrame};
 use metatrace::heap::{self, GcRef, INT_ARRAY};
 use metatrace::ir::{
-    CallDescr, Descr, EffectInfo, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace,
-    Var,
+    CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, Var,
 };
 use metatrace_tests::*;
 use std::collections::HashMap;
@@ -186,16 +185,7 @@ struct Calls {
 fn calls() -> &'static Calls {
     static CALLS: std::sync::OnceLock<Calls> = std::sync::OnceLock::new();
     CALLS.get_or_init(|| {
-        let mk = |name, addr: usize, args, result, invoke| -> &'static CallDescr {
-            Box::leak(Box::new(CallDescr {
-                name,
-                addr,
-                args,
-                result,
-                effect: EffectInfo::RESIDUAL,
-                invoke,
-            }))
-        };
+        let mk = leak_call;
         Calls {
             iii: mk(
                 "h_iii",
@@ -236,29 +226,6 @@ struct Gen<'r> {
     head: Option<Var>,
 }
 
-const INT_OPS: &[OpNum] = &[
-    IntAdd,
-    IntSub,
-    IntMul,
-    IntFloorDiv,
-    IntMod,
-    IntAnd,
-    IntOr,
-    IntXor,
-    IntLshift,
-    IntRshift,
-    UintRshift,
-    IntLt,
-    IntLe,
-    IntEq,
-    IntNe,
-    IntGt,
-    IntGe,
-    UintLt,
-    UintLe,
-    UintGt,
-    UintGe,
-];
 const FLOAT_OPS: &[OpNum] = &[FloatAdd, FloatSub, FloatMul, FloatTrueDiv];
 const FLOAT_CMPS: &[OpNum] = &[FloatLt, FloatLe, FloatEq, FloatNe, FloatGt, FloatGe];
 const INT_CMPS: &[OpNum] = &[IntLt, IntLe, IntEq, IntNe, IntGt, IntGe, UintLt, UintGe];
@@ -312,7 +279,7 @@ impl<'r> Gen<'r> {
         let r = self.rng.below(112);
         match r {
             0..=34 => {
-                let o = self.rng.pick(INT_OPS);
+                let o = self.rng.pick(INT_BINOPS);
                 let (x, y) = (self.int_operand(), self.int_operand());
                 let res = self.b.op(o, &[x, y]);
                 self.ints.push(res);
