@@ -11,7 +11,7 @@
 
 use super::{Backend, CompileError, DeadFrame, LoopId};
 use crate::heap::{self, GcRef};
-use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
+use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
 use hashbrown::HashMap;
 use std::rc::Rc;
 
@@ -127,14 +127,6 @@ fn r(bits: u64) -> GcRef {
     unsafe { GcRef::from_addr(bits as usize) }
 }
 
-fn f(bits: u64) -> f64 {
-    f64::from_bits(bits)
-}
-
-fn b(x: bool) -> u64 {
-    x as u64
-}
-
 impl LlGraph {
     fn run(&mut self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
         let mut ovf = false;
@@ -151,38 +143,16 @@ impl LlGraph {
             let mut guard_ok = true;
             let mut result: Option<u64> = None;
             use OpNum::*;
+            if let Some(res) = op.res {
+                let args: smallvec::SmallVec<[u64; 3]> =
+                    op.args.iter().map(|o| val(&env, o)).collect();
+                if let Some(v) = eval::fold(op.opnum, &args) {
+                    env[res.index()] = v;
+                    pc += 1;
+                    continue;
+                }
+            }
             match op.opnum {
-                IntAdd => result = Some(a(0).wrapping_add(a(1))),
-                IntSub => result = Some(a(0).wrapping_sub(a(1))),
-                IntMul => result = Some((a(0) as i64).wrapping_mul(a(1) as i64) as u64),
-                IntFloorDiv => {
-                    let (x, y) = (a(0) as i64, a(1) as i64);
-                    result = Some(if y == 0 { 0 } else { x.wrapping_div(y) as u64 })
-                }
-                IntMod => {
-                    let (x, y) = (a(0) as i64, a(1) as i64);
-                    result = Some(if y == 0 { 0 } else { x.wrapping_rem(y) as u64 })
-                }
-                IntAnd => result = Some(a(0) & a(1)),
-                IntOr => result = Some(a(0) | a(1)),
-                IntXor => result = Some(a(0) ^ a(1)),
-                IntLshift => result = Some(a(0) << (a(1) & 63)),
-                IntRshift => result = Some(((a(0) as i64) >> (a(1) & 63)) as u64),
-                UintRshift => result = Some(a(0) >> (a(1) & 63)),
-                IntNeg => result = Some((a(0) as i64).wrapping_neg() as u64),
-                IntInvert => result = Some(!a(0)),
-                IntLt => result = Some(b((a(0) as i64) < (a(1) as i64))),
-                IntLe => result = Some(b((a(0) as i64) <= (a(1) as i64))),
-                IntEq => result = Some(b(a(0) == a(1))),
-                IntNe => result = Some(b(a(0) != a(1))),
-                IntGt => result = Some(b((a(0) as i64) > (a(1) as i64))),
-                IntGe => result = Some(b((a(0) as i64) >= (a(1) as i64))),
-                UintLt => result = Some(b(a(0) < a(1))),
-                UintLe => result = Some(b(a(0) <= a(1))),
-                UintGt => result = Some(b(a(0) > a(1))),
-                UintGe => result = Some(b(a(0) >= a(1))),
-                IntIsTrue => result = Some(b(a(0) != 0)),
-                IntIsZero => result = Some(b(a(0) == 0)),
                 IntAddOvf | IntSubOvf | IntMulOvf => {
                     let (x, y) = (a(0) as i64, a(1) as i64);
                     let (v, o) = match op.opnum {
@@ -193,23 +163,16 @@ impl LlGraph {
                     ovf = o;
                     result = Some(v as u64)
                 }
-                SameAsI | SameAsF | SameAsR => result = Some(a(0)),
-                FloatAdd => result = Some((f(a(0)) + f(a(1))).to_bits()),
-                FloatSub => result = Some((f(a(0)) - f(a(1))).to_bits()),
-                FloatMul => result = Some((f(a(0)) * f(a(1))).to_bits()),
-                FloatTrueDiv => result = Some((f(a(0)) / f(a(1))).to_bits()),
-                FloatNeg => result = Some((-f(a(0))).to_bits()),
-                FloatAbs => result = Some(f(a(0)).abs().to_bits()),
-                FloatLt => result = Some(b(f(a(0)) < f(a(1)))),
-                FloatLe => result = Some(b(f(a(0)) <= f(a(1)))),
-                FloatEq => result = Some(b(f(a(0)) == f(a(1)))),
-                FloatNe => result = Some(b(f(a(0)) != f(a(1)))),
-                FloatGt => result = Some(b(f(a(0)) > f(a(1)))),
-                FloatGe => result = Some(b(f(a(0)) >= f(a(1)))),
-                CastFloatToInt => result = Some(f(a(0)) as i64 as u64),
-                CastIntToFloat => result = Some((a(0) as i64 as f64).to_bits()),
-                PtrEq => result = Some(b(a(0) == a(1))),
-                PtrNe => result = Some(b(a(0) != a(1))),
+                // Pure arithmetic is evaluated above by `eval::fold`, the
+                // semantics direct mode and the recorder share.
+                IntAdd | IntSub | IntMul | IntFloorDiv | IntMod | IntAnd | IntOr | IntXor
+                | IntLshift | IntRshift | UintRshift | IntNeg | IntInvert | IntLt | IntLe
+                | IntEq | IntNe | IntGt | IntGe | UintLt | UintLe | UintGt | UintGe | IntIsTrue
+                | IntIsZero | SameAsI | SameAsF | SameAsR | FloatAdd | FloatSub | FloatMul
+                | FloatTrueDiv | FloatNeg | FloatAbs | FloatLt | FloatLe | FloatEq | FloatNe
+                | FloatGt | FloatGe | CastFloatToInt | CastIntToFloat | PtrEq | PtrNe => {
+                    unreachable!("folded above")
+                }
 
                 GuardTrue => guard_ok = a(0) != 0,
                 GuardFalse => guard_ok = a(0) == 0,
