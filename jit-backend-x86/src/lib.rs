@@ -312,3 +312,15 @@ impl Backend for X86Backend {
         Some(s)
     }
 }
+
+/// The backend a VM should use for its `--jit backend=...` parameter:
+/// `auto` and `x86` give native code on x86-64 hosts; elsewhere (and for
+/// `llgraph`) the IR interpreter runs the traces, since x86 code cannot.
+/// Every example VM and the differential tests choose through this one
+/// function; the AArch64 backend will join it here.
+pub fn backend_for(params: &metatrace::JitParams) -> Box<dyn Backend> {
+    match params.backend.as_str() {
+        "auto" | "x86" if cfg!(target_arch = "x86_64") => Box::new(X86Backend::new()),
+        _ => Box::new(metatrace::LlGraph::new()),
+    }
+}

@@ -7,7 +7,7 @@
 //! thread-locals.
 
 use metatrace::warmstate::Stats;
-use metatrace::{JitDriver, JitParams, LlGraph};
+use metatrace::{JitDriver, JitParams};
 use std::path::PathBuf;
 
 /// JIT settings each program runs under, besides `off`.
@@ -20,15 +20,6 @@ const CONFIGS: &[&str] = &[
     "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
     "threshold=57,trace_eagerness=30,backend=x86",
 ];
-
-/// The backend a config names (x86 only where it can run).
-pub fn backend(params: &JitParams) -> Box<dyn metatrace::Backend> {
-    if params.backend == "x86" && cfg!(target_arch = "x86_64") {
-        Box::new(metatrace_x86::X86Backend::new())
-    } else {
-        Box::new(LlGraph::new())
-    }
-}
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
@@ -45,7 +36,7 @@ pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf
         bf::capture_io(&input);
         let program = bf::Program::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
-        let b = backend(&params);
+        let b = metatrace_x86::backend_for(&params);
         let mut driver = JitDriver::new(params, b);
         let mut vm = bf::Bf { program };
         let r = bf::run(&mut driver, &mut vm);
@@ -58,7 +49,7 @@ pub fn run_tvm(src: &str, params: &str) -> (tvm::Outcome, Stats) {
     in_thread(move || {
         let program = tvm::asm::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
-        let b = backend(&params);
+        let b = metatrace_x86::backend_for(&params);
         let mut driver = JitDriver::new(params, b);
         let out = tvm::run(&mut driver, program);
         (out, driver.stats.clone())

@@ -1,6 +1,6 @@
 //! `bf [--jit off | --jit key=value,...] FILE`
 use clap::Parser;
-use metatrace::{Backend, JitDriver, JitParams, LlGraph};
+use metatrace::{JitDriver, JitParams};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -14,15 +14,6 @@ struct Cli {
     jit: Option<String>,
     /// The brainfuck program.
     file: std::path::PathBuf,
-}
-
-/// `backend=auto` picks native code on x86-64 hosts, the IR interpreter elsewhere.
-fn backend_for(params: &JitParams) -> Box<dyn Backend> {
-    match params.backend.as_str() {
-        "x86" => Box::new(metatrace_x86::X86Backend::new()),
-        "auto" if cfg!(target_arch = "x86_64") => Box::new(metatrace_x86::X86Backend::new()),
-        _ => Box::new(LlGraph::new()),
-    }
 }
 
 fn main() -> ExitCode {
@@ -48,7 +39,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let backend = backend_for(&params);
+    let backend = metatrace_x86::backend_for(&params);
     let mut driver = JitDriver::new(params, backend);
     let mut vm = bf::Bf { program };
     match bf::run(&mut driver, &mut vm) {

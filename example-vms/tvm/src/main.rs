@@ -1,6 +1,6 @@
 //! `tvm [--jit off | --jit key=value,...] FILE`
 use clap::Parser;
-use metatrace::{JitDriver, JitParams, LlGraph};
+use metatrace::{JitDriver, JitParams};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -44,14 +44,7 @@ fn main() -> ExitCode {
     let child = std::thread::Builder::new()
         .stack_size(1 << 30)
         .spawn(move || {
-            // `backend=auto` picks native code on x86-64 hosts.
-            let backend: Box<dyn metatrace::Backend> = match params.backend.as_str() {
-                "x86" => Box::new(metatrace_x86::X86Backend::new()),
-                "auto" if cfg!(target_arch = "x86_64") => {
-                    Box::new(metatrace_x86::X86Backend::new())
-                }
-                _ => Box::new(LlGraph::new()),
-            };
+            let backend = metatrace_x86::backend_for(&params);
             let mut driver = JitDriver::new(params, backend);
             tvm::run(&mut driver, program)
         });
