@@ -463,11 +463,3 @@ impl<F: FnMut(Kind, u64) -> Operand> MapReds<Plain, Traced> for Lift<F> {
         }
     }
 }
-
-/// Strips a traced frame to its shape.
-pub(crate) struct ToShape;
-impl MapReds<Traced, Shape> for ToShape {
-    fn int(&mut self, _: T<i64>) {}
-    fn float(&mut self, _: T<f64>) {}
-    fn gcref(&mut self, _: T<GcRef>) {}
-}

@@ -20,7 +20,7 @@
 //! guard failure when no bridge is wanted: values are computed, nothing is
 //! recorded.
 
-use crate::ctx::{Ctx, Interp, Jit, Lift, Operands, Repr, Shape, Step, ToShape, Traced, Val, T};
+use crate::ctx::{Ctx, Interp, Jit, Lift, Operands, Repr, Shape, Step, Traced, Val, T};
 use crate::heap::{self, GcRef};
 use crate::ir::{
     eval, ArrayDescr, CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, SizeDescr, Trace,
@@ -797,10 +797,5 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let mut kinds = Vec::new();
         let _ = I::map_frame(frame, &mut Operands(&mut ops, &mut kinds));
         (ops, kinds)
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn shape_of(frame: &I::Frame<Traced>) -> I::Frame<Shape> {
-        I::map_frame(frame, &mut ToShape)
     }
 }

@@ -547,7 +547,7 @@ impl<I: Interp> JitDriver<I> {
                     if let Some(v) = virtuals {
                         // The bridge re-creates the guard's virtuals itself.
                         materialize(v, &mut words);
-                        allocate_in_trace(&mut rec.trace, v, &words, &mut inputs);
+                        allocate_in_trace(&mut rec.trace, v, &mut inputs);
                     }
                     let (tframe, step) =
                         Self::bridge_prologue(&mut rec, interp, resume, &inputs, &words, greens);
@@ -1126,13 +1126,7 @@ fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
 
 /// At a bridge's entry: the same allocations as IR ops, so the bridge's
 /// trace owns the objects; `inputs[slot]` becomes the new object.
-fn allocate_in_trace(
-    trace: &mut Trace,
-    virtuals: &[VirtualInfo],
-    words: &[u64],
-    inputs: &mut [Operand],
-) {
-    let _ = words;
+fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], inputs: &mut [Operand]) {
     for v in virtuals {
         let res = match v.alloc {
             VirtualAlloc::Struct(d) => trace.push(OpNum::New, &[], Some(Descr::Size(d))),
