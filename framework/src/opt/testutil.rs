@@ -2,7 +2,7 @@
 //! descriptors (like PyPy's `test/test_util.py` `LLtypeMixin`), and the
 //! text-in / text-out check used by every pass's tests.
 //!
-//! The world: `Node` structs (tid 3) with fields `x`, `y` (i64), `next`
+//! The world: `Node` structs (tid 103) with fields `x`, `y` (i64), `next`
 //! (ref to a Node or null), `flags` (u8), `imm` (immutable i64), `f`
 //! (f64); arrays `ints` (tid 7), `refs` (tid 8, Nodes or null), `bytes`
 //! (tid 9, u8 items); calls `elid` (elidable), `wr` (writes `x` of its
@@ -119,8 +119,9 @@ pub(crate) fn world() -> &'static World {
         f: field("f", 48, 8, true, Kind::Float, false),
         node: Box::leak(Box::new(SizeDescr {
             name: "Node",
-            tid: 3,
+            tid: 103,
             size: 56,
+            gc_ptrs: &[24],
         })),
         ints: array("ints", 7, 8, Kind::Int),
         refs: array("refs", 8, 8, Kind::Ref),
