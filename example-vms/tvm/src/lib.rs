@@ -12,6 +12,7 @@
 pub mod asm;
 
 use asm::{Instr, Program};
+use metatrace::heap::roots::Handle;
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Ctx, Interp, Jit, JitDriver, MapReds, Repr, Step, Val};
@@ -97,6 +98,14 @@ fn boxed(v: i64) -> GcRef {
 
 impl Tvm {
     pub fn new(program: Program) -> Tvm {
+        // Until the Tvm exists (and `trace_roots` reports its constants),
+        // the boxes made so far are held by handles: each allocation may
+        // collect.
+        let mut pending = Vec::new();
+        let mut keep = |r: GcRef| {
+            pending.push(Handle::new(r));
+            r
+        };
         let consts = program
             .funcs
             .iter()
@@ -105,7 +114,7 @@ impl Tvm {
                     .iter()
                     .map(|i| {
                         if let Instr::Push(n) = i {
-                            boxed(*n)
+                            keep(boxed(*n))
                         } else {
                             GcRef::NULL
                         }
@@ -113,14 +122,17 @@ impl Tvm {
                     .collect()
             })
             .collect();
-        let class = metatrace::heap::new_struct(&class::SIZE);
-        Tvm {
+        let class = keep(metatrace::heap::new_struct(&class::SIZE));
+        let zero = keep(boxed(0));
+        let tvm = Tvm {
             program,
             consts,
-            zero: boxed(0),
+            zero,
             class,
             depth: 0,
-        }
+        };
+        drop(pending);
+        tvm
     }
 
     fn line(&self, f: usize, pc: usize) -> usize {
@@ -349,6 +361,12 @@ impl Interp for Tvm {
             Ok(v) => Ok(m.gcref(*v)),
             Err(e) => Err(e.clone()),
         }
+    }
+
+    fn trace_roots(&self, visit: &mut dyn FnMut(GcRef)) {
+        self.consts.iter().flatten().for_each(|r| visit(*r));
+        visit(self.zero);
+        visit(self.class);
     }
 
     fn printable_location(&self, g: &(usize, usize)) -> String {

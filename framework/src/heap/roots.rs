@@ -172,6 +172,12 @@ impl<T> Drop for Rooted<'_, T> {
     }
 }
 
+/// A [`Visit`] for word arrays whose every word may be a reference (dead
+/// frames, value arrays of the IR interpreter): scanned conservatively.
+pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
+    v.iter().for_each(|w| f(*w as usize));
+}
+
 /// Number of live registrations (tests).
 pub fn registered() -> usize {
     REGISTRY.with(|r| r.borrow().iter().flatten().count())

@@ -2,7 +2,7 @@
 //! descriptors (like PyPy's `test/test_util.py` `LLtypeMixin`), and the
 //! text-in / text-out check used by every pass's tests.
 //!
-//! The world: `Node` structs (tid 103) with fields `x`, `y` (i64), `next`
+//! The world: `Node` structs (tid 3) with fields `x`, `y` (i64), `next`
 //! (ref to a Node or null), `flags` (u8), `imm` (immutable i64), `f`
 //! (f64); arrays `ints` (tid 7), `refs` (tid 8, Nodes or null), `bytes`
 //! (tid 9, u8 items); calls `elid` (elidable), `wr` (writes `x` of its
@@ -119,7 +119,7 @@ pub(crate) fn world() -> &'static World {
         f: field("f", 48, 8, true, Kind::Float, false),
         node: Box::leak(Box::new(SizeDescr {
             name: "Node",
-            tid: 103,
+            tid: 3,
             size: 56,
             gc_ptrs: &[24],
         })),
