@@ -37,6 +37,7 @@ mod structs;
 mod tests;
 mod trace;
 pub use gc::{collect, stats, GcStats};
+pub use large::LARGE_OBJECT;
 pub use structs::{count_refs, has_attr, ref_offsets};
 
 use crate::ir::{ArrayDescr, FieldDescr, Kind, SizeDescr};
