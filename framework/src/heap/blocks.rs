@@ -121,30 +121,40 @@ pub struct BlockSpace {
 }
 
 impl BlockSpace {
-    /// The next bump region: a hole, a pooled block or a fresh one.
-    /// Holes are zeroed here; `None` only when the OS refuses memory.
-    pub fn next_region(&mut self, min: usize) -> Option<(usize, usize)> {
-        while let Some((s, e)) = self.holes.pop() {
-            if e - s >= min {
-                zero(s, e);
-                return Some((s, e));
+    /// The next bump region of at least `min` and at most about `max`
+    /// bytes: a hole, a pooled block or a fresh one. Only the part handed
+    /// out is zeroed; the rest is put back as a hole (behind a filler).
+    /// `None` only when the OS refuses memory.
+    pub fn next_region(&mut self, min: usize, max: usize) -> Option<(usize, usize)> {
+        let (s, e) = loop {
+            match self.holes.pop() {
+                Some((s, e)) if e - s >= min => break (s, e),
+                // Too small for this request: it stays a filler.
+                Some(_) => continue,
+                None => {}
             }
-            // Too small for this request: it stays a filler.
-        }
-        let b = match self.pool.pop() {
-            Some(b) => {
-                zero(b, b + BLOCK_SIZE);
-                b
+            let b = match self.pool.pop() {
+                Some(b) => b,
+                None => os_alloc()?,
+            };
+            self.used.push(b);
+            self.index.insert(b);
+            if self.lo == 0 || b < self.lo {
+                self.lo = b;
             }
-            None => os_alloc()?,
+            self.hi = self.hi.max(b + BLOCK_SIZE);
+            break (b, b + BLOCK_SIZE);
         };
-        self.used.push(b);
-        self.index.insert(b);
-        if self.lo == 0 || b < self.lo {
-            self.lo = b;
-        }
-        self.hi = self.hi.max(b + BLOCK_SIZE);
-        Some((b, b + BLOCK_SIZE))
+        let cut = s + max.max(min).next_multiple_of(8);
+        let end = if cut + MIN_HOLE <= e {
+            write_filler(cut, e - cut);
+            self.holes.push((cut, e));
+            cut
+        } else {
+            e
+        };
+        zero(s, end);
+        Some((s, end))
     }
 
     pub fn mapped_bytes(&self) -> usize {

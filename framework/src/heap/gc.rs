@@ -179,7 +179,10 @@ impl Heap {
         let mut free = n.free.get();
         if self.limit == 0 || free + size > self.limit {
             self.retire_region();
-            let (s, e) = self.blocks.next_region(size)?;
+            // Stress mode retires the region at every allocation: hand out
+            // small regions so each does not zero a whole block.
+            let max = if self.stress { 512 } else { BLOCK_SIZE };
+            let (s, e) = self.blocks.next_region(size, max)?;
             self.region_start = s;
             self.limit = e;
             free = s;
@@ -226,9 +229,12 @@ impl Heap {
         }
     }
 
-    fn mark(&mut self, roots: &[usize]) {
+    fn mark(&mut self, roots: &mut Vec<usize>) {
         self.blocks.forget_starts();
-        for &w in roots {
+        // Stacks repeat the same references many times: look each up once.
+        roots.sort_unstable();
+        roots.dedup();
+        for &w in roots.iter() {
             if let Some(a) = self.find(w) {
                 self.mark_obj(a);
             }
@@ -336,22 +342,32 @@ pub(super) fn register(tid: u32, l: Layout) {
 /// Runs a full collection now.
 pub fn collect() {
     let t0 = Instant::now();
-    let already = with_heap(|h| {
+    let (already, lo, hi) = with_heap(|h| {
         let already = h.collecting;
         h.collecting = true;
         h.retire_region();
-        already
+        let (llo, lhi) = h.large.range();
+        let (blo, bhi) = (h.blocks.lo, h.blocks.hi);
+        let lo = if llo == 0 { blo } else if blo == 0 { llo } else { blo.min(llo) };
+        (already, lo, bhi.max(lhi))
     });
     if already {
         return;
     }
+    // Most stack words are not heap addresses: drop them before the
+    // (sorting) lookup.
     let mut cands = Vec::with_capacity(1024);
-    roots::precise_roots(&mut cands);
-    roots::scan_stack(&mut |w| cands.push(w));
+    let mut push = |w: usize| {
+        if w >= lo && w < hi {
+            cands.push(w)
+        }
+    };
+    roots::precise_roots(&mut push);
+    roots::scan_stack(&mut push);
     with_heap(|h| {
         let before = h.blocks.mapped_bytes() + h.large.bytes;
         let allocated = h.since_gc;
-        h.mark(&cands);
+        h.mark(&mut cands);
         let (live_s, freed_s) = h.blocks.sweep(&h.types, MARK);
         let (live_l, freed_l) = h.large.sweep(MARK);
         if h.verify {

@@ -40,6 +40,14 @@ impl LargeSpace {
         Some(p)
     }
 
+    /// Lowest and highest address of any large object (0, 0 when empty).
+    pub fn range(&self) -> (usize, usize) {
+        match (self.objs.first_key_value(), self.objs.last_key_value()) {
+            (Some((&lo, _)), Some((&last, &size))) => (lo, last + size),
+            _ => (0, 0),
+        }
+    }
+
     /// The object containing `addr`, if any.
     pub fn find(&self, addr: usize) -> Option<usize> {
         let (&start, &size) = self.objs.range(..=addr).next_back()?;

@@ -185,16 +185,16 @@ pub fn registered() -> usize {
 
 /// Every precise root: handles, registered structures, the pending
 /// exception. Registered visitors run without any heap borrow held.
-pub(super) fn precise_roots(out: &mut Vec<usize>) {
-    for_each_handle(|r| out.push(r.addr()));
+pub(super) fn precise_roots(out: &mut dyn FnMut(usize)) {
+    for_each_handle(|r| out(r.addr()));
     let entries: Vec<Entry> = REGISTRY.with(|r| r.borrow().iter().flatten().copied().collect());
     for e in entries {
         // SAFETY: entries are removed when their `Rooted` drops, so `data`
         // is live and `visit` matches it.
-        unsafe { (e.tramp)(e.data, e.visit, &mut |w| out.push(w)) };
+        unsafe { (e.tramp)(e.data, e.visit, out) };
     }
     if let Some(r) = crate::exc::peek() {
-        out.push(r.addr());
+        out(r.addr());
     }
 }
 
