@@ -44,6 +44,9 @@ metatrace::gc_struct! {
     }
 }
 
+/// Largest length `newarray` accepts.
+pub const MAX_NEWARRAY: i64 = 1 << 20;
+
 /// How deep guest calls may nest before `RecursionError`.
 pub const MAX_DEPTH: usize = 5000;
 
@@ -283,6 +286,21 @@ impl Tvm {
                     let idx = ctx.const_int(i as i64);
                     ctx.setarrayitem_r(fields, &REF_ARRAY, idx, zero);
                 }
+                let o = ctx.new(&obj::SIZE);
+                ctx.setfield_r(o, &obj::fields, fields);
+                f.stack.push(o)
+            }
+            Instr::NewArray => {
+                let n = pop(&mut f.stack)?;
+                let n = Self::unbox(ctx, n, "newarray")?;
+                let lo = ctx.const_int(0);
+                let hi = ctx.const_int(MAX_NEWARRAY);
+                let above = ctx.int_ge(n, lo);
+                let below = ctx.int_le(n, hi);
+                if !ctx.is_true(above) || !ctx.is_true(below) {
+                    return Err("ValueError: newarray length out of range".into());
+                }
+                let fields = ctx.new_array(&REF_ARRAY, n);
                 let o = ctx.new(&obj::SIZE);
                 ctx.setfield_r(o, &obj::fields, fields);
                 f.stack.push(o)

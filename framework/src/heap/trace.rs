@@ -72,14 +72,32 @@ thread_local! {
     static KNOWN: [Cell<u32>; CACHE] = const { [const { Cell::new(u32::MAX) }; CACHE] };
 }
 
-/// The type table of one thread's heap.
-#[derive(Default)]
+/// The type table of one thread's heap. Sweeping looks up every object's
+/// type, so a direct-mapped array of entries sits in front of the map.
 pub struct Types {
     map: hashbrown::HashMap<u32, Layout>,
+    fast: Box<[(u32, Layout); FAST]>,
+}
+
+const FAST: usize = 256;
+const NO_LAYOUT: Layout = Layout::Struct { size: 0, refs: &[] };
+
+impl Default for Types {
+    fn default() -> Types {
+        Types {
+            map: Default::default(),
+            fast: Box::new([(FILLER_TID, NO_LAYOUT); FAST]),
+        }
+    }
 }
 
 impl Types {
+    #[inline]
     pub fn get(&self, tid: u32) -> Option<&Layout> {
+        let e = &self.fast[tid as usize % FAST];
+        if e.0 == tid && tid != FILLER_TID {
+            return Some(&e.1);
+        }
         self.map.get(&tid)
     }
 
@@ -89,6 +107,10 @@ impl Types {
         assert_ne!(tid, FILLER_TID, "type id 0 is reserved for fillers");
         let old = *self.map.entry(tid).or_insert(l);
         assert_eq!(old, l, "two different types share the type id {tid}");
+        let slot = &mut self.fast[tid as usize % FAST];
+        if slot.0 == FILLER_TID {
+            *slot = (tid, l);
+        }
         KNOWN.with(|k| k[tid as usize % CACHE].set(tid));
     }
 
@@ -102,7 +124,7 @@ impl Types {
         if h.tid == FILLER_TID {
             return h.flags as usize;
         }
-        match self.map.get(&h.tid) {
+        match self.get(h.tid) {
             Some(Layout::Struct { size, .. }) => *size,
             Some(Layout::Array {
                 len_offset,
@@ -126,7 +148,7 @@ impl Types {
     pub unsafe fn for_each_ref(&self, addr: usize, mut f: impl FnMut(usize)) {
         // SAFETY: per the contract, a header is at addr.
         let tid = unsafe { (*(addr as *const GcHeader)).tid };
-        match self.map.get(&tid) {
+        match self.get(tid) {
             Some(Layout::Struct { refs, .. }) => refs.iter().for_each(|o| f(addr + o)),
             Some(Layout::Array {
                 len_offset,
