@@ -226,9 +226,9 @@ impl<I: Interp> JitDriver<I> {
             for o in op.args.iter().chain(op.fail_args.iter().flatten()) {
                 if let Operand::ConstPtr(p) = *o {
                     if p != 0 {
-                        self.const_roots.entry(p).or_insert_with(|| {
-                            Handle::new(crate::backend::word_to_ref(p as u64))
-                        });
+                        self.const_roots
+                            .entry(p)
+                            .or_insert_with(|| Handle::new(crate::backend::word_to_ref(p as u64)));
                     }
                 }
             }
@@ -1151,8 +1151,6 @@ impl<I: Interp> JitDriver<I> {
         out += &format!("gc collections:  \t{}\n", gc.collections);
         out += &format!("gc time:         \t{}\n", secs(gc.gc_time));
         out += &format!("gc max pause:    \t{}\n", secs(gc.max_pause));
-        out += &format!("gc allocated:    \t{}\n", gc.bytes_allocated);
-        out += &format!("gc peak heap:    \t{}\n", gc.peak_heap_bytes);
         out
     }
 }

@@ -45,11 +45,21 @@ fn churn_invoke(_: &[u64]) -> u64 {
 #[test]
 fn objects_reachable_only_from_compiled_code_survive() {
     for stress in [false, true] {
-        let d = leak_call("churn", churn as *const () as usize, &[], Kind::Void, churn_invoke);
+        let d = leak_call(
+            "churn",
+            churn as *const () as usize,
+            &[],
+            Kind::Void,
+            churn_invoke,
+        );
         let mut b = B::new();
         let i0 = b.input(Kind::Int);
         let p1 = b.op_d(OpNum::New, &[], Descr::Size(&cell::SIZE)).unwrap();
-        b.op_d(OpNum::SetfieldGc, &[v(p1), v(i0)], Descr::Field(&cell::value));
+        b.op_d(
+            OpNum::SetfieldGc,
+            &[v(p1), v(i0)],
+            Descr::Field(&cell::value),
+        );
         let p2 = b
             .op_d(OpNum::NewArray, &[ci(3)], Descr::Array(&REF_ARRAY))
             .unwrap();
@@ -60,13 +70,21 @@ fn objects_reachable_only_from_compiled_code_survive() {
         );
         b.op_d(OpNum::CallN, &[ci(0)], Descr::Call(d));
         let p3 = b.op_d(OpNum::New, &[], Descr::Size(&cell::SIZE)).unwrap();
-        b.op_d(OpNum::SetfieldGc, &[v(p3), v(i0)], Descr::Field(&cell::value));
+        b.op_d(
+            OpNum::SetfieldGc,
+            &[v(p3), v(i0)],
+            Descr::Field(&cell::value),
+        );
         b.op_d(OpNum::CallN, &[ci(0)], Descr::Call(d));
         let i1 = b
             .op_d(OpNum::GetfieldGcI, &[v(p1)], Descr::Field(&cell::value))
             .unwrap();
         let p4 = b
-            .op_d(OpNum::GetarrayitemGcR, &[v(p2), ci(1)], Descr::Array(&REF_ARRAY))
+            .op_d(
+                OpNum::GetarrayitemGcR,
+                &[v(p2), ci(1)],
+                Descr::Array(&REF_ARRAY),
+            )
             .unwrap();
         let i2 = b
             .op_d(OpNum::GetfieldGcI, &[v(p4)], Descr::Field(&cell::value))

@@ -85,7 +85,6 @@ fn handles_keep_structures_alive() {
         l = cons(i, l);
     }
     let h = Handle::new(l);
-    drop(l);
     make_garbage(10, 10);
     collect();
     collect();

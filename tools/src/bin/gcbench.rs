@@ -86,7 +86,10 @@ fn rss(rounds: u64, jit: &str) -> Result<(), String> {
         return Err(e);
     }
     println!("garbage.tvm, {rounds} rounds, --jit {jit}: {secs:.2} s");
-    println!("  output            {:?}", String::from_utf8_lossy(&out.output));
+    println!(
+        "  output            {:?}",
+        String::from_utf8_lossy(&out.output)
+    );
     println!(
         "  allocated         {:.2} GB",
         stats.bytes_allocated as f64 / 1e9
@@ -150,7 +153,11 @@ fn alloc_loop(ring: GcRef, n: i64) -> (Trace, GuardId) {
         Some(Descr::Field(&cell::next)),
     );
     let slot = t
-        .push(OpNum::IntAnd, &[Operand::Var(i0), Operand::ConstInt(1023)], None)
+        .push(
+            OpNum::IntAnd,
+            &[Operand::Var(i0), Operand::ConstInt(1023)],
+            None,
+        )
         .expect("int_and has a result");
     t.push(
         OpNum::SetarrayitemGc,
@@ -162,13 +169,25 @@ fn alloc_loop(ring: GcRef, n: i64) -> (Trace, GuardId) {
         Some(Descr::Array(&REF_ARRAY)),
     );
     let i1 = t
-        .push(OpNum::IntAdd, &[Operand::Var(i0), Operand::ConstInt(1)], None)
+        .push(
+            OpNum::IntAdd,
+            &[Operand::Var(i0), Operand::ConstInt(1)],
+            None,
+        )
         .expect("int_add has a result");
     let more = t
-        .push(OpNum::IntLt, &[Operand::Var(i1), Operand::ConstInt(n)], None)
+        .push(
+            OpNum::IntLt,
+            &[Operand::Var(i1), Operand::ConstInt(n)],
+            None,
+        )
         .expect("int_lt has a result");
     let g = GuardId(2);
-    t.push(OpNum::GuardTrue, &[Operand::Var(more)], Some(Descr::Guard(g)));
+    t.push(
+        OpNum::GuardTrue,
+        &[Operand::Var(more)],
+        Some(Descr::Guard(g)),
+    );
     t.ops.last_mut().expect("just pushed").fail_args = Some(vec![Operand::Var(i1)]);
     t.push(
         OpNum::Jump,
