@@ -201,3 +201,36 @@ fn dead_frames_and_materialized_virtuals_are_roots() {
         assert_eq!(got, want, "{cfg}");
     }
 }
+
+/// The `gc` log category gets one section per collection, and
+/// `jit-summary` counts them.
+#[test]
+fn gc_log_and_summary() {
+    let path = std::env::temp_dir().join(format!("metatrace-gc-log-{}.log", std::process::id()));
+    let spec = format!("gc,jit-summary:{}", path.display());
+    let collections = std::thread::spawn(move || {
+        let src = include_str!("../../example-vms/tvm/examples/garbage.tvm")
+            .replace("push 60          # ROUNDS", "push 1500");
+        let program = tvm::asm::parse(&src).unwrap();
+        let params = JitParams::parse("off").unwrap();
+        let backend = metatrace_x86::backend_for(&params);
+        let mut driver =
+            JitDriver::new(params, backend).with_log(metatrace::log::Log::from_spec(&spec));
+        let out = tvm::run(&mut driver, program);
+        assert_eq!(out.error, None);
+        drop(driver);
+        heap::stats().collections
+    })
+    .join()
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(collections >= 2, "{collections} collections");
+    let logged = text.matches("{gc\ncollection ").count() as u64;
+    assert_eq!(logged, collections, "{text}");
+    assert!(text.contains(" B since last, freed "), "{text}");
+    assert!(
+        text.contains(&format!("gc collections:  \t{collections}\n")),
+        "{text}"
+    );
+}
