@@ -365,15 +365,24 @@ pub fn collect() {
         return;
     }
     // Most stack words are not heap addresses: drop them before the
-    // (sorting) lookup.
+    // (sorting) lookup, without a branch per word (stack words are random
+    // enough to defeat the predictor).
     let mut cands = Vec::with_capacity(1024);
-    let mut push = |w: usize| {
-        if w >= lo && w < hi {
+    let span = hi.wrapping_sub(lo);
+    roots::precise_roots(&mut |w| {
+        if w.wrapping_sub(lo) < span {
             cands.push(w)
         }
-    };
-    roots::precise_roots(&mut push);
-    roots::scan_stack(&mut push);
+    });
+    let mut n = cands.len();
+    roots::scan_stack(|w| {
+        if n == cands.len() {
+            cands.resize(2 * n + 1024, 0);
+        }
+        cands[n] = w;
+        n += (w.wrapping_sub(lo) < span) as usize;
+    });
+    cands.truncate(n);
     with_heap(|h| {
         let before = h.blocks.mapped_bytes() + h.large.bytes;
         let allocated = h.since_gc;

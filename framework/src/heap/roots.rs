@@ -226,9 +226,10 @@ fn stack_top() -> usize {
 compile_error!("the collector's stack scan needs the thread's stack bounds: add this OS to heap::roots::stack_top");
 
 /// Spills the callee-saved registers into this frame, then scans the stack
-/// from here to the top, reporting every word to `f`.
+/// from here to the top, reporting every word to `f` (generic so the
+/// caller's filter is inlined into the loop: stacks are long).
 #[inline(never)]
-pub(super) fn scan_stack(f: &mut dyn FnMut(usize)) {
+pub(super) fn scan_stack<F: FnMut(usize)>(mut f: F) {
     let mut regs = [0usize; 12];
     spill_registers(&mut regs);
     let regs = std::hint::black_box(regs);
