@@ -28,10 +28,17 @@
 //!
 //! Re-entrancy: root visitors run VM code (`map_frame`), so the heap's
 //! `RefCell` is never borrowed while roots are gathered; a collection is
-//! three short borrows (retire the region, mark+sweep, publish). Nothing
-//! allocates during a collection: the bump region is retired first, so an
-//! accidental allocation from a visitor would just refill and stay
-//! consistent.
+//! two borrows (retire the bump region; then mark, sweep, apply the
+//! policy and publish the new region limit) around the root gathering.
+//! Visitors must not allocate guest objects: an object allocated while
+//! roots are gathered is not a root itself and would be swept.
+//!
+//! Costs, honestly: marking is proportional to the live data plus the
+//! scanned stack; the sweep walks every object and filler header in the
+//! used blocks (proportional to the heap, as in any non-moving sweep), so
+//! a program with a tiny live set pays about one header read per dead
+//! object. A side mark bitmap or Immix-style line marks would avoid
+//! touching dead objects; not done yet.
 
 use super::blocks::{self, BlockSpace, BLOCK_SIZE};
 use super::large::{LargeSpace, LARGE_OBJECT};
