@@ -134,6 +134,9 @@ struct Gen<'a> {
     ctx: &'a Ctx<'a>,
     stubs: Vec<Stub>,
     slow_allocs: Vec<SlowAlloc>,
+    /// Later members of merged allocations: op index → distance of the
+    /// member from the block's end.
+    group_members: HashMap<usize, usize>,
     exit: DynamicLabel,
     /// `lea rsp, [rbp - frame]` sites: imm32 offset and minimum depth.
     frame_patches: Vec<(usize, u32)>,
@@ -158,6 +161,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
         ctx,
         stubs: Vec::new(),
         slow_allocs: Vec::new(),
+        group_members: HashMap::new(),
         exit,
         frame_patches: Vec::new(),
         local_labels: HashMap::new(),
@@ -1155,6 +1159,91 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
+    /// The size and header of an allocation whose size is known now
+    /// (`new`, or `new_array` of a constant length), if small.
+    fn static_alloc(op: &Op) -> Option<(usize, u32, Option<(usize, i64)>)> {
+        match op.opnum {
+            OpNum::New | OpNum::NewWithVtable => {
+                let d = op.descr?.as_size()?;
+                metatrace::heap::register_struct(d);
+                Some((d.size.max(8).next_multiple_of(8), d.tid, None))
+            }
+            OpNum::NewArray | OpNum::NewArrayClear => {
+                let d = op.descr?.as_array()?;
+                let Operand::ConstInt(n) = *op.args.first()? else {
+                    return None;
+                };
+                let items = (n as u64).checked_mul(d.item_size as u64)?;
+                let size = (d.base_offset as u64).checked_add(items)?;
+                if n < 0 || size >= metatrace::heap::LARGE_OBJECT as u64 {
+                    return None;
+                }
+                metatrace::heap::register_array(d);
+                Some((
+                    (size as usize).max(8).next_multiple_of(8),
+                    d.tid,
+                    Some((d.len_offset, n)),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Merged allocations (`malloc` docs). At the first op of a run of
+    /// statically sized allocations separated only by stores, takes one
+    /// block for all and writes every header; at a later member, computes
+    /// its address. Returns false when `op` is not part of such a run.
+    fn merged_alloc(&mut self, index: usize, op: &Op) -> Result<bool, CompileError> {
+        if let Some(back) = self.group_members.remove(&index) {
+            let v = self.res(op)?;
+            let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
+            malloc::member(&mut self.a, self.ctx.nursery, res, back);
+            return Ok(true);
+        }
+        let mut members = Vec::new();
+        let mut total = 0usize;
+        for (j, o) in self.trace.ops.iter().enumerate().skip(index) {
+            if let Some((size, tid, len)) = Self::static_alloc(o) {
+                if total + size >= metatrace::heap::LARGE_OBJECT {
+                    break;
+                }
+                members.push((
+                    j,
+                    malloc::Member {
+                        offset: total,
+                        tid,
+                        len,
+                    },
+                ));
+                total += size;
+            } else if !matches!(o.opnum, OpNum::SetfieldGc | OpNum::SetarrayitemGc) {
+                break;
+            }
+        }
+        if members.len() < 2 {
+            return Ok(false);
+        }
+        for (j, m) in &members[1..] {
+            self.group_members.insert(*j, total - m.offset);
+        }
+        let v = self.res(op)?;
+        let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
+        let (entry, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
+        malloc::bump(&mut self.a, self.ctx.nursery, res, total, entry);
+        dynasm!(self.a ; .arch x64 ; =>back);
+        let members: Vec<malloc::Member> = members.into_iter().map(|(_, m)| m).collect();
+        malloc::write_headers(&mut self.a, res, &members);
+        self.slow_allocs.push(SlowAlloc {
+            entry,
+            back,
+            res,
+            func: runtime::new_group as *const () as usize,
+            descr: total,
+            len: None,
+        });
+        Ok(true)
+    }
+
     /// `new` with the inline fast path (`malloc`).
     fn inline_new(&mut self, op: &Op, d: &'static SizeDescr) -> Result<(), CompileError> {
         metatrace::heap::register_struct(d);
@@ -1378,7 +1467,9 @@ impl<'a> Gen<'a> {
                     .and_then(|d| d.as_size())
                     .ok_or_else(|| CompileError("new needs a size descr".into()))?;
                 if self.ctx.inline_alloc {
-                    self.inline_new(op, d)?
+                    if !self.merged_alloc(index, op)? {
+                        self.inline_new(op, d)?
+                    }
                 } else {
                     let args = [(Operand::ConstInt(d as *const _ as i64), false)];
                     self.call(runtime::new_struct as *const () as usize, &args, op.res)?
@@ -1388,7 +1479,9 @@ impl<'a> Gen<'a> {
                 let d = self.array(op)?;
                 let len = self.arg(op, 0)?;
                 if self.ctx.inline_alloc {
-                    self.inline_new_array(op, d, len)?
+                    if !self.merged_alloc(index, op)? {
+                        self.inline_new_array(op, d, len)?
+                    }
                 } else {
                     let args = [
                         (Operand::ConstInt(d as *const _ as i64), false),

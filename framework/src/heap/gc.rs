@@ -345,6 +345,25 @@ pub(super) fn alloc_slow(size: usize, tid: u32) -> usize {
     a.unwrap_or_else(|| out_of_memory(size))
 }
 
+/// The slow path of a merged allocation (several objects of one trace
+/// bumped at once): `size` zeroed bytes (a multiple of 8, below
+/// `LARGE_OBJECT`) from the bump region, covered by a filler header until
+/// the caller writes the objects' headers — which it must do before
+/// anything else can allocate. Afterwards `nursery_free` is exactly the
+/// end of the block, which compiled code relies on to find the members.
+pub fn alloc_group(size: usize) -> usize {
+    assert!(
+        size < LARGE_OBJECT && size & 7 == 0 && size >= 8,
+        "bad merged allocation size {size}"
+    );
+    if with_heap(|h| h.should_collect(size)) {
+        collect();
+    }
+    let a = with_heap(|h| h.alloc_small(size, FILLER_TID)).unwrap_or_else(|| out_of_memory(size));
+    blocks::write_filler(a, size);
+    a
+}
+
 /// Registers the trace information of `tid` (idempotent).
 pub(super) fn register(tid: u32, l: Layout) {
     with_heap(|h| h.types.insert(tid, l));
