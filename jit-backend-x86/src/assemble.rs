@@ -1160,13 +1160,19 @@ impl<'a> Gen<'a> {
     }
 
     /// The size and header of an allocation whose size is known now
-    /// (`new`, or `new_array` of a constant length), if small.
-    fn static_alloc(op: &Op) -> Option<(usize, u32, Option<(usize, i64)>)> {
+    /// (`new`, or `new_array` of a constant length), if small; as a merged
+    /// allocation member at offset 0.
+    fn static_alloc(op: &Op) -> Option<(usize, malloc::Member)> {
         match op.opnum {
             OpNum::New | OpNum::NewWithVtable => {
                 let d = op.descr?.as_size()?;
                 metatrace::heap::register_struct(d);
-                Some((d.size.max(8).next_multiple_of(8), d.tid, None))
+                let m = malloc::Member {
+                    offset: 0,
+                    tid: d.tid,
+                    len: None,
+                };
+                Some((d.size.max(8).next_multiple_of(8), m))
             }
             OpNum::NewArray | OpNum::NewArrayClear => {
                 let d = op.descr?.as_array()?;
@@ -1179,11 +1185,12 @@ impl<'a> Gen<'a> {
                     return None;
                 }
                 metatrace::heap::register_array(d);
-                Some((
-                    (size as usize).max(8).next_multiple_of(8),
-                    d.tid,
-                    Some((d.len_offset, n)),
-                ))
+                let m = malloc::Member {
+                    offset: 0,
+                    tid: d.tid,
+                    len: Some((d.len_offset, n)),
+                };
+                Some(((size as usize).max(8).next_multiple_of(8), m))
             }
             _ => None,
         }
@@ -1203,18 +1210,11 @@ impl<'a> Gen<'a> {
         let mut members = Vec::new();
         let mut total = 0usize;
         for (j, o) in self.trace.ops.iter().enumerate().skip(index) {
-            if let Some((size, tid, len)) = Self::static_alloc(o) {
+            if let Some((size, m)) = Self::static_alloc(o) {
                 if total + size >= metatrace::heap::LARGE_OBJECT {
                     break;
                 }
-                members.push((
-                    j,
-                    malloc::Member {
-                        offset: total,
-                        tid,
-                        len,
-                    },
-                ));
+                members.push((j, malloc::Member { offset: total, ..m }));
                 total += size;
             } else if !matches!(o.opnum, OpNum::SetfieldGc | OpNum::SetarrayitemGc) {
                 break;
