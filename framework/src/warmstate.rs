@@ -1100,14 +1100,17 @@ impl<I: Interp> Drop for JitDriver<I> {
 }
 
 /// Allocates the virtuals a guard describes, writes their references into
-/// their slots, then fills their fields from the (patched) words.
-fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
+/// their slots, then fills their fields from the (patched) words. (The
+/// optimizer's random tests use this too, so resume has one definition.)
+pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
     for v in virtuals {
         let r = match v.alloc {
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
             VirtualAlloc::Array(d, len) => crate::heap::new_array(d, len).unwrap_or(GcRef::NULL),
         };
-        words[v.slot as usize] = r.addr() as u64;
+        for slot in v.slots() {
+            words[slot as usize] = r.addr() as u64;
+        }
     }
     for v in virtuals {
         let obj = crate::backend::word_to_ref(words[v.slot as usize]);
@@ -1136,7 +1139,9 @@ fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], inputs: &mut [
                 Some(Descr::Array(d)),
             ),
         };
-        inputs[v.slot as usize] = Operand::Var(res.expect("allocations have results"));
+        for slot in v.slots() {
+            inputs[slot as usize] = Operand::Var(res.expect("allocations have results"));
+        }
     }
     for v in virtuals {
         let obj = inputs[v.slot as usize];

@@ -24,10 +24,7 @@
 use crate::backend::llgraph::LlGraph;
 use crate::backend::{word_to_ref, Backend, DeadFrame, LoopId};
 use crate::heap::{self, GcRef};
-use crate::ir::{
-    eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var, VirtualAlloc,
-    VirtualField, VirtualInfo,
-};
+use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::opt::testutil::{params, world};
 use crate::opt::{optimize_bridge, optimize_loop, Optimized};
 use hashbrown::HashMap;
@@ -527,30 +524,6 @@ fn generate(seed: u64, bridge: bool) -> Trace {
     g.t
 }
 
-/// What resume does with a guard's virtuals (`warmstate::materialize`).
-fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
-    for v in virtuals {
-        let r = match v.alloc {
-            VirtualAlloc::Struct(d) => heap::new_struct(d),
-            VirtualAlloc::Array(d, len) => heap::new_array(d, len).unwrap_or(GcRef::NULL),
-        };
-        words[v.slot as usize] = r.addr() as u64;
-    }
-    for v in virtuals {
-        let obj = word_to_ref(words[v.slot as usize]);
-        for (f, idx) in &v.fields {
-            let w = words[*idx as usize];
-            match (f, v.alloc) {
-                (VirtualField::Field(d), _) => heap::setfield(obj, d, w),
-                (VirtualField::Item(i), VirtualAlloc::Array(d, _)) => {
-                    heap::setarrayitem(obj, d, *i, w)
-                }
-                (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
-            }
-        }
-    }
-}
-
 /// Structural equality of the two runs' object graphs, with a bijection
 /// between their objects (identity must match too).
 #[derive(Default)]
@@ -685,7 +658,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
         )));
     }
     if let Some(v) = op2.virtuals.as_deref() {
-        materialize(v, &mut words);
+        crate::warmstate::materialize(v, &mut words);
     }
     let mut iso = Iso::default();
     for (i, k) in kinds.iter().enumerate() {

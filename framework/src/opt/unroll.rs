@@ -95,8 +95,9 @@ pub(crate) fn optimize(
 enum Carry {
     /// The value itself.
     Plain,
-    /// The fields of a virtual of this shape (the body rebuilds it).
-    Virtual(VShape),
+    /// The fields of a virtual of this shape (the body rebuilds it), and
+    /// the virtuals the shape covers (the object and nested ones).
+    Virtual(VShape, Vec<Var>),
 }
 
 fn virt(passes: &mut [Box<dyn Pass>]) -> Option<&mut Virtualize> {
@@ -114,11 +115,32 @@ fn flatten(
     for (k, a) in args.iter().enumerate() {
         at.push(flat.len());
         match carried.iter().find(|(c, _, _)| *c == k) {
-            Some((_, Carry::Virtual(_), vals)) => flat.extend(vals.iter().copied()),
+            Some((_, Carry::Virtual(..), vals)) => flat.extend(vals.iter().copied()),
             _ => flat.push(*a),
         }
     }
     (flat, at)
+}
+
+/// The first carried input whose virtuals did not survive the jump (it
+/// forced them: they are reachable from elsewhere) or overlap another
+/// input's (one object, so it cannot be rebuilt twice).
+fn not_carried(
+    carried: &[(usize, Carry, Vec<Operand>)],
+    vz: Option<&mut Virtualize>,
+) -> Option<usize> {
+    let vz = vz?;
+    let mut seen: HashSet<Var> = HashSet::new();
+    for (k, c, _) in carried {
+        if let Carry::Virtual(_, covered) = c {
+            for v in covered {
+                if !vz.is_virtual(&Operand::Var(*v)) || !seen.insert(*v) {
+                    return Some(*k);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// One attempt at peeling, carrying virtuals across the back edge except
@@ -148,6 +170,9 @@ fn peel(
     // (input, how it is carried, its preamble values).
     let mut carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     let mut map: HashMap<Var, Operand> = HashMap::new();
+    // Virtuals the jump passes directly are not also nested in another
+    // input's shape (one object must not be rebuilt twice).
+    let mut avoid: HashSet<Var> = pre.iter().filter_map(|a| a.as_var()).collect();
     for (k, &v) in inputs.iter().enumerate() {
         let j = jump.args[k];
         if j == Operand::Var(v) {
@@ -157,11 +182,14 @@ fn peel(
         } else {
             let once = pre.iter().filter(|a| **a == pre[k]).count() == 1;
             let exported = match virt(&mut passes) {
-                Some(vz) if once && !plain.contains(&k) => vz.export(&pre[k]),
+                Some(vz) if once && !plain.contains(&k) => vz.export(&pre[k], &avoid),
                 _ => None,
             };
+            if let Some((_, _, covered)) = &exported {
+                avoid.extend(covered.iter().copied());
+            }
             carried.push(match exported {
-                Some((shape, vals)) => (k, Carry::Virtual(shape), vals),
+                Some((shape, vals, covered)) => (k, Carry::Virtual(shape, covered), vals),
                 None => (k, Carry::Plain, vec![pre[k]]),
             });
         }
@@ -175,10 +203,8 @@ fn peel(
     );
     let pre_jump = sh.out.ops.pop().expect("the chain keeps the jump");
     debug_assert_eq!(pre_jump.opnum, OpNum::Jump);
-    for (k, c, _) in &carried {
-        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&pre[*k]) {
-            return Err(*k); // forced by the jump: reachable from elsewhere
-        }
+    if let Some(k) = not_carried(&carried, virt(&mut passes)) {
+        return Err(k); // forced by the jump or shared: reachable from elsewhere
     }
 
     // Fresh variables (`same_as` the preamble's values) for the label.
@@ -187,7 +213,7 @@ fn peel(
     for (k, c, _) in &carried {
         let n = match c {
             Carry::Plain => 1,
-            Carry::Virtual(s) => s.arity(),
+            Carry::Virtual(s, _) => s.arity(),
         };
         let mut vars = Vec::with_capacity(n);
         for &a in &pre_jump.args[at[*k]..at[*k] + n] {
@@ -218,10 +244,13 @@ fn peel(
             Carry::Plain => {
                 map.insert(v, Operand::Var(vars[0]));
             }
-            Carry::Virtual(s) => {
+            Carry::Virtual(s, _) => {
                 let obj = sh.new_var(Kind::Ref);
                 let vals: Vec<Operand> = vars.iter().map(|v| Operand::Var(*v)).collect();
-                virt(&mut passes).unwrap().import(obj, s, &vals);
+                let mut new_var = || sh.new_var(Kind::Ref);
+                virt(&mut passes)
+                    .unwrap()
+                    .import(obj, s, &vals, &mut new_var);
                 map.insert(v, Operand::Var(obj));
             }
         }
@@ -259,20 +288,16 @@ fn peel(
     let post: Vec<Operand> = jump.args.iter().map(|a| sh.get(m(&map, a))).collect();
     let mut body_carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     for (k, c, _) in &carried {
-        let vals = match c {
-            Carry::Plain => vec![post[*k]],
-            Carry::Virtual(s) => {
+        let (vals, c) = match c {
+            Carry::Plain => (vec![post[*k]], Carry::Plain),
+            Carry::Virtual(s, _) => {
                 let once = post.iter().filter(|a| **a == post[*k]).count() == 1;
                 let vz = virt(&mut passes).unwrap();
                 match vz.matching(&post[*k], s) {
-                    Some(vals) if once => vals,
+                    Some((vals, covered)) if once => (vals, Carry::Virtual(s.clone(), covered)),
                     _ => return Err(*k),
                 }
             }
-        };
-        let c = match c {
-            Carry::Plain => Carry::Plain,
-            Carry::Virtual(s) => Carry::Virtual(s.clone()),
         };
         body_carried.push((*k, c, vals));
     }
@@ -283,10 +308,8 @@ fn peel(
         &mut passes,
     );
     let body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
-    for (k, c, _) in &carried {
-        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&post[*k]) {
-            return Err(*k);
-        }
+    if let Some(k) = not_carried(&body_carried, virt(&mut passes)) {
+        return Err(k);
     }
 
     // Preamble values the body uses travel through the second label.
@@ -485,6 +508,39 @@ mod tests {
             p11 = new(descr=Node)
             setfield_gc(p11, i7, descr=x)
             jump(i13, p11, p11, descr=TargetToken(100))",
+        );
+    }
+
+    #[test]
+    fn a_virtual_with_a_virtual_field_is_carried_as_its_leaves() {
+        // p2 -> p3 (a box holding the counter): both are rebuilt from
+        // one label argument, nothing is allocated in the loop.
+        check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            p3 = new(descr=Node)
+            setfield_gc(p3, i0, descr=x)
+            p2 = new(descr=Node)
+            setfield_gc(p2, p3, descr=next)
+            i4 = int_add(i0, 1)
+            i5 = int_lt(i4, 10)
+            guard_true(i5, descr=<Guard1>) [p2]
+            jump(i4, p2, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i4 = int_add(i0, 1)
+            i5 = int_lt(i4, 10)
+            guard_true(i5, descr=<Guard1>) [ConstPtr(null), ConstPtr(null), i0] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            i6 = same_as_i(i4)
+            i7 = same_as_i(i0)
+            label(i6, i7, descr=TargetToken(100))
+            i12 = int_add(i6, 1)
+            i13 = int_lt(i12, 10)
+            guard_true(i13, descr=<Guard101>) [ConstPtr(null), ConstPtr(null), i6] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            jump(i12, i6, descr=TargetToken(100))",
         );
     }
 
