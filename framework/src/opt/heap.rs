@@ -38,6 +38,13 @@
 //! and `call_pure_*` do not. A `label` empties them too: a loop header is
 //! reached from the back edge, where memory may differ.
 //!
+//! Across the loop's back edge (`unroll`): [`Heap::export`] lists the
+//! cached locations at the end of the preamble, unroll keeps those whose
+//! object (and index) are loop-invariant, passes their values through the
+//! second label and [`Heap::import`]s them after it — so the peeled body
+//! starts knowing them (PyPy's short preamble, for heap facts). The body's
+//! jump passes the values again, re-read if the body lost them.
+//!
 //! Stores are never delayed (no lazy setfields): resume replays an
 //! instruction assuming its writes before the failing guard happened
 //! (DESIGN §4), and a delayed store would break that.
@@ -55,9 +62,62 @@ struct Fresh {
     touched: HashSet<usize>,
 }
 
+/// A cached memory location, for unroll: a field of an object or an item
+/// of an array, with the descr a read of it needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Loc {
+    Field(Operand, Descr),
+    Item(Operand, Operand, Descr),
+}
+
+impl Loc {
+    /// The operands that must be loop-invariant to carry the location.
+    pub fn operands(&self) -> impl Iterator<Item = Operand> {
+        let (a, b) = match *self {
+            Loc::Field(o, _) => (o, None),
+            Loc::Item(a, i, _) => (a, Some(i)),
+        };
+        std::iter::once(a).chain(b)
+    }
+
+    /// An op reading the location into `res`.
+    pub fn read(&self, res: Var) -> Op {
+        use OpNum::*;
+        let (opnum, args) = match (*self, self.kind()) {
+            (Loc::Field(o, _), Kind::Ref) => (GetfieldGcR, vec![o]),
+            (Loc::Field(o, _), Kind::Float) => (GetfieldGcF, vec![o]),
+            (Loc::Field(o, _), _) => (GetfieldGcI, vec![o]),
+            (Loc::Item(a, i, _), Kind::Ref) => (GetarrayitemGcR, vec![a, i]),
+            (Loc::Item(a, i, _), Kind::Float) => (GetarrayitemGcF, vec![a, i]),
+            (Loc::Item(a, i, _), _) => (GetarrayitemGcI, vec![a, i]),
+        };
+        Op::new(opnum, &args, Some(res), Some(self.descr()))
+    }
+
+    fn descr(&self) -> Descr {
+        match *self {
+            Loc::Field(_, d) | Loc::Item(_, _, d) => d,
+        }
+    }
+
+    /// The kind of the value stored there.
+    pub fn kind(&self) -> Kind {
+        match self.descr() {
+            Descr::Field(f) => f.kind,
+            Descr::Array(a) => a.kind,
+            _ => Kind::Int,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Heap {
     fields: HashMap<usize, Vec<(Operand, Operand)>>,
+    /// The descr behind each key of `fields` and `items`, and the keys in
+    /// first-seen order (for `export`: addresses would order them
+    /// differently from run to run).
+    descrs: HashMap<usize, Descr>,
+    order: Vec<usize>,
     items: HashMap<usize, Vec<(Operand, Operand, Operand)>>,
     lengths: HashMap<Key, Operand>,
     fresh: HashMap<Var, Fresh>,
@@ -200,8 +260,50 @@ impl Heap {
         self.items.clear();
     }
 
-    fn read_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    /// The cache key of `op`'s descr (remembering the descr itself).
+    fn key(&mut self, op: &Op) -> usize {
         let d = descr_key(&op.descr);
+        if let Some(descr) = op.descr {
+            self.remember(d, descr);
+        }
+        d
+    }
+
+    fn remember(&mut self, d: usize, descr: Descr) {
+        if self.descrs.insert(d, descr).is_none() {
+            self.order.push(d);
+        }
+    }
+
+    /// Every cached location and its value, in a deterministic order.
+    pub(crate) fn export(&self) -> Vec<(Loc, Operand)> {
+        let mut out = Vec::new();
+        for d in &self.order {
+            let Some(&descr) = self.descrs.get(d) else {
+                continue;
+            };
+            for &(o, v) in self.fields.get(d).into_iter().flatten() {
+                out.push((Loc::Field(o, descr), v));
+            }
+            for &(a, i, v) in self.items.get(d).into_iter().flatten() {
+                out.push((Loc::Item(a, i, descr), v));
+            }
+        }
+        out
+    }
+
+    /// From now on `loc` is known to hold `value` (after a label).
+    pub(crate) fn import(&mut self, loc: Loc, value: Operand) {
+        let d = descr_key(&Some(loc.descr()));
+        self.remember(d, loc.descr());
+        match loc {
+            Loc::Field(o, _) => self.fields.entry(d).or_default().push((o, value)),
+            Loc::Item(a, i, _) => self.items.entry(d).or_default().push((a, i, value)),
+        }
+    }
+
+    fn read_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = self.key(&op);
         let (obj, res) = (op.args[0], op.res.unwrap());
         if let Some(&(_, v)) = self
             .fields
@@ -221,7 +323,7 @@ impl Heap {
     }
 
     fn write_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (obj, val) = (op.args[0], op.args[1]);
         let fd = op.descr.and_then(|d| d.as_field()).unwrap();
         let cached = self
@@ -251,7 +353,7 @@ impl Heap {
     }
 
     fn read_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (arr, idx, res) = (op.args[0], op.args[1], op.res.unwrap());
         if let Some(&(_, _, v)) = self
             .items
@@ -279,7 +381,7 @@ impl Heap {
     }
 
     fn write_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (arr, idx, val) = (op.args[0], op.args[1], op.args[2]);
         let ad = op.descr.and_then(|d| d.as_array()).unwrap();
         let cached = self
@@ -310,6 +412,10 @@ impl Heap {
 }
 
 impl Pass for Heap {
+    fn heap(&mut self) -> Option<&mut Heap> {
+        Some(self)
+    }
+
     fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         self.pos += 1;

@@ -126,6 +126,11 @@ pub(crate) trait Pass {
     fn virtualize(&mut self) -> Option<&mut virtualize::Virtualize> {
         None
     }
+
+    /// The heap-cache pass, for unroll's heap facts across the back edge.
+    fn heap(&mut self) -> Option<&mut heap::Heap> {
+        None
+    }
 }
 
 /// The enabled passes of the chain, in PyPy's order (unroll excluded).

@@ -26,7 +26,12 @@
 //!   (by induction), so they are invariant too, and are passed through the
 //!   second label ("imported") and back unchanged by the jump;
 //! - heap knowledge is dropped at the label (memory changes around the
-//!   loop), virtuals are forced at both jumps.
+//!   loop), except for cached locations whose object (and index) are
+//!   loop-invariant: their values are passed through the second label
+//!   like carried inputs, and the body's jump passes the value it knows
+//!   (or reads again) — so a counter kept in memory stays in a register;
+//! - virtuals are carried across the back edge as their fields where the
+//!   shapes match (nested virtuals flattened), else forced at the jumps.
 //!
 //! Guards copied into the peeled body get fresh ids (`new_guard`) and are
 //! reported as (copy, original). The second label's `TargetToken` is
@@ -36,6 +41,7 @@
 //! Traces that do not loop to their own first label (entry traces ending
 //! in `finish`, loops jumping to another loop) are not peeled.
 
+use super::heap::{Heap, Loc};
 use super::virtualize::{VShape, Virtualize};
 use super::{chain, run_chain, send, Optimized, Pass, Shared};
 use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
@@ -102,6 +108,10 @@ enum Carry {
 
 fn virt(passes: &mut [Box<dyn Pass>]) -> Option<&mut Virtualize> {
     passes.iter_mut().find_map(|p| p.virtualize())
+}
+
+fn heap(passes: &mut [Box<dyn Pass>]) -> Option<&mut Heap> {
+    passes.iter_mut().find_map(|p| p.heap())
 }
 
 /// `args` with every carried virtual replaced by its field values, and
@@ -207,6 +217,26 @@ fn peel(
         return Err(k); // forced by the jump or shared: reachable from elsewhere
     }
 
+    // Heap facts at the end of the preamble about loop-invariant
+    // locations travel through the label too (see `heap`'s docs).
+    let invariant: Vec<Operand> = inputs
+        .iter()
+        .enumerate()
+        .filter(|&(k, v)| jump.args[k] == Operand::Var(*v))
+        .map(|(_, v)| sh.get(Operand::Var(*v)))
+        .collect();
+    let heap_carried: Vec<(Loc, Operand)> = match heap(&mut passes) {
+        Some(h) => h
+            .export()
+            .into_iter()
+            .filter(|(loc, _)| {
+                loc.operands()
+                    .all(|o| o.is_const() || invariant.contains(&o))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+
     // Fresh variables (`same_as` the preamble's values) for the label.
     let mut l1_args: Vec<Var> = Vec::new();
     let mut fresh_of: Vec<Vec<Var>> = Vec::new();
@@ -228,8 +258,19 @@ fn peel(
         fresh_of.push(vars);
     }
 
+    let mut heap_fresh: Vec<Var> = Vec::with_capacity(heap_carried.len());
+    for (_, value) in &heap_carried {
+        let kind = sh.kind(value);
+        let fresh = sh.new_var(kind);
+        sh.out
+            .ops
+            .push(Op::new(same_as(kind), &[*value], Some(fresh), None));
+        heap_fresh.push(fresh);
+        l1_args.push(fresh);
+    }
+
     let l1 = Descr::Target(TargetToken((sh.new_guard)().0));
-    let l1_at = sh.out.ops.len();
+    let mut l1_at = sh.out.ops.len();
     let l1_args_ops: Vec<Operand> = l1_args.iter().map(|v| Operand::Var(*v)).collect();
     send(
         Op::new(OpNum::Label, &l1_args_ops, None, Some(l1)),
@@ -237,6 +278,11 @@ fn peel(
         &mut passes,
     );
     debug_assert_eq!(sh.out.ops.len(), l1_at + 1);
+    if let Some(h) = heap(&mut passes) {
+        for ((loc, _), fresh) in heap_carried.iter().zip(&heap_fresh) {
+            h.import(*loc, Operand::Var(*fresh));
+        }
+    }
     // Carried inputs: the fresh variable, or a virtual again.
     for ((k, c, _), vars) in carried.iter().zip(&fresh_of) {
         let v = inputs[*k];
@@ -301,15 +347,51 @@ fn peel(
         };
         body_carried.push((*k, c, vals));
     }
+    // The heap values for the next iteration: cached, or read again.
+    let mut heap_next: Vec<Operand> = Vec::with_capacity(heap_carried.len());
+    for (loc, _) in &heap_carried {
+        let res = sh.new_var(loc.kind());
+        send(loc.read(res), &mut sh, &mut passes);
+        heap_next.push(sh.get(Operand::Var(res)));
+    }
     let (flat, at) = flatten(&post, &body_carried);
     send(
         Op::new(OpNum::Jump, &flat, None, Some(l1)),
         &mut sh,
         &mut passes,
     );
-    let body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
+    let mut body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
     if let Some(k) = not_carried(&body_carried, virt(&mut passes)) {
         return Err(k);
+    }
+
+    // A heap value the body passes back unchanged is invariant (an
+    // immutable field, a location the loop only reads): the body uses
+    // the preamble's value instead, and the label does not carry it.
+    let mut subst: HashMap<Var, Operand> = HashMap::new();
+    for (j, fresh) in heap_fresh.iter().enumerate() {
+        if heap_next[j] == Operand::Var(*fresh) {
+            subst.insert(*fresh, heap_carried[j].1);
+        }
+    }
+    if !subst.is_empty() {
+        let fix = |o: &mut Operand| {
+            if let Some(r) = o.as_var().and_then(|v| subst.get(&v)) {
+                *o = *r;
+            }
+        };
+        for op in &mut sh.out.ops[l1_at + 1..] {
+            op.args.iter_mut().for_each(fix);
+            op.fail_args.iter_mut().flatten().for_each(fix);
+        }
+        body_jump.args.iter_mut().for_each(fix);
+        heap_next.retain(|o| !o.as_var().is_some_and(|v| subst.contains_key(&v)));
+        l1_args.retain(|v| !subst.contains_key(v));
+        let before_len = sh.out.ops.len();
+        sh.out
+            .ops
+            .retain(|o| !o.res.is_some_and(|r| subst.contains_key(&r)));
+        l1_at -= before_len - sh.out.ops.len();
     }
 
     // Preamble values the body uses travel through the second label.
@@ -321,7 +403,8 @@ fn peel(
     let uses = sh.out.ops[l1_at + 1..]
         .iter()
         .flat_map(|o| o.args.iter().chain(o.fail_args.iter().flatten()))
-        .chain(body_jump.args.iter());
+        .chain(body_jump.args.iter())
+        .chain(heap_next.iter());
     for u in uses {
         if let Operand::Var(v) = u {
             if before.contains(v) && !carried_set.contains(v) && seen.insert(*v) {
@@ -332,12 +415,13 @@ fn peel(
     // Invariant inputs first, in their order, for readable traces.
     let rank = |v: &Var| inputs.iter().position(|i| i == v).unwrap_or(usize::MAX);
     imported.sort_by_key(rank);
-    let mut label_args = l1_args_ops;
+    let mut label_args: Vec<Operand> = l1_args.iter().map(|v| Operand::Var(*v)).collect();
     label_args.extend(imported.iter().map(|v| Operand::Var(*v)));
     let mut jump_args: Vec<Operand> = Vec::with_capacity(label_args.len());
     for ((k, _, _), vars) in carried.iter().zip(&fresh_of) {
         jump_args.extend_from_slice(&body_jump.args[at[*k]..at[*k] + vars.len()]);
     }
+    jump_args.extend_from_slice(&heap_next);
     jump_args.extend(imported.iter().map(|v| Operand::Var(*v)));
     sh.out.ops[l1_at].args = label_args.into();
     sh.out
@@ -378,16 +462,18 @@ mod tests {
             guard_true(i4, descr=<Guard2>) [i3, p1]
             i5 = same_as_i(i3)
             label(i5, p1, i2, descr=TargetToken(100))
-            i7 = int_add(i5, i2)
-            i8 = int_lt(i7, 100)
-            guard_true(i8, descr=<Guard102>) [i7, p1]
-            jump(i7, p1, i2, descr=TargetToken(100))",
+            i8 = int_add(i5, i2)
+            i9 = int_lt(i8, 100)
+            guard_true(i9, descr=<Guard102>) [i8, p1]
+            jump(i8, p1, i2, descr=TargetToken(100))",
         );
         assert_eq!(opt.guard_copies, vec![(GuardId(102), GuardId(2))]);
     }
 
     #[test]
-    fn heap_reads_are_not_carried_across_the_loop() {
+    fn heap_facts_about_invariant_locations_cross_the_back_edge() {
+        // x of the invariant p1 stays in a register: the body neither
+        // reads it nor loses it; the store stays.
         check(
             "all",
             "[i0, p1]
@@ -401,11 +487,43 @@ mod tests {
             i2 = getfield_gc_i(p1, descr=x)
             i3 = int_add(i2, i0)
             setfield_gc(p1, i3, descr=x)
-            label(i0, p1, descr=TargetToken(100))
+            i4 = same_as_i(i3)
+            label(i4, i0, p1, descr=TargetToken(100))
+            i6 = int_add(i4, i0)
+            setfield_gc(p1, i6, descr=x)
+            jump(i6, i0, p1, descr=TargetToken(100))",
+        );
+    }
+
+    #[test]
+    fn a_heap_fact_the_body_loses_is_read_again_before_the_jump() {
+        check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            setfield_gc(p1, i3, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
             i4 = getfield_gc_i(p1, descr=x)
-            i5 = int_add(i4, i0)
-            setfield_gc(p1, i5, descr=x)
-            jump(i0, p1, descr=TargetToken(100))",
+            guard_true(i4, descr=<Guard1>) [i0, p1]
+            jump(i0, p1, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            setfield_gc(p1, i3, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            i4 = getfield_gc_i(p1, descr=x)
+            guard_true(i4, descr=<Guard1>) [i0, p1]
+            i5 = same_as_i(i4)
+            label(i5, i0, p1, descr=TargetToken(100))
+            i7 = int_add(i5, i0)
+            setfield_gc(p1, i7, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            i8 = getfield_gc_i(p1, descr=x)
+            guard_true(i8, descr=<Guard101>) [i0, p1]
+            jump(i8, i0, p1, descr=TargetToken(100))",
         );
     }
 
