@@ -109,6 +109,8 @@ struct GuardEntry<I: Interp> {
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
     virtuals: Option<Rc<[VirtualInfo]>>,
+    /// What the optimizer knew about the fail args: a bridge starts there.
+    facts: Rc<[(u32, crate::opt::Fact)]>,
     /// Set for a `finish`: how to rebuild the portal's result.
     finish: Option<Rc<I::Ret<Shape>>>,
 }
@@ -846,6 +848,10 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: false,
                     kinds,
                     virtuals,
+                    facts: opt
+                        .facts
+                        .get(&id)
+                        .map_or_else(|| Rc::from([]), |f| Rc::from(&f[..])),
                     finish: None,
                 },
             );
@@ -861,13 +867,16 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: true,
                     kinds: Rc::from([]),
                     virtuals: None,
+                    facts: Rc::from([]),
                     finish: Some(shape),
                 },
             );
         }
     }
 
-    fn optimize(&mut self, trace: &Trace, bridge: bool) -> crate::opt::Optimized {
+    /// Optimizes a loop, or a bridge out of `bridge` (starting from what
+    /// the optimizer knew at that guard).
+    fn optimize(&mut self, trace: &Trace, bridge: Option<GuardId>) -> crate::opt::Optimized {
         let t0 = Instant::now();
         let params = self.params.clone();
         let mut next = self.next_id;
@@ -875,8 +884,10 @@ impl<I: Interp> JitDriver<I> {
             next += 1;
             GuardId(next - 1)
         };
-        let opt = if bridge {
-            crate::opt::optimize_bridge(trace, &params, &mut new_guard)
+        let opt = if let Some(g) = bridge {
+            let facts = self.guards.get(&g).map(|e| e.facts.clone());
+            let facts = facts.as_deref().unwrap_or(&[]);
+            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts)
         } else {
             crate::opt::optimize_loop(trace, &params, &mut new_guard)
         };
@@ -905,7 +916,7 @@ impl<I: Interp> JitDriver<I> {
         }: Recorded<I>,
         function: bool,
     ) -> bool {
-        let opt = self.optimize(&trace, false);
+        let opt = self.optimize(&trace, None);
         let id = LoopId(self.new_id());
         let t1 = Instant::now();
         let res = self.backend.compile_loop(id, &opt.trace);
@@ -963,7 +974,7 @@ impl<I: Interp> JitDriver<I> {
             qi_deps,
         }: Recorded<I>,
     ) -> bool {
-        let opt = self.optimize(&trace, true);
+        let opt = self.optimize(&trace, Some(guard));
         let t1 = Instant::now();
         let res = self.backend.compile_bridge(guard, &opt.trace);
         self.stats.backend += t1.elapsed();

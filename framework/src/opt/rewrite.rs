@@ -21,7 +21,7 @@
 //! only facts about single variables, and running first they expose
 //! constants to every later pass.
 
-use super::{guard_always_passes, send, Pass, Shared};
+use super::{guard_always_passes, send, Fact, Pass, Shared};
 use crate::ir::{eval, Op, OpNum, Operand, Var};
 use hashbrown::{HashMap, HashSet};
 
@@ -179,6 +179,30 @@ impl Rewrite {
 }
 
 impl Pass for Rewrite {
+    fn facts_at(&self, fail_args: &[Operand], out: &mut Vec<(u32, Fact)>) {
+        for (i, a) in fail_args.iter().enumerate() {
+            let Some(v) = a.as_var() else { continue };
+            if let Some(&c) = self.class.get(&v) {
+                out.push((i as u32, Fact::Class(c)));
+            } else if self.nonnull.contains(&v) {
+                out.push((i as u32, Fact::NonNull));
+            }
+        }
+    }
+
+    fn seed(&mut self, v: Var, fact: Fact) {
+        match fact {
+            Fact::Class(c) => {
+                self.class.insert(v, c);
+                self.nonnull.insert(v);
+            }
+            Fact::NonNull => {
+                self.nonnull.insert(v);
+            }
+            Fact::Bounds(..) => {}
+        }
+    }
+
     fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         if std::mem::take(&mut self.ovf_removed) {

@@ -26,7 +26,7 @@ use crate::backend::{word_to_ref, Backend, DeadFrame, LoopId};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::opt::testutil::{params, world};
-use crate::opt::{optimize_bridge, optimize_loop, Optimized};
+use crate::opt::{optimize_bridge, optimize_loop, Fact, Optimized};
 use hashbrown::HashMap;
 
 struct Rng(u64);
@@ -609,6 +609,9 @@ fn run(t: &Trace, seed: u64) -> (DeadFrame, Objects) {
     (d, objs)
 }
 
+/// Guard facts checked against real exits (so the check is not vacuous).
+static FACTS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Runs seed `seed` with passes `opts`; `Err` describes a divergence.
 fn differential(seed: u64, opts: &str) -> Result<(), String> {
     let bridge = seed % 5 == 4;
@@ -621,7 +624,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     };
     let p = params(opts);
     let opt: Optimized = if bridge {
-        optimize_bridge(&t, &p, &mut new_guard)
+        optimize_bridge(&t, &p, &mut new_guard, &[])
     } else {
         optimize_loop(&t, &p, &mut new_guard)
     };
@@ -660,6 +663,23 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     if let Some(v) = op2.virtuals.as_deref() {
         crate::warmstate::materialize(v, &mut words);
     }
+    // What the optimizer claims about the exit's values (bridges start
+    // from it) must hold of the values the guard actually exited with.
+    for &(i, fact) in opt.facts.get(&d2.guard).into_iter().flatten() {
+        let w = words.get(i as usize).copied().unwrap_or(0);
+        let holds = match fact {
+            Fact::Class(c) => w != 0 && word_to_ref(w).tid() as i64 == c,
+            Fact::NonNull => w != 0,
+            Fact::Bounds(lo, hi) => (lo..=hi).contains(&(w as i64)),
+        };
+        if !holds {
+            return Err(ctx(format!(
+                "guard {} claims {fact:?} of exit value {i}, which is {}",
+                d2.guard.0, w as i64
+            )));
+        }
+        FACTS_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut iso = Iso::default();
     for (i, k) in kinds.iter().enumerate() {
         let (a, b) = (d1.values[i], words[i]);
@@ -688,11 +708,14 @@ fn seeds(default: u64) -> u64 {
 
 #[test]
 fn random_traces_agree_with_all_passes() {
+    let before = FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
     for seed in 0..seeds(2000) {
         if let Err(e) = differential(seed, "all") {
             panic!("{e}");
         }
     }
+    let checked = FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed) - before;
+    assert!(checked > 100, "only {checked} guard facts were checked");
 }
 
 #[test]

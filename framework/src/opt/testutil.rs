@@ -17,7 +17,7 @@ use crate::ir::{
     ArrayDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr, GuardId, Kind, SizeDescr,
     Trace,
 };
-use crate::opt::{optimize_bridge, optimize_loop, Optimized};
+use crate::opt::{optimize_bridge, optimize_loop, Fact, Optimized};
 use crate::params::JitParams;
 use std::sync::OnceLock;
 
@@ -193,6 +193,11 @@ pub(crate) fn params(opts: &str) -> JitParams {
 /// Optimizes `t` as a loop (or as a bridge when it has no label) with the
 /// `opts` passes; fresh guard ids start at 100.
 pub(crate) fn optimize(opts: &str, t: &Trace) -> Optimized {
+    optimize_with_facts(opts, t, &[])
+}
+
+/// [`optimize`], a bridge starting from its guard's `facts`.
+pub(crate) fn optimize_with_facts(opts: &str, t: &Trace, facts: &[(u32, Fact)]) -> Optimized {
     let mut next = 100;
     let mut new_guard = || {
         next += 1;
@@ -206,7 +211,7 @@ pub(crate) fn optimize(opts: &str, t: &Trace) -> Optimized {
     let opt = if is_loop {
         optimize_loop(t, &p, &mut new_guard)
     } else {
-        optimize_bridge(t, &p, &mut new_guard)
+        optimize_bridge(t, &p, &mut new_guard, facts)
     };
     if let Err(e) = crate::ir::verify::verify(&opt.trace) {
         panic!("invalid output: {e}\n{}", opt.trace);

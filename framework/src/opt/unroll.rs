@@ -79,10 +79,7 @@ pub(crate) fn optimize(
     new_guard: &mut dyn FnMut() -> GuardId,
 ) -> Optimized {
     if !peelable(trace) {
-        return Optimized {
-            trace: run_chain(trace, params, new_guard),
-            guard_copies: Vec::new(),
-        };
+        return run_chain(trace, params, new_guard, &[]);
     }
     // Inputs whose virtual could not be carried: passed as objects.
     let mut plain: HashSet<usize> = HashSet::new();
@@ -433,6 +430,7 @@ fn peel(
     Ok(Optimized {
         trace: sh.out,
         guard_copies: copies,
+        facts: sh.facts,
     })
 }
 
