@@ -352,6 +352,12 @@ pub trait Interp: Sized {
         frame: &mut Self::Frame<C::R>,
     ) -> Step<Self::Ret<C::R>>;
 
+    /// References the VM itself holds outside frames and heap objects
+    /// (constant tables, globals): report each to `visit`. The collector
+    /// calls this while a portal runs; it must not allocate. VMs that keep
+    /// such references in `heap::roots::Handle`s need not override it.
+    fn trace_roots(&self, _visit: &mut dyn FnMut(GcRef)) {}
+
     /// RPython's `get_printable_location`: shown in `debug_merge_point`s and logs.
     fn printable_location(&self, greens: &Self::Greens) -> String {
         format!("{greens:?}")
@@ -370,6 +376,38 @@ impl MapReds<Plain, Shape> for Flatten<'_> {
     fn gcref(&mut self, v: GcRef) {
         self.0.push(v.addr() as u64)
     }
+}
+
+/// Reports the references among a frame's reds to the collector: the
+/// value of a plain red; value and constant operand of a traced one.
+pub(crate) struct RefWords<'a>(pub &'a mut dyn FnMut(usize));
+impl MapReds<Plain, Shape> for RefWords<'_> {
+    fn int(&mut self, _: i64) {}
+    fn float(&mut self, _: f64) {}
+    fn gcref(&mut self, v: GcRef) {
+        (self.0)(v.addr())
+    }
+}
+impl MapReds<Traced, Shape> for RefWords<'_> {
+    fn int(&mut self, _: T<i64>) {}
+    fn float(&mut self, _: T<f64>) {}
+    fn gcref(&mut self, v: T<GcRef>) {
+        (self.0)(v.v.addr());
+        if let Operand::ConstPtr(p) = v.op {
+            (self.0)(p)
+        }
+    }
+}
+
+/// Root visitors (`heap::roots::Visit`) for a VM's frames and results.
+pub(crate) fn visit_frame<I: Interp, R: Repr>(f: &I::Frame<R>, out: &mut dyn FnMut(usize))
+where
+    for<'a> RefWords<'a>: MapReds<R, Shape>,
+{
+    let _ = I::map_frame(f, &mut RefWords(out));
+}
+pub(crate) fn visit_interp<I: Interp>(i: &I, out: &mut dyn FnMut(usize)) {
+    i.trace_roots(&mut |r| out(r.addr()));
 }
 
 /// Collects the operands and kinds of traced reds (snapshots, jump args).

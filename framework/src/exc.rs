@@ -30,6 +30,12 @@ pub fn take() -> Option<GcRef> {
     (a != 0).then(|| unsafe_ref(a))
 }
 
+/// The pending exception without taking it (a root for the collector).
+pub fn peek() -> Option<GcRef> {
+    let a = PENDING.with(|p| p.get());
+    (a != 0).then(|| unsafe_ref(a))
+}
+
 fn unsafe_ref(a: usize) -> GcRef {
     // SAFETY: `raise` only stores valid heap references.
     unsafe { GcRef::from_addr(a) }

@@ -21,6 +21,7 @@
 //! recorded.
 
 use crate::ctx::{Ctx, Interp, Jit, Lift, Operands, Repr, Shape, Step, Traced, Val, T};
+use crate::heap::roots::Rooted;
 use crate::heap::{self, GcRef};
 use crate::ir::{
     eval, ArrayDescr, CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, SizeDescr, Trace,
@@ -119,6 +120,48 @@ impl<'a, I: Interp> Recorder<'a, I> {
             known_class: Default::default(),
             known_nonnull: Default::default(),
             invalidation_guarded: false,
+        }
+    }
+
+    /// Root visitor (`heap::roots::Visit`) for a recorder in use: the
+    /// constants of the trace so far (a promoted or quasi-immutable
+    /// reference may exist nowhere else until the loop is compiled), the
+    /// operands of frame snapshots and effect logs, and the values waiting
+    /// in the replay queue.
+    pub(crate) fn visit_roots(rec: &Self, out: &mut dyn FnMut(usize)) {
+        fn op(o: &Operand, out: &mut dyn FnMut(usize)) {
+            if let Operand::ConstPtr(p) = o {
+                out(*p)
+            }
+        }
+        for o in &rec.trace.ops {
+            o.args.iter().for_each(|a| op(a, out));
+            o.fail_args.iter().flatten().for_each(|a| op(a, out));
+        }
+        for fr in &rec.frames {
+            fr.snapshot.iter().for_each(|a| op(a, out));
+            for e in &fr.effects {
+                match e {
+                    Effect::Val(_, o) => op(o, out),
+                    Effect::Ret(_, os) => os.iter().for_each(|a| op(a, out)),
+                    Effect::Void | Effect::Pending => {}
+                }
+            }
+        }
+        for r in &rec.replay {
+            match r {
+                Replayed::Val(Kind::Ref, w, o) => {
+                    out(*w as usize);
+                    op(o, out)
+                }
+                Replayed::Ret(r) => {
+                    let _ = I::map_ret(r, &mut crate::ctx::RefWords(out));
+                }
+                Replayed::Val(..) | Replayed::Void => {}
+            }
+        }
+        for (obj, _) in &rec.qi_deps {
+            out(obj.addr())
         }
     }
 
@@ -768,14 +811,17 @@ impl<'a, I: Interp> Recorder<'a, I> {
         mut greens: I::Greens,
         mut frame: I::Frame<Traced>,
     ) -> I::Ret<Traced> {
+        // The callee's frame lives here, in the Rust heap: a root while it runs.
+        let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Traced>);
+        let frame: &mut I::Frame<Traced> = &mut frame;
         loop {
             if !self.recording() {
-                let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);
+                let plain = I::map_frame(&*frame, &mut crate::ctx::Concrete);
                 let r = self.jit.portal(interp, greens, plain);
                 return I::map_ret(&r, &mut Lift(Operand::from_bits));
             }
-            self.merge_point(interp, &greens, &frame);
-            if let Step::Return(r) = interp.step(self, &mut greens, &mut frame) {
+            self.merge_point(interp, &greens, frame);
+            if let Step::Return(r) = interp.step(self, &mut greens, frame) {
                 return r;
             }
         }

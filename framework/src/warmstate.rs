@@ -14,7 +14,8 @@
 use crate::backend::{Backend, DeadFrame, LoopId};
 use crate::ctx::{Concrete, Flatten, Interp, Lift, Plain, Rebuild, Shape, Step, Traced};
 use crate::direct::Direct;
-use crate::heap::GcRef;
+use crate::heap::roots::{Handle, Rooted};
+use crate::heap::{self, GcRef};
 use crate::ir::{
     Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
     VirtualField, VirtualInfo,
@@ -170,6 +171,10 @@ pub struct JitDriver<I: Interp> {
     /// Entries into compiled code from the interpreter, per loop
     /// (`jit-backend-counts`).
     entered: HashMap<LoopId, u64>,
+    /// Reference constants of compiled code (baked into machine code or
+    /// llgraph's traces): roots for as long as the code may run, which is
+    /// as long as this driver lives. Deduplicated by address.
+    const_roots: HashMap<usize, Handle>,
 }
 
 /// Kept for readers who know PyPy's `warmstate`.
@@ -195,6 +200,40 @@ impl<I: Interp> JitDriver<I> {
             traces: Vec::new(),
             pending_finish: None,
             entered: HashMap::new(),
+            const_roots: HashMap::new(),
+        }
+        .log_gc()
+    }
+
+    /// Turns the heap's `gc` events on when the log selects them.
+    fn log_gc(self) -> Self {
+        if self.log.enabled(cat::GC) {
+            heap::gc::set_logging(true);
+        }
+        self
+    }
+
+    /// Writes the heap's pending `gc` events to the log.
+    fn drain_gc_log(&self) {
+        if self.log.enabled(cat::GC) {
+            for e in heap::gc::take_events() {
+                self.log.section(cat::GC, || e);
+            }
+        }
+    }
+
+    /// Roots the reference constants of a trace that was just compiled.
+    fn keep_constants(&mut self, trace: &Trace) {
+        for op in &trace.ops {
+            for o in op.args.iter().chain(op.fail_args.iter().flatten()) {
+                if let Operand::ConstPtr(p) = *o {
+                    if p != 0 {
+                        self.const_roots.entry(p).or_insert_with(|| {
+                            Handle::new(crate::backend::word_to_ref(p as u64))
+                        });
+                    }
+                }
+            }
         }
     }
 
@@ -207,7 +246,7 @@ impl<I: Interp> JitDriver<I> {
     /// Replaces the log sink (tests).
     pub fn with_log(mut self, log: Log) -> Self {
         self.log = log;
-        self
+        self.log_gc()
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -238,7 +277,12 @@ impl<I: Interp> JitDriver<I> {
         greens: I::Greens,
         frame: I::Frame<Plain>,
     ) -> I::Ret<Plain> {
-        self.portal(interp, greens, frame)
+        // The VM's own references (`Interp::trace_roots`) are roots while
+        // it runs.
+        let mut interp = Rooted::new(interp, crate::ctx::visit_interp::<I>);
+        let r = self.portal(&mut interp, greens, frame);
+        self.drain_gc_log();
+        r
     }
 
     pub(crate) fn portal(
@@ -247,24 +291,27 @@ impl<I: Interp> JitDriver<I> {
         mut greens: I::Greens,
         mut frame: I::Frame<Plain>,
     ) -> I::Ret<Plain> {
+        // The frame this portal runs is a root until it returns.
+        let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
+        let frame: &mut I::Frame<Plain> = &mut frame;
         if self.params.enabled {
-            match self.function_entry(interp, &mut greens, &mut frame) {
+            match self.function_entry(interp, &mut greens, frame) {
                 Step::Next => {}
                 Step::Return(r) => return r,
                 Step::CanEnterJit => {
-                    if let Some(r) = self.can_enter_jit(interp, &mut greens, &mut frame) {
+                    if let Some(r) = self.can_enter_jit(interp, &mut greens, frame) {
                         return r;
                     }
                 }
             }
         }
         loop {
-            match interp.step(&mut Direct { jit: self }, &mut greens, &mut frame) {
+            match interp.step(&mut Direct { jit: self }, &mut greens, frame) {
                 Step::Next => {}
                 Step::Return(r) => return r,
                 Step::CanEnterJit => {
                     if self.params.enabled {
-                        if let Some(r) = self.can_enter_jit(interp, &mut greens, &mut frame) {
+                        if let Some(r) = self.can_enter_jit(interp, &mut greens, frame) {
                             return r;
                         }
                     }
@@ -383,7 +430,10 @@ impl<I: Interp> JitDriver<I> {
                 Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals),
             );
         }
+        // The dead frame's values (and the virtuals materialized into it)
+        // are roots while the interpreter frames are rebuilt from them.
         let mut words = dead.values;
+        let mut words = Rooted::new(&mut words, heap::roots::visit_words);
         if let Some(v) = &virtuals {
             materialize(v, &mut words);
         }
@@ -475,14 +525,17 @@ impl<I: Interp> JitDriver<I> {
                     mk: Operand::from_bits,
                 },
             );
+            let mut tframe = Rooted::new(&mut tframe, crate::ctx::visit_frame::<I, Traced>);
+            let tframe: &mut I::Frame<Traced> = &mut tframe;
             let step = {
                 let mut rec = Recorder::new(self, Mode::Discard);
+                let mut rec = Rooted::new(&mut rec, Recorder::<I>::visit_roots);
                 rec.replay = Self::replay_queue(&fr.effects, effs, Operand::from_bits, &mut inner);
-                let step = interp.step(&mut rec, &mut g, &mut tframe);
+                let step = interp.step(&mut *rec, &mut g, tframe);
                 assert!(rec.replay.is_empty(), "resume: the instruction did not replay its effect log (the VM's step is not deterministic)");
                 step
             };
-            let pframe = I::map_frame(&tframe, &mut Concrete);
+            let pframe = I::map_frame(&*tframe, &mut Concrete);
             let step = match step {
                 Step::Next => Step::Next,
                 Step::CanEnterJit => Step::CanEnterJit,
@@ -518,6 +571,10 @@ impl<I: Interp> JitDriver<I> {
         let own_token = TargetToken(self.new_id());
         let (close, step, trace, guards, qi_deps, abort, end_greens) = {
             let mut rec = Recorder::new(self, Mode::Tracing);
+            // The recorder's trace constants, replay queue and (below) the
+            // traced frame are roots while recording.
+            let mut rec = Rooted::new(&mut rec, Recorder::<I>::visit_roots);
+            let rec: &mut Recorder<'_, I> = &mut rec;
             let (mut tframe, mut pending_step) = match &start {
                 Start::Loop | Start::Function => {
                     let tframe = {
@@ -546,24 +603,27 @@ impl<I: Interp> JitDriver<I> {
                         .map(|v| Operand::Var(*v))
                         .collect();
                     let mut words = words.clone();
+                    let mut words = Rooted::new(&mut words, heap::roots::visit_words);
                     if let Some(v) = virtuals {
                         // The bridge re-creates the guard's virtuals itself.
                         materialize(v, &mut words);
                         allocate_in_trace(&mut rec.trace, v, &mut inputs);
                     }
                     let (tframe, step) =
-                        Self::bridge_prologue(&mut rec, interp, resume, &inputs, &words, greens);
+                        Self::bridge_prologue(rec, interp, resume, &inputs, &words, greens);
                     (tframe, Some(step))
                 }
             };
+            let mut tframe = Rooted::new(&mut tframe, crate::ctx::visit_frame::<I, Traced>);
+            let tframe: &mut I::Frame<Traced> = &mut tframe;
             let is_loop = matches!(start, Start::Loop);
             let mut seen: HashSet<I::Greens> = HashSet::new();
             let (close, step) = loop {
                 let step = match pending_step.take() {
                     Some(s) => s,
                     None => {
-                        rec.merge_point(interp, greens, &tframe);
-                        interp.step(&mut rec, greens, &mut tframe)
+                        rec.merge_point(interp, greens, tframe);
+                        interp.step(rec, greens, tframe)
                     }
                 };
                 if rec.abort.is_some() {
@@ -587,7 +647,7 @@ impl<I: Interp> JitDriver<I> {
                 }
             };
             // Close the trace with a jump carrying the reds.
-            let (ops, kinds) = Recorder::<I>::frame_operands(&tframe);
+            let (ops, kinds) = Recorder::<I>::frame_operands(tframe);
             let target = match &close {
                 Close::Own => {
                     let own: Vec<Kind> = rec
@@ -621,7 +681,7 @@ impl<I: Interp> JitDriver<I> {
                 }
                 None => {}
             }
-            *frame = I::map_frame(&tframe, &mut Concrete);
+            *frame = I::map_frame(&*tframe, &mut Concrete);
             let step = match step {
                 Step::Next => Step::Next,
                 Step::CanEnterJit => Step::CanEnterJit,
@@ -750,7 +810,10 @@ impl<I: Interp> JitDriver<I> {
             rec.frames[i].effects.clear();
             let mut g = fr.greens.clone();
             let mut tframe = tframes.pop().expect("one frame per level");
-            let step = interp.step(rec, &mut g, &mut tframe);
+            let step = {
+                let mut rooted = Rooted::new(&mut tframe, crate::ctx::visit_frame::<I, Traced>);
+                interp.step(rec, &mut g, &mut *rooted)
+            };
             if i == 0 {
                 *greens = g;
                 return (tframe, step);
@@ -926,6 +989,7 @@ impl<I: Interp> JitDriver<I> {
             return false;
         }
         self.stats.loops += 1;
+        self.keep_constants(&opt.trace);
         let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
         self.register_guards(id, &opt, guards);
         for (obj, d) in qi_deps {
@@ -984,6 +1048,7 @@ impl<I: Interp> JitDriver<I> {
             return false;
         }
         self.stats.bridges += 1;
+        self.keep_constants(&opt.trace);
         let owner = self.guards[&guard].owner;
         self.register_guards(owner, &opt, guards);
         for (obj, d) in qi_deps {
@@ -1092,12 +1157,20 @@ impl<I: Interp> JitDriver<I> {
         }
         out += &format!("Total # of loops:\t{}\n", s.loops);
         out += &format!("Total # of bridges:\t{}\n", s.bridges);
+        // The heap is per thread, not per driver: these are the thread's.
+        let gc = heap::stats();
+        out += &format!("gc collections:  \t{}\n", gc.collections);
+        out += &format!("gc time:         \t{}\n", secs(gc.gc_time));
+        out += &format!("gc max pause:    \t{}\n", secs(gc.max_pause));
+        out += &format!("gc allocated:    \t{}\n", gc.bytes_allocated);
+        out += &format!("gc peak heap:    \t{}\n", gc.peak_heap_bytes);
         out
     }
 }
 
 impl<I: Interp> Drop for JitDriver<I> {
     fn drop(&mut self) {
+        self.drain_gc_log();
         if self.log.enabled(cat::BACKEND_COUNTS) {
             let text = self.backend_counts();
             self.log.section(cat::BACKEND_COUNTS, || text);

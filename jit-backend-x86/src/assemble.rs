@@ -18,14 +18,15 @@
 use crate::emit::{self, fits_i32, Asm, Cond, Loc};
 use crate::frame::{self, BUF_PTR, OVF_FLAG, R10, R11, RAX, RCX, SAVED_AREA, XMM_SCRATCH};
 use crate::guard::{self, Stub};
+use crate::malloc::{self, SlowAlloc};
 use crate::regalloc::RegAlloc;
 use crate::runtime;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use hashbrown::HashMap;
 use metatrace::backend::CompileError;
 use metatrace::ir::{
-    print, ArrayDescr, CallDescr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, TargetToken,
-    Trace, Var,
+    print, ArrayDescr, CallDescr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, SizeDescr,
+    TargetToken, Trace, Var,
 };
 
 /// Where a label lives once its trace is installed.
@@ -49,6 +50,11 @@ pub struct Ctx<'a> {
     pub exc_slot: usize,
     /// Address of this trace's guard slot array (one `u64` per guard).
     pub guard_slots: usize,
+    /// Address of this thread's `heap::gc::Nursery`.
+    pub nursery: usize,
+    /// Emit the inline bump-pointer fast path for allocations (otherwise
+    /// every allocation calls `runtime`; for measurements).
+    pub inline_alloc: bool,
 }
 
 /// Is this a loop (entered from Rust through its prologue) or a bridge
@@ -127,6 +133,7 @@ struct Gen<'a> {
     trace: &'a Trace,
     ctx: &'a Ctx<'a>,
     stubs: Vec<Stub>,
+    slow_allocs: Vec<SlowAlloc>,
     exit: DynamicLabel,
     /// `lea rsp, [rbp - frame]` sites: imm32 offset and minimum depth.
     frame_patches: Vec<(usize, u32)>,
@@ -150,6 +157,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
         trace,
         ctx,
         stubs: Vec::new(),
+        slow_allocs: Vec::new(),
         exit,
         frame_patches: Vec::new(),
         local_labels: HashMap::new(),
@@ -232,6 +240,10 @@ impl<'a> Gen<'a> {
     }
 
     fn finish(mut self) -> Result<Assembled, CompileError> {
+        for slow in std::mem::take(&mut self.slow_allocs) {
+            self.note("allocation slow path".into());
+            malloc::emit_slow(&mut self.a, &slow);
+        }
         for stub in std::mem::take(&mut self.stubs) {
             self.note(format!("exit stub <Guard{}>", stub.guard.0));
             let slot_addr = self.ctx.guard_slots + 8 * stub.slot;
@@ -1143,6 +1155,58 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
+    /// `new` with the inline fast path (`malloc`).
+    fn inline_new(&mut self, op: &Op, d: &'static SizeDescr) -> Result<(), CompileError> {
+        metatrace::heap::register_struct(d);
+        let v = self.res(op)?;
+        let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
+        let (entry, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
+        let size = d.size.max(8).next_multiple_of(8);
+        malloc::fast_struct(&mut self.a, self.ctx.nursery, res, size, d.tid, entry);
+        dynasm!(self.a ; .arch x64 ; =>back);
+        self.slow_allocs.push(SlowAlloc {
+            entry,
+            back,
+            res,
+            func: runtime::new_struct as *const () as usize,
+            descr: d as *const SizeDescr as usize,
+            len: None,
+        });
+        Ok(())
+    }
+
+    /// `new_array` with the inline fast path (`malloc`).
+    fn inline_new_array(
+        &mut self,
+        op: &Op,
+        d: &'static ArrayDescr,
+        len: Operand,
+    ) -> Result<(), CompileError> {
+        metatrace::heap::register_array(d);
+        self.ra.lock(&len);
+        let len_loc = self.ra.loc(&len);
+        let v = self.res(op)?;
+        let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
+        let (entry, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
+        let shape = malloc::ArrayShape {
+            tid: d.tid,
+            len_offset: d.len_offset,
+            base_offset: d.base_offset,
+            item_size: d.item_size as usize,
+        };
+        malloc::fast_array(&mut self.a, self.ctx.nursery, res, len_loc, &shape, entry);
+        dynasm!(self.a ; .arch x64 ; =>back);
+        self.slow_allocs.push(SlowAlloc {
+            entry,
+            back,
+            res,
+            func: runtime::new_array as *const () as usize,
+            descr: d as *const ArrayDescr as usize,
+            len: Some(len_loc),
+        });
+        Ok(())
+    }
+
     fn residual_call(&mut self, op: &Op) -> Result<(), CompileError> {
         let d: &'static CallDescr = op
             .descr
@@ -1313,17 +1377,25 @@ impl<'a> Gen<'a> {
                     .descr
                     .and_then(|d| d.as_size())
                     .ok_or_else(|| CompileError("new needs a size descr".into()))?;
-                let args = [(Operand::ConstInt(d as *const _ as i64), false)];
-                self.call(runtime::new_struct as *const () as usize, &args, op.res)?
+                if self.ctx.inline_alloc {
+                    self.inline_new(op, d)?
+                } else {
+                    let args = [(Operand::ConstInt(d as *const _ as i64), false)];
+                    self.call(runtime::new_struct as *const () as usize, &args, op.res)?
+                }
             }
             NewArray | NewArrayClear => {
                 let d = self.array(op)?;
                 let len = self.arg(op, 0)?;
-                let args = [
-                    (Operand::ConstInt(d as *const _ as i64), false),
-                    (len, false),
-                ];
-                self.call(runtime::new_array as *const () as usize, &args, op.res)?
+                if self.ctx.inline_alloc {
+                    self.inline_new_array(op, d, len)?
+                } else {
+                    let args = [
+                        (Operand::ConstInt(d as *const _ as i64), false),
+                        (len, false),
+                    ];
+                    self.call(runtime::new_array as *const () as usize, &args, op.res)?
+                }
             }
             QuasiimmutField | DebugMergePoint => {}
             CallI | CallR | CallF | CallN | CallPureI | CallPureR | CallPureF | CallPureN

@@ -12,6 +12,7 @@
 //! - [`guard`]: guard exit stubs and the per-guard jump slots.
 //! - [`codemem`]: immutable executable mappings and data words.
 //! - [`entry`]: the entry trampoline (Rust → compiled code).
+//! - [`malloc`]: inline bump allocation and its slow-path stubs.
 //! - [`runtime`]: `extern "C"` helpers compiled code calls (allocation).
 //! - [`disasm`]: iced-x86 listings for `jit-backend` logs.
 //!
@@ -31,7 +32,8 @@
 //! comparison feeding only the next `guard_true/false` is fused into
 //! `cmp` + `jcc`, an `*_ovf` op leaves OF for the following overflow
 //! guard. Calls follow SysV (ints/refs in rdi..r9, floats in xmm0-7, the
-//! rest on the 16-byte aligned stack); `new*` ops call [`runtime`].
+//! rest on the 16-byte aligned stack); `new*` ops bump-allocate inline
+//! ([`malloc`]) and call [`runtime`] only on the slow path.
 //!
 //! Compiled code captures thread-local addresses (the pending-exception
 //! slot, the heap), so a backend and its code belong to the thread that
@@ -52,6 +54,7 @@ pub mod emit;
 pub mod entry;
 pub mod frame;
 pub mod guard;
+pub mod malloc;
 pub mod regalloc;
 pub mod runtime;
 
@@ -116,6 +119,9 @@ pub struct X86Backend {
     targets: HashMap<TargetToken, TargetRec>,
     /// Largest number of dead-frame words any installed trace uses.
     max_words: usize,
+    /// Inline bump allocation (default; `METATRACE_GC_INLINE=off` or
+    /// [`X86Backend::set_inline_alloc`] turn it off for measurements).
+    inline_alloc: bool,
     _thread_bound: PhantomData<*const ()>,
 }
 
@@ -132,8 +138,15 @@ impl X86Backend {
             guards: HashMap::new(),
             targets: HashMap::new(),
             max_words: 1,
+            inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
             _thread_bound: PhantomData,
         }
+    }
+
+    /// Turns the inline allocation fast path on or off for traces
+    /// compiled from now on.
+    pub fn set_inline_alloc(&mut self, on: bool) {
+        self.inline_alloc = on;
     }
 
     /// A handle to invalidate loop `id` later (see [`Invalidator`]).
@@ -159,6 +172,8 @@ impl X86Backend {
             inval_flag,
             exc_slot: metatrace::exc::slot_addr(),
             guard_slots: data.addr(),
+            nursery: metatrace::heap::gc::nursery_addr(),
+            inline_alloc: self.inline_alloc,
         };
         let out = assemble::assemble(trace, entry, &ctx)?;
         let code = CodeBlock::install(&out.bytes)

@@ -1,8 +1,9 @@
 //! Runtime helpers called from compiled code (SysV `extern "C"`).
 //!
 //! Owns: allocation entry points for `new`, `new_with_vtable`,
-//! `new_array(_clear)`. They call the framework heap, so allocation policy
-//! stays in one place; an inline bump fast path is the GC issue's job.
+//! `new_array(_clear)`: the slow paths of the inline fast path in
+//! `malloc` (or every allocation when it is off). They call the framework
+//! heap, so allocation policy (and collection) stays in one place.
 
 use metatrace::heap;
 use metatrace::ir::{ArrayDescr, SizeDescr};

@@ -4,7 +4,13 @@
 //!
 //! Each run happens in its own thread with a large stack: guest recursion
 //! is Rust recursion in direct mode, and the VMs keep their I/O buffers in
-//! thread-locals.
+//! thread-locals (the heap is per thread too, so a run's GC mode is its own).
+//!
+//! The `*_under_gc_stress` tests rerun the corpora with the collector in
+//! stress mode (a full collection at every allocation, interpreter, slow
+//! paths and inline JIT allocations alike) with JIT off and on, on both
+//! backends, and with verify mode for some: a missed root shows up as a
+//! wrong output, a verify failure or a crash.
 
 use metatrace::warmstate::Stats;
 use metatrace::{JitDriver, JitParams};
@@ -30,9 +36,44 @@ fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
         .unwrap()
 }
 
+/// JIT settings of the GC stress runs, besides `off` (stress makes every
+/// run slow, so fewer than `CONFIGS`).
+const STRESS_CONFIGS: &[&str] = &[
+    "threshold=2,trace_eagerness=1,function_threshold=3",
+    "threshold=2,trace_eagerness=1,function_threshold=3,backend=x86",
+    "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
+];
+
+/// Collector mode of a run: normal, or stress (plus verify).
+#[derive(Clone, Copy, PartialEq)]
+enum Gc {
+    Normal,
+    Stress,
+    StressVerify,
+}
+
+impl Gc {
+    /// Sets this thread's collector mode.
+    fn apply(self) {
+        metatrace::heap::gc::set_stress(self != Gc::Normal);
+        metatrace::heap::gc::set_verify(self == Gc::StressVerify);
+    }
+}
+
 pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf::BfError>, Stats) {
+    let (out, res, stats, _) = run_bf_gc(src, input, params, Gc::Normal);
+    (out, res, stats)
+}
+
+fn run_bf_gc(
+    src: &[u8],
+    input: &[u8],
+    params: &str,
+    gc: Gc,
+) -> (Vec<u8>, Result<(), bf::BfError>, Stats, u64) {
     let (src, input, params) = (src.to_vec(), input.to_vec(), params.to_string());
     in_thread(move || {
+        gc.apply();
         bf::capture_io(&input);
         let program = bf::Program::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
@@ -40,19 +81,27 @@ pub fn run_bf(src: &[u8], input: &[u8], params: &str) -> (Vec<u8>, Result<(), bf
         let mut driver = JitDriver::new(params, b);
         let mut vm = bf::Bf { program };
         let r = bf::run(&mut driver, &mut vm);
-        (bf::take_output(), r, driver.stats.clone())
+        let collections = metatrace::heap::stats().collections;
+        (bf::take_output(), r, driver.stats.clone(), collections)
     })
 }
 
 pub fn run_tvm(src: &str, params: &str) -> (tvm::Outcome, Stats) {
+    let (out, stats, _) = run_tvm_gc(src, params, Gc::Normal);
+    (out, stats)
+}
+
+fn run_tvm_gc(src: &str, params: &str, gc: Gc) -> (tvm::Outcome, Stats, u64) {
     let (src, params) = (src.to_string(), params.to_string());
     in_thread(move || {
+        gc.apply();
         let program = tvm::asm::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
         let b = metatrace_x86::backend_for(&params);
         let mut driver = JitDriver::new(params, b);
         let out = tvm::run(&mut driver, program);
-        (out, driver.stats.clone())
+        let collections = metatrace::heap::stats().collections;
+        (out, driver.stats.clone(), collections)
     })
 }
 
@@ -158,4 +207,54 @@ fn tvm_jit_on_equals_jit_off() {
         loops > 0 && bridges > 0,
         "loops={loops} bridges={bridges}: the corpus must exercise both"
     );
+}
+
+#[test]
+fn bf_corpus_under_gc_stress() {
+    let mut corpus: Vec<(String, Vec<u8>, Vec<u8>)> = examples("example-vms/bf/examples", "b")
+        .into_iter()
+        .map(|(n, s)| (n, s, Vec::new()))
+        .collect();
+    for (name, src, input) in BF_EXTRA {
+        corpus.push((name.to_string(), src.as_bytes().to_vec(), input.to_vec()));
+    }
+    let mut collections = 0;
+    for (name, src, input) in &corpus {
+        let (want_out, want_res, _) = run_bf(src, input, "off");
+        for (i, cfg) in std::iter::once(&"off").chain(STRESS_CONFIGS).enumerate() {
+            let gc = if i % 2 == 0 { Gc::StressVerify } else { Gc::Stress };
+            let (out, res, _, n) = run_bf_gc(src, input, cfg, gc);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&want_out),
+                "bf {name}: output differs under GC stress with --jit {cfg}"
+            );
+            assert_eq!(res, want_res, "bf {name}: result differs under GC stress");
+            collections += n;
+        }
+    }
+    assert!(collections > 0, "stress mode never collected");
+}
+
+#[test]
+fn tvm_corpus_under_gc_stress() {
+    let mut loops = 0;
+    for (name, src) in examples("example-vms/tvm/examples", "tvm") {
+        let src = String::from_utf8(src).unwrap();
+        let (want, _) = run_tvm(&src, "off");
+        for (i, cfg) in std::iter::once(&"off").chain(STRESS_CONFIGS).enumerate() {
+            let gc = if i % 2 == 0 { Gc::StressVerify } else { Gc::Stress };
+            let (got, stats, collections) = run_tvm_gc(&src, cfg, gc);
+            assert_eq!(
+                String::from_utf8_lossy(&got.output),
+                String::from_utf8_lossy(&want.output),
+                "tvm {name}: output differs under GC stress with --jit {cfg}"
+            );
+            assert_eq!(got.error, want.error, "tvm {name}: error differs under GC stress");
+            // Every allocation collects; tvm allocates its constants at least.
+            assert!(collections > 0, "tvm {name}: stress mode never collected");
+            loops += stats.loops;
+        }
+    }
+    assert!(loops > 0, "the JIT never compiled a loop under stress");
 }

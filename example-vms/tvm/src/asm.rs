@@ -46,6 +46,11 @@ pub enum Instr {
     Print,
     /// `new N`: an object with N fields (all 0) of the program's class.
     New(usize),
+    /// `newarray`: pops a length n (0 <= n <= `MAX_NEWARRAY`), pushes an
+    /// object with n fields that start out *empty* (null: printing one
+    /// shows `<object>`, arithmetic on one is a TypeError) — the length is
+    /// a red value, so this is a variable-length `new_array` in traces.
+    NewArray,
     GetField(usize),
     SetField(usize),
     /// Pushes the class version (a quasi-immutable field of the class).
@@ -231,6 +236,7 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
             "ret" => Instr::Ret,
             "print" => Instr::Print,
             "new" => Instr::New(idx("field count", 65)?),
+            "newarray" => Instr::NewArray,
             "getfield" => Instr::GetField(idx("field", 64)?),
             "setfield" => Instr::SetField(idx("field", 64)?),
             "classversion" => Instr::ClassVersion,

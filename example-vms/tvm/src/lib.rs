@@ -12,6 +12,7 @@
 pub mod asm;
 
 use asm::{Instr, Program};
+use metatrace::heap::roots::Handle;
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Ctx, Interp, Jit, JitDriver, MapReds, Repr, Step, Val};
@@ -42,6 +43,9 @@ metatrace::gc_struct! {
         version: i64,
     }
 }
+
+/// Largest length `newarray` accepts.
+pub const MAX_NEWARRAY: i64 = 1 << 20;
 
 /// How deep guest calls may nest before `RecursionError`.
 pub const MAX_DEPTH: usize = 5000;
@@ -97,6 +101,14 @@ fn boxed(v: i64) -> GcRef {
 
 impl Tvm {
     pub fn new(program: Program) -> Tvm {
+        // Until the Tvm exists (and `trace_roots` reports its constants),
+        // the boxes made so far are held by handles: each allocation may
+        // collect.
+        let mut pending = Vec::new();
+        let mut keep = |r: GcRef| {
+            pending.push(Handle::new(r));
+            r
+        };
         let consts = program
             .funcs
             .iter()
@@ -105,7 +117,7 @@ impl Tvm {
                     .iter()
                     .map(|i| {
                         if let Instr::Push(n) = i {
-                            boxed(*n)
+                            keep(boxed(*n))
                         } else {
                             GcRef::NULL
                         }
@@ -113,14 +125,17 @@ impl Tvm {
                     .collect()
             })
             .collect();
-        let class = metatrace::heap::new_struct(&class::SIZE);
-        Tvm {
+        let class = keep(metatrace::heap::new_struct(&class::SIZE));
+        let zero = keep(boxed(0));
+        let tvm = Tvm {
             program,
             consts,
-            zero: boxed(0),
+            zero,
             class,
             depth: 0,
-        }
+        };
+        drop(pending);
+        tvm
     }
 
     fn line(&self, f: usize, pc: usize) -> usize {
@@ -275,6 +290,21 @@ impl Tvm {
                 ctx.setfield_r(o, &obj::fields, fields);
                 f.stack.push(o)
             }
+            Instr::NewArray => {
+                let n = pop(&mut f.stack)?;
+                let n = Self::unbox(ctx, n, "newarray")?;
+                let lo = ctx.const_int(0);
+                let hi = ctx.const_int(MAX_NEWARRAY);
+                let above = ctx.int_ge(n, lo);
+                let below = ctx.int_le(n, hi);
+                if !ctx.is_true(above) || !ctx.is_true(below) {
+                    return Err("ValueError: newarray length out of range".into());
+                }
+                let fields = ctx.new_array(&REF_ARRAY, n);
+                let o = ctx.new(&obj::SIZE);
+                ctx.setfield_r(o, &obj::fields, fields);
+                f.stack.push(o)
+            }
             Instr::GetField(i) => {
                 let o = pop(&mut f.stack)?;
                 let (fields, idx) = Self::object(ctx, o, i)?;
@@ -349,6 +379,12 @@ impl Interp for Tvm {
             Ok(v) => Ok(m.gcref(*v)),
             Err(e) => Err(e.clone()),
         }
+    }
+
+    fn trace_roots(&self, visit: &mut dyn FnMut(GcRef)) {
+        self.consts.iter().flatten().for_each(|r| visit(*r));
+        visit(self.zero);
+        visit(self.class);
     }
 
     fn printable_location(&self, g: &(usize, usize)) -> String {

@@ -129,6 +129,10 @@ fn r(bits: u64) -> GcRef {
 
 impl LlGraph {
     fn run(&mut self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
+        // The value array is where this backend keeps the trace's live
+        // references: a root while the trace runs (calls may collect).
+        let mut env = heap::roots::Rooted::new(&mut env, heap::roots::visit_words);
+        let env = &mut *env;
         let mut ovf = false;
         let mut fuel = self.fuel;
         loop {
@@ -256,7 +260,7 @@ impl LlGraph {
                         .expect("jump to unknown target")
                         .clone();
                     if !Rc::ptr_eq(&target, &cur) {
-                        env = vec![0u64; target.trace.kinds.len()];
+                        *env = vec![0u64; target.trace.kinds.len()];
                         cur = target;
                     }
                     let label = &cur.trace.ops[idx];
@@ -285,7 +289,7 @@ impl LlGraph {
                     .map(|o| val(&env, o))
                     .collect();
                 if let Some(bridge) = self.bridges.get(&guard).cloned() {
-                    env = vec![0u64; bridge.trace.kinds.len()];
+                    *env = vec![0u64; bridge.trace.kinds.len()];
                     for (v, x) in bridge.trace.inputargs.iter().zip(&values) {
                         env[v.index()] = *x;
                     }

@@ -1,28 +1,46 @@
-//! The guest-object heap (DESIGN §8, object-model half).
+//! The guest-object heap (DESIGN §8): object model and garbage collector.
 //!
-//! Owns: `GcRef`, the object header, allocation, raw field/array access,
-//! the built-in array types and the `gc_struct!` macro that generates field
-//! descriptors from `#[repr(C)]` structs (no hand-written offsets).
+//! Owns: `GcRef`, the object header, the allocation entry points (the Rust
+//! bump fast path here, everything else in submodules), raw field/array
+//! access, the built-in array types and the `gc_struct!` macro that
+//! generates field descriptors — and the collector's trace information —
+//! from `#[repr(C)]` structs (no hand-written offsets or pointer maps).
 //!
 //! Layout: every object starts with a `GcHeader` (type id + flags, 8 bytes).
 //! Arrays follow the header with an `i64` length and then the items.
 //!
-//! Allocation is bump allocation into 1 MiB chunks owned by a thread-local
-//! heap; nothing is freed yet (collection is the GC issue). The root API the
-//! collector will use is already here: see [`roots`].
+//! The collector, file by file:
+//! - [`gc`] — non-moving stop-the-world mark-sweep, growth policy, the
+//!   `Nursery` bump region compiled code allocates from inline, stress and
+//!   verify modes, statistics, `gc` log events. The design choice and its
+//!   reasons are in its docs.
+//! - `blocks` — small objects in aligned 128 KiB blocks; the sweep turns
+//!   dead runs into fillers and reusable holes, returns empty blocks.
+//! - `large` — objects of 8 KiB or more, one system allocation each.
+//! - `trace` — type id → size and reference offsets.
+//! - [`roots`] — handles, registered structures (interpreter frames, dead
+//!   frames, ...), conservative scan of the native stack.
 //!
 //! This module is one of the three places `unsafe` may live. Soundness rests
 //! on one invariant: a `GcRef` is either null or the address of a live
 //! object allocated here, and descriptors used with it describe its type.
 //! `GcRef`s are only minted by the allocator or by `GcRef::from_addr`
 //! (unsafe: backends vouch for addresses coming out of compiled code).
+//! An object stays live while a root or a live object refers to it.
 
+mod blocks;
+pub mod gc;
+mod large;
 pub mod roots;
 mod structs;
-pub use structs::has_attr;
+#[cfg(test)]
+mod tests;
+mod trace;
+pub use gc::{collect, stats, GcStats};
+pub use large::LARGE_OBJECT;
+pub use structs::{count_refs, has_attr, ref_offsets};
 
 use crate::ir::{ArrayDescr, FieldDescr, Kind, SizeDescr};
-use std::cell::RefCell;
 
 /// A reference to a heap object (or null). Plain address, `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -98,50 +116,47 @@ builtin_array!(FLOAT_ARRAY, "FloatArray", 2, 8, false, Float);
 builtin_array!(REF_ARRAY, "RefArray", 3, 8, false, Ref);
 builtin_array!(BYTE_ARRAY, "ByteArray", 4, 1, false, Int);
 
-const CHUNK: usize = 1 << 20;
-
-struct Heap {
-    chunks: Vec<Box<[u64]>>,
-    /// Next free byte in the current chunk, and its end.
-    cursor: usize,
-    end: usize,
-    bytes_allocated: u64,
-}
-
-thread_local! {
-    static HEAP: RefCell<Heap> = const { RefCell::new(Heap { chunks: Vec::new(), cursor: 0, end: 0, bytes_allocated: 0 }) };
+/// Allocates `size` zeroed bytes (rounded up to 8) with header type id
+/// `tid`. The type must be registered (`new_struct`/`new_array` do it).
+#[inline]
+pub fn alloc(size: usize, tid: u32) -> GcRef {
+    let size = trace::round(size);
+    let n = gc::nursery();
+    let free = n.free.get();
+    if size <= n.top.get() - free {
+        n.free.set(free + size);
+        // SAFETY: [free, free+size) is zeroed space of the current bump
+        // region (the slow path zeroes regions before publishing them),
+        // 8-aligned, handed out exactly once.
+        unsafe { (*(free as *mut GcHeader)).tid = tid };
+        return GcRef(free);
+    }
+    GcRef(gc::alloc_slow(size, tid))
 }
 
 /// Total bytes handed out by this thread's heap.
 pub fn bytes_allocated() -> u64 {
-    HEAP.with(|h| h.borrow().bytes_allocated)
+    gc::stats().bytes_allocated
 }
 
-/// Allocates `size` zeroed bytes (rounded up to 8) with header type id `tid`.
-pub fn alloc(size: usize, tid: u32) -> GcRef {
-    let size = size.max(HEADER_SIZE).next_multiple_of(8);
-    let addr = HEAP.with(|h| {
-        let mut h = h.borrow_mut();
-        h.bytes_allocated += size as u64;
-        if h.cursor + size > h.end {
-            let words = CHUNK.max(size) / 8;
-            let chunk = vec![0u64; words].into_boxed_slice();
-            h.cursor = chunk.as_ptr() as usize;
-            h.end = h.cursor + words * 8;
-            h.chunks.push(chunk);
-        }
-        let a = h.cursor;
-        h.cursor += size;
-        a
-    });
-    // SAFETY: [addr, addr+size) lies inside a zeroed chunk owned by the heap,
-    // 8-aligned, and handed out exactly once.
-    unsafe { (*(addr as *mut GcHeader)).tid = tid };
-    GcRef(addr)
+/// Registers the trace information of a struct type (backends call this
+/// for the types they allocate inline; `new_struct` does it itself).
+pub fn register_struct(d: &SizeDescr) {
+    if !trace::known(d.tid) {
+        gc::register(d.tid, trace::Layout::of_struct(d));
+    }
+}
+
+/// Registers the trace information of an array type.
+pub fn register_array(d: &ArrayDescr) {
+    if !trace::known(d.tid) {
+        gc::register(d.tid, trace::Layout::of_array(d));
+    }
 }
 
 /// `new(descr=size)`.
 pub fn new_struct(d: &SizeDescr) -> GcRef {
+    register_struct(d);
     alloc(d.size, d.tid)
 }
 
@@ -150,6 +165,7 @@ pub fn new_array(d: &ArrayDescr, len: i64) -> Option<GcRef> {
     if !(0..=(1 << 40)).contains(&len) {
         return None;
     }
+    register_array(d);
     let r = alloc(d.base_offset + len as usize * d.item_size as usize, d.tid);
     store(r, d.len_offset, 8, len as u64);
     Some(r)
@@ -272,7 +288,7 @@ pub const fn type_id_of(path: &str) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+mod object_tests {
     use super::*;
 
     crate::gc_struct! {

@@ -1,24 +1,48 @@
-//! The root API the collector (GC issue) will use. Nothing collects yet;
-//! what is fixed here is *where roots come from*, so VMs and backends are
-//! written against it from the start:
+//! Where the collector's roots come from (DESIGN §8).
 //!
-//! - **Interpreter frames.** The framework owns every frame a portal is
-//!   running (see `warmstate`), and `Interp::map_frame` already enumerates a
-//!   frame's reds by kind; the collector walks frames with a mapper that
-//!   visits each `Ref`. A VM keeps no GC reference outside its frames, its
-//!   heap objects, or [`Handle`]s.
-//! - **Rust-held handles.** [`Handle`] registers a reference in a
-//!   thread-local root list for as long as it lives (VM globals, constant
-//!   tables, interned strings).
-//! - **Compiled code.** References live in compiled code are in the trace's
-//!   variables; at every point that may collect (calls that may allocate,
-//!   allocation slow paths) backends spill them to the JIT frame and record
-//!   which slots hold refs (a gcmap), like PyPy's `jitframe`.
-//! - **Dead frames.** Values of a failed guard are rooted while resume data
-//!   is being rebuilt.
+//! Owns: [`Handle`] (references held by Rust code), the root registry
+//! ([`Rooted`]: type-erased pointer + visiting function, pushed while a
+//! structure holding references is in use), and the conservative scan of
+//! the native stack and callee-saved registers.
+//!
+//! Two kinds of roots, and why both:
+//!
+//! - **Precise, registered roots** for everything that lives in the Rust
+//!   heap, where no stack scan can see it: the interpreter frames a portal
+//!   runs (warmstate registers each frame with a visitor built from
+//!   `Interp::map_frame`), the VM's own references (`Interp::trace_roots`),
+//!   the recorder's frames/trace constants, dead frames and the words of
+//!   virtuals being materialized at deopt, the llgraph backend's value
+//!   array, the pending exception, and [`Handle`]s (VM globals, the
+//!   constants of compiled code).
+//! - **Conservative roots** from the native stack of the collecting thread,
+//!   between the collector's frame and the top of the thread's stack, with
+//!   the callee-saved registers spilled into that range first. This covers
+//!   compiled code (values live across a call are in callee-saved
+//!   registers or in the jitframe's spill slots, which live on the native
+//!   stack — see `jit-backend-x86/src/frame.rs`), every runtime helper and
+//!   slow path between it and the collector, and the references a VM's
+//!   `step` holds in Rust locals across an allocation (`let a = pop();
+//!   let b = new(..)`) — the case RPython solves with a shadow stack, which
+//!   Rust code cannot be rewritten to maintain.
+//!
+//! Conservative scanning is safe because the collector never moves
+//! objects: a word that merely looks like a pointer only keeps an object
+//! alive, it is never rewritten. Interior pointers (an optimized `step`
+//! may keep `obj + offset` instead of `obj`) keep their object alive too.
+//! It cannot stop the heap from shrinking: the scanned range is the live
+//! part of one thread's stack, so at most a stack's worth of stale words
+//! can retain garbage, independent of how much the program allocates.
+//!
+//! A registered visitor may read a frame while the interpreter holds a
+//! `&mut` to it (the collector runs inside `step`'s allocation call). The
+//! compiler may keep a just-written field in a register across that call;
+//! the stack scan sees it there, so a stale read of the frame loses
+//! nothing. Visitors must not allocate guest objects.
 
 use super::GcRef;
 use std::cell::RefCell;
+use std::marker::PhantomData;
 
 thread_local! {
     static HANDLES: RefCell<Vec<Option<GcRef>>> = const { RefCell::new(Vec::new()) };
@@ -57,4 +81,200 @@ impl Drop for Handle {
 /// Calls `f` on every reference held by a live [`Handle`].
 pub fn for_each_handle(mut f: impl FnMut(GcRef)) {
     HANDLES.with(|h| h.borrow().iter().flatten().for_each(|r| f(*r)));
+}
+
+/// A root visitor: gets the structure and reports each word that may be a
+/// reference (null, non-heap words and interior pointers are fine).
+pub type Visit<T> = fn(&T, &mut dyn FnMut(usize));
+
+#[derive(Clone, Copy)]
+struct Entry {
+    data: *const (),
+    visit: *const (),
+    tramp: unsafe fn(*const (), *const (), &mut dyn FnMut(usize)),
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Vec<Option<Entry>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// # Safety
+/// `data` must point at a live `T` and `visit` be a `Visit<T>`.
+unsafe fn tramp<T>(data: *const (), visit: *const (), f: &mut dyn FnMut(usize)) {
+    // SAFETY: `Rooted::new` stored a `Visit<T>` as `visit`.
+    let visit: Visit<T> = unsafe { std::mem::transmute::<*const (), Visit<T>>(visit) };
+    // SAFETY: `Rooted` keeps `data` borrowed (so alive and in place) for as
+    // long as the entry is registered.
+    visit(unsafe { &*(data as *const T) }, f)
+}
+
+/// A structure registered as a root for as long as this guard lives. The
+/// guard takes the structure's `&mut` borrow (so it can neither move nor be
+/// dropped meanwhile) and gives it back through `Deref`/`DerefMut`.
+pub struct Rooted<'a, T> {
+    ptr: *mut T,
+    slot: usize,
+    _borrow: PhantomData<&'a mut T>,
+}
+
+impl<'a, T> Rooted<'a, T> {
+    pub fn new(data: &'a mut T, visit: Visit<T>) -> Rooted<'a, T> {
+        let ptr = data as *mut T;
+        let e = Entry {
+            data: ptr as *const (),
+            visit: visit as *const (),
+            tramp: tramp::<T>,
+        };
+        let slot = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            match r.iter().rposition(|s| s.is_none()) {
+                Some(i) => {
+                    r[i] = Some(e);
+                    i
+                }
+                None => {
+                    r.push(Some(e));
+                    r.len() - 1
+                }
+            }
+        });
+        Rooted {
+            ptr,
+            slot,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Rooted<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: ptr comes from the `&'a mut T` this guard holds.
+        unsafe { &*self.ptr }
+    }
+}
+impl<T> std::ops::DerefMut for Rooted<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; `&mut self` makes this borrow unique.
+        unsafe { &mut *self.ptr }
+    }
+}
+
+impl<T> Drop for Rooted<'_, T> {
+    fn drop(&mut self) {
+        REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            r[self.slot] = None;
+            while matches!(r.last(), Some(None)) {
+                r.pop();
+            }
+        });
+    }
+}
+
+/// A [`Visit`] for word arrays whose every word may be a reference (dead
+/// frames, value arrays of the IR interpreter): scanned conservatively.
+pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
+    v.iter().for_each(|w| f(*w as usize));
+}
+
+/// Number of live registrations (tests).
+pub fn registered() -> usize {
+    REGISTRY.with(|r| r.borrow().iter().flatten().count())
+}
+
+/// Every precise root: handles, registered structures, the pending
+/// exception. Registered visitors run without any heap borrow held.
+pub(super) fn precise_roots(out: &mut dyn FnMut(usize)) {
+    for_each_handle(|r| out(r.addr()));
+    let entries: Vec<Entry> = REGISTRY.with(|r| r.borrow().iter().flatten().copied().collect());
+    for e in entries {
+        // SAFETY: entries are removed when their `Rooted` drops, so `data`
+        // is live and `visit` matches it.
+        unsafe { (e.tramp)(e.data, e.visit, out) };
+    }
+    if let Some(r) = crate::exc::peek() {
+        out(r.addr());
+    }
+}
+
+/// The top (highest address) of this thread's stack.
+#[cfg(target_os = "linux")]
+fn stack_top() -> usize {
+    thread_local! {
+        static TOP: usize = {
+            // SAFETY: pthread_getattr_np fills `attr` for the calling
+            // thread; it is destroyed after reading the stack range.
+            unsafe {
+                let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+                let mut addr: *mut libc::c_void = std::ptr::null_mut();
+                let mut size: libc::size_t = 0;
+                let ok = libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0
+                    && libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0;
+                libc::pthread_attr_destroy(&mut attr);
+                assert!(ok, "cannot find this thread's stack for the collector");
+                addr as usize + size
+            }
+        };
+    }
+    TOP.with(|t| *t)
+}
+
+#[cfg(not(target_os = "linux"))]
+compile_error!("the collector's stack scan needs the thread's stack bounds: add this OS to heap::roots::stack_top");
+
+/// Spills the callee-saved registers into this frame, then scans the stack
+/// from here to the top, reporting every word to `f`.
+#[inline(never)]
+pub(super) fn scan_stack(f: &mut dyn FnMut(usize)) {
+    let mut regs = [0usize; 12];
+    spill_registers(&mut regs);
+    let regs = std::hint::black_box(regs);
+    let lo = regs.as_ptr() as usize;
+    let hi = stack_top();
+    assert!(lo < hi, "collector runs outside this thread's stack");
+    let mut p = lo;
+    while p < hi {
+        // SAFETY: [lo, hi) is the used part of this thread's stack (our
+        // frame up to the top), mapped and readable; reads are aligned.
+        f(unsafe { std::ptr::read_volatile(p as *const usize) });
+        p += std::mem::size_of::<usize>();
+    }
+    std::hint::black_box(&regs);
+}
+
+#[inline(always)]
+fn spill_registers(regs: &mut [usize; 12]) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: stores the callee-saved registers into `regs` (12 words, we
+    // write 6); touches nothing else.
+    unsafe {
+        std::arch::asm!(
+            "mov [{0}], rbx",
+            "mov [{0} + 8], rbp",
+            "mov [{0} + 16], r12",
+            "mov [{0} + 24], r13",
+            "mov [{0} + 32], r14",
+            "mov [{0} + 40], r15",
+            in(reg) regs.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: stores x19-x29 (the callee-saved integer registers and the
+    // frame pointer) into `regs` (12 words, we write 11).
+    unsafe {
+        std::arch::asm!(
+            "stp x19, x20, [{0}]",
+            "stp x21, x22, [{0}, #16]",
+            "stp x23, x24, [{0}, #32]",
+            "stp x25, x26, [{0}, #48]",
+            "stp x27, x28, [{0}, #64]",
+            "str x29, [{0}, #80]",
+            in(reg) regs.as_mut_ptr(),
+            options(nostack, preserves_flags),
+        );
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    compile_error!("heap::roots::spill_registers: add this architecture's callee-saved registers");
 }

@@ -17,6 +17,9 @@
 //! }
 //! ```
 //!
+//! The macro also derives the collector's trace information: `GC_PTRS`,
+//! the offsets of the `GcRef` fields, referenced from `SIZE.gc_ptrs`.
+//!
 //! Field attributes: `#[immutable]` (reads become `getfield_gc_pure_*`),
 //! `#[quasi_immutable]` (read as a constant under `guard_not_invalidated`).
 
@@ -44,6 +47,34 @@ pub const fn has_attr(attrs: &[&str], name: &str) -> bool {
     false
 }
 
+/// Used by `gc_struct!`: how many fields are GC references.
+pub const fn count_refs(fields: &[(usize, bool)]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if fields[i].1 {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Used by `gc_struct!`: the offsets of the GC-reference fields.
+pub const fn ref_offsets<const N: usize>(fields: &[(usize, bool)]) -> [usize; N] {
+    let mut out = [0; N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if fields[i].1 {
+            out[n] = fields[i].0;
+            n += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 #[macro_export]
 macro_rules! gc_struct {
     (
@@ -62,11 +93,23 @@ macro_rules! gc_struct {
         #[allow(non_upper_case_globals, dead_code)]
         $vis mod $module {
             use super::*;
+            /// (offset, is a GC reference) of every field, in order.
+            const FIELD_LAYOUT: [(usize, bool); [$(stringify!($field)),*].len()] = [$(
+                (
+                    ::core::mem::offset_of!($name, $field),
+                    matches!(<$fty as $crate::heap::GcField>::KIND, $crate::ir::Kind::Ref),
+                ),
+            )*];
+            /// The collector's trace information: offsets of the `GcRef`
+            /// fields, derived from the field types (no hand-written map).
+            pub const GC_PTRS: [usize; $crate::heap::count_refs(&FIELD_LAYOUT)] =
+                $crate::heap::ref_offsets(&FIELD_LAYOUT);
             /// Size and type id of the struct, for `new`.
             pub static SIZE: $crate::ir::SizeDescr = $crate::ir::SizeDescr {
                 name: stringify!($name),
                 tid: $crate::heap::type_id_of(concat!(module_path!(), "::", stringify!($name))),
                 size: ::core::mem::size_of::<$name>(),
+                gc_ptrs: &GC_PTRS,
             };
             $(
                 pub static $field: $crate::ir::FieldDescr = $crate::ir::FieldDescr {

@@ -328,7 +328,13 @@ pub(crate) mod fixtures {
     fn array(name: &'static str, kind: Kind) -> &'static ArrayDescr {
         Box::leak(Box::new(ArrayDescr {
             name,
-            tid: 7,
+            // The built-in arrays' ids: same layout, so the collector's
+            // type table agrees.
+            tid: match kind {
+                Kind::Int => 1,
+                Kind::Float => 2,
+                _ => 3,
+            },
             len_offset: 8,
             base_offset: 16,
             item_size: 8,
@@ -378,8 +384,9 @@ pub(crate) mod fixtures {
             refs: array("RefArray", Kind::Ref),
             point: Box::leak(Box::new(SizeDescr {
                 name: "Point",
-                tid: 3,
+                tid: 103,
                 size: 40,
+                gc_ptrs: &[24],
             })),
             getchar: call("bf_getchar", &[], Kind::Int, getchar),
             add2: call("add2", &[Kind::Int, Kind::Int], Kind::Int, add2),

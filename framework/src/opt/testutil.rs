@@ -121,6 +121,7 @@ pub(crate) fn world() -> &'static World {
             name: "Node",
             tid: 3,
             size: 56,
+            gc_ptrs: &[24],
         })),
         ints: array("ints", 7, 8, Kind::Int),
         refs: array("refs", 8, 8, Kind::Ref),

@@ -1,0 +1,468 @@
+//! The collector: a non-moving, stop-the-world mark-sweep over bump-
+//! allocated blocks, with a growth policy tied to the live size.
+//!
+//! Owns: the thread's heap state (block space, large space, type table),
+//! the `Nursery` bump region JIT code allocates from inline, the
+//! allocation slow path, collection (`collect`), the stress and verify
+//! modes (`METATRACE_GC=stress,verify`), statistics and `gc` log events.
+//!
+//! Why this design:
+//! - **Non-moving mark-sweep** is the baseline DESIGN §8 asks for, and it
+//!   makes conservative stack roots safe (see `roots`): nothing a scanned
+//!   word points at ever moves. A moving nursery would need precise stack
+//!   maps for every Rust frame between compiled code and the collector,
+//!   which Rust cannot give us.
+//! - **Bump allocation** into blocks and holes keeps the fast path to a
+//!   compare and an add, the same instruction sequence the x86 backend
+//!   inlines (`nursery_free` / `nursery_top`, PyPy's names, even though
+//!   the region is not a generational nursery: here it is the current
+//!   block or hole).
+//! - **No barriers**: with stop-the-world, non-incremental, non-generational
+//!   marking nothing needs to observe mutator writes, so neither the
+//!   interpreter nor compiled code emits write barriers.
+//! - **Growth policy**: a collection starts once the bytes allocated since
+//!   the last one exceed `max(MIN_BUDGET, live * GROWTH)`; after the sweep,
+//!   free blocks beyond that budget go back to the OS. So the heap is at
+//!   most about `(1 + GROWTH) * live + MIN_BUDGET` plus fragmentation, and
+//!   it shrinks again after a phase with a large live set ends.
+//!
+//! Re-entrancy: root visitors run VM code (`map_frame`), so the heap's
+//! `RefCell` is never borrowed while roots are gathered; a collection is
+//! three short borrows (retire the region, mark+sweep, publish). Nothing
+//! allocates during a collection: the bump region is retired first, so an
+//! accidental allocation from a visitor would just refill and stay
+//! consistent.
+
+use super::blocks::{self, BlockSpace, BLOCK_SIZE};
+use super::large::{LargeSpace, LARGE_OBJECT};
+use super::trace::{Layout, Types, FILLER_TID};
+use super::{roots, GcHeader, GcRef};
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
+
+/// The mark bit in `GcHeader::flags`.
+pub const MARK: u32 = 1;
+
+/// Bytes allocated between collections at least.
+pub const MIN_BUDGET: usize = 4 << 20;
+/// The heap may grow to `live * (1 + GROWTH)` before the next collection.
+const GROWTH: f64 = 1.0;
+
+/// The bump region, at a fixed address per thread (leaked, so compiled
+/// code may bake the address in). `free` is the next free byte, `top` the
+/// end of the region as the fast path sees it (equal to `free` in stress
+/// mode, so every allocation takes the slow path and collects).
+#[repr(C)]
+pub struct Nursery {
+    pub free: Cell<usize>,
+    pub top: Cell<usize>,
+}
+
+/// Byte offsets of the `Nursery` fields (for backends).
+pub const NURSERY_FREE: usize = std::mem::offset_of!(Nursery, free);
+pub const NURSERY_TOP: usize = std::mem::offset_of!(Nursery, top);
+
+thread_local! {
+    static NURSERY: &'static Nursery = Box::leak(Box::new(Nursery {
+        free: Cell::new(0),
+        top: Cell::new(0),
+    }));
+    static HEAP: RefCell<Heap> = RefCell::new(Heap::new());
+}
+
+#[inline]
+pub(super) fn nursery() -> &'static Nursery {
+    NURSERY.with(|n| *n)
+}
+
+/// Address of this thread's `Nursery`, for compiled code.
+pub fn nursery_addr() -> usize {
+    nursery() as *const Nursery as usize
+}
+
+/// Counters for `jit-summary` and tools.
+#[derive(Clone, Debug, Default)]
+pub struct GcStats {
+    pub collections: u64,
+    pub gc_time: Duration,
+    pub max_pause: Duration,
+    /// Bytes handed out since the thread started.
+    pub bytes_allocated: u64,
+    pub bytes_freed: u64,
+    /// Live bytes after the last collection.
+    pub live_bytes: usize,
+    /// Bytes mapped for blocks plus large objects now.
+    pub heap_bytes: usize,
+    pub peak_heap_bytes: usize,
+}
+
+struct Heap {
+    blocks: BlockSpace,
+    large: LargeSpace,
+    types: Types,
+    /// Start and real end of the current bump region (0 when retired).
+    region_start: usize,
+    limit: usize,
+    /// Bytes of retired regions and large objects since the last collection.
+    since_gc: usize,
+    budget: usize,
+    stress: bool,
+    verify: bool,
+    log_events: bool,
+    events: Vec<String>,
+    stats: GcStats,
+    mark_stack: Vec<usize>,
+    collecting: bool,
+}
+
+impl Heap {
+    fn new() -> Heap {
+        let mode = std::env::var("METATRACE_GC").unwrap_or_default();
+        let has = |w: &str| mode.split(',').any(|m| m.trim() == w);
+        Heap {
+            blocks: BlockSpace::default(),
+            large: LargeSpace::default(),
+            types: Types::default(),
+            region_start: 0,
+            limit: 0,
+            since_gc: 0,
+            budget: MIN_BUDGET,
+            stress: has("stress"),
+            verify: has("verify"),
+            log_events: false,
+            events: Vec::new(),
+            stats: GcStats::default(),
+            mark_stack: Vec::new(),
+            collecting: false,
+        }
+    }
+
+    /// What the fast path may use: all of the region, or nothing (stress).
+    fn publish(&self) {
+        let n = nursery();
+        n.top.set(if self.stress { n.free.get() } else { self.limit });
+    }
+
+    /// Ends the current region: its unused tail becomes a filler.
+    fn retire_region(&mut self) {
+        let n = nursery();
+        if self.limit != 0 {
+            let free = n.free.get();
+            if free < self.limit {
+                blocks::write_filler(free, self.limit - free);
+            }
+            self.since_gc += free - self.region_start;
+            self.stats.bytes_allocated += (free - self.region_start) as u64;
+        }
+        self.region_start = 0;
+        self.limit = 0;
+        n.free.set(0);
+        n.top.set(0);
+    }
+
+    fn used_since_gc(&self) -> usize {
+        let region = if self.limit != 0 {
+            nursery().free.get() - self.region_start
+        } else {
+            0
+        };
+        self.since_gc + region
+    }
+
+    fn should_collect(&self, size: usize) -> bool {
+        !self.collecting && (self.stress || self.used_since_gc() + size > self.budget)
+    }
+
+    /// Bump-allocates `size` bytes, refilling the region as needed.
+    fn alloc_small(&mut self, size: usize, tid: u32) -> Option<usize> {
+        let n = nursery();
+        let mut free = n.free.get();
+        if self.limit == 0 || free + size > self.limit {
+            self.retire_region();
+            // Stress mode retires the region at every allocation: hand out
+            // small regions so each does not zero a whole block.
+            let max = if self.stress { 512 } else { BLOCK_SIZE };
+            let (s, e) = self.blocks.next_region(size, max)?;
+            self.region_start = s;
+            self.limit = e;
+            free = s;
+        }
+        n.free.set(free + size);
+        self.publish();
+        // SAFETY: [free, free+size) is zeroed region space handed out once.
+        unsafe { (*(free as *mut GcHeader)).tid = tid };
+        self.note_heap_size();
+        Some(free)
+    }
+
+    fn alloc_large(&mut self, size: usize, tid: u32) -> Option<usize> {
+        let a = self.large.alloc(size)?;
+        self.since_gc += size;
+        self.stats.bytes_allocated += size as u64;
+        // SAFETY: a fresh zeroed allocation of `size` >= 8 bytes.
+        unsafe { (*(a as *mut GcHeader)).tid = tid };
+        self.note_heap_size();
+        Some(a)
+    }
+
+    fn note_heap_size(&mut self) {
+        let now = self.blocks.mapped_bytes() + self.large.bytes;
+        self.stats.heap_bytes = now;
+        self.stats.peak_heap_bytes = self.stats.peak_heap_bytes.max(now);
+    }
+
+    /// The object a root word points into, if any.
+    fn find(&mut self, w: usize) -> Option<usize> {
+        self.blocks
+            .find(&self.types, w)
+            .or_else(|| self.large.find(w))
+    }
+
+    fn mark_obj(&mut self, a: usize) {
+        // SAFETY: a is an object start (found by `find` or read from a
+        // traced reference slot of a live object).
+        let h = unsafe { &mut *(a as *mut GcHeader) };
+        debug_assert_ne!(h.tid, FILLER_TID, "marking a filler at {a:#x}");
+        if h.flags & MARK == 0 {
+            h.flags |= MARK;
+            self.mark_stack.push(a);
+        }
+    }
+
+    fn mark(&mut self, roots: &mut Vec<usize>) {
+        self.blocks.forget_starts();
+        // Stacks repeat the same references many times: look each up once.
+        roots.sort_unstable();
+        roots.dedup();
+        for &w in roots.iter() {
+            if let Some(a) = self.find(w) {
+                self.mark_obj(a);
+            }
+        }
+        let mut slots = Vec::new();
+        while let Some(a) = self.mark_stack.pop() {
+            slots.clear();
+            // SAFETY: a is a marked object start.
+            unsafe { self.types.for_each_ref(a, |s| slots.push(s)) };
+            for &s in &slots {
+                // SAFETY: s is a reference slot inside a live object.
+                let r = unsafe { *(s as *const usize) };
+                if r != 0 {
+                    if self.verify {
+                        self.check_ref(a, r);
+                    }
+                    self.mark_obj(r);
+                }
+            }
+        }
+    }
+
+    fn check_ref(&mut self, from: usize, r: usize) {
+        let ok = self.blocks.is_object(&self.types, r) || self.large.find(r) == Some(r);
+        assert!(
+            ok,
+            "gc verify: object {from:#x} refers to {r:#x}, which is not a heap object"
+        );
+        // SAFETY: r is an object start (just checked).
+        let tid = unsafe { (*(r as *const GcHeader)).tid };
+        assert!(
+            self.types.get(tid).is_some(),
+            "gc verify: object {r:#x} has unknown type id {tid}"
+        );
+    }
+
+    /// After a sweep: every block walks cleanly, no mark bit is left, and
+    /// every reference of every surviving object points at a surviving
+    /// object with a registered type.
+    fn verify_heap(&mut self) {
+        let mut objs = Vec::new();
+        for &b in &self.blocks.used {
+            BlockSpace::walk(&self.types, b, |a, _, tid| {
+                if tid != FILLER_TID {
+                    objs.push(a)
+                }
+            });
+        }
+        objs.extend(self.large.iter().map(|(a, _)| a));
+        for a in objs {
+            // SAFETY: a is an object start from the walk above.
+            let h = unsafe { *(a as *const GcHeader) };
+            assert_eq!(h.flags & MARK, 0, "gc verify: mark bit left at {a:#x}");
+            assert!(
+                self.types.get(h.tid).is_some(),
+                "gc verify: {a:#x} has unknown type id {}",
+                h.tid
+            );
+            let mut slots = Vec::new();
+            // SAFETY: as above.
+            unsafe { self.types.for_each_ref(a, |s| slots.push(s)) };
+            for s in slots {
+                // SAFETY: a reference slot of a live object.
+                let r = unsafe { *(s as *const usize) };
+                if r != 0 {
+                    self.check_ref(a, r);
+                }
+            }
+        }
+    }
+}
+
+fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
+    HEAP.with(|h| f(&mut h.borrow_mut()))
+}
+
+fn out_of_memory(size: usize) -> ! {
+    std::alloc::handle_alloc_error(
+        std::alloc::Layout::from_size_align(size.max(1), 8).expect("layout"),
+    )
+}
+
+/// The allocation slow path: maybe collect, then allocate `size` (already
+/// rounded) bytes with type id `tid` (zeroed, header written).
+#[inline(never)]
+pub(super) fn alloc_slow(size: usize, tid: u32) -> usize {
+    if with_heap(|h| h.should_collect(size)) {
+        collect();
+    }
+    let a = with_heap(|h| {
+        if size >= LARGE_OBJECT {
+            h.alloc_large(size, tid)
+        } else {
+            h.alloc_small(size, tid)
+        }
+    });
+    a.unwrap_or_else(|| out_of_memory(size))
+}
+
+/// Registers the trace information of `tid` (idempotent).
+pub(super) fn register(tid: u32, l: Layout) {
+    with_heap(|h| h.types.insert(tid, l));
+}
+
+/// Runs a full collection now.
+pub fn collect() {
+    let t0 = Instant::now();
+    let (already, lo, hi) = with_heap(|h| {
+        let already = h.collecting;
+        h.collecting = true;
+        h.retire_region();
+        let (llo, lhi) = h.large.range();
+        let (blo, bhi) = (h.blocks.lo, h.blocks.hi);
+        let lo = if llo == 0 { blo } else if blo == 0 { llo } else { blo.min(llo) };
+        (already, lo, bhi.max(lhi))
+    });
+    if already {
+        return;
+    }
+    // Most stack words are not heap addresses: drop them before the
+    // (sorting) lookup.
+    let mut cands = Vec::with_capacity(1024);
+    let mut push = |w: usize| {
+        if w >= lo && w < hi {
+            cands.push(w)
+        }
+    };
+    roots::precise_roots(&mut push);
+    roots::scan_stack(&mut push);
+    with_heap(|h| {
+        let before = h.blocks.mapped_bytes() + h.large.bytes;
+        let allocated = h.since_gc;
+        h.mark(&mut cands);
+        let (live_s, freed_s) = h.blocks.sweep(&h.types, MARK);
+        let (live_l, freed_l) = h.large.sweep(MARK);
+        if h.verify {
+            h.verify_heap();
+            h.blocks.forget_starts();
+        }
+        let live = live_s + live_l;
+        h.budget = MIN_BUDGET.max((live as f64 * GROWTH) as usize);
+        // Keep enough empty blocks for the next cycle's small objects
+        // (beyond the holes), give the rest back to the OS.
+        let keep = h.budget.saturating_sub(h.blocks.hole_bytes()) / BLOCK_SIZE;
+        h.blocks.trim_pool(keep);
+        h.since_gc = 0;
+        h.collecting = false;
+        let pause = t0.elapsed();
+        let s = &mut h.stats;
+        s.collections += 1;
+        s.gc_time += pause;
+        s.max_pause = s.max_pause.max(pause);
+        s.bytes_freed += (freed_s + freed_l) as u64;
+        s.live_bytes = live;
+        h.note_heap_size();
+        if h.log_events {
+            let after = h.stats.heap_bytes;
+            h.events.push(format!(
+                "collection {}: allocated {} B since last, freed {} B, live {} B \
+                 ({} large objects), heap {} -> {} B, roots {}, pause {:.6} s",
+                h.stats.collections,
+                allocated,
+                freed_s + freed_l,
+                live,
+                h.large.len(),
+                before,
+                after,
+                cands.len(),
+                pause.as_secs_f64()
+            ));
+        }
+        h.publish();
+    });
+}
+
+/// This thread's collector statistics.
+pub fn stats() -> GcStats {
+    with_heap(|h| {
+        let mut s = h.stats.clone();
+        if h.limit != 0 {
+            s.bytes_allocated += (nursery().free.get() - h.region_start) as u64;
+        }
+        s
+    })
+}
+
+/// Stress mode: collect at every allocation (also `METATRACE_GC=stress`).
+pub fn set_stress(on: bool) {
+    with_heap(|h| {
+        h.stress = on;
+        h.publish();
+    });
+}
+
+/// Verify mode: check heap consistency during and after every collection
+/// (also `METATRACE_GC=verify`).
+pub fn set_verify(on: bool) {
+    with_heap(|h| h.verify = on);
+}
+
+pub fn stress() -> bool {
+    with_heap(|h| h.stress)
+}
+
+/// Turns recording of `gc` log events on or off (the JIT driver does this
+/// when its log selects the `gc` category, and drains them into its log).
+pub fn set_logging(on: bool) {
+    with_heap(|h| h.log_events = on);
+}
+
+/// Takes the `gc` events recorded since the last call.
+pub fn take_events() -> Vec<String> {
+    with_heap(|h| std::mem::take(&mut h.events))
+}
+
+/// Is `r` a live object of this heap (start of an object, not a filler)?
+/// For tests and debugging; walks a block.
+pub fn is_live_object(r: GcRef) -> bool {
+    with_heap(|h| {
+        // The current region's tail is not walkable: retire it first.
+        h.retire_region();
+        let Heap {
+            blocks,
+            types,
+            large,
+            ..
+        } = h;
+        blocks.forget_starts();
+        blocks.is_object(types, r.addr()) || large.find(r.addr()) == Some(r.addr())
+    })
+}
