@@ -228,9 +228,9 @@ impl<I: Interp> JitDriver<I> {
             for o in op.args.iter().chain(op.fail_args.iter().flatten()) {
                 if let Operand::ConstPtr(p) = *o {
                     if p != 0 {
-                        self.const_roots.entry(p).or_insert_with(|| {
-                            Handle::new(crate::backend::word_to_ref(p as u64))
-                        });
+                        self.const_roots
+                            .entry(p)
+                            .or_insert_with(|| Handle::new(crate::backend::word_to_ref(p as u64)));
                     }
                 }
             }

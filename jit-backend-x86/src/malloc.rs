@@ -54,7 +54,14 @@ const TOP: i32 = NURSERY_TOP as i32;
 
 /// Fast path of `new(descr)` of `size` bytes (already rounded): result in
 /// `res`, jumps to `slow` when the region is exhausted.
-pub fn fast_struct(a: &mut Asm, nursery: usize, res: u8, size: usize, tid: u32, slow: DynamicLabel) {
+pub fn fast_struct(
+    a: &mut Asm,
+    nursery: usize,
+    res: u8,
+    size: usize,
+    tid: u32,
+    slow: DynamicLabel,
+) {
     emit::mov_imm(a, R11, nursery as u64);
     let size = size as i32;
     dynasm!(a
@@ -97,7 +104,14 @@ pub fn fast_array(
                 dynasm!(a ; .arch x64 ; jmp =>slow);
                 return;
             }
-            fast_struct(a, nursery, res, (size as usize).next_multiple_of(8), shape.tid, slow);
+            fast_struct(
+                a,
+                nursery,
+                res,
+                (size as usize).next_multiple_of(8),
+                shape.tid,
+                slow,
+            );
             emit::mov_imm(a, R10, n as u64);
         }
         _ => {

@@ -222,7 +222,11 @@ fn bf_corpus_under_gc_stress() {
     for (name, src, input) in &corpus {
         let (want_out, want_res, _) = run_bf(src, input, "off");
         for (i, cfg) in std::iter::once(&"off").chain(STRESS_CONFIGS).enumerate() {
-            let gc = if i % 2 == 0 { Gc::StressVerify } else { Gc::Stress };
+            let gc = if i % 2 == 0 {
+                Gc::StressVerify
+            } else {
+                Gc::Stress
+            };
             let (out, res, _, n) = run_bf_gc(src, input, cfg, gc);
             assert_eq!(
                 String::from_utf8_lossy(&out),
@@ -243,14 +247,21 @@ fn tvm_corpus_under_gc_stress() {
         let src = String::from_utf8(src).unwrap();
         let (want, _) = run_tvm(&src, "off");
         for (i, cfg) in std::iter::once(&"off").chain(STRESS_CONFIGS).enumerate() {
-            let gc = if i % 2 == 0 { Gc::StressVerify } else { Gc::Stress };
+            let gc = if i % 2 == 0 {
+                Gc::StressVerify
+            } else {
+                Gc::Stress
+            };
             let (got, stats, collections) = run_tvm_gc(&src, cfg, gc);
             assert_eq!(
                 String::from_utf8_lossy(&got.output),
                 String::from_utf8_lossy(&want.output),
                 "tvm {name}: output differs under GC stress with --jit {cfg}"
             );
-            assert_eq!(got.error, want.error, "tvm {name}: error differs under GC stress");
+            assert_eq!(
+                got.error, want.error,
+                "tvm {name}: error differs under GC stress"
+            );
             // Every allocation collects; tvm allocates its constants at least.
             assert!(collections > 0, "tvm {name}: stress mode never collected");
             loops += stats.loops;

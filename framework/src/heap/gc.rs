@@ -140,7 +140,11 @@ impl Heap {
     /// What the fast path may use: all of the region, or nothing (stress).
     fn publish(&self) {
         let n = nursery();
-        n.top.set(if self.stress { n.free.get() } else { self.limit });
+        n.top.set(if self.stress {
+            n.free.get()
+        } else {
+            self.limit
+        });
     }
 
     /// Ends the current region: its unused tail becomes a filler.
@@ -348,7 +352,13 @@ pub fn collect() {
         h.retire_region();
         let (llo, lhi) = h.large.range();
         let (blo, bhi) = (h.blocks.lo, h.blocks.hi);
-        let lo = if llo == 0 { blo } else if blo == 0 { llo } else { blo.min(llo) };
+        let lo = if llo == 0 {
+            blo
+        } else if blo == 0 {
+            llo
+        } else {
+            blo.min(llo)
+        };
         (already, lo, bhi.max(lhi))
     });
     if already {

@@ -136,7 +136,10 @@ impl Types {
                 let len = unsafe { *((addr + len_offset) as *const u64) } as usize;
                 round(base_offset + len * item_size)
             }
-            None => panic!("heap object at {addr:#x} has unregistered type id {}", h.tid),
+            None => panic!(
+                "heap object at {addr:#x} has unregistered type id {}",
+                h.tid
+            ),
         }
     }
 
