@@ -143,13 +143,13 @@ impl LlGraph {
                 *f -= 1;
             }
             let op: &Op = &cur.trace.ops[pc];
-            let a = |i: usize| val(&env, &op.args[i]);
+            let a = |i: usize| val(env, &op.args[i]);
             let mut guard_ok = true;
             let mut result: Option<u64> = None;
             use OpNum::*;
             if let Some(res) = op.res {
                 let args: smallvec::SmallVec<[u64; 3]> =
-                    op.args.iter().map(|o| val(&env, o)).collect();
+                    op.args.iter().map(|o| val(env, o)).collect();
                 if let Some(v) = eval::fold(op.opnum, &args) {
                     env[res.index()] = v;
                     pc += 1;
@@ -234,7 +234,7 @@ impl LlGraph {
                 | CallMayForceI | CallMayForceR | CallMayForceF | CallMayForceN => {
                     let d = op.descr.and_then(|d| d.as_call()).unwrap();
                     let args: smallvec::SmallVec<[u64; 8]> =
-                        op.args[1..].iter().map(|o| val(&env, o)).collect();
+                        op.args[1..].iter().map(|o| val(env, o)).collect();
                     let v = (d.invoke)(&args);
                     if op.res.is_some() {
                         result = Some(v)
@@ -244,7 +244,7 @@ impl LlGraph {
                     panic!("llgraph: call_assembler is not supported yet")
                 }
                 EscapeI | EscapeR | EscapeF => {
-                    result = Some(op.args.first().map(|o| val(&env, o)).unwrap_or(0))
+                    result = Some(op.args.first().map(|o| val(env, o)).unwrap_or(0))
                 }
                 EscapeN => {}
                 ForceToken => result = Some(0),
@@ -253,7 +253,7 @@ impl LlGraph {
                         .descr
                         .and_then(|d| d.as_target())
                         .expect("jump without target");
-                    let values: Vec<u64> = op.args.iter().map(|o| val(&env, o)).collect();
+                    let values: Vec<u64> = op.args.iter().map(|o| val(env, o)).collect();
                     let (target, idx) = self
                         .targets
                         .get(&t)
@@ -272,7 +272,7 @@ impl LlGraph {
                 }
                 Finish => {
                     let guard = op.guard_id().expect("finish without descr");
-                    let values = op.args.iter().map(|o| val(&env, o)).collect();
+                    let values = op.args.iter().map(|o| val(env, o)).collect();
                     return DeadFrame { guard, values };
                 }
             }
@@ -286,7 +286,7 @@ impl LlGraph {
                     .as_deref()
                     .unwrap_or(&[])
                     .iter()
-                    .map(|o| val(&env, o))
+                    .map(|o| val(env, o))
                     .collect();
                 if let Some(bridge) = self.bridges.get(&guard).cloned() {
                     *env = vec![0u64; bridge.trace.kinds.len()];
