@@ -51,6 +51,7 @@
 //! variables. If a bug made the output fail verification, release builds
 //! fall back to the unoptimized trace (debug builds panic: tests must see it).
 
+pub(crate) mod dce;
 pub mod earlyforce;
 pub mod heap;
 pub mod intbounds;
@@ -117,8 +118,10 @@ pub fn optimize_bridge(
     checked(trace, opt)
 }
 
-/// The safety net described in the module docs.
-fn checked(input: &Trace, opt: Optimized) -> Optimized {
+/// The safety net described in the module docs (after dead-op removal,
+/// see `dce`).
+fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
+    dce::remove_dead_ops(&mut opt.trace);
     match crate::ir::verify::verify(&opt.trace) {
         Ok(()) => opt,
         Err(e) => {

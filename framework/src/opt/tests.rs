@@ -23,6 +23,7 @@
 
 use crate::backend::llgraph::LlGraph;
 use crate::backend::{word_to_ref, Backend, DeadFrame, LoopId};
+use crate::heap::roots::{visit_words, Handle, Rooted};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::opt::testutil::{params, world};
@@ -54,8 +55,10 @@ impl Rng {
 
 /// The objects a trace runs on: three nodes (two of them are the trace's
 /// node inputs, possibly the same one) and an int array of length 4..8.
+/// Held by `Handle`s: the collector cannot see Rust vectors, and thousands
+/// of seeds allocate enough to collect.
 struct Objects {
-    roots: Vec<GcRef>,
+    roots: Vec<Handle>,
     inputs: Vec<u64>,
 }
 
@@ -64,7 +67,11 @@ const MIN_ARRAY: i64 = 4;
 fn build_objects(seed: u64) -> Objects {
     let w = world();
     let mut r = Rng(seed | 1);
-    let nodes: Vec<GcRef> = (0..3).map(|_| heap::new_struct(w.node)).collect();
+    let mut roots: Vec<Handle> = Vec::new();
+    for _ in 0..3 {
+        roots.push(Handle::new(heap::new_struct(w.node)));
+    }
+    let nodes: Vec<GcRef> = roots.iter().map(|h| h.get()).collect();
     for &n in &nodes {
         heap::setfield(n, w.x, (r.below(40) as i64 - 20) as u64);
         heap::setfield(n, w.y, r.next() % 1000);
@@ -77,7 +84,7 @@ fn build_objects(seed: u64) -> Objects {
         heap::setfield(n, w.next, next.addr() as u64);
     }
     let len = MIN_ARRAY + r.below(5) as i64;
-    let arr = heap::new_array(w.ints, len).unwrap();
+    let arr = heap::new_array(w.ints, len).unwrap(); // (nodes are rooted)
     for i in 0..len {
         heap::setarrayitem(arr, w.ints, i, (r.below(30) as i64 - 10) as u64);
     }
@@ -90,8 +97,7 @@ fn build_objects(seed: u64) -> Objects {
         b.addr() as u64,
         arr.addr() as u64,
     ];
-    let mut roots = nodes;
-    roots.push(arr);
+    roots.push(Handle::new(arr));
     Objects { roots, inputs }
 }
 
@@ -109,6 +115,8 @@ struct Gen {
     /// Int arrays of length >= MIN_ARRAY.
     arrays: Vec<Var>,
     guard: u32,
+    /// Roots for what the generator allocates while it runs the trace.
+    keep: Vec<Handle>,
 }
 
 impl Gen {
@@ -153,12 +161,16 @@ impl Gen {
                 None
             }
             ArraylenGc => Some(heap::arraylen(r(0), descr.unwrap().as_array().unwrap()) as u64),
-            New => Some(heap::new_struct(descr.unwrap().as_size().unwrap()).addr() as u64),
-            NewArray => Some(
-                heap::new_array(descr.unwrap().as_array().unwrap(), a[0] as i64)
-                    .unwrap()
-                    .addr() as u64,
-            ),
+            New => {
+                let r = heap::new_struct(descr.unwrap().as_size().unwrap());
+                self.keep.push(Handle::new(r));
+                Some(r.addr() as u64)
+            }
+            NewArray => {
+                let r = heap::new_array(descr.unwrap().as_array().unwrap(), a[0] as i64).unwrap();
+                self.keep.push(Handle::new(r));
+                Some(r.addr() as u64)
+            }
             CallI | CallN | CallPureI => Some((descr.unwrap().as_call().unwrap().invoke)(&a[1..])),
             _ => None,
         };
@@ -443,6 +455,7 @@ fn generate(seed: u64, bridge: bool) -> Trace {
         nulls: Vec::new(),
         arrays: Vec::new(),
         guard: 0,
+        keep: Vec::new(),
     };
     let kinds = [
         Kind::Int,
@@ -636,8 +649,12 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     };
     crate::ir::verify::verify(&opt.trace).map_err(|e| ctx(format!("invalid output: {e}")))?;
 
-    let (d1, o1) = run(&t, seed);
-    let (d2, o2) = run(&opt.trace, seed);
+    // Both runs' exit values stay rooted while the other runs and while
+    // virtuals are materialized (both allocate).
+    let (mut d1, o1) = run(&t, seed);
+    let v1 = Rooted::new(&mut d1.values, visit_words);
+    let (mut d2, o2) = run(&opt.trace, seed);
+    let v2 = Rooted::new(&mut d2.values, visit_words);
     let orig = opt
         .guard_copies
         .iter()
@@ -652,7 +669,8 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     let op1 = exit_op(&t, d1.guard);
     let op2 = exit_op(&opt.trace, d2.guard);
     let kinds = exit_kinds(&t, op1);
-    let mut words = d2.values.clone();
+    let mut words = v2.clone();
+    let mut words = Rooted::new(&mut words, visit_words);
     if words.len() < kinds.len() {
         return Err(ctx(format!(
             "exit has {} values, the recorder's layout {}",
@@ -682,7 +700,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     }
     let mut iso = Iso::default();
     for (i, k) in kinds.iter().enumerate() {
-        let (a, b) = (d1.values[i], words[i]);
+        let (a, b) = (v1[i], words[i]);
         let r = if *k == Kind::Ref {
             iso.same(a, b)
         } else if a != b {
@@ -693,7 +711,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
         r.map_err(|e| ctx(format!("exit value {i} differs: {e}")))?;
     }
     for (a, b) in o1.roots.iter().zip(&o2.roots) {
-        iso.same(a.addr() as u64, b.addr() as u64)
+        iso.same(a.get().addr() as u64, b.get().addr() as u64)
             .map_err(|e| ctx(format!("heap differs after the run: {e}")))?;
     }
     Ok(())

@@ -228,7 +228,11 @@ pub(crate) fn check(opts: &str, input: &str, expected: &str) -> Optimized {
     crate::ir::verify::verify(&t).unwrap_or_else(|e| panic!("bad test input: {e}\n{t}"));
     let opt = optimize(opts, &t);
     let got = print_trace(&opt.trace);
-    let want = print_trace(&parse(expected));
+    // Outputs go through dead-op removal (`opt::dce`); so does the
+    // expectation, so pass tests can show the ops a pass leaves dead.
+    let mut want = parse(expected);
+    crate::opt::dce::remove_dead_ops(&mut want);
+    let want = print_trace(&want);
     if got != want {
         panic!("optimizing with {opts}:\n{input}\n--- expected:\n{want}--- got:\n{got}");
     }
