@@ -42,7 +42,7 @@ pub const NAMES: &[&str] = &[
     "math.atan", "math.hypot", "math.log2", "math.log10", "math.isnan", "math.isinf", "time.time",
     "time.perf_counter", "sys.exit", "sys.setrecursionlimit", "sys.getrecursionlimit",
     "frozenset", "slice", "str.removeprefix", "str.removesuffix", "math.trunc", "math.factorial",
-    "dict.fromkeys", "exit", "_write", "_argsort",
+    "dict.fromkeys", "exit", "_write", "_argsort", "property.setter", "property.getter",
 ];
 
 pub fn id_of(name: &str) -> i64 {
@@ -673,6 +673,18 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             none
         }
         "object.__init__" => none,
+        "property.setter" | "property.getter" => {
+            let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
+            seti(o, &wrap_obj::kind, 2);
+            let (g, st) = if name == "property.setter" {
+                (getr(a0, &wrap_obj::a), arg(args, 1))
+            } else {
+                (arg(args, 1), getr(a0, &wrap_obj::b))
+            };
+            setr(o, &wrap_obj::a, g);
+            setr(o, &wrap_obj::b, st);
+            o
+        }
         "_write" => {
             write_out(&str_of(a0));
             none
@@ -793,6 +805,11 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             _ => geti(o, &range_obj::step),
         })),
         tid::METHOD if name == "__self__" => Ok(getr(o, &method_obj::slf)),
+        tid::WRAP if name == "setter" || name == "getter" => Ok(new_builtin(
+            id_of(&format!("property.{name}")),
+            o,
+        )),
+        tid::WRAP if name == "__func__" => Ok(getr(o, &wrap_obj::a)),
         tid::METHOD if name == "__func__" => Ok(getr(o, &method_obj::func)),
         _ => {
             if name == "__class__" {

@@ -900,6 +900,13 @@ impl Vm {
             }
             tid::INST => match self.call_dunder(ctx, o, "__iter__", &[])? {
                 Some(it) => Ok(it),
+                None if {
+                    let oc = ctx.peek_ref(o);
+                    !types::class_lookup(getr(oc, &inst_obj::cls), "__getitem__").is_null()
+                } =>
+                {
+                    self.call_prelude(ctx, "_getitem_iter", vec![o])
+                }
                 None => {
                     let oc = ctx.peek_ref(o);
                     Err(self.exc(

@@ -81,6 +81,16 @@ pub fn binop_index(op: BinOp) -> i64 {
 }
 
 fn unsupported(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
+    if op == BinOp::Add && matches!(a.tid(), tid::STR | tid::LIST | tid::TUPLE) {
+        let t = types::tname(a);
+        return err(
+            "TypeError",
+            format!(
+                "can only concatenate {t} (not \"{}\") to {t}",
+                types::tname(b)
+            ),
+        );
+    }
     err(
         "TypeError",
         format!(

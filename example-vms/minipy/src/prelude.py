@@ -319,3 +319,14 @@ def _slow_list_count(lst, x):
         if e == x:
             n += 1
     return n
+
+
+def _getitem_iter(obj):
+    i = 0
+    while True:
+        try:
+            v = obj[i]
+        except IndexError:
+            return
+        yield v
+        i += 1
