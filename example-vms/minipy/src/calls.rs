@@ -374,7 +374,7 @@ impl Vm {
             ctx.setfield_r(g, &gen_obj::locals, lt);
             return Ok(g);
         }
-        if self.depth >= recursion_limit() {
+        if self.depth + 1 >= recursion_limit() {
             return Err(self.exc(
                 ctx,
                 "RecursionError",

@@ -70,6 +70,15 @@ pub fn compile_module(src: &Source, text: &str, module: usize) -> Result<usize, 
                 rustpython_parser::ParseErrorType::Eof => {
                     "unexpected EOF while parsing".to_string()
                 }
+                rustpython_parser::ParseErrorType::UnrecognizedToken(_, exp) => {
+                    let s = e.error.to_string();
+                    match exp.as_deref() {
+                        _ if s.starts_with("unexpected indent") => s,
+                        _ if s.starts_with("expected an indented block") => s,
+                        Some(x) if x.len() <= 5 => format!("expected {}", x.replace('"', "'")),
+                        _ => "invalid syntax".to_string(),
+                    }
+                }
                 _ => "invalid syntax".to_string(),
             };
             SyntaxError { msg, line, col }

@@ -1041,7 +1041,7 @@ impl Vm {
         }
         let one = ctx.const_int(1);
         ctx.setfield_i(gen, &gen_obj::state, one);
-        if self.depth >= recursion_limit() {
+        if self.depth + 1 >= recursion_limit() {
             return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;

@@ -122,8 +122,22 @@ pub fn traceback(exc: GcRef) -> String {
     if let Some(tb) = types::inst_get(exc, "__tb__") {
         let mut entries = list_items(tb);
         entries.reverse();
+        let mut prev = -1i64;
+        let mut repeat = 0;
         for e in entries {
             let v = geti(e, &int_obj::v);
+            if v == prev {
+                repeat += 1;
+                if repeat >= 3 {
+                    continue;
+                }
+            } else {
+                if repeat >= 3 {
+                    out += &format!("  [Previous line repeated {} more times]\n", repeat - 2);
+                }
+                repeat = 0;
+            }
+            prev = v;
             let (cid, line) = ((v >> 32) as usize, (v & 0xffff_ffff) as usize);
             let code = bytecode::code(cid);
             out += &format!(
@@ -137,9 +151,23 @@ pub fn traceback(exc: GcRef) -> String {
                 }
             }
         }
+        if repeat >= 3 {
+            out += &format!("  [Previous line repeated {} more times]\n", repeat - 2);
+        }
     }
     out += &exc_line(exc);
     out
+}
+
+/// Removes CPython 3.11's caret lines (`~~^^~~`) from a traceback.
+pub fn strip_carets(s: &str) -> String {
+    s.lines()
+        .filter(|l| {
+            let t = l.trim();
+            t.is_empty() || !t.chars().all(|c| c == '^' || c == '~')
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 fn exc_line(exc: GcRef) -> String {
@@ -246,6 +274,11 @@ pub fn syntax_error(src: &compile::Source, e: &compile::SyntaxError) -> String {
         let col = e.col.saturating_sub(indent);
         out += &format!("    {}^\n", " ".repeat(col));
     }
-    out += &format!("SyntaxError: {}\n", e.msg);
+    let kind = if e.msg.contains("indent") {
+        "IndentationError"
+    } else {
+        "SyntaxError"
+    };
+    out += &format!("{kind}: {}\n", e.msg);
     out
 }

@@ -47,7 +47,11 @@ fn main() -> ExitCode {
                 }
             };
             args.insert(0, a.clone());
-            prog = Some((a, text));
+            // CPython reports the script by its absolute path.
+            let shown = std::path::absolute(&a)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or(a);
+            prog = Some((shown, text));
             break;
         }
     }
