@@ -20,33 +20,169 @@ use std::io::Write;
 /// Builtin ids are indexes into this table. Plain names are global
 /// builtins; `type.name` are methods.
 pub const NAMES: &[&str] = &[
-    "print", "len", "range", "enumerate", "zip", "reversed", "sorted", "min", "max", "sum", "abs",
-    "int", "float", "str", "repr", "bool", "list", "dict", "tuple", "set", "chr", "ord",
-    "isinstance", "issubclass", "type", "hasattr", "getattr", "setattr", "iter", "next", "any",
-    "all", "round", "hex", "bin", "oct", "id", "hash", "divmod", "pow", "format", "super",
-    "object", "staticmethod", "classmethod", "property", "callable", "vars", "globals",
-    "str.split", "str.rsplit", "str.join", "str.strip", "str.lstrip", "str.rstrip",
-    "str.replace", "str.find", "str.rfind", "str.index", "str.count", "str.startswith",
-    "str.endswith", "str.upper", "str.lower", "str.title", "str.capitalize", "str.isdigit",
-    "str.isalpha", "str.isspace", "str.isalnum", "str.isupper", "str.islower", "str.format",
-    "str.zfill", "str.center", "str.ljust", "str.rjust", "str.splitlines", "str.partition",
-    "str.swapcase", "list.append", "list.extend", "list.pop", "list.insert", "list.remove",
-    "list.index", "list.count", "list.sort", "list.reverse", "list.copy", "list.clear",
-    "dict.get", "dict.keys", "dict.values", "dict.items", "dict.pop", "dict.setdefault",
-    "dict.update", "dict.copy", "dict.clear", "dict.popitem", "set.add", "set.remove",
-    "set.discard", "set.pop", "set.union", "set.intersection", "set.difference",
-    "set.issubset", "set.issuperset", "set.update", "set.copy", "set.clear", "int.bit_length",
-    "float.is_integer", "BaseException.__init__", "object.__init__", "tuple.index",
-    "tuple.count", "math.sqrt", "math.floor", "math.ceil", "math.sin", "math.cos", "math.exp",
-    "math.log", "math.pow", "math.fabs", "math.gcd", "math.isqrt", "math.atan2", "math.tan",
-    "math.atan", "math.hypot", "math.log2", "math.log10", "math.isnan", "math.isinf", "time.time",
-    "time.perf_counter", "sys.exit", "sys.setrecursionlimit", "sys.getrecursionlimit",
-    "frozenset", "slice", "str.removeprefix", "str.removesuffix", "math.trunc", "math.factorial",
-    "dict.fromkeys", "exit", "_write", "_argsort", "property.setter", "property.getter",
+    "print",
+    "len",
+    "range",
+    "enumerate",
+    "zip",
+    "reversed",
+    "sorted",
+    "min",
+    "max",
+    "sum",
+    "abs",
+    "int",
+    "float",
+    "str",
+    "repr",
+    "bool",
+    "list",
+    "dict",
+    "tuple",
+    "set",
+    "chr",
+    "ord",
+    "isinstance",
+    "issubclass",
+    "type",
+    "hasattr",
+    "getattr",
+    "setattr",
+    "iter",
+    "next",
+    "any",
+    "all",
+    "round",
+    "hex",
+    "bin",
+    "oct",
+    "id",
+    "hash",
+    "divmod",
+    "pow",
+    "format",
+    "super",
+    "object",
+    "staticmethod",
+    "classmethod",
+    "property",
+    "callable",
+    "vars",
+    "globals",
+    "str.split",
+    "str.rsplit",
+    "str.join",
+    "str.strip",
+    "str.lstrip",
+    "str.rstrip",
+    "str.replace",
+    "str.find",
+    "str.rfind",
+    "str.index",
+    "str.count",
+    "str.startswith",
+    "str.endswith",
+    "str.upper",
+    "str.lower",
+    "str.title",
+    "str.capitalize",
+    "str.isdigit",
+    "str.isalpha",
+    "str.isspace",
+    "str.isalnum",
+    "str.isupper",
+    "str.islower",
+    "str.format",
+    "str.zfill",
+    "str.center",
+    "str.ljust",
+    "str.rjust",
+    "str.splitlines",
+    "str.partition",
+    "str.swapcase",
+    "list.append",
+    "list.extend",
+    "list.pop",
+    "list.insert",
+    "list.remove",
+    "list.index",
+    "list.count",
+    "list.sort",
+    "list.reverse",
+    "list.copy",
+    "list.clear",
+    "dict.get",
+    "dict.keys",
+    "dict.values",
+    "dict.items",
+    "dict.pop",
+    "dict.setdefault",
+    "dict.update",
+    "dict.copy",
+    "dict.clear",
+    "dict.popitem",
+    "set.add",
+    "set.remove",
+    "set.discard",
+    "set.pop",
+    "set.union",
+    "set.intersection",
+    "set.difference",
+    "set.issubset",
+    "set.issuperset",
+    "set.update",
+    "set.copy",
+    "set.clear",
+    "int.bit_length",
+    "float.is_integer",
+    "BaseException.__init__",
+    "object.__init__",
+    "tuple.index",
+    "tuple.count",
+    "math.sqrt",
+    "math.floor",
+    "math.ceil",
+    "math.sin",
+    "math.cos",
+    "math.exp",
+    "math.log",
+    "math.pow",
+    "math.fabs",
+    "math.gcd",
+    "math.isqrt",
+    "math.atan2",
+    "math.tan",
+    "math.atan",
+    "math.hypot",
+    "math.log2",
+    "math.log10",
+    "math.isnan",
+    "math.isinf",
+    "time.time",
+    "time.perf_counter",
+    "sys.exit",
+    "sys.setrecursionlimit",
+    "sys.getrecursionlimit",
+    "frozenset",
+    "slice",
+    "str.removeprefix",
+    "str.removesuffix",
+    "math.trunc",
+    "math.factorial",
+    "dict.fromkeys",
+    "exit",
+    "_write",
+    "_argsort",
+    "property.setter",
+    "property.getter",
 ];
 
 pub fn id_of(name: &str) -> i64 {
-    NAMES.iter().position(|n| *n == name).map(|i| i as i64).unwrap_or(-1)
+    NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| i as i64)
+        .unwrap_or(-1)
 }
 pub fn name_of(id: i64) -> &'static str {
     NAMES.get(id as usize).copied().unwrap_or("?")
@@ -215,7 +351,10 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
                 None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
             };
             let digits = if b == 16 {
-                digits.trim_start_matches("0x").trim_start_matches("0X").to_string()
+                digits
+                    .trim_start_matches("0x")
+                    .trim_start_matches("0X")
+                    .to_string()
             } else if b == 2 {
                 digits.trim_start_matches("0b").to_string()
             } else if b == 8 {
@@ -388,7 +527,10 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 return Err(NEED_GUEST);
             }
             let mut v = ops::iterate(a0)?;
-            let rev = kwarg(kw, "reverse").map(ops::truthy).transpose()?.unwrap_or(false);
+            let rev = kwarg(kw, "reverse")
+                .map(ops::truthy)
+                .transpose()?
+                .unwrap_or(false);
             sort_values(&mut v, rev)?;
             new_list(&v)
         }
@@ -549,11 +691,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         }
         "id" => new_int(a0.addr() as i64),
         "hash" => new_int(dict::hash(a0)?),
-        "callable" => bool_obj(matches!(
-            a0.tid(),
-            tid::FUNC | tid::BUILTIN | tid::METHOD | tid::TYPE
-        ) || (a0.tid() == tid::INST
-            && !types::class_lookup(getr(a0, &inst_obj::cls), "__call__").is_null())),
+        "callable" => bool_obj(
+            matches!(a0.tid(), tid::FUNC | tid::BUILTIN | tid::METHOD | tid::TYPE)
+                || (a0.tid() == tid::INST
+                    && !types::class_lookup(getr(a0, &inst_obj::cls), "__call__").is_null()),
+        ),
         "iter" => ops::get_iter(a0)?,
         "next" => match ops::iter_next(a0)? {
             Some(v) => v,
@@ -609,7 +751,12 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     (Some(b), Some(e), Some(m)) if !e.is_negative() => {
                         numbers::int_from_big(numbers::big_mod(&b.modpow(&e, &m), &m))
                     }
-                    _ => return err("TypeError", "pow() 3rd argument not allowed unless all arguments are integers"),
+                    _ => {
+                        return err(
+                            "TypeError",
+                            "pow() 3rd argument not allowed unless all arguments are integers",
+                        )
+                    }
                 }
             } else {
                 ops::binop(crate::bytecode::BinOp::Pow, a0, arg(args, 1))?
@@ -698,7 +845,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 if e.is_some() {
                     return Ordering::Equal;
                 }
-                let (p, q) = if rev { (keys[y], keys[x]) } else { (keys[x], keys[y]) };
+                let (p, q) = if rev {
+                    (keys[y], keys[x])
+                } else {
+                    (keys[x], keys[y])
+                };
                 ops::order(p, q, crate::bytecode::CmpOp::Lt).unwrap_or_else(|err| {
                     e = Some(err);
                     Ordering::Equal
@@ -797,7 +948,10 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
         }
         tid::FUNC if name == "__name__" => Ok(getr(o, &func_obj::name)),
         tid::BUILTIN if name == "__name__" => Ok(new_str(
-            name_of(geti(o, &builtin_obj::id)).rsplit('.').next().unwrap_or(""),
+            name_of(geti(o, &builtin_obj::id))
+                .rsplit('.')
+                .next()
+                .unwrap_or(""),
         )),
         tid::RANGE if matches!(name, "start" | "stop" | "step") => Ok(new_int(match name {
             "start" => geti(o, &range_obj::start),
@@ -805,10 +959,9 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             _ => geti(o, &range_obj::step),
         })),
         tid::METHOD if name == "__self__" => Ok(getr(o, &method_obj::slf)),
-        tid::WRAP if name == "setter" || name == "getter" => Ok(new_builtin(
-            id_of(&format!("property.{name}")),
-            o,
-        )),
+        tid::WRAP if name == "setter" || name == "getter" => {
+            Ok(new_builtin(id_of(&format!("property.{name}")), o))
+        }
         tid::WRAP if name == "__func__" => Ok(getr(o, &wrap_obj::a)),
         tid::METHOD if name == "__func__" => Ok(getr(o, &method_obj::func)),
         _ => {

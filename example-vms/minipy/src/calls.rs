@@ -143,7 +143,7 @@ impl Vm {
     /// Elidable class attribute lookup (constant in traces).
     fn class_attr<C: Jit<Self>>(&mut self, ctx: &mut C, cls: GcRef, name: GcRef) -> C::Ref {
         let c = ctx.const_ref(cls);
-        let w = ctx.const_ref(rt().world);
+        let w = ctx.const_ref(world());
         let ver = ctx.getfield_i(w, &world_obj::version);
         let n = ctx.const_ref(name);
         ctx.call(&CLASS_LOOKUP, &[Val::Ref(c), Val::Ref(n), Val::Int(ver)])
@@ -296,7 +296,7 @@ impl Vm {
         let first_default = npos - code.ndefaults;
         let mut missing = Vec::new();
         for (i, slot) in locals.iter_mut().enumerate().take(npos) {
-            if ctx.peek_ref(*slot).is_null() && !ctx_is_var(ctx, *slot) {
+            if ctx.peek_ref(*slot).is_null() {
                 if i >= first_default {
                     let defs = ctx.getfield_r(func, &func_obj::defaults);
                     let items = ctx.getfield_r(defs, &tuple_obj::items);
@@ -307,8 +307,8 @@ impl Vm {
                 }
             }
         }
-        for i in npos..nkw {
-            if ctx.peek_ref(locals[i]).is_null() && !ctx_is_var(ctx, locals[i]) {
+        for (i, slot) in locals.iter_mut().enumerate().take(nkw).skip(npos) {
+            if ctx.peek_ref(*slot).is_null() {
                 let kd = ctx.getfield_r(func, &func_obj::kwdefaults);
                 let n = ctx.const_ref(intern(&code.local_names[i]));
                 let v = ctx.call(&KWDEFAULT, &[Val::Ref(kd), Val::Ref(n)]).gcref();
@@ -320,7 +320,7 @@ impl Vm {
                         &format!("{fname}() missing 1 required keyword-only argument: '{n}'"),
                     ));
                 }
-                locals[i] = v;
+                *slot = v;
             }
         }
         if !missing.is_empty() {
@@ -375,11 +375,7 @@ impl Vm {
             return Ok(g);
         }
         if self.depth + 1 >= recursion_limit() {
-            return Err(self.exc(
-                ctx,
-                "RecursionError",
-                "maximum recursion depth exceeded",
-            ));
+            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
         let r = ctx.call_portal(
@@ -437,11 +433,11 @@ impl Vm {
                     _ => {}
                 }
             }
-            ("list.append", 1, 0) if !ctx.peek_ref(slf).is_null() => {
-                if ctx.class_of(slf) == tid::LIST {
-                    self.list_append(ctx, slf, args[0]);
-                    return Ok(self.none_c(ctx));
-                }
+            ("list.append", 1, 0)
+                if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
+            {
+                self.list_append(ctx, slf, args[0]);
+                return Ok(self.none_c(ctx));
             }
             ("isinstance", 2, 0) => {
                 let o = args[0];
@@ -481,7 +477,9 @@ impl Vm {
                     // method's code id from the caller's frame greens.
                     let cid = self.current_code.unwrap_or(0) as i64;
                     let c = ctx.const_int(cid);
-                    let r = ctx.call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])]).gcref();
+                    let r = ctx
+                        .call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])])
+                        .gcref();
                     return Ok(self.check(ctx, r)?.expect("super"));
                 }
                 let s = ctx.new(&super_obj::SIZE);
@@ -502,7 +500,11 @@ impl Vm {
                 if n.tid() == tid::STR {
                     let n = intern(&str_of(n));
                     return match self.getattr(ctx, args[0], n) {
-                        Ok(v) => Ok(if name == "hasattr" { self.bool_c(ctx, true) } else { v }),
+                        Ok(v) => Ok(if name == "hasattr" {
+                            self.bool_c(ctx, true)
+                        } else {
+                            v
+                        }),
                         Err(t) => {
                             let e = ctx.peek_ref(t.exc);
                             if types::isinstance(e, rt().exc("AttributeError")) {
@@ -563,7 +565,11 @@ impl Vm {
         let t = geti(cls, &type_obj::tag);
         if t != tag::USER && t != tag::EXC && t != tag::OBJECT {
             let name = types::type_name(cls);
-            let id = id_of(if name == "staticmethod" { "staticmethod" } else { &name });
+            let id = id_of(if name == "staticmethod" {
+                "staticmethod"
+            } else {
+                &name
+            });
             if id < 0 {
                 return Err(self.exc(
                     ctx,
@@ -602,11 +608,7 @@ impl Vm {
             a.extend(args);
             let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
             if ctx.class_of(r) != tid::NONE {
-                return Err(self.exc(
-                    ctx,
-                    "TypeError",
-                    "__init__() should return None",
-                ));
+                return Err(self.exc(ctx, "TypeError", "__init__() should return None"));
             }
         } else if !is_exc && (!args.is_empty() || !kwnames.is_empty()) {
             return Err(self.exc(
@@ -649,7 +651,9 @@ impl Vm {
             let keys: Vec<GcRef> = names.iter().map(|n| intern(n)).collect();
             for k in keys {
                 let kc = ctx.const_ref(k);
-                let r = ctx.call(&crate::ops::GETITEM, &[Val::Ref(kw), Val::Ref(kc)]).gcref();
+                let r = ctx
+                    .call(&crate::ops::GETITEM, &[Val::Ref(kw), Val::Ref(kc)])
+                    .gcref();
                 vals.push(self.check(ctx, r)?.expect("kwarg"));
             }
         }
@@ -657,12 +661,7 @@ impl Vm {
     }
 
     /// `o.name`.
-    pub fn getattr<C: Jit<Self>>(
-        &mut self,
-        ctx: &mut C,
-        o: C::Ref,
-        name: GcRef,
-    ) -> Res<C, C::Ref> {
+    pub fn getattr<C: Jit<Self>>(&mut self, ctx: &mut C, o: C::Ref, name: GcRef) -> Res<C, C::Ref> {
         match ctx.class_of(o) {
             tid::INST => {
                 let map = ctx.getfield_r(o, &inst_obj::map);
@@ -724,7 +723,9 @@ impl Vm {
                     return self.call_value(ctx, ga, vec![o, n], &[], vec![], None);
                 }
                 let n = ctx.const_ref(name);
-                let r = ctx.call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)]).gcref();
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
                 Ok(self.check(ctx, r)?.expect("attribute"))
             }
             tid::SUPER => {
@@ -739,12 +740,16 @@ impl Vm {
                     return Ok(v);
                 }
                 let n = ctx.const_ref(name);
-                let r = ctx.call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)]).gcref();
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
                 Ok(self.check(ctx, r)?.expect("attribute"))
             }
             _ => {
                 let n = ctx.const_ref(name);
-                let r = ctx.call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)]).gcref();
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
                 match self.check(ctx, r)? {
                     Some(v) => Ok(v),
                     None => Err(self.exc(ctx, "AttributeError", "attribute lookup failed")),
@@ -809,7 +814,7 @@ impl Vm {
             tid::TYPE => {
                 let n = ctx.const_ref(name);
                 ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
-                let w = ctx.const_ref(rt().world);
+                let w = ctx.const_ref(world());
                 let ver = types::world_changed();
                 let ver = ctx.const_int(ver);
                 ctx.setfield_i(w, &world_obj::version, ver);
@@ -848,13 +853,7 @@ impl Vm {
         let base = match bl.len() {
             0 => rt().ty(tag::OBJECT),
             1 => bl[0],
-            _ => {
-                return Err(self.exc(
-                    ctx,
-                    "TypeError",
-                    "multiple inheritance is not supported",
-                ))
-            }
+            _ => return Err(self.exc(ctx, "TypeError", "multiple inheritance is not supported")),
         };
         if base.tid() != tid::TYPE {
             return Err(self.exc(ctx, "TypeError", "bases must be types"));
@@ -864,7 +863,7 @@ impl Vm {
         self.call_function(ctx, body, vec![nsr], &[], vec![])?;
         let cls = types::new_class(name, base, ns);
         // A new class changes what lookups may see (shadowing).
-        let w = ctx.const_ref(rt().world);
+        let w = ctx.const_ref(world());
         let ver = types::world_changed();
         let ver = ctx.const_int(ver);
         ctx.setfield_i(w, &world_obj::version, ver);
@@ -912,8 +911,4 @@ impl Vm {
             .find(|m| str_of(getr(**m, &module_obj::name)) == name)
             .copied()
     }
-}
-
-fn ctx_is_var<C: metatrace::Ctx>(_ctx: &C, _v: C::Ref) -> bool {
-    false
 }

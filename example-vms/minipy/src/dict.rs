@@ -302,7 +302,8 @@ pub fn set(d: GcRef, key: GcRef, val: GcRef) -> PyResult<()> {
         return Ok(());
     }
     let used = geti(d, &dict_obj::used) as usize;
-    if used >= alen(getr(d, &dict_obj::keys)) || (used + 1) * 3 >= ilen(getr(d, &dict_obj::index)) * 2
+    if used >= alen(getr(d, &dict_obj::keys))
+        || (used + 1) * 3 >= ilen(getr(d, &dict_obj::index)) * 2
     {
         rebuild(d, used + 1);
     }
@@ -341,7 +342,12 @@ pub fn del(d: GcRef, key: GcRef) -> PyResult<Option<GcRef>> {
 
 pub fn clear(d: GcRef) {
     let n = new_dict();
-    for f in [&dict_obj::keys, &dict_obj::vals, &dict_obj::hashes, &dict_obj::index] {
+    for f in [
+        &dict_obj::keys,
+        &dict_obj::vals,
+        &dict_obj::hashes,
+        &dict_obj::index,
+    ] {
         setr(d, f, getr(n, f));
     }
     seti(d, &dict_obj::used, 0);

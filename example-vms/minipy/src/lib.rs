@@ -20,6 +20,7 @@
 //!   objects inside containers) fall back to Python versions in the prelude.
 //! - Generator expressions are evaluated eagerly (as list comprehensions).
 
+pub mod arith;
 pub mod builtins;
 pub mod bytecode;
 pub mod calls;
@@ -31,6 +32,7 @@ pub mod modules;
 pub mod numbers;
 pub mod objects;
 pub mod ops;
+pub mod residuals;
 pub mod scope;
 pub mod strings;
 pub mod types;
@@ -229,7 +231,9 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
         None => 0,
         Some(exc) => {
             if types::isinstance(exc, rt().exc("SystemExit")) {
-                let args = types::inst_get(exc, "args").map(tuple_items).unwrap_or_default();
+                let args = types::inst_get(exc, "args")
+                    .map(tuple_items)
+                    .unwrap_or_default();
                 return match args.first() {
                     None => 0,
                     Some(a) if a.tid() == tid::NONE => 0,

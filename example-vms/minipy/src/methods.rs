@@ -24,7 +24,10 @@ fn s_arg(o: Option<GcRef>, m: &str) -> PyResult<String> {
             "TypeError",
             format!("{m}() argument must be str, not {}", types::tname(x)),
         ),
-        None => err("TypeError", format!("{m}() takes at least 1 argument (0 given)")),
+        None => err(
+            "TypeError",
+            format!("{m}() takes at least 1 argument (0 given)"),
+        ),
     }
 }
 
@@ -96,9 +99,7 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
         }
         "dict" => dict_method(m, o, &args[1.min(args.len())..]),
         "set" => set_method(m, o, &args[1.min(args.len())..]),
-        "int" => Ok(new_int(
-            to_big(o).map(|b| b.bits() as i64).unwrap_or(0),
-        )),
+        "int" => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
         "float" => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
         "math" => math(m, args),
         "time" => {
@@ -158,7 +159,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                             let mut rest = s.trim_end();
                             let mut out = vec![];
                             for _ in 0..maxsplit {
-                                let st = rest.rfind(char::is_whitespace).map(|p| p + 1).unwrap_or(0);
+                                let st =
+                                    rest.rfind(char::is_whitespace).map(|p| p + 1).unwrap_or(0);
                                 out.push(rest[st..].to_string());
                                 rest = rest[..st].trim_end();
                             }
@@ -236,14 +238,25 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         }
         "find" | "rfind" | "index" => {
             let sub = s_arg(a(args, 0), m)?;
-            let start = arg_or_none(1).map(|x| i_arg(Some(x))).transpose()?.unwrap_or(0);
+            let start = arg_or_none(1)
+                .map(|x| i_arg(Some(x)))
+                .transpose()?
+                .unwrap_or(0);
             let n = s.chars().count() as i64;
-            let start = if start < 0 { (start + n).max(0) } else { start.min(n) } as usize;
+            let start = if start < 0 {
+                (start + n).max(0)
+            } else {
+                start.min(n)
+            } as usize;
             let bstart = s.char_indices().nth(start).map(|p| p.0).unwrap_or(s.len());
             let r = if m == "rfind" {
-                s[bstart..].rfind(&sub).map(|b| char_idx_to_str(&s, b + bstart))
+                s[bstart..]
+                    .rfind(&sub)
+                    .map(|b| char_idx_to_str(&s, b + bstart))
             } else {
-                s[bstart..].find(&sub).map(|b| char_idx_to_str(&s, b + bstart))
+                s[bstart..]
+                    .find(&sub)
+                    .map(|b| char_idx_to_str(&s, b + bstart))
             };
             match r {
                 Some(i) => new_int(i),
@@ -319,12 +332,12 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         "isalpha" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
         "isspace" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
         "isalnum" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
-        "isupper" => bool_obj(
-            s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase()),
-        ),
-        "islower" => bool_obj(
-            s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase()),
-        ),
+        "isupper" => {
+            bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase()))
+        }
+        "islower" => {
+            bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase()))
+        }
         "format" => {
             for x in args {
                 if x.tid() == tid::INST {
@@ -381,7 +394,12 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             let p = s_arg(a(args, 0), m)?;
             new_str(s.strip_suffix(&p).unwrap_or(&s))
         }
-        _ => return err("AttributeError", format!("'str' object has no attribute '{m}'")),
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'str' object has no attribute '{m}'"),
+            )
+        }
     })
 }
 
@@ -412,7 +430,10 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
                 return err("IndexError", "pop from empty list");
             }
             let n = items.len() as i64;
-            let i = a(args, 0).map(|x| i_arg(Some(x))).transpose()?.unwrap_or(-1);
+            let i = a(args, 0)
+                .map(|x| i_arg(Some(x)))
+                .transpose()?
+                .unwrap_or(-1);
             let i = if i < 0 { i + n } else { i };
             if i < 0 || i >= n {
                 return err("IndexError", "pop index out of range");
@@ -483,7 +504,12 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
             list_set_items(o, &[]);
             none
         }
-        _ => return err("AttributeError", format!("'list' object has no attribute '{m}'")),
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'list' object has no attribute '{m}'"),
+            )
+        }
     })
 }
 
@@ -549,7 +575,12 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             dict::clear(o);
             none
         }
-        _ => return err("AttributeError", format!("'dict' object has no attribute '{m}'")),
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'dict' object has no attribute '{m}'"),
+            )
+        }
     })
 }
 
@@ -640,7 +671,12 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             dict::clear(d);
             none
         }
-        _ => return err("AttributeError", format!("'set' object has no attribute '{m}'")),
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'set' object has no attribute '{m}'"),
+            )
+        }
     })
 }
 
@@ -726,6 +762,11 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
             }
             return Ok(numbers::int_from_big(r));
         }
-        _ => return err("AttributeError", format!("module 'math' has no attribute '{m}'")),
+        _ => {
+            return err(
+                "AttributeError",
+                format!("module 'math' has no attribute '{m}'"),
+            )
+        }
     }))
 }

@@ -33,7 +33,8 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
             set(m, "nan", new_float(f64::NAN));
         }
         "sys" => {
-            let argv: Vec<GcRef> = crate::ARGV.with(|a| a.borrow().iter().map(|s| new_str(s)).collect());
+            let argv: Vec<GcRef> =
+                crate::ARGV.with(|a| a.borrow().iter().map(|s| new_str(s)).collect());
             set(m, "argv", new_list(&argv));
             set(m, "maxsize", new_int(i64::MAX));
             let _ = id_of("sys.exit");

@@ -382,7 +382,20 @@ pub fn rt() -> std::rc::Rc<Runtime> {
 }
 
 pub fn set_runtime(r: Runtime) {
+    FAST.with(|f| f.set([r.none, r.true_, r.false_, r.world]));
     RT.with(|x| *x.borrow_mut() = Some(std::rc::Rc::new(r)));
+}
+
+thread_local! {
+    /// None, True, False and the world object, for cheap access (they are
+    /// rooted by the runtime's handles).
+    static FAST: std::cell::Cell<[GcRef; 4]> = const { std::cell::Cell::new([GcRef::NULL; 4]) };
+}
+
+/// The world-version object.
+#[inline]
+pub fn world() -> GcRef {
+    FAST.with(|f| f.get()[3])
 }
 
 impl Runtime {
@@ -440,14 +453,11 @@ pub fn keep(r: GcRef) -> GcRef {
     r
 }
 
+#[inline]
 pub fn bool_obj(b: bool) -> GcRef {
-    let rt = rt();
-    if b {
-        rt.true_
-    } else {
-        rt.false_
-    }
+    FAST.with(|f| f.get()[if b { 1 } else { 2 }])
 }
+#[inline]
 pub fn none() -> GcRef {
-    rt().none
+    FAST.with(|f| f.get()[0])
 }

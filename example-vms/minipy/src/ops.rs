@@ -118,7 +118,9 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                 _ => {
                     use num_integer::Integer;
                     let (q, r) = x.div_mod_floor(&y);
-                    new_float(numbers::big_to_f64(&q) + numbers::big_to_f64(&r) / numbers::big_to_f64(&y))
+                    new_float(
+                        numbers::big_to_f64(&q) + numbers::big_to_f64(&r) / numbers::big_to_f64(&y),
+                    )
                 }
             }
         }
@@ -146,14 +148,20 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                 }
                 return Ok(new_float(a.powf(b)));
             }
-            let e = y.to_u32().ok_or(()).or_else(|_| err("OverflowError", "exponent too large"))?;
+            let e = y
+                .to_u32()
+                .ok_or(())
+                .or_else(|_| err("OverflowError", "exponent too large"))?;
             numbers::int_from_big(num_traits::pow::Pow::pow(x, e))
         }
         BinOp::LShift => {
             if y.is_negative() {
                 return err("ValueError", "negative shift count");
             }
-            let s = y.to_usize().ok_or(()).or_else(|_| err("OverflowError", "too many digits in integer"))?;
+            let s = y
+                .to_usize()
+                .ok_or(())
+                .or_else(|_| err("OverflowError", "too many digits in integer"))?;
             numbers::int_from_big(x << s)
         }
         BinOp::RShift => {
@@ -227,7 +235,13 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
     }
     let fa = ta == tid::FLOAT || numbers::is_intlike(a);
     let fb = tb == tid::FLOAT || numbers::is_intlike(b);
-    if fa && fb && !matches!(op, BinOp::LShift | BinOp::RShift | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::MatMul) {
+    if fa
+        && fb
+        && !matches!(
+            op,
+            BinOp::LShift | BinOp::RShift | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::MatMul
+        )
+    {
         return float_op(op, to_f64(a).expect("num"), to_f64(b).expect("num"));
     }
     match (op, ta, tb) {
@@ -255,9 +269,9 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
             Ok(new_list(&seq_repeat(&list_items(a), b).unwrap_or_default()))
         }
         (BinOp::Mul, _, tid::LIST) if numbers::is_intlike(a) => binop(op, b, a),
-        (BinOp::Mul, tid::TUPLE, _) if numbers::is_intlike(b) => {
-            Ok(new_tuple(&seq_repeat(&tuple_items(a), b).unwrap_or_default()))
-        }
+        (BinOp::Mul, tid::TUPLE, _) if numbers::is_intlike(b) => Ok(new_tuple(
+            &seq_repeat(&tuple_items(a), b).unwrap_or_default(),
+        )),
         (BinOp::Mod, tid::STR, _) => Ok(new_str(&strings::percent_format(&str_of(a), b)?)),
         (BinOp::Or, tid::DICT, tid::DICT) => {
             let d = dict::copy(a);
@@ -596,7 +610,11 @@ pub fn slice_indices(s: GcRef, n: i64) -> PyResult<Vec<usize>> {
             Ok(None)
         } else {
             match to_big(v) {
-                Some(b) => Ok(Some(b.to_i64().unwrap_or(if b.is_negative() { i64::MIN / 2 } else { i64::MAX / 2 }))),
+                Some(b) => Ok(Some(b.to_i64().unwrap_or(if b.is_negative() {
+                    i64::MIN / 2
+                } else {
+                    i64::MAX / 2
+                }))),
                 None => err(
                     "TypeError",
                     "slice indices must be integers or None or have an __index__ method",
@@ -645,7 +663,11 @@ pub fn getitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
             } else {
                 tuple_items(o)
             };
-            let what = if o.tid() == tid::LIST { "list" } else { "tuple" };
+            let what = if o.tid() == tid::LIST {
+                "list"
+            } else {
+                "tuple"
+            };
             if is_slice {
                 let idx = slice_indices(i, items.len() as i64)?;
                 let v: Vec<GcRef> = idx.into_iter().map(|k| items[k]).collect();
@@ -713,7 +735,13 @@ pub fn setitem(o: GcRef, i: GcRef, v: GcRef) -> PyResult<GcRef> {
                         let start = getr(i, &slice_obj::start);
                         to_big(start)
                             .and_then(|b| b.to_i64())
-                            .map(|s| if s < 0 { (s + items.len() as i64).max(0) } else { s.min(items.len() as i64) })
+                            .map(|s| {
+                                if s < 0 {
+                                    (s + items.len() as i64).max(0)
+                                } else {
+                                    s.min(items.len() as i64)
+                                }
+                            })
                             .unwrap_or(0) as usize
                     });
                     let b = a + idx.len();
@@ -794,10 +822,7 @@ pub fn iterate(o: GcRef) -> PyResult<Vec<GcRef>> {
     Ok(match o.tid() {
         tid::LIST => list_items(o),
         tid::TUPLE => tuple_items(o),
-        tid::STR => str_of(o)
-            .chars()
-            .map(|c| new_str(&c.to_string()))
-            .collect(),
+        tid::STR => str_of(o).chars().map(|c| new_str(&c.to_string())).collect(),
         tid::DICT => dict::keys(o),
         tid::SET => dict::keys(getr(o, &set_obj::dict)),
         tid::RANGE => {
@@ -832,10 +857,7 @@ pub fn get_iter(o: GcRef) -> PyResult<GcRef> {
         tid::LIST => new_seq_iter(o, 0),
         tid::TUPLE => new_seq_iter(o, 1),
         tid::STR => {
-            let chars: Vec<GcRef> = str_of(o)
-                .chars()
-                .map(|c| new_str(&c.to_string()))
-                .collect();
+            let chars: Vec<GcRef> = str_of(o).chars().map(|c| new_str(&c.to_string())).collect();
             new_seq_iter(new_tuple(&chars), 1)
         }
         tid::DICT => new_seq_iter(new_tuple(&dict::keys(o)), 1),

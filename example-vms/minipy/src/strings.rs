@@ -49,7 +49,12 @@ pub fn repr(o: GcRef) -> PyResult<String> {
     Ok(match o.tid() {
         tid::INT => geti(o, &int_obj::v).to_string(),
         tid::BIG => numbers::to_big(o).expect("big").to_string(),
-        tid::BOOL => if geti(o, &bool_obj::v) != 0 { "True" } else { "False" }.into(),
+        tid::BOOL => if geti(o, &bool_obj::v) != 0 {
+            "True"
+        } else {
+            "False"
+        }
+        .into(),
         tid::NONE => "None".into(),
         tid::FLOAT => float_repr(getf(o, &float_obj::v)),
         tid::STR => str_repr(&str_of(o)),
@@ -120,7 +125,9 @@ pub fn repr(o: GcRef) -> PyResult<String> {
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) {
-                let args = types::inst_get(o, "args").map(tuple_items).unwrap_or_default();
+                let args = types::inst_get(o, "args")
+                    .map(tuple_items)
+                    .unwrap_or_default();
                 let parts: PyResult<Vec<String>> = args.iter().map(|x| repr(*x)).collect();
                 let parts = parts?;
                 if parts.len() == 1 {
@@ -157,7 +164,9 @@ pub fn to_str(o: GcRef) -> PyResult<String> {
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) && !has_dunder(o, "__repr__") {
-                let args = types::inst_get(o, "args").map(tuple_items).unwrap_or_default();
+                let args = types::inst_get(o, "args")
+                    .map(tuple_items)
+                    .unwrap_or_default();
                 return match args.len() {
                     0 => Ok(String::new()),
                     1 => {
@@ -495,7 +504,10 @@ pub fn percent_format(fmt: &str, args: GcRef) -> PyResult<String> {
                 if !numbers::is_intlike(iv) {
                     return err(
                         "TypeError",
-                        format!("%d format: a real number is required, not {}", types::tname(v)),
+                        format!(
+                            "%d format: a real number is required, not {}",
+                            types::tname(v)
+                        ),
                     );
                 }
                 format_value(iv, &format!("{flags}d"))?
@@ -507,12 +519,7 @@ pub fn percent_format(fmt: &str, args: GcRef) -> PyResult<String> {
                 tid::STR => str_of(v),
                 _ => format_value(v, "c")?,
             },
-            _ => {
-                return err(
-                    "ValueError",
-                    format!("unsupported format character '{ty}'"),
-                )
-            }
+            _ => return err("ValueError", format!("unsupported format character '{ty}'")),
         };
         out.push_str(&piece);
     }

@@ -122,11 +122,7 @@ pub fn init_runtime() {
         r.types[t as usize] = r.root(ty);
     }
     for &(name, base) in EXC_TREE {
-        let b = if base.is_empty() {
-            object
-        } else {
-            r.exc(base)
-        };
+        let b = if base.is_empty() { object } else { r.exc(base) };
         let ty = new_type(name, b, tag::EXC);
         r.root(ty);
         r.excs.push((name.to_string(), ty));
@@ -200,8 +196,38 @@ pub fn class_lookup(mut t: GcRef, name: &str) -> GcRef {
     GcRef::NULL
 }
 
-extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, _version: i64) -> GcRef {
-    class_lookup(t, &str_of(name))
+type LookupCache = (i64, HashMap<(usize, usize), GcRef>);
+
+thread_local! {
+    /// (class, name) → attribute for the current world version. Classes
+    /// and names are never freed (both are kept alive), and the cache is
+    /// dropped whenever the version moves, so no entry can go stale.
+    static LOOKUP_CACHE: RefCell<LookupCache> = RefCell::new((-1, HashMap::new()));
+    static SLOT_CACHE: RefCell<HashMap<(i64, usize), i64>> = RefCell::new(HashMap::new());
+}
+
+extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
+    let key = (t.addr(), name.addr());
+    if let Some(v) = LOOKUP_CACHE.with(|c| {
+        let c = c.borrow();
+        if c.0 == version {
+            c.1.get(&key).copied()
+        } else {
+            None
+        }
+    }) {
+        return v;
+    }
+    let v = class_lookup(t, &str_of(name));
+    LOOKUP_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != version {
+            c.0 = version;
+            c.1.clear();
+        }
+        c.1.insert(key, v);
+    });
+    v
 }
 metatrace::residual!(
     /// Class attribute lookup: elidable, keyed by the (quasi-immutable)
@@ -291,7 +317,14 @@ pub fn map_names(map: GcRef) -> Vec<String> {
 }
 
 extern "C" fn mp_map_slot(map: GcRef, name: GcRef) -> i64 {
-    map_slot(map, &str_of(name))
+    // Names passed here are interned (rooted) strs: their address is a key.
+    let key = (geti(map, &map_obj::id), name.addr());
+    if let Some(s) = SLOT_CACHE.with(|c| c.borrow().get(&key).copied()) {
+        return s;
+    }
+    let s = map_slot(map, &str_of(name));
+    SLOT_CACHE.with(|c| c.borrow_mut().insert(key, s));
+    s
 }
 extern "C" fn mp_map_add(map: GcRef, name: GcRef) -> GcRef {
     map_add(map, &str_of(name))

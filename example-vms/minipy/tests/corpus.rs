@@ -16,7 +16,9 @@ const MODES: &[&str] = &[
 ];
 
 fn dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 fn programs(name: &str) -> Vec<PathBuf> {
@@ -67,7 +69,11 @@ fn normalise_paths(s: &str, prog: &Path) -> String {
                         .file_name()
                         .map(|f| f.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let shown = if base == file { file.clone() } else { p.to_string() };
+                    let shown = if base == file {
+                        file.clone()
+                    } else {
+                        p.to_string()
+                    };
                     return format!("  File \"{shown}\"{}\n", &rest[end + 1..]);
                 }
             }
@@ -115,7 +121,11 @@ fn error_programs_report_like_cpython() {
                 // The parser's wording differs; the location must not.
                 let first = |s: &str| s.lines().next().unwrap_or("").to_string();
                 first(&err) == first(&want_err)
-                    && err.lines().last().unwrap_or("").starts_with("SyntaxError: ")
+                    && err
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .starts_with("SyntaxError: ")
             } else {
                 err == want_err
             };
@@ -132,7 +142,12 @@ fn error_programs_report_like_cpython() {
 
 #[test]
 fn cli_usage_errors_exit_2() {
-    for args in [&["--bogus"][..], &[][..], &["--jit", "nonsense=1", "-c", "pass"][..], &["-c"][..]] {
+    for args in [
+        &["--bogus"][..],
+        &[][..],
+        &["--jit", "nonsense=1", "-c", "pass"][..],
+        &["-c"][..],
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_minipy"))
             .args(args)
             .output()
