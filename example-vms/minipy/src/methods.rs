@@ -347,7 +347,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             new_str(&strings::str_format(&s, args, kw)?)
         }
         "zfill" => {
-            let w = i_arg(a(args, 0))? as usize;
+            let w = i_arg(a(args, 0))?.max(0) as usize;
+            crate::ops::check_size(w as u128)?;
             let n = s.chars().count();
             if n >= w {
                 o
@@ -361,7 +362,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
         }
         "center" | "ljust" | "rjust" => {
-            let w = i_arg(a(args, 0))? as usize;
+            let w = i_arg(a(args, 0))?.max(0) as usize;
+            crate::ops::check_size(w as u128)?;
             let fill = a(args, 1).map(str_of).unwrap_or_else(|| " ".into());
             let n = s.chars().count();
             if n >= w {

@@ -118,9 +118,15 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                 _ => {
                     use num_integer::Integer;
                     let (q, r) = x.div_mod_floor(&y);
-                    new_float(
-                        numbers::big_to_f64(&q) + numbers::big_to_f64(&r) / numbers::big_to_f64(&y),
-                    )
+                    let f =
+                        numbers::big_to_f64(&q) + numbers::big_to_f64(&r) / numbers::big_to_f64(&y);
+                    if f.is_infinite() {
+                        return err(
+                            "OverflowError",
+                            "integer division result too large for a float",
+                        );
+                    }
+                    new_float(f)
                 }
             }
         }
@@ -148,6 +154,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                 }
                 return Ok(new_float(a.powf(b)));
             }
+            check_size(x.bits() as u128 * y.to_u64().unwrap_or(u64::MAX) as u128 * 16)?;
             let e = y
                 .to_u32()
                 .ok_or(())
@@ -158,6 +165,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
             if y.is_negative() {
                 return err("ValueError", "negative shift count");
             }
+            check_size((x.bits() as u128 + y.to_u64().unwrap_or(u64::MAX) as u128) * 16)?;
             let s = y
                 .to_usize()
                 .ok_or(())
@@ -218,8 +226,19 @@ pub fn float_op(op: BinOp, x: f64, y: f64) -> PyResult<GcRef> {
     }))
 }
 
+/// Refuses results too large to allocate (CPython raises MemoryError).
+pub fn check_size(n: u128) -> PyResult<()> {
+    if n > (1 << 31) {
+        return err("MemoryError", "");
+    }
+    Ok(())
+}
+
 fn seq_repeat(items: &[GcRef], n: GcRef) -> Option<Vec<GcRef>> {
     let k = to_big(n)?.to_i64()?.max(0) as usize;
+    if check_size(items.len() as u128 * k as u128).is_err() {
+        return None;
+    }
     let mut out = Vec::with_capacity(items.len() * k);
     for _ in 0..k {
         out.extend_from_slice(items);
@@ -259,6 +278,16 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
             let mut v = tuple_items(a);
             v.extend(tuple_items(b));
             Ok(new_tuple(&v))
+        }
+        (BinOp::Mul, tid::STR | tid::LIST | tid::TUPLE, _)
+            if numbers::is_intlike(b)
+                && check_size(
+                    len(a).unwrap_or(0).max(0) as u128
+                        * to_big(b).and_then(|x| x.to_i64()).unwrap_or(0).max(0) as u128,
+                )
+                .is_err() =>
+        {
+            err("MemoryError", "")
         }
         (BinOp::Mul, tid::STR, _) if numbers::is_intlike(b) => {
             let k = to_big(b).and_then(|x| x.to_i64()).unwrap_or(0).max(0) as usize;

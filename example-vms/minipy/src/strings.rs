@@ -44,11 +44,48 @@ fn has_dunder(o: GcRef, name: &str) -> bool {
     }
 }
 
+thread_local! {
+    /// Containers whose repr is being built (self-references print `[...]`).
+    static IN_REPR: std::cell::RefCell<Vec<GcRef>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// `repr(o)`; `Err(NEED_GUEST)` when a user `__repr__` is involved.
 pub fn repr(o: GcRef) -> PyResult<String> {
+    if matches!(o.tid(), tid::LIST | tid::DICT | tid::SET) {
+        if IN_REPR.with(|r| r.borrow().contains(&o)) {
+            return Ok(if o.tid() == tid::LIST {
+                "[...]"
+            } else {
+                "{...}"
+            }
+            .into());
+        }
+        IN_REPR.with(|r| r.borrow_mut().push(o));
+        let r = repr_inner(o);
+        IN_REPR.with(|r| r.borrow_mut().pop());
+        return r;
+    }
+    repr_inner(o)
+}
+
+fn repr_inner(o: GcRef) -> PyResult<String> {
     Ok(match o.tid() {
         tid::INT => geti(o, &int_obj::v).to_string(),
-        tid::BIG => numbers::to_big(o).expect("big").to_string(),
+        tid::BIG => {
+            let b = numbers::to_big(o).expect("big");
+            let s = if b.bits() > 14300 {
+                String::new()
+            } else {
+                b.to_string()
+            };
+            if s.is_empty() || s.trim_start_matches('-').len() > 4300 {
+                return err(
+                    "ValueError",
+                    "Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit",
+                );
+            }
+            s
+        }
         tid::BOOL => if geti(o, &bool_obj::v) != 0 {
             "True"
         } else {

@@ -36,6 +36,7 @@ const EXC_TREE: &[(&str, &str)] = &[
     ("UnboundLocalError", "NameError"),
     ("StopIteration", "Exception"),
     ("RuntimeError", "Exception"),
+    ("MemoryError", "Exception"),
     ("RecursionError", "RuntimeError"),
     ("NotImplementedError", "RuntimeError"),
     ("AssertionError", "Exception"),
