@@ -110,6 +110,8 @@ struct GuardEntry<I: Interp> {
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
     virtuals: Option<Rc<[VirtualInfo]>>,
+    /// What the optimizer knew about the fail args: a bridge starts there.
+    facts: Rc<[(u32, crate::opt::Fact)]>,
     /// Set for a `finish`: how to rebuild the portal's result.
     finish: Option<Rc<I::Ret<Shape>>>,
 }
@@ -909,6 +911,10 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: false,
                     kinds,
                     virtuals,
+                    facts: opt
+                        .facts
+                        .get(&id)
+                        .map_or_else(|| Rc::from([]), |f| Rc::from(&f[..])),
                     finish: None,
                 },
             );
@@ -924,13 +930,16 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: true,
                     kinds: Rc::from([]),
                     virtuals: None,
+                    facts: Rc::from([]),
                     finish: Some(shape),
                 },
             );
         }
     }
 
-    fn optimize(&mut self, trace: &Trace, bridge: bool) -> crate::opt::Optimized {
+    /// Optimizes a loop, or a bridge out of `bridge` (starting from what
+    /// the optimizer knew at that guard).
+    fn optimize(&mut self, trace: &Trace, bridge: Option<GuardId>) -> crate::opt::Optimized {
         let t0 = Instant::now();
         let params = self.params.clone();
         let mut next = self.next_id;
@@ -938,8 +947,10 @@ impl<I: Interp> JitDriver<I> {
             next += 1;
             GuardId(next - 1)
         };
-        let opt = if bridge {
-            crate::opt::optimize_bridge(trace, &params, &mut new_guard)
+        let opt = if let Some(g) = bridge {
+            let facts = self.guards.get(&g).map(|e| e.facts.clone());
+            let facts = facts.as_deref().unwrap_or(&[]);
+            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts)
         } else {
             crate::opt::optimize_loop(trace, &params, &mut new_guard)
         };
@@ -968,7 +979,7 @@ impl<I: Interp> JitDriver<I> {
         }: Recorded<I>,
         function: bool,
     ) -> bool {
-        let opt = self.optimize(&trace, false);
+        let opt = self.optimize(&trace, None);
         let id = LoopId(self.new_id());
         let t1 = Instant::now();
         let res = self.backend.compile_loop(id, &opt.trace);
@@ -1027,7 +1038,7 @@ impl<I: Interp> JitDriver<I> {
             qi_deps,
         }: Recorded<I>,
     ) -> bool {
-        let opt = self.optimize(&trace, true);
+        let opt = self.optimize(&trace, Some(guard));
         let t1 = Instant::now();
         let res = self.backend.compile_bridge(guard, &opt.trace);
         self.stats.backend += t1.elapsed();
@@ -1171,14 +1182,17 @@ impl<I: Interp> Drop for JitDriver<I> {
 }
 
 /// Allocates the virtuals a guard describes, writes their references into
-/// their slots, then fills their fields from the (patched) words.
-fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
+/// their slots, then fills their fields from the (patched) words. (The
+/// optimizer's random tests use this too, so resume has one definition.)
+pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
     for v in virtuals {
         let r = match v.alloc {
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
             VirtualAlloc::Array(d, len) => crate::heap::new_array(d, len).unwrap_or(GcRef::NULL),
         };
-        words[v.slot as usize] = r.addr() as u64;
+        for slot in v.slots() {
+            words[slot as usize] = r.addr() as u64;
+        }
     }
     for v in virtuals {
         let obj = crate::backend::word_to_ref(words[v.slot as usize]);
@@ -1207,7 +1221,9 @@ fn allocate_in_trace(trace: &mut Trace, virtuals: &[VirtualInfo], inputs: &mut [
                 Some(Descr::Array(d)),
             ),
         };
-        inputs[v.slot as usize] = Operand::Var(res.expect("allocations have results"));
+        for slot in v.slots() {
+            inputs[slot as usize] = Operand::Var(res.expect("allocations have results"));
+        }
     }
     for v in virtuals {
         let obj = inputs[v.slot as usize];

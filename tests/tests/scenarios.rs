@@ -364,7 +364,6 @@ fn boxed_integers_are_carried_unboxed_across_the_back_edge() {
 }
 
 #[test]
-#[ignore = "a box also sits in a stack slot at the overflow guards; VirtualInfo names one fail-arg slot, so virtualize forces it there (needs an ir/warmstate extension)"]
 fn boxed_integers_and_temporaries_vanish_from_the_loop_body() {
     let r = tvm(&example("loop.tvm"), "threshold=7");
     assert_eq!(r.output, "49995000\n");

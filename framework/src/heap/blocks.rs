@@ -86,7 +86,7 @@ fn os_free(block: usize) {
 
 /// Writes a filler header covering `[at, at + size)`.
 pub fn write_filler(at: usize, size: usize) {
-    debug_assert!(size >= 8 && size & 7 == 0 && size <= BLOCK_SIZE);
+    debug_assert!(size >= 8 && size.is_multiple_of(8) && size <= BLOCK_SIZE);
     // SAFETY: callers pass dead or unused space inside a block they own,
     // 8-aligned and at least a header long.
     unsafe {

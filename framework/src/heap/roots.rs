@@ -174,8 +174,7 @@ impl<T> Drop for Rooted<'_, T> {
 
 /// A [`Visit`] for word arrays whose every word may be a reference (dead
 /// frames, value arrays of the IR interpreter): scanned conservatively.
-/// Takes `&Vec` because it is a `Visit<Vec<u64>>` (the registered type).
-#[allow(clippy::ptr_arg)]
+#[allow(clippy::ptr_arg)] // used as a `Visit<Vec<u64>>` fn pointer
 pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
     v.iter().for_each(|w| f(*w as usize));
 }

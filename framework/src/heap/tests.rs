@@ -85,6 +85,8 @@ fn handles_keep_structures_alive() {
         l = cons(i, l);
     }
     let h = Handle::new(l);
+    l = GcRef::NULL; // only the handle holds the list now
+    let _ = l;
     make_garbage(10, 10);
     collect();
     collect();

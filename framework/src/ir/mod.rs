@@ -138,12 +138,26 @@ pub struct Op {
 /// this). Resume allocates every virtual of the guard first, writes the
 /// references into their slots, then fills the fields — so virtuals may
 /// point to each other, cycles included.
+///
+/// One object may sit in several places of the recorder's layout (a box
+/// in a local and on the value stack): `also` lists the other slots that
+/// hold the *same* object, so resume writes one reference into all of
+/// them instead of building two objects where there was one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtualInfo {
     pub slot: u32,
+    /// Further placeholder slots that receive the same reference.
+    pub also: Vec<u32>,
     pub alloc: VirtualAlloc,
     /// (what is written, index of the fail arg holding the value).
     pub fields: Vec<(VirtualField, u32)>,
+}
+
+impl VirtualInfo {
+    /// Every fail-arg slot that holds this object: `slot`, then `also`.
+    pub fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.slot).chain(self.also.iter().copied())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

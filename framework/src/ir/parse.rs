@@ -508,7 +508,7 @@ impl Cursor<'_> {
         })
     }
 
-    /// ` virtuals=[@1 = new(Node) {Node.x=@0}, @3 = new_array(ints, 2) {1=@4}]`
+    /// ` virtuals=[@1 @2 = new(Node) {Node.x=@0}, @3 = new_array(ints, 2) {1=@4}]`
     /// if that is what comes next (see `print.rs`).
     fn try_virtuals(&mut self) -> Result<Option<Vec<VirtualInfo>>, ParseError> {
         self.skip_ws();
@@ -529,6 +529,12 @@ impl Cursor<'_> {
         }
         loop {
             let slot = self.fail_arg_ref()?;
+            let mut also = Vec::new();
+            self.skip_ws();
+            while self.peek() == Some('@') {
+                also.push(self.fail_arg_ref()?);
+                self.skip_ws();
+            }
             self.expect('=', "after a virtual's slot")?;
             let (what, wpos) = self.vtoken();
             self.expect('(', &format!("after '{what}'"))?;
@@ -585,6 +591,7 @@ impl Cursor<'_> {
             }
             out.push(VirtualInfo {
                 slot,
+                also,
                 alloc,
                 fields,
             });

@@ -167,6 +167,7 @@ fn virtuals_round_trip() {
     let s = "[i0, i1]
 guard_true(i1, descr=<Guard1>) [i0, ConstPtr(null), ConstPtr(null)] virtuals=[@1 = new(Point) {Point.x=@0, Point.next=@2}, @2 = new_array(IntArray, 2) {1=@0}]
 guard_false(i1, descr=<Guard2>) [ConstPtr(null)] virtuals=[@0 = new(Point) {}]
+guard_false(i1, descr=<Guard3>) [ConstPtr(null), i0, ConstPtr(null)] virtuals=[@0 @2 = new(Point) {Point.x=@1}]
 finish(descr=<Guard0>)
 ";
     let t = round_trip(s);
@@ -176,7 +177,9 @@ finish(descr=<Guard0>)
     assert_eq!(v[0].slot, 1);
     assert_eq!(v[0].alloc, crate::ir::VirtualAlloc::Struct(f.point));
     assert_eq!(v[1].fields, vec![(crate::ir::VirtualField::Item(1), 0)]);
+    assert_eq!(t.ops[2].virtuals.as_deref().unwrap()[0].also, vec![2]);
     for bad in [
+        "virtuals=[@1 @ = new(Point) {}]",
         "virtuals=[@1 = new(IntArray) {}]",
         "virtuals=[@1 = new_array(Point, 1) {}]",
         "virtuals=[@1 = make(Point) {}]",

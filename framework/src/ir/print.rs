@@ -213,18 +213,22 @@ fn write_op(s: &mut String, t: &Trace, op: &Op) {
     }
 }
 
-/// ` virtuals=[@1 = new(Node) {x=@0, next=@3}, @3 = new_array(refs, 2) {1=@4}]`:
-/// `@N` is fail arg N; a struct field is named by its descr, an array
-/// item by its index.
+/// ` virtuals=[@1 @5 = new(Node) {x=@0, next=@3}, @3 = new_array(refs, 2) {1=@4}]`:
+/// `@N` is fail arg N (several before `=` when one object fills several
+/// slots); a struct field is named by its descr, an array item by its
+/// index.
 fn write_virtuals(s: &mut String, vs: &[VirtualInfo]) {
     s.push_str(" virtuals=[");
     for (i, v) in vs.iter().enumerate() {
         if i > 0 {
             s.push_str(", ");
         }
+        for slot in v.slots() {
+            let _ = write!(s, "@{slot} ");
+        }
         let _ = match v.alloc {
-            VirtualAlloc::Struct(d) => write!(s, "@{} = new({}) {{", v.slot, d.name),
-            VirtualAlloc::Array(d, n) => write!(s, "@{} = new_array({}, {n}) {{", v.slot, d.name),
+            VirtualAlloc::Struct(d) => write!(s, "= new({}) {{", d.name),
+            VirtualAlloc::Array(d, n) => write!(s, "= new_array({}, {n}) {{", d.name),
         };
         for (j, (f, idx)) in v.fields.iter().enumerate() {
             if j > 0 {

@@ -334,26 +334,28 @@ impl Verifier<'_> {
         let t = self.t;
         let mut slots = Vec::with_capacity(vs.len());
         for (n, v) in vs.iter().enumerate() {
-            let slot = v.slot as usize;
-            match fa.get(slot) {
-                Some(Operand::ConstPtr(0)) => {}
-                Some(o) => {
-                    return Err(format!(
+            for slot in v.slots() {
+                let slot = slot as usize;
+                match fa.get(slot) {
+                    Some(Operand::ConstPtr(0)) => {}
+                    Some(o) => {
+                        return Err(format!(
                         "virtual {n}: slot @{slot} holds {}, not the placeholder ConstPtr(null)",
                         print_operand(t, o)
                     ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "virtual {n}: slot @{slot} is past the {} fail args",
+                            fa.len()
+                        ))
+                    }
                 }
-                None => {
-                    return Err(format!(
-                        "virtual {n}: slot @{slot} is past the {} fail args",
-                        fa.len()
-                    ))
+                if slots.contains(&slot) {
+                    return Err(format!("virtual {n}: slot @{slot} describes two virtuals"));
                 }
+                slots.push(slot);
             }
-            if slots.contains(&slot) {
-                return Err(format!("virtual {n}: slot @{slot} describes two virtuals"));
-            }
-            slots.push(slot);
             if let VirtualAlloc::Array(_, len) = v.alloc {
                 if len < 0 {
                     return Err(format!("virtual {n}: negative array length {len}"));

@@ -38,9 +38,23 @@
 //! and `call_pure_*` do not. A `label` empties them too: a loop header is
 //! reached from the back edge, where memory may differ.
 //!
-//! Stores are never delayed (no lazy setfields): resume replays an
-//! instruction assuming its writes before the failing guard happened
-//! (DESIGN §4), and a delayed store would break that.
+//! Across the loop's back edge (`unroll`): [`Heap::export`] lists the
+//! cached locations at the end of the preamble, unroll keeps those whose
+//! object (and index) are loop-invariant, passes their values through the
+//! second label and [`Heap::import`]s them after it — so the peeled body
+//! starts knowing them (PyPy's short preamble, for heap facts). The body's
+//! jump passes the values again, re-read if the body lost them.
+//!
+//! Lazy stores (PyPy's lazy setfields, within a stretch between guards):
+//! a store is kept pending instead of emitted; a later store to exactly
+//! the same location replaces it (the first one was dead), so a run of
+//! `+` in a byte-cell VM stores once. Pending stores are emitted, in their
+//! order, before anything that could observe memory: a read of the same
+//! descr that the cache cannot answer, any guard (resume replays an
+//! instruction assuming its writes before the failing guard happened,
+//! DESIGN §4 — so stores are never delayed past a guard and resume data
+//! needs no pending writes), calls, `label`/`jump`/`finish`, and any other
+//! op that reads memory or has an effect.
 
 use super::pure::{descr_key, Key};
 use super::{narrowed, send, Pass, Shared};
@@ -55,9 +69,64 @@ struct Fresh {
     touched: HashSet<usize>,
 }
 
+/// A cached memory location, for unroll: a field of an object or an item
+/// of an array, with the descr a read of it needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Loc {
+    Field(Operand, Descr),
+    Item(Operand, Operand, Descr),
+}
+
+impl Loc {
+    /// The operands that must be loop-invariant to carry the location.
+    pub fn operands(&self) -> impl Iterator<Item = Operand> {
+        let (a, b) = match *self {
+            Loc::Field(o, _) => (o, None),
+            Loc::Item(a, i, _) => (a, Some(i)),
+        };
+        std::iter::once(a).chain(b)
+    }
+
+    /// An op reading the location into `res`.
+    pub fn read(&self, res: Var) -> Op {
+        use OpNum::*;
+        let (opnum, args) = match (*self, self.kind()) {
+            (Loc::Field(o, _), Kind::Ref) => (GetfieldGcR, vec![o]),
+            (Loc::Field(o, _), Kind::Float) => (GetfieldGcF, vec![o]),
+            (Loc::Field(o, _), _) => (GetfieldGcI, vec![o]),
+            (Loc::Item(a, i, _), Kind::Ref) => (GetarrayitemGcR, vec![a, i]),
+            (Loc::Item(a, i, _), Kind::Float) => (GetarrayitemGcF, vec![a, i]),
+            (Loc::Item(a, i, _), _) => (GetarrayitemGcI, vec![a, i]),
+        };
+        Op::new(opnum, &args, Some(res), Some(self.descr()))
+    }
+
+    fn descr(&self) -> Descr {
+        match *self {
+            Loc::Field(_, d) | Loc::Item(_, _, d) => d,
+        }
+    }
+
+    /// The kind of the value stored there.
+    pub fn kind(&self) -> Kind {
+        match self.descr() {
+            Descr::Field(f) => f.kind,
+            Descr::Array(a) => a.kind,
+            _ => Kind::Int,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Heap {
+    /// Stores not emitted yet, in program order, with their descr key.
+    pending: Vec<(usize, Op)>,
     fields: HashMap<usize, Vec<(Operand, Operand)>>,
+    /// The descr behind each key of `fields` and `items`, and the keys in
+    /// first-seen order (for `export`: addresses would order them
+    /// differently from run to run).
+    descrs: HashMap<usize, Descr>,
+    order: Vec<usize>,
     items: HashMap<usize, Vec<(Operand, Operand, Operand)>>,
     lengths: HashMap<Key, Operand>,
     fresh: HashMap<Var, Fresh>,
@@ -200,8 +269,75 @@ impl Heap {
         self.items.clear();
     }
 
-    fn read_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    /// Keeps the store `op` pending, dropping a pending store to the very
+    /// same location (see the module docs).
+    fn delay(&mut self, d: usize, op: Op) {
+        let same = |p: &Op| {
+            p.opnum == op.opnum && p.args[..p.args.len() - 1] == op.args[..op.args.len() - 1]
+        };
+        self.pending.retain(|(e, p)| !(*e == d && same(p)));
+        self.pending.push((d, op));
+    }
+
+    /// Emits every pending store.
+    fn flush(&mut self, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        for (_, op) in std::mem::take(&mut self.pending) {
+            send(op, sh, next);
+        }
+    }
+
+    /// Emits the pending stores if one has descr key `d` (a read of it is
+    /// about to be emitted). All of them, to keep their order.
+    fn flush_descr(&mut self, d: usize, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        if self.pending.iter().any(|(e, _)| *e == d) {
+            self.flush(sh, next);
+        }
+    }
+
+    /// The cache key of `op`'s descr (remembering the descr itself).
+    fn key(&mut self, op: &Op) -> usize {
         let d = descr_key(&op.descr);
+        if let Some(descr) = op.descr {
+            self.remember(d, descr);
+        }
+        d
+    }
+
+    fn remember(&mut self, d: usize, descr: Descr) {
+        if self.descrs.insert(d, descr).is_none() {
+            self.order.push(d);
+        }
+    }
+
+    /// Every cached location and its value, in a deterministic order.
+    pub(crate) fn export(&self) -> Vec<(Loc, Operand)> {
+        let mut out = Vec::new();
+        for d in &self.order {
+            let Some(&descr) = self.descrs.get(d) else {
+                continue;
+            };
+            for &(o, v) in self.fields.get(d).into_iter().flatten() {
+                out.push((Loc::Field(o, descr), v));
+            }
+            for &(a, i, v) in self.items.get(d).into_iter().flatten() {
+                out.push((Loc::Item(a, i, descr), v));
+            }
+        }
+        out
+    }
+
+    /// From now on `loc` is known to hold `value` (after a label).
+    pub(crate) fn import(&mut self, loc: Loc, value: Operand) {
+        let d = descr_key(&Some(loc.descr()));
+        self.remember(d, loc.descr());
+        match loc {
+            Loc::Field(o, _) => self.fields.entry(d).or_default().push((o, value)),
+            Loc::Item(a, i, _) => self.items.entry(d).or_default().push((a, i, value)),
+        }
+    }
+
+    fn read_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+        let d = self.key(&op);
         let (obj, res) = (op.args[0], op.res.unwrap());
         if let Some(&(_, v)) = self
             .fields
@@ -213,6 +349,7 @@ impl Heap {
         if self.still_zero(&obj, d) {
             return sh.replace(res, Operand::from_bits(sh.out.kind(res), 0));
         }
+        self.flush_descr(d, sh, next);
         send(op, sh, next);
         self.fields
             .entry(d)
@@ -221,7 +358,7 @@ impl Heap {
     }
 
     fn write_field(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (obj, val) = (op.args[0], op.args[1]);
         let fd = op.descr.and_then(|d| d.as_field()).unwrap();
         let cached = self
@@ -234,7 +371,7 @@ impl Heap {
         }
         self.escape(&val);
         self.touch(&obj, d);
-        send(op, sh, next);
+        self.delay(d, op);
         let stored = if fd.size >= 8 || fd.kind != Kind::Int || val.is_const() {
             Some(narrowed(val, fd.kind, fd.size, fd.signed, sh, next))
         } else if self.fits(&val, fd.size, fd.signed) {
@@ -251,7 +388,7 @@ impl Heap {
     }
 
     fn read_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (arr, idx, res) = (op.args[0], op.args[1], op.res.unwrap());
         if let Some(&(_, _, v)) = self
             .items
@@ -271,6 +408,7 @@ impl Heap {
         if in_range && self.still_zero(&arr, d) {
             return sh.replace(res, Operand::from_bits(sh.out.kind(res), 0));
         }
+        self.flush_descr(d, sh, next);
         send(op, sh, next);
         self.items
             .entry(d)
@@ -279,7 +417,7 @@ impl Heap {
     }
 
     fn write_item(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
-        let d = descr_key(&op.descr);
+        let d = self.key(&op);
         let (arr, idx, val) = (op.args[0], op.args[1], op.args[2]);
         let ad = op.descr.and_then(|d| d.as_array()).unwrap();
         let cached = self
@@ -292,7 +430,7 @@ impl Heap {
         }
         self.escape(&val);
         self.touch(&arr, d);
-        send(op, sh, next);
+        self.delay(d, op);
         let stored = if ad.item_size >= 8 || ad.kind != Kind::Int || val.is_const() {
             Some(narrowed(val, ad.kind, ad.item_size, ad.signed, sh, next))
         } else if self.fits(&val, ad.item_size, ad.signed) {
@@ -310,6 +448,10 @@ impl Heap {
 }
 
 impl Pass for Heap {
+    fn heap(&mut self) -> Option<&mut Heap> {
+        Some(self)
+    }
+
     fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         self.pos += 1;
@@ -317,6 +459,28 @@ impl Pass for Heap {
             self.born.insert(r, self.pos);
         }
         self.learn(&op);
+        // Anything but the ops handled below, pure arithmetic and
+        // allocation may observe memory: pending stores happen first.
+        let handled = matches!(
+            op.opnum,
+            GetfieldGcI
+                | GetfieldGcR
+                | GetfieldGcF
+                | GetfieldGcPureI
+                | GetfieldGcPureR
+                | GetfieldGcPureF
+                | SetfieldGc
+                | GetarrayitemGcI
+                | GetarrayitemGcR
+                | GetarrayitemGcF
+                | SetarrayitemGc
+                | ArraylenGc
+                | DebugMergePoint
+        );
+        let quiet = (op.opnum.is_pure() && !op.opnum.is_call()) || op.opnum.is_alloc();
+        if !handled && !quiet && !self.pending.is_empty() {
+            self.flush(sh, next);
+        }
         match op.opnum {
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
             | GetfieldGcPureF => return self.read_field(op, sh, next),
@@ -393,6 +557,39 @@ mod tests {
     const P: &str = "heap";
 
     #[test]
+    fn a_store_overwritten_before_anyone_looks_is_dead() {
+        check(
+            P,
+            "[p0, p1, i2]
+            setfield_gc(p0, 1, descr=x)
+            setfield_gc(p1, 2, descr=x)
+            setfield_gc(p0, 3, descr=x)
+            guard_true(i2, descr=<Guard1>) [p0]
+            setfield_gc(p0, 4, descr=x)
+            i9 = call_i(ConstClass(0x1000), p1, descr=rd)
+            setfield_gc(p0, 5, descr=x)
+            setfield_gc(p0, 6, descr=y)
+            i3 = getfield_gc_i(p1, descr=x)
+            setfield_gc(p0, 7, descr=x)
+            finish(i3, descr=<Guard0>)",
+            // The first store to p0.x dies (p1.x may alias p0.x, so the
+            // order of the rest stays); a guard and a call see memory as
+            // the program wrote it; the read of p1.x sees p0.x = 5.
+            "[p0, p1, i2]
+            setfield_gc(p1, 2, descr=x)
+            setfield_gc(p0, 3, descr=x)
+            guard_true(i2, descr=<Guard1>) [p0]
+            setfield_gc(p0, 4, descr=x)
+            i9 = call_i(ConstClass(0x1000), p1, descr=rd)
+            setfield_gc(p0, 5, descr=x)
+            setfield_gc(p0, 6, descr=y)
+            i3 = getfield_gc_i(p1, descr=x)
+            setfield_gc(p0, 7, descr=x)
+            finish(i3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
     fn repeated_reads_are_cached() {
         check(
             P,
@@ -459,7 +656,6 @@ mod tests {
             i2 = getfield_gc_i(p0, descr=x)
             p3 = new(descr=Node)
             p4 = new(descr=Node)
-            setfield_gc(p3, i1, descr=x)
             setfield_gc(p4, 7, descr=x)
             setfield_gc(p0, p3, descr=next)
             setfield_gc(p3, 1, descr=x)
@@ -573,7 +769,6 @@ mod tests {
             i4 = getfield_gc_i(p0, descr=flags)
             finish(i2, i3, i4, descr=<Guard0>)",
             "[p0, i1]
-            setfield_gc(p0, 300, descr=flags)
             setfield_gc(p0, i1, descr=flags)
             i3 = getfield_gc_i(p0, descr=flags)
             finish(44, i3, i3, descr=<Guard0>)",
@@ -621,7 +816,6 @@ mod tests {
             i2 = getarrayitem_gc_i(p0, i1, descr=bytes)
             i3 = int_add(i2, 1)
             i4 = int_and(i3, 255)
-            setarrayitem_gc(p0, i1, i4, descr=bytes)
             i6 = int_add(i4, 1)
             i7 = int_and(i6, 255)
             setarrayitem_gc(p0, i1, i7, descr=bytes)

@@ -19,7 +19,7 @@
 //! (see `opt` docs). An impossible refinement (the guard can never pass)
 //! is ignored: the code after such a guard never runs.
 
-use super::{send, Pass, Shared};
+use super::{send, Fact, Pass, Shared};
 use crate::ir::{Kind, Op, OpNum, Operand, Var};
 use hashbrown::HashMap;
 
@@ -309,6 +309,22 @@ impl IntBounds {
 }
 
 impl Pass for IntBounds {
+    fn facts_at(&self, fail_args: &[Operand], out: &mut Vec<(u32, Fact)>) {
+        for (i, a) in fail_args.iter().enumerate() {
+            if let Some(b) = a.as_var().and_then(|v| self.bounds.get(&v)) {
+                if (b.lo, b.hi) != (i64::MIN, i64::MAX) {
+                    out.push((i as u32, Fact::Bounds(b.lo, b.hi)));
+                }
+            }
+        }
+    }
+
+    fn seed(&mut self, v: Var, fact: Fact) {
+        if let Fact::Bounds(lo, hi) = fact {
+            self.bounds.insert(v, Bound::new(lo, hi));
+        }
+    }
+
     fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         let pending = self.pending_ovf.take();

@@ -36,11 +36,22 @@
 //! second label unroll creates, whose arguments are either fresh or
 //! loop-invariant. Heap facts do not survive a label.
 //!
+//! Bridges start with what the optimizer knew at their guard (PyPy keeps
+//! it on the guard's resume descr): before a guard enters a pass, the pass
+//! states what it knows about the guard's fail args ([`Pass::facts_at`]:
+//! classes, non-null, integer bounds — knowledge from *before* the guard,
+//! since the guard failing means its own condition is false). The facts
+//! are returned per guard in [`Optimized::facts`], kept by the warm state,
+//! and handed to [`optimize_bridge`], which seeds the passes with them on
+//! the bridge's input args (fail arg `i` is input arg `i`) — so a bridge
+//! does not re-check a class the loop already checked.
+//!
 //! Variables keep their numbers from the input trace, so a printed result
 //! reads like the input with ops removed; ops a pass creates get fresh
 //! variables. If a bug made the output fail verification, release builds
 //! fall back to the unoptimized trace (debug builds panic: tests must see it).
 
+pub(crate) mod dce;
 pub mod earlyforce;
 pub mod heap;
 pub mod intbounds;
@@ -57,12 +68,26 @@ pub(crate) mod testutil;
 
 use crate::ir::{GuardId, Kind, Op, OpNum, Operand, Trace, Var};
 use crate::params::JitParams;
+use hashbrown::HashMap;
 
 /// An optimized trace and the guards it cloned.
 pub struct Optimized {
     pub trace: Trace,
     /// (new guard id, guard whose resume data it shares).
     pub guard_copies: Vec<(GuardId, GuardId)>,
+    /// What the passes knew about each guard's fail args (by index), for
+    /// bridges out of it.
+    pub facts: HashMap<GuardId, Vec<(u32, Fact)>>,
+}
+
+/// Something the optimizer knows about a value at a guard.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fact {
+    /// A non-null reference with this header type id.
+    Class(i64),
+    NonNull,
+    /// An integer in `lo..=hi`.
+    Bounds(i64, i64),
 }
 
 /// Optimizes a loop trace (`label ... jump`).
@@ -74,31 +99,29 @@ pub fn optimize_loop(
     let opt = if params.opt_enabled("unroll") {
         unroll::optimize(trace, params, new_guard)
     } else {
-        Optimized {
-            trace: run_chain(trace, params, new_guard),
-            guard_copies: Vec::new(),
-        }
+        run_chain(trace, params, new_guard, &[])
     };
     checked(trace, opt)
 }
 
 /// Optimizes a bridge trace (inputargs = the guard's fail args). Same
 /// passes as a loop except unroll: a bridge ends in a jump to a loop's
-/// first label (or a `finish`), there is nothing to peel.
+/// first label (or a `finish`), there is nothing to peel. `facts` are the
+/// guard's (see the module docs), by fail-arg index.
 pub fn optimize_bridge(
     trace: &Trace,
     params: &JitParams,
     new_guard: &mut dyn FnMut() -> GuardId,
+    facts: &[(u32, Fact)],
 ) -> Optimized {
-    let opt = Optimized {
-        trace: run_chain(trace, params, new_guard),
-        guard_copies: Vec::new(),
-    };
+    let opt = run_chain(trace, params, new_guard, facts);
     checked(trace, opt)
 }
 
-/// The safety net described in the module docs.
-fn checked(input: &Trace, opt: Optimized) -> Optimized {
+/// The safety net described in the module docs (after dead-op removal,
+/// see `dce`).
+fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
+    dce::remove_dead_ops(&mut opt.trace);
     match crate::ir::verify::verify(&opt.trace) {
         Ok(()) => opt,
         Err(e) => {
@@ -111,6 +134,7 @@ fn checked(input: &Trace, opt: Optimized) -> Optimized {
             Optimized {
                 trace: input.clone(),
                 guard_copies: Vec::new(),
+                facts: HashMap::new(),
             }
         }
     }
@@ -126,6 +150,18 @@ pub(crate) trait Pass {
     fn virtualize(&mut self) -> Option<&mut virtualize::Virtualize> {
         None
     }
+
+    /// The heap-cache pass, for unroll's heap facts across the back edge.
+    fn heap(&mut self) -> Option<&mut heap::Heap> {
+        None
+    }
+
+    /// What this pass knows about `fail_args` right now (before the guard
+    /// carrying them): pushes (index, fact).
+    fn facts_at(&self, _fail_args: &[Operand], _out: &mut Vec<(u32, Fact)>) {}
+
+    /// A bridge starts knowing `fact` about its input `v`.
+    fn seed(&mut self, _v: Var, _fact: Fact) {}
 }
 
 /// The enabled passes of the chain, in PyPy's order (unroll excluded).
@@ -155,18 +191,29 @@ pub(crate) fn chain(params: &JitParams) -> Vec<Box<dyn Pass>> {
     v
 }
 
-/// Runs every op of `trace` through the chain once.
+/// Runs every op of `trace` through the chain once, the passes seeded
+/// with `seeds` about the input args (by index).
 pub(crate) fn run_chain(
     trace: &Trace,
     params: &JitParams,
     new_guard: &mut dyn FnMut() -> GuardId,
-) -> Trace {
+    seeds: &[(u32, Fact)],
+) -> Optimized {
     let mut sh = Shared::new(trace, new_guard);
     let mut passes = chain(params);
+    for &(i, fact) in seeds {
+        if let Some(&v) = trace.inputargs.get(i as usize) {
+            passes.iter_mut().for_each(|p| p.seed(v, fact));
+        }
+    }
     for op in &trace.ops {
         send(op.clone(), &mut sh, &mut passes);
     }
-    sh.out
+    Optimized {
+        trace: sh.out,
+        guard_copies: Vec::new(),
+        facts: sh.facts,
+    }
 }
 
 /// Passes `op` to the first of `passes`, or appends it to the output when
@@ -174,7 +221,12 @@ pub(crate) fn run_chain(
 pub(crate) fn send(mut op: Op, sh: &mut Shared, passes: &mut [Box<dyn Pass>]) {
     sh.subst_op(&mut op);
     match passes.split_first_mut() {
-        Some((p, rest)) => p.propagate(op, sh, rest),
+        Some((p, rest)) => {
+            if let (Some(id), Some(fa)) = (op.guard_id(), op.fail_args.as_deref()) {
+                p.facts_at(fa, sh.facts.entry(id).or_default());
+            }
+            p.propagate(op, sh, rest)
+        }
         None => sh.out.ops.push(op),
     }
 }
@@ -184,6 +236,8 @@ pub(crate) struct Shared<'a> {
     pub out: Trace,
     subst: Vec<Option<Operand>>,
     pub new_guard: &'a mut dyn FnMut() -> GuardId,
+    /// What the passes knew at each guard (see the module docs).
+    pub facts: HashMap<GuardId, Vec<(u32, Fact)>>,
 }
 
 impl<'a> Shared<'a> {
@@ -197,6 +251,7 @@ impl<'a> Shared<'a> {
             },
             subst: vec![None; input.kinds.len()],
             new_guard,
+            facts: HashMap::new(),
         }
     }
 
@@ -311,5 +366,55 @@ pub(crate) fn narrowed(
         let av = Operand::Var(a.res.unwrap());
         send(a, sh, next);
         av
+    }
+}
+
+#[cfg(test)]
+mod bridge_facts_tests {
+    use super::testutil::{optimize_with_facts, parse, world};
+    use super::Fact;
+    use crate::ir::print::print_trace;
+    use crate::ir::GuardId;
+
+    #[test]
+    fn a_guard_states_what_held_before_it_and_a_bridge_starts_from_it() {
+        let w = world();
+        // The loop: p0's class and i1's range are known at Guard3, but not
+        // i1 < 10 — that is Guard3's own condition, false when it fails.
+        let t = parse(&format!(
+            "[p0, i1]
+            guard_nonnull_class(p0, {tid}, descr=<Guard1>) [p0, i1]
+            i2 = int_ge(i1, 0)
+            guard_true(i2, descr=<Guard2>) [p0, i1]
+            i3 = int_lt(i1, 10)
+            guard_true(i3, descr=<Guard3>) [p0, i1]
+            finish(descr=<Guard0>)",
+            tid = w.node.tid
+        ));
+        let opt = optimize_with_facts("all", &t, &[]);
+        let facts = &opt.facts[&GuardId(3)];
+        assert!(
+            facts.contains(&(0, Fact::Class(w.node.tid as i64))),
+            "{facts:?}"
+        );
+        assert!(facts.contains(&(1, Fact::Bounds(0, i64::MAX))), "{facts:?}");
+
+        // A bridge out of Guard3 does not check the class or the sign again.
+        let bridge = parse(&format!(
+            "[p0, i1]
+            guard_nonnull_class(p0, {tid}, descr=<Guard4>) [p0, i1]
+            i2 = int_lt(i1, 0)
+            guard_false(i2, descr=<Guard5>) [p0, i1]
+            i3 = getfield_gc_i(p0, descr=x)
+            finish(i3, descr=<Guard0>)",
+            tid = w.node.tid
+        ));
+        let opt = optimize_with_facts("all", &bridge, facts);
+        let want = parse(
+            "[p0, i1]
+            i3 = getfield_gc_i(p0, descr=x)
+            finish(i3, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
     }
 }

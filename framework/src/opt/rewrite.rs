@@ -21,7 +21,7 @@
 //! only facts about single variables, and running first they expose
 //! constants to every later pass.
 
-use super::{guard_always_passes, send, Pass, Shared};
+use super::{guard_always_passes, new_op, send, Fact, Pass, Shared};
 use crate::ir::{eval, Op, OpNum, Operand, Var};
 use hashbrown::{HashMap, HashSet};
 
@@ -41,6 +41,32 @@ pub(crate) struct Rewrite {
     unary: HashMap<Var, (OpNum, Operand)>,
     /// The last `*_ovf` op was replaced: its overflow guard goes too.
     ovf_removed: bool,
+    /// `x = y + c` (`int_add`/`int_sub` with a constant): x → (y, c).
+    adds: HashMap<Var, (Operand, i64)>,
+    /// `x = y & m` with `m` = 2^k - 1: x → (y, m).
+    masks: HashMap<Var, (Operand, i64)>,
+}
+
+/// `op` as `y + c` if it is an `int_add`/`int_sub` with a constant.
+fn add_const(op: &Op) -> Option<(Operand, i64)> {
+    let (a, b) = (op.args[0], op.args[1]);
+    match (op.opnum, a.const_int(), b.const_int()) {
+        (OpNum::IntAdd, None, Some(c)) => Some((a, c)),
+        (OpNum::IntAdd, Some(c), None) => Some((b, c)),
+        (OpNum::IntSub, None, Some(c)) => Some((a, c.wrapping_neg())),
+        _ => None,
+    }
+}
+
+/// `op` as `y & m` if it masks with a constant of the form 2^k - 1.
+fn low_mask(op: &Op) -> Option<(Operand, i64)> {
+    let (a, b) = (op.args[0], op.args[1]);
+    let m = match (a.const_int(), b.const_int()) {
+        (None, Some(m)) => (a, m),
+        (Some(m), None) => (b, m),
+        _ => return None,
+    };
+    (m.1 > 0 && (m.1 & (m.1 + 1)) == 0).then_some(m)
 }
 
 /// What a simplification turns an op into.
@@ -179,6 +205,30 @@ impl Rewrite {
 }
 
 impl Pass for Rewrite {
+    fn facts_at(&self, fail_args: &[Operand], out: &mut Vec<(u32, Fact)>) {
+        for (i, a) in fail_args.iter().enumerate() {
+            let Some(v) = a.as_var() else { continue };
+            if let Some(&c) = self.class.get(&v) {
+                out.push((i as u32, Fact::Class(c)));
+            } else if self.nonnull.contains(&v) {
+                out.push((i as u32, Fact::NonNull));
+            }
+        }
+    }
+
+    fn seed(&mut self, v: Var, fact: Fact) {
+        match fact {
+            Fact::Class(c) => {
+                self.class.insert(v, c);
+                self.nonnull.insert(v);
+            }
+            Fact::NonNull => {
+                self.nonnull.insert(v);
+            }
+            Fact::Bounds(..) => {}
+        }
+    }
+
     fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         if std::mem::take(&mut self.ovf_removed) {
@@ -394,8 +444,72 @@ impl Pass for Rewrite {
                 }
             }
         }
+        if let Some(done) = self.reassociate(&mut op, sh, next) {
+            return sh.replace(op.res.unwrap(), done);
+        }
         self.after_emit(&op);
         send(op, sh, next);
+    }
+}
+
+impl Rewrite {
+    /// Chains of constant additions and low-bit masks, as a byte-cell VM
+    /// produces them (`((x + 1) & 255) + 1) & 255`):
+    /// - `(y + c1) + c2` is `y + (c1 + c2)` (wrapping, so always);
+    /// - `((y & m) + c) & m` is `(y + c) & m` when `m` is 2^k - 1: the low
+    ///   k bits of a sum depend only on the low k bits of its operands;
+    /// - `(y & m) & m` is `y & m`.
+    ///
+    /// The inner ops usually die (`opt::dce` removes them). Rewrites `op`
+    /// in place, or returns what its result is when it disappears.
+    fn reassociate(
+        &mut self,
+        op: &mut Op,
+        sh: &mut Shared,
+        next: &mut [Box<dyn Pass>],
+    ) -> Option<Operand> {
+        let res = op.res?;
+        if op.args.len() != 2 {
+            return None;
+        }
+        if let Some((mut y, mut c)) = add_const(op) {
+            if let Some(&(z, c1)) = y.as_var().and_then(|v| self.adds.get(&v)) {
+                (y, c) = (z, c1.wrapping_add(c));
+                if c == 0 {
+                    return Some(y);
+                }
+                op.opnum = OpNum::IntAdd;
+                op.args.clear();
+                op.args.push(y);
+                op.args.push(Operand::ConstInt(c));
+            }
+            self.adds.insert(res, (y, c));
+        } else if op.opnum == OpNum::IntAnd {
+            let (x, m) = low_mask(op)?;
+            let inner = |v: &Operand, masks: &HashMap<Var, (Operand, i64)>| {
+                v.as_var()
+                    .and_then(|v| masks.get(&v))
+                    .filter(|(_, m2)| *m2 == m)
+                    .map(|(y, _)| *y)
+            };
+            if inner(&x, &self.masks).is_some() {
+                return Some(x); // (y & m) & m
+            }
+            let mut x = x;
+            if let Some(&(y, c)) = x.as_var().and_then(|v| self.adds.get(&v)) {
+                if let Some(z) = inner(&y, &self.masks) {
+                    let t = new_op(sh, OpNum::IntAdd, &[z, Operand::ConstInt(c)]);
+                    let t_res = t.res.unwrap();
+                    self.propagate(t, sh, next);
+                    x = sh.get(Operand::Var(t_res));
+                    op.args.clear();
+                    op.args.push(x);
+                    op.args.push(Operand::ConstInt(m));
+                }
+            }
+            self.masks.insert(res, (x, m));
+        }
+        None
     }
 }
 
@@ -404,6 +518,37 @@ mod tests {
     use crate::opt::testutil::{check, check_all};
 
     const P: &str = "rewrite";
+
+    #[test]
+    fn byte_cell_increments_fold_into_one_add_and_mask() {
+        check(
+            P,
+            "[i0]
+            i1 = int_add(i0, 1)
+            i2 = int_and(i1, 255)
+            i3 = int_add(i2, 1)
+            i4 = int_and(i3, 255)
+            i5 = int_sub(i4, 3)
+            i6 = int_and(i5, 255)
+            i7 = int_and(i6, 255)
+            i8 = int_add(i0, 2)
+            i9 = int_sub(i8, 2)
+            i10 = int_add(i0, 1)
+            i11 = int_and(i10, 127)
+            i12 = int_add(i11, 1)
+            i13 = int_and(i12, 255)
+            finish(i7, i9, i13, descr=<Guard0>)",
+            // (i13: different masks, nothing to fold)
+            "[i0]
+            i15 = int_add(i0, -1)
+            i6 = int_and(i15, 255)
+            i10 = int_add(i0, 1)
+            i11 = int_and(i10, 127)
+            i12 = int_add(i11, 1)
+            i13 = int_and(i12, 255)
+            finish(i6, i0, i13, descr=<Guard0>)",
+        );
+    }
 
     #[test]
     fn constant_folding() {

@@ -17,7 +17,7 @@ use crate::ir::{
     ArrayDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr, GuardId, Kind, SizeDescr,
     Trace,
 };
-use crate::opt::{optimize_bridge, optimize_loop, Optimized};
+use crate::opt::{optimize_bridge, optimize_loop, Fact, Optimized};
 use crate::params::JitParams;
 use std::sync::OnceLock;
 
@@ -194,6 +194,11 @@ pub(crate) fn params(opts: &str) -> JitParams {
 /// Optimizes `t` as a loop (or as a bridge when it has no label) with the
 /// `opts` passes; fresh guard ids start at 100.
 pub(crate) fn optimize(opts: &str, t: &Trace) -> Optimized {
+    optimize_with_facts(opts, t, &[])
+}
+
+/// [`optimize`], a bridge starting from its guard's `facts`.
+pub(crate) fn optimize_with_facts(opts: &str, t: &Trace, facts: &[(u32, Fact)]) -> Optimized {
     let mut next = 100;
     let mut new_guard = || {
         next += 1;
@@ -207,7 +212,7 @@ pub(crate) fn optimize(opts: &str, t: &Trace) -> Optimized {
     let opt = if is_loop {
         optimize_loop(t, &p, &mut new_guard)
     } else {
-        optimize_bridge(t, &p, &mut new_guard)
+        optimize_bridge(t, &p, &mut new_guard, facts)
     };
     if let Err(e) = crate::ir::verify::verify(&opt.trace) {
         panic!("invalid output: {e}\n{}", opt.trace);
@@ -223,7 +228,11 @@ pub(crate) fn check(opts: &str, input: &str, expected: &str) -> Optimized {
     crate::ir::verify::verify(&t).unwrap_or_else(|e| panic!("bad test input: {e}\n{t}"));
     let opt = optimize(opts, &t);
     let got = print_trace(&opt.trace);
-    let want = print_trace(&parse(expected));
+    // Outputs go through dead-op removal (`opt::dce`); so does the
+    // expectation, so pass tests can show the ops a pass leaves dead.
+    let mut want = parse(expected);
+    crate::opt::dce::remove_dead_ops(&mut want);
+    let want = print_trace(&want);
     if got != want {
         panic!("optimizing with {opts}:\n{input}\n--- expected:\n{want}--- got:\n{got}");
     }

@@ -26,7 +26,12 @@
 //!   (by induction), so they are invariant too, and are passed through the
 //!   second label ("imported") and back unchanged by the jump;
 //! - heap knowledge is dropped at the label (memory changes around the
-//!   loop), virtuals are forced at both jumps.
+//!   loop), except for cached locations whose object (and index) are
+//!   loop-invariant: their values are passed through the second label
+//!   like carried inputs, and the body's jump passes the value it knows
+//!   (or reads again) — so a counter kept in memory stays in a register;
+//! - virtuals are carried across the back edge as their fields where the
+//!   shapes match (nested virtuals flattened), else forced at the jumps.
 //!
 //! Guards copied into the peeled body get fresh ids (`new_guard`) and are
 //! reported as (copy, original). The second label's `TargetToken` is
@@ -36,6 +41,7 @@
 //! Traces that do not loop to their own first label (entry traces ending
 //! in `finish`, loops jumping to another loop) are not peeled.
 
+use super::heap::{Heap, Loc};
 use super::virtualize::{VShape, Virtualize};
 use super::{chain, run_chain, send, Optimized, Pass, Shared};
 use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
@@ -73,10 +79,7 @@ pub(crate) fn optimize(
     new_guard: &mut dyn FnMut() -> GuardId,
 ) -> Optimized {
     if !peelable(trace) {
-        return Optimized {
-            trace: run_chain(trace, params, new_guard),
-            guard_copies: Vec::new(),
-        };
+        return run_chain(trace, params, new_guard, &[]);
     }
     // Inputs whose virtual could not be carried: passed as objects.
     let mut plain: HashSet<usize> = HashSet::new();
@@ -95,12 +98,17 @@ pub(crate) fn optimize(
 enum Carry {
     /// The value itself.
     Plain,
-    /// The fields of a virtual of this shape (the body rebuilds it).
-    Virtual(VShape),
+    /// The fields of a virtual of this shape (the body rebuilds it), and
+    /// the virtuals the shape covers (the object and nested ones).
+    Virtual(VShape, Vec<Var>),
 }
 
 fn virt(passes: &mut [Box<dyn Pass>]) -> Option<&mut Virtualize> {
     passes.iter_mut().find_map(|p| p.virtualize())
+}
+
+fn heap(passes: &mut [Box<dyn Pass>]) -> Option<&mut Heap> {
+    passes.iter_mut().find_map(|p| p.heap())
 }
 
 /// `args` with every carried virtual replaced by its field values, and
@@ -114,11 +122,32 @@ fn flatten(
     for (k, a) in args.iter().enumerate() {
         at.push(flat.len());
         match carried.iter().find(|(c, _, _)| *c == k) {
-            Some((_, Carry::Virtual(_), vals)) => flat.extend(vals.iter().copied()),
+            Some((_, Carry::Virtual(..), vals)) => flat.extend(vals.iter().copied()),
             _ => flat.push(*a),
         }
     }
     (flat, at)
+}
+
+/// The first carried input whose virtuals did not survive the jump (it
+/// forced them: they are reachable from elsewhere) or overlap another
+/// input's (one object, so it cannot be rebuilt twice).
+fn not_carried(
+    carried: &[(usize, Carry, Vec<Operand>)],
+    vz: Option<&mut Virtualize>,
+) -> Option<usize> {
+    let vz = vz?;
+    let mut seen: HashSet<Var> = HashSet::new();
+    for (k, c, _) in carried {
+        if let Carry::Virtual(_, covered) = c {
+            for v in covered {
+                if !vz.is_virtual(&Operand::Var(*v)) || !seen.insert(*v) {
+                    return Some(*k);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// One attempt at peeling, carrying virtuals across the back edge except
@@ -148,6 +177,9 @@ fn peel(
     // (input, how it is carried, its preamble values).
     let mut carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     let mut map: HashMap<Var, Operand> = HashMap::new();
+    // Virtuals the jump passes directly are not also nested in another
+    // input's shape (one object must not be rebuilt twice).
+    let mut avoid: HashSet<Var> = pre.iter().filter_map(|a| a.as_var()).collect();
     for (k, &v) in inputs.iter().enumerate() {
         let j = jump.args[k];
         if j == Operand::Var(v) {
@@ -157,11 +189,14 @@ fn peel(
         } else {
             let once = pre.iter().filter(|a| **a == pre[k]).count() == 1;
             let exported = match virt(&mut passes) {
-                Some(vz) if once && !plain.contains(&k) => vz.export(&pre[k]),
+                Some(vz) if once && !plain.contains(&k) => vz.export(&pre[k], &avoid),
                 _ => None,
             };
+            if let Some((_, _, covered)) = &exported {
+                avoid.extend(covered.iter().copied());
+            }
             carried.push(match exported {
-                Some((shape, vals)) => (k, Carry::Virtual(shape), vals),
+                Some((shape, vals, covered)) => (k, Carry::Virtual(shape, covered), vals),
                 None => (k, Carry::Plain, vec![pre[k]]),
             });
         }
@@ -175,11 +210,29 @@ fn peel(
     );
     let pre_jump = sh.out.ops.pop().expect("the chain keeps the jump");
     debug_assert_eq!(pre_jump.opnum, OpNum::Jump);
-    for (k, c, _) in &carried {
-        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&pre[*k]) {
-            return Err(*k); // forced by the jump: reachable from elsewhere
-        }
+    if let Some(k) = not_carried(&carried, virt(&mut passes)) {
+        return Err(k); // forced by the jump or shared: reachable from elsewhere
     }
+
+    // Heap facts at the end of the preamble about loop-invariant
+    // locations travel through the label too (see `heap`'s docs).
+    let invariant: Vec<Operand> = inputs
+        .iter()
+        .enumerate()
+        .filter(|&(k, v)| jump.args[k] == Operand::Var(*v))
+        .map(|(_, v)| sh.get(Operand::Var(*v)))
+        .collect();
+    let heap_carried: Vec<(Loc, Operand)> = match heap(&mut passes) {
+        Some(h) => h
+            .export()
+            .into_iter()
+            .filter(|(loc, _)| {
+                loc.operands()
+                    .all(|o| o.is_const() || invariant.contains(&o))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
 
     // Fresh variables (`same_as` the preamble's values) for the label.
     let mut l1_args: Vec<Var> = Vec::new();
@@ -187,7 +240,7 @@ fn peel(
     for (k, c, _) in &carried {
         let n = match c {
             Carry::Plain => 1,
-            Carry::Virtual(s) => s.arity(),
+            Carry::Virtual(s, _) => s.arity(),
         };
         let mut vars = Vec::with_capacity(n);
         for &a in &pre_jump.args[at[*k]..at[*k] + n] {
@@ -202,8 +255,19 @@ fn peel(
         fresh_of.push(vars);
     }
 
+    let mut heap_fresh: Vec<Var> = Vec::with_capacity(heap_carried.len());
+    for (_, value) in &heap_carried {
+        let kind = sh.kind(value);
+        let fresh = sh.new_var(kind);
+        sh.out
+            .ops
+            .push(Op::new(same_as(kind), &[*value], Some(fresh), None));
+        heap_fresh.push(fresh);
+        l1_args.push(fresh);
+    }
+
     let l1 = Descr::Target(TargetToken((sh.new_guard)().0));
-    let l1_at = sh.out.ops.len();
+    let mut l1_at = sh.out.ops.len();
     let l1_args_ops: Vec<Operand> = l1_args.iter().map(|v| Operand::Var(*v)).collect();
     send(
         Op::new(OpNum::Label, &l1_args_ops, None, Some(l1)),
@@ -211,6 +275,11 @@ fn peel(
         &mut passes,
     );
     debug_assert_eq!(sh.out.ops.len(), l1_at + 1);
+    if let Some(h) = heap(&mut passes) {
+        for ((loc, _), fresh) in heap_carried.iter().zip(&heap_fresh) {
+            h.import(*loc, Operand::Var(*fresh));
+        }
+    }
     // Carried inputs: the fresh variable, or a virtual again.
     for ((k, c, _), vars) in carried.iter().zip(&fresh_of) {
         let v = inputs[*k];
@@ -218,10 +287,13 @@ fn peel(
             Carry::Plain => {
                 map.insert(v, Operand::Var(vars[0]));
             }
-            Carry::Virtual(s) => {
+            Carry::Virtual(s, _) => {
                 let obj = sh.new_var(Kind::Ref);
                 let vals: Vec<Operand> = vars.iter().map(|v| Operand::Var(*v)).collect();
-                virt(&mut passes).unwrap().import(obj, s, &vals);
+                let mut new_var = || sh.new_var(Kind::Ref);
+                virt(&mut passes)
+                    .unwrap()
+                    .import(obj, s, &vals, &mut new_var);
                 map.insert(v, Operand::Var(obj));
             }
         }
@@ -259,22 +331,25 @@ fn peel(
     let post: Vec<Operand> = jump.args.iter().map(|a| sh.get(m(&map, a))).collect();
     let mut body_carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     for (k, c, _) in &carried {
-        let vals = match c {
-            Carry::Plain => vec![post[*k]],
-            Carry::Virtual(s) => {
+        let (vals, c) = match c {
+            Carry::Plain => (vec![post[*k]], Carry::Plain),
+            Carry::Virtual(s, _) => {
                 let once = post.iter().filter(|a| **a == post[*k]).count() == 1;
                 let vz = virt(&mut passes).unwrap();
                 match vz.matching(&post[*k], s) {
-                    Some(vals) if once => vals,
+                    Some((vals, covered)) if once => (vals, Carry::Virtual(s.clone(), covered)),
                     _ => return Err(*k),
                 }
             }
         };
-        let c = match c {
-            Carry::Plain => Carry::Plain,
-            Carry::Virtual(s) => Carry::Virtual(s.clone()),
-        };
         body_carried.push((*k, c, vals));
+    }
+    // The heap values for the next iteration: cached, or read again.
+    let mut heap_next: Vec<Operand> = Vec::with_capacity(heap_carried.len());
+    for (loc, _) in &heap_carried {
+        let res = sh.new_var(loc.kind());
+        send(loc.read(res), &mut sh, &mut passes);
+        heap_next.push(sh.get(Operand::Var(res)));
     }
     let (flat, at) = flatten(&post, &body_carried);
     send(
@@ -282,11 +357,38 @@ fn peel(
         &mut sh,
         &mut passes,
     );
-    let body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
-    for (k, c, _) in &carried {
-        if matches!(c, Carry::Virtual(_)) && !virt(&mut passes).unwrap().is_virtual(&post[*k]) {
-            return Err(*k);
+    let mut body_jump = sh.out.ops.pop().expect("the chain keeps the jump");
+    if let Some(k) = not_carried(&body_carried, virt(&mut passes)) {
+        return Err(k);
+    }
+
+    // A heap value the body passes back unchanged is invariant (an
+    // immutable field, a location the loop only reads): the body uses
+    // the preamble's value instead, and the label does not carry it.
+    let mut subst: HashMap<Var, Operand> = HashMap::new();
+    for (j, fresh) in heap_fresh.iter().enumerate() {
+        if heap_next[j] == Operand::Var(*fresh) {
+            subst.insert(*fresh, heap_carried[j].1);
         }
+    }
+    if !subst.is_empty() {
+        let fix = |o: &mut Operand| {
+            if let Some(r) = o.as_var().and_then(|v| subst.get(&v)) {
+                *o = *r;
+            }
+        };
+        for op in &mut sh.out.ops[l1_at + 1..] {
+            op.args.iter_mut().for_each(fix);
+            op.fail_args.iter_mut().flatten().for_each(fix);
+        }
+        body_jump.args.iter_mut().for_each(fix);
+        heap_next.retain(|o| !o.as_var().is_some_and(|v| subst.contains_key(&v)));
+        l1_args.retain(|v| !subst.contains_key(v));
+        let before_len = sh.out.ops.len();
+        sh.out
+            .ops
+            .retain(|o| !o.res.is_some_and(|r| subst.contains_key(&r)));
+        l1_at -= before_len - sh.out.ops.len();
     }
 
     // Preamble values the body uses travel through the second label.
@@ -298,7 +400,8 @@ fn peel(
     let uses = sh.out.ops[l1_at + 1..]
         .iter()
         .flat_map(|o| o.args.iter().chain(o.fail_args.iter().flatten()))
-        .chain(body_jump.args.iter());
+        .chain(body_jump.args.iter())
+        .chain(heap_next.iter());
     for u in uses {
         if let Operand::Var(v) = u {
             if before.contains(v) && !carried_set.contains(v) && seen.insert(*v) {
@@ -309,12 +412,13 @@ fn peel(
     // Invariant inputs first, in their order, for readable traces.
     let rank = |v: &Var| inputs.iter().position(|i| i == v).unwrap_or(usize::MAX);
     imported.sort_by_key(rank);
-    let mut label_args = l1_args_ops;
+    let mut label_args: Vec<Operand> = l1_args.iter().map(|v| Operand::Var(*v)).collect();
     label_args.extend(imported.iter().map(|v| Operand::Var(*v)));
     let mut jump_args: Vec<Operand> = Vec::with_capacity(label_args.len());
     for ((k, _, _), vars) in carried.iter().zip(&fresh_of) {
         jump_args.extend_from_slice(&body_jump.args[at[*k]..at[*k] + vars.len()]);
     }
+    jump_args.extend_from_slice(&heap_next);
     jump_args.extend(imported.iter().map(|v| Operand::Var(*v)));
     sh.out.ops[l1_at].args = label_args.into();
     sh.out
@@ -326,6 +430,7 @@ fn peel(
     Ok(Optimized {
         trace: sh.out,
         guard_copies: copies,
+        facts: sh.facts,
     })
 }
 
@@ -355,16 +460,18 @@ mod tests {
             guard_true(i4, descr=<Guard2>) [i3, p1]
             i5 = same_as_i(i3)
             label(i5, p1, i2, descr=TargetToken(100))
-            i7 = int_add(i5, i2)
-            i8 = int_lt(i7, 100)
-            guard_true(i8, descr=<Guard102>) [i7, p1]
-            jump(i7, p1, i2, descr=TargetToken(100))",
+            i8 = int_add(i5, i2)
+            i9 = int_lt(i8, 100)
+            guard_true(i9, descr=<Guard102>) [i8, p1]
+            jump(i8, p1, i2, descr=TargetToken(100))",
         );
         assert_eq!(opt.guard_copies, vec![(GuardId(102), GuardId(2))]);
     }
 
     #[test]
-    fn heap_reads_are_not_carried_across_the_loop() {
+    fn heap_facts_about_invariant_locations_cross_the_back_edge() {
+        // x of the invariant p1 stays in a register: the body neither
+        // reads it nor loses it; the store stays.
         check(
             "all",
             "[i0, p1]
@@ -378,11 +485,43 @@ mod tests {
             i2 = getfield_gc_i(p1, descr=x)
             i3 = int_add(i2, i0)
             setfield_gc(p1, i3, descr=x)
-            label(i0, p1, descr=TargetToken(100))
+            i4 = same_as_i(i3)
+            label(i4, i0, p1, descr=TargetToken(100))
+            i6 = int_add(i4, i0)
+            setfield_gc(p1, i6, descr=x)
+            jump(i6, i0, p1, descr=TargetToken(100))",
+        );
+    }
+
+    #[test]
+    fn a_heap_fact_the_body_loses_is_read_again_before_the_jump() {
+        check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            setfield_gc(p1, i3, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
             i4 = getfield_gc_i(p1, descr=x)
-            i5 = int_add(i4, i0)
-            setfield_gc(p1, i5, descr=x)
-            jump(i0, p1, descr=TargetToken(100))",
+            guard_true(i4, descr=<Guard1>) [i0, p1]
+            jump(i0, p1, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            setfield_gc(p1, i3, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            i4 = getfield_gc_i(p1, descr=x)
+            guard_true(i4, descr=<Guard1>) [i0, p1]
+            i5 = same_as_i(i4)
+            label(i5, i0, p1, descr=TargetToken(100))
+            i7 = int_add(i5, i0)
+            setfield_gc(p1, i7, descr=x)
+            call_n(ConstClass(0x1000), p1, 3, descr=wr)
+            i8 = getfield_gc_i(p1, descr=x)
+            guard_true(i8, descr=<Guard101>) [i0, p1]
+            jump(i8, i0, p1, descr=TargetToken(100))",
         );
     }
 
@@ -485,6 +624,39 @@ mod tests {
             p11 = new(descr=Node)
             setfield_gc(p11, i7, descr=x)
             jump(i13, p11, p11, descr=TargetToken(100))",
+        );
+    }
+
+    #[test]
+    fn a_virtual_with_a_virtual_field_is_carried_as_its_leaves() {
+        // p2 -> p3 (a box holding the counter): both are rebuilt from
+        // one label argument, nothing is allocated in the loop.
+        check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            p3 = new(descr=Node)
+            setfield_gc(p3, i0, descr=x)
+            p2 = new(descr=Node)
+            setfield_gc(p2, p3, descr=next)
+            i4 = int_add(i0, 1)
+            i5 = int_lt(i4, 10)
+            guard_true(i5, descr=<Guard1>) [p2]
+            jump(i4, p2, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i4 = int_add(i0, 1)
+            i5 = int_lt(i4, 10)
+            guard_true(i5, descr=<Guard1>) [ConstPtr(null), ConstPtr(null), i0] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            i6 = same_as_i(i4)
+            i7 = same_as_i(i0)
+            label(i6, i7, descr=TargetToken(100))
+            i12 = int_add(i6, 1)
+            i13 = int_lt(i12, 10)
+            guard_true(i13, descr=<Guard101>) [ConstPtr(null), ConstPtr(null), i6] \
+                virtuals=[@0 = new(Node) {next=@1}, @1 = new(Node) {x=@2}]
+            jump(i12, i6, descr=TargetToken(100))",
         );
     }
 

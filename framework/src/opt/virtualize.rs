@@ -24,17 +24,17 @@
 //! placeholder `ConstPtr(null)`, the values of its fields are appended as
 //! fail args and `Op::virtuals` describes how resume rebuilds it
 //! (`ir::VirtualInfo`; a nested virtual gets its own appended placeholder
-//! slot and is referenced by that index, so cycles work). One limitation
-//! of `VirtualInfo`: a slot names one fail arg, so a virtual that sits in
-//! two places of the recorder's layout is forced before the guard instead
-//! (resume would otherwise build two objects where there was one).
+//! slot and is referenced by that index, so cycles work). A virtual that
+//! sits in several places of the recorder's layout (a box in a local and
+//! on the value stack) is described once, its other slots listed in
+//! `VirtualInfo::also`, so resume builds one object, not two.
 
 use super::{narrowed, send, Pass, Shared};
 use crate::ir::{
     ArrayDescr, Descr, FieldDescr, Op, OpNum, Operand, SizeDescr, Var, VirtualAlloc, VirtualField,
     VirtualInfo,
 };
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 /// Longest array kept virtual: every item may become a fail arg.
 const MAX_VIRTUAL_ARRAY: i64 = 128;
@@ -76,24 +76,33 @@ impl Shape {
 /// an argument of the loop's label.
 const MAX_CARRIED_ARRAY: usize = 16;
 
+/// Most values (leaf fields, over all nesting levels) one carried virtual
+/// may add to the loop's label.
+const MAX_CARRIED_VALUES: usize = 32;
+
 /// The shape of a virtual carried across the loop's back edge (PyPy's
-/// `VirtualState`, for one object): what it is and which fields the
-/// loop's label passes (fields outside the list are zero).
+/// `VirtualState`, for one object): what it is, which fields the loop's
+/// label passes (fields outside the list are zero), and which of those
+/// values are themselves virtuals carried as their own fields (an object
+/// and its field array, a box inside a pair, ...).
 #[derive(Clone)]
 pub(crate) struct VShape {
     shape: Shape,
     /// Struct fields in label order (arrays: all items, in order).
     fields: Vec<&'static FieldDescr>,
     len: usize,
+    /// Per value (struct fields, then array items): the nested shape when
+    /// the value is a virtual flattened into the label too.
+    nested: Vec<Option<VShape>>,
 }
 
 impl VShape {
     /// How many values the label passes for this object.
     pub fn arity(&self) -> usize {
-        match self.shape {
-            Shape::Struct(..) => self.fields.len(),
-            Shape::Array(..) => self.len,
-        }
+        self.nested
+            .iter()
+            .map(|n| n.as_ref().map_or(1, |n| n.arity()))
+            .sum()
     }
 }
 
@@ -117,30 +126,89 @@ impl Virtualize {
         self.virtual_of(o).is_some()
     }
 
-    /// The shape and field values of `o` if it is a virtual that can be
-    /// carried across the back edge.
-    pub(crate) fn export(&self, o: &Operand) -> Option<(VShape, Vec<Operand>)> {
-        let obj = &self.virtuals[&self.virtual_of(o)?];
-        let shape = VShape {
-            shape: obj.shape,
-            fields: obj.fields.iter().map(|&(f, _)| f).collect(),
-            len: obj.items.len(),
-        };
-        if shape.len > MAX_CARRIED_ARRAY {
+    /// The shape and flattened field values of `o` if it is a virtual
+    /// that can be carried across the back edge, and every virtual the
+    /// shape covers (`o` and the nested ones). A nested virtual in `avoid`
+    /// (carried by another input) stays a plain value, which the jump
+    /// forces; one reached twice (shared or cyclic) cannot be flattened:
+    /// `None`.
+    pub(crate) fn export(
+        &self,
+        o: &Operand,
+        avoid: &HashSet<Var>,
+    ) -> Option<(VShape, Vec<Operand>, Vec<Var>)> {
+        let mut values = Vec::new();
+        let mut covered = Vec::new();
+        let shape = self.export_into(o, avoid, &mut values, &mut covered)?;
+        Some((shape, values, covered))
+    }
+
+    fn export_into(
+        &self,
+        o: &Operand,
+        avoid: &HashSet<Var>,
+        values: &mut Vec<Operand>,
+        covered: &mut Vec<Var>,
+    ) -> Option<VShape> {
+        let v = self.virtual_of(o)?;
+        if covered.contains(&v) {
             return None;
         }
-        let values = obj
+        covered.push(v);
+        let obj = &self.virtuals[&v];
+        if obj.items.len() > MAX_CARRIED_ARRAY {
+            return None;
+        }
+        let own = obj
             .fields
             .iter()
             .map(|&(_, v)| v)
             .chain(obj.items.iter().copied());
-        Some((shape, values.collect()))
+        let mut nested = Vec::new();
+        for val in own {
+            let carried_elsewhere = val.as_var().is_some_and(|w| avoid.contains(&w));
+            if self.is_virtual(&val) && !carried_elsewhere {
+                nested.push(Some(self.export_into(&val, avoid, values, covered)?));
+            } else {
+                values.push(val);
+                nested.push(None);
+            }
+            if values.len() > MAX_CARRIED_VALUES {
+                return None;
+            }
+        }
+        Some(VShape {
+            shape: obj.shape,
+            fields: obj.fields.iter().map(|&(f, _)| f).collect(),
+            len: obj.items.len(),
+            nested,
+        })
     }
 
-    /// The values the label passes for `o`, if `o` is a virtual of shape
-    /// `s` (same allocation, no non-zero field outside `s`).
-    pub(crate) fn matching(&self, o: &Operand, s: &VShape) -> Option<Vec<Operand>> {
-        let obj = &self.virtuals[&self.virtual_of(o)?];
+    /// The values the label passes for `o` and the virtuals they cover,
+    /// if `o` is a virtual of shape `s` (same allocation, no non-zero
+    /// field outside `s`, nested virtuals of the nested shapes, nothing
+    /// reached twice).
+    pub(crate) fn matching(&self, o: &Operand, s: &VShape) -> Option<(Vec<Operand>, Vec<Var>)> {
+        let mut values = Vec::new();
+        let mut covered = Vec::new();
+        self.matching_into(o, s, &mut values, &mut covered)?;
+        Some((values, covered))
+    }
+
+    fn matching_into(
+        &self,
+        o: &Operand,
+        s: &VShape,
+        values: &mut Vec<Operand>,
+        covered: &mut Vec<Var>,
+    ) -> Option<()> {
+        let v = self.virtual_of(o)?;
+        if covered.contains(&v) {
+            return None;
+        }
+        covered.push(v);
+        let obj = &self.virtuals[&v];
         if !obj.shape.same(&s.shape) || obj.items.len() != s.len {
             return None;
         }
@@ -157,17 +225,58 @@ impl Virtualize {
                 .find(|(g, _)| std::ptr::eq(*g, f))
                 .map_or(Operand::from_bits(f.kind, 0), |&(_, v)| v)
         };
-        let values = s
+        let own = s
             .fields
             .iter()
             .map(|f| field(f))
             .chain(obj.items.iter().copied());
-        Some(values.collect())
+        for (val, n) in own.zip(&s.nested) {
+            match n {
+                Some(n) => self.matching_into(&val, n, values, covered)?,
+                // A virtual where the shape has a plain value is forced
+                // by the jump, which is correct, just not free.
+                None => values.push(val),
+            }
+        }
+        Some(())
     }
 
     /// From now on `v` is a virtual of shape `s` with these field values
-    /// (the label's arguments, in the order `export` gave them).
-    pub(crate) fn import(&mut self, v: Var, s: &VShape, values: &[Operand]) {
+    /// (the label's arguments, in the order `export` gave them); nested
+    /// virtuals get fresh variables from `new_var`.
+    pub(crate) fn import(
+        &mut self,
+        v: Var,
+        s: &VShape,
+        values: &[Operand],
+        new_var: &mut dyn FnMut() -> Var,
+    ) {
+        let mut at = 0;
+        self.import_at(v, s, values, &mut at, new_var);
+    }
+
+    fn import_at(
+        &mut self,
+        v: Var,
+        s: &VShape,
+        values: &[Operand],
+        at: &mut usize,
+        new_var: &mut dyn FnMut() -> Var,
+    ) {
+        let mut own = Vec::with_capacity(s.nested.len());
+        for n in &s.nested {
+            match n {
+                Some(n) => {
+                    let w = new_var();
+                    self.import_at(w, n, values, at, new_var);
+                    own.push(Operand::Var(w));
+                }
+                None => {
+                    own.push(values[*at]);
+                    *at += 1;
+                }
+            }
+        }
         let n = s.fields.len();
         let obj = VObj {
             shape: s.shape,
@@ -175,9 +284,9 @@ impl Virtualize {
                 .fields
                 .iter()
                 .copied()
-                .zip(values[..n].iter().copied())
+                .zip(own[..n].iter().copied())
                 .collect(),
-            items: values[n..].to_vec(),
+            items: own[n..].to_vec(),
         };
         self.virtuals.insert(v, obj);
     }
@@ -243,37 +352,29 @@ impl Virtualize {
 
     /// Replaces the virtuals among a guard's fail args by placeholders
     /// and describes them (see the module docs).
-    fn describe(&mut self, op: &mut Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    fn describe(&mut self, op: &mut Op) {
         let Some(fa) = op.fail_args.as_ref() else {
             return;
         };
         if !fa.iter().any(|a| self.virtual_of(a).is_some()) {
             return;
         }
-        // A virtual in two recorder slots cannot be described: force it.
-        let mut seen: HashMap<Var, u32> = HashMap::new();
-        let mut twice = Vec::new();
-        for a in fa {
-            if let Some(v) = self.virtual_of(a) {
-                let n = seen.entry(v).or_default();
-                *n += 1;
-                if *n == 2 {
-                    twice.push(Operand::Var(v));
-                }
-            }
-        }
-        for o in twice {
-            self.force(o, sh, next);
-        }
         let mut fa = op.fail_args.take().unwrap();
+        // The first slot of each virtual, and any further slots holding
+        // the same object (`VirtualInfo::also`).
         let mut slots: HashMap<Var, u32> = HashMap::new();
+        let mut also: HashMap<Var, Vec<u32>> = HashMap::new();
         let mut placeholder = vec![false; fa.len()];
         let mut work = Vec::new();
         for (i, a) in fa.iter_mut().enumerate() {
             if let Some(v) = self.virtual_of(a) {
-                slots.insert(v, i as u32);
+                if slots.contains_key(&v) {
+                    also.entry(v).or_default().push(i as u32);
+                } else {
+                    slots.insert(v, i as u32);
+                    work.push(v);
+                }
                 placeholder[i] = true;
-                work.push(v);
                 *a = Operand::ConstPtr(0);
             }
         }
@@ -321,6 +422,7 @@ impl Virtualize {
             }
             infos.push(VirtualInfo {
                 slot: slots[&v],
+                also: also.remove(&v).unwrap_or_default(),
                 alloc,
                 fields,
             });
@@ -348,7 +450,7 @@ impl Pass for Virtualize {
         }
         if let Some(ovf) = self.held_ovf.take() {
             if matches!(op.opnum, GuardNoOverflow | GuardOverflow) {
-                self.describe(&mut op, sh, next);
+                self.describe(&mut op);
                 send(ovf, sh, next);
                 return send(op, sh, next);
             }
@@ -463,7 +565,7 @@ impl Pass for Virtualize {
         // the fields of the virtuals it carries instead of the objects).
         self.force_args(&op, sh, next);
         if op.opnum.is_guard() {
-            self.describe(&mut op, sh, next);
+            self.describe(&mut op);
         }
         send(op, sh, next)
     }
@@ -618,20 +720,27 @@ mod tests {
     }
 
     #[test]
-    fn a_virtual_in_two_slots_is_forced_before_the_guard() {
-        check(
+    fn a_virtual_in_two_slots_is_described_once() {
+        let opt = check(
             P,
             "[i0, i1]
             p2 = new(descr=Node)
             setfield_gc(p2, i0, descr=x)
-            guard_true(i1, descr=<Guard1>) [p2, p2]
+            guard_true(i1, descr=<Guard1>) [p2, i1, p2]
             finish(descr=<Guard0>)",
             "[i0, i1]
-            p2 = new(descr=Node)
-            setfield_gc(p2, i0, descr=x)
-            guard_true(i1, descr=<Guard1>) [p2, p2]
+            guard_true(i1, descr=<Guard1>) [ConstPtr(null), i1, ConstPtr(null), i0] \
+                virtuals=[@0 @2 = new(Node) {x=@3}]
             finish(descr=<Guard0>)",
         );
+        // Resume builds one object and writes it into both slots.
+        let v = opt.trace.ops[0].virtuals.as_deref().unwrap();
+        let mut words = vec![0, 1, 0, 42];
+        crate::warmstate::materialize(v, &mut words);
+        assert_ne!(words[0], 0);
+        assert_eq!(words[0], words[2]);
+        let obj = crate::backend::word_to_ref(words[0]);
+        assert_eq!(crate::heap::getfield(obj, world().x), 42);
     }
 
     #[test]

@@ -1,0 +1,1062 @@
+//! Builtin functions and methods of builtin types, implemented in Rust and
+//! called residually. Anything that needs guest code (key functions,
+//! dunder methods of user objects) answers `NEED_GUEST`, and the
+//! interpreter calls the Python version `_slow_<name>` from the prelude.
+//!
+//! Owns: the builtin id table (`NAMES`), `call`, attribute lookup on
+//! builtin objects (`getattr_builtin`), and the residual descriptors.
+
+use crate::dict;
+use crate::numbers::{self, to_big};
+use crate::objects::*;
+use crate::ops::{self, deliver, RAISES};
+use crate::strings::{self, repr, to_str};
+use crate::types::{self, err, PyResult, NEED_GUEST};
+use metatrace::heap::GcRef;
+use num_traits::{Signed, ToPrimitive};
+use std::cmp::Ordering;
+use std::io::Write;
+
+/// Builtin ids are indexes into this table. Plain names are global
+/// builtins; `type.name` are methods.
+pub const NAMES: &[&str] = &[
+    "print",
+    "len",
+    "range",
+    "enumerate",
+    "zip",
+    "reversed",
+    "sorted",
+    "min",
+    "max",
+    "sum",
+    "abs",
+    "int",
+    "float",
+    "str",
+    "repr",
+    "bool",
+    "list",
+    "dict",
+    "tuple",
+    "set",
+    "chr",
+    "ord",
+    "isinstance",
+    "issubclass",
+    "type",
+    "hasattr",
+    "getattr",
+    "setattr",
+    "iter",
+    "next",
+    "any",
+    "all",
+    "round",
+    "hex",
+    "bin",
+    "oct",
+    "id",
+    "hash",
+    "divmod",
+    "pow",
+    "format",
+    "super",
+    "object",
+    "staticmethod",
+    "classmethod",
+    "property",
+    "callable",
+    "vars",
+    "globals",
+    "str.split",
+    "str.rsplit",
+    "str.join",
+    "str.strip",
+    "str.lstrip",
+    "str.rstrip",
+    "str.replace",
+    "str.find",
+    "str.rfind",
+    "str.index",
+    "str.count",
+    "str.startswith",
+    "str.endswith",
+    "str.upper",
+    "str.lower",
+    "str.title",
+    "str.capitalize",
+    "str.isdigit",
+    "str.isalpha",
+    "str.isspace",
+    "str.isalnum",
+    "str.isupper",
+    "str.islower",
+    "str.format",
+    "str.zfill",
+    "str.center",
+    "str.ljust",
+    "str.rjust",
+    "str.splitlines",
+    "str.partition",
+    "str.swapcase",
+    "list.append",
+    "list.extend",
+    "list.pop",
+    "list.insert",
+    "list.remove",
+    "list.index",
+    "list.count",
+    "list.sort",
+    "list.reverse",
+    "list.copy",
+    "list.clear",
+    "dict.get",
+    "dict.keys",
+    "dict.values",
+    "dict.items",
+    "dict.pop",
+    "dict.setdefault",
+    "dict.update",
+    "dict.copy",
+    "dict.clear",
+    "dict.popitem",
+    "set.add",
+    "set.remove",
+    "set.discard",
+    "set.pop",
+    "set.union",
+    "set.intersection",
+    "set.difference",
+    "set.issubset",
+    "set.issuperset",
+    "set.update",
+    "set.copy",
+    "set.clear",
+    "int.bit_length",
+    "float.is_integer",
+    "BaseException.__init__",
+    "object.__init__",
+    "tuple.index",
+    "tuple.count",
+    "math.sqrt",
+    "math.floor",
+    "math.ceil",
+    "math.sin",
+    "math.cos",
+    "math.exp",
+    "math.log",
+    "math.pow",
+    "math.fabs",
+    "math.gcd",
+    "math.isqrt",
+    "math.atan2",
+    "math.tan",
+    "math.atan",
+    "math.hypot",
+    "math.log2",
+    "math.log10",
+    "math.isnan",
+    "math.isinf",
+    "time.time",
+    "time.perf_counter",
+    "sys.exit",
+    "sys.setrecursionlimit",
+    "sys.getrecursionlimit",
+    "frozenset",
+    "slice",
+    "str.removeprefix",
+    "str.removesuffix",
+    "math.trunc",
+    "math.factorial",
+    "dict.fromkeys",
+    "exit",
+    "_write",
+    "_argsort",
+    "property.setter",
+    "property.getter",
+];
+
+pub fn id_of(name: &str) -> i64 {
+    NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|i| i as i64)
+        .unwrap_or(-1)
+}
+pub fn name_of(id: i64) -> &'static str {
+    NAMES.get(id as usize).copied().unwrap_or("?")
+}
+
+thread_local! {
+    static OUT: std::cell::RefCell<std::io::BufWriter<std::io::Stdout>> =
+        std::cell::RefCell::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+}
+
+pub fn write_out(s: &str) {
+    OUT.with(|o| {
+        let _ = o.borrow_mut().write_all(s.as_bytes());
+    });
+}
+pub fn flush_out() {
+    OUT.with(|o| {
+        let _ = o.borrow_mut().flush();
+    });
+}
+
+fn arg(args: &[GcRef], i: usize) -> GcRef {
+    args.get(i).copied().unwrap_or(GcRef::NULL)
+}
+
+fn kwarg(kw: GcRef, name: &str) -> Option<GcRef> {
+    if kw.is_null() || kw.tid() != tid::DICT {
+        return None;
+    }
+    dict::get_str(kw, name)
+}
+
+fn nargs(name: &str, args: &[GcRef], lo: usize, hi: usize) -> PyResult<()> {
+    if args.len() < lo || args.len() > hi {
+        let short = name.rsplit('.').next().unwrap_or(name);
+        if lo == hi {
+            return err(
+                "TypeError",
+                format!(
+                    "{short}() takes exactly {lo} argument{} ({} given)",
+                    if lo == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            );
+        }
+        return err(
+            "TypeError",
+            format!(
+                "{short} expected at most {hi} argument{}, got {}",
+                if hi == 1 { "" } else { "s" },
+                args.len()
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn int_arg(o: GcRef) -> PyResult<i64> {
+    match to_big(o).and_then(|b| b.to_i64()) {
+        Some(i) => Ok(i),
+        None => err(
+            "TypeError",
+            format!(
+                "'{}' object cannot be interpreted as an integer",
+                types::tname(o)
+            ),
+        ),
+    }
+}
+
+fn float_arg(o: GcRef) -> PyResult<f64> {
+    match dict::to_f64(o) {
+        Some(f) => Ok(f),
+        None => err(
+            "TypeError",
+            format!("must be real number, not {}", types::tname(o)),
+        ),
+    }
+}
+
+fn str_arg(o: GcRef, what: &str) -> PyResult<String> {
+    if o.tid() == tid::STR {
+        Ok(str_of(o))
+    } else {
+        err(
+            "TypeError",
+            format!("{what} must be str, not {}", types::tname(o)),
+        )
+    }
+}
+
+/// Sorts builtin values (no guest code); `reverse` keeps stability.
+pub fn sort_values(v: &mut [GcRef], reverse: bool) -> PyResult<()> {
+    let mut e: Option<GcRef> = None;
+    v.sort_by(|a, b| {
+        if e.is_some() {
+            return Ordering::Equal;
+        }
+        let r = if reverse {
+            ops::order(*b, *a, crate::bytecode::CmpOp::Lt)
+        } else {
+            ops::order(*a, *b, crate::bytecode::CmpOp::Lt)
+        };
+        r.unwrap_or_else(|x| {
+            e = Some(x);
+            Ordering::Equal
+        })
+    });
+    match e {
+        Some(x) => Err(x),
+        None => Ok(()),
+    }
+}
+
+fn min_max(args: &[GcRef], kw: GcRef, want: Ordering, name: &str) -> PyResult<GcRef> {
+    if kwarg(kw, "key").is_some() {
+        return Err(NEED_GUEST);
+    }
+    let items = if args.len() == 1 {
+        ops::iterate(args[0])?
+    } else {
+        args.to_vec()
+    };
+    if items.is_empty() {
+        if let Some(d) = kwarg(kw, "default") {
+            return Ok(d);
+        }
+        return err("ValueError", format!("{name}() arg is an empty sequence"));
+    }
+    let mut best = items[0];
+    for &x in &items[1..] {
+        if ops::order(x, best, crate::bytecode::CmpOp::Lt)? == want {
+            best = x;
+        }
+    }
+    Ok(best)
+}
+
+fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
+    match v.tid() {
+        tid::INT | tid::BIG => Ok(v),
+        tid::BOOL => Ok(new_int(geti(v, &bool_obj::v))),
+        tid::FLOAT => {
+            let f = getf(v, &float_obj::v);
+            if f.is_nan() {
+                return err("ValueError", "cannot convert float NaN to integer");
+            }
+            if f.is_infinite() {
+                return err("OverflowError", "cannot convert float infinity to integer");
+            }
+            if f.abs() < 9.0e18 {
+                return Ok(new_int(f.trunc() as i64));
+            }
+            let s = format!("{:.0}", f.trunc());
+            Ok(numbers::int_from_big(s.parse().unwrap_or_default()))
+        }
+        tid::STR => {
+            let s = str_of(v);
+            let b = match base {
+                Some(b) => int_arg(b)? as u32,
+                None => 10,
+            };
+            let t = s.trim().replace('_', "");
+            let (neg, digits) = match t.strip_prefix('-') {
+                Some(r) => (true, r.to_string()),
+                None => (false, t.strip_prefix('+').unwrap_or(&t).to_string()),
+            };
+            let digits = if b == 16 {
+                digits
+                    .trim_start_matches("0x")
+                    .trim_start_matches("0X")
+                    .to_string()
+            } else if b == 2 {
+                digits.trim_start_matches("0b").to_string()
+            } else if b == 8 {
+                digits.trim_start_matches("0o").to_string()
+            } else {
+                digits
+            };
+            match num_bigint::BigInt::parse_bytes(digits.as_bytes(), b) {
+                Some(n) if !digits.is_empty() => {
+                    Ok(numbers::int_from_big(if neg { -n } else { n }))
+                }
+                _ => err(
+                    "ValueError",
+                    format!(
+                        "invalid literal for int() with base {b}: {}",
+                        strings::str_repr(&s)
+                    ),
+                ),
+            }
+        }
+        tid::INST => Err(NEED_GUEST),
+        _ => err(
+            "TypeError",
+            format!(
+                "int() argument must be a string, a bytes-like object or a real number, not '{}'",
+                types::tname(v)
+            ),
+        ),
+    }
+}
+
+fn to_float(v: GcRef) -> PyResult<GcRef> {
+    match v.tid() {
+        tid::FLOAT => Ok(v),
+        tid::STR => {
+            let s = str_of(v);
+            let t = s.trim().to_lowercase();
+            let f = match t.as_str() {
+                "inf" | "+inf" | "infinity" => Some(f64::INFINITY),
+                "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+                "nan" | "+nan" | "-nan" => Some(f64::NAN),
+                _ => t.parse::<f64>().ok(),
+            };
+            match f {
+                Some(f) => Ok(new_float(f)),
+                None => err(
+                    "ValueError",
+                    format!(
+                        "could not convert string to float: {}",
+                        strings::str_repr(&s)
+                    ),
+                ),
+            }
+        }
+        tid::INST => Err(NEED_GUEST),
+        _ => match dict::to_f64(v) {
+            Some(f) => Ok(new_float(f)),
+            None => err(
+                "TypeError",
+                format!(
+                    "float() argument must be a string or a real number, not '{}'",
+                    types::tname(v)
+                ),
+            ),
+        },
+    }
+}
+
+fn round(args: &[GcRef]) -> PyResult<GcRef> {
+    let v = arg(args, 0);
+    let nd = args.get(1).copied().filter(|x| *x != rt().none);
+    if numbers::is_intlike(v) {
+        return Ok(v);
+    }
+    let f = float_arg(v)?;
+    match nd {
+        None => {
+            let r = f.round();
+            let r = if (f - f.trunc()).abs() == 0.5 {
+                2.0 * (f / 2.0).round()
+            } else {
+                r
+            };
+            if !r.is_finite() {
+                return err("OverflowError", "cannot convert float infinity to integer");
+            }
+            Ok(new_int(r as i64))
+        }
+        Some(n) => {
+            let n = int_arg(n)?;
+            let s = format!("{:.*}", n.max(0) as usize, f);
+            Ok(new_float(s.parse().unwrap_or(f)))
+        }
+    }
+}
+
+/// Calls builtin `id` bound to `slf` with positional `args` and keyword
+/// dict `kw` (null if none).
+pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+    let name = name_of(id);
+    let none = rt().none;
+    let a0 = arg(args, 0);
+    Ok(match name {
+        "print" => {
+            let sep = kwarg(kw, "sep").filter(|s| *s != none).map(str_of);
+            let end = kwarg(kw, "end").filter(|s| *s != none).map(str_of);
+            let mut out = String::new();
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep.as_deref().unwrap_or(" "));
+                }
+                out.push_str(&to_str(*a)?);
+            }
+            out.push_str(end.as_deref().unwrap_or("\n"));
+            write_out(&out);
+            if kwarg(kw, "flush").is_some() {
+                flush_out();
+            }
+            none
+        }
+        "len" => {
+            nargs(name, args, 1, 1)?;
+            new_int(ops::len(a0)?)
+        }
+        "range" => {
+            nargs(name, args, 1, 3)?;
+            let (a, b, s) = match args.len() {
+                1 => (0, int_arg(a0)?, 1),
+                2 => (int_arg(a0)?, int_arg(args[1])?, 1),
+                _ => (int_arg(a0)?, int_arg(args[1])?, int_arg(args[2])?),
+            };
+            if s == 0 {
+                return err("ValueError", "range() arg 3 must not be zero");
+            }
+            let o = metatrace::heap::new_struct(&range_obj::SIZE);
+            seti(o, &range_obj::start, a);
+            seti(o, &range_obj::stop, b);
+            seti(o, &range_obj::step, s);
+            o
+        }
+        "enumerate" => {
+            let start = match (args.get(1).copied(), kwarg(kw, "start")) {
+                (Some(s), _) | (None, Some(s)) => int_arg(s)?,
+                _ => 0,
+            };
+            let items = ops::iterate(a0)?;
+            let v: Vec<GcRef> = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, x)| new_tuple(&[new_int(start + i as i64), x]))
+                .collect();
+            new_seq_iter(new_tuple(&v), 1)
+        }
+        "zip" => {
+            let lists: PyResult<Vec<Vec<GcRef>>> = args.iter().map(|a| ops::iterate(*a)).collect();
+            let lists = lists?;
+            let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
+            let v: Vec<GcRef> = (0..n)
+                .map(|i| new_tuple(&lists.iter().map(|l| l[i]).collect::<Vec<_>>()))
+                .collect();
+            new_seq_iter(new_tuple(&v), 1)
+        }
+        "reversed" => {
+            let mut v = ops::iterate(a0)?;
+            v.reverse();
+            new_seq_iter(new_tuple(&v), 1)
+        }
+        "sorted" => {
+            if kwarg(kw, "key").is_some_and(|k| k != none) {
+                return Err(NEED_GUEST);
+            }
+            let mut v = ops::iterate(a0)?;
+            let rev = kwarg(kw, "reverse")
+                .map(ops::truthy)
+                .transpose()?
+                .unwrap_or(false);
+            sort_values(&mut v, rev)?;
+            new_list(&v)
+        }
+        "min" => min_max(args, kw, Ordering::Less, "min")?,
+        "max" => min_max(args, kw, Ordering::Greater, "max")?,
+        "sum" => {
+            let mut acc = args.get(1).copied().unwrap_or_else(|| new_int(0));
+            for x in ops::iterate(a0)? {
+                acc = ops::binop(crate::bytecode::BinOp::Add, acc, x)?;
+            }
+            acc
+        }
+        "abs" => match a0.tid() {
+            tid::FLOAT => new_float(getf(a0, &float_obj::v).abs()),
+            tid::INST => return Err(NEED_GUEST),
+            _ => match to_big(a0) {
+                Some(b) => numbers::int_from_big(b.abs()),
+                None => {
+                    return err(
+                        "TypeError",
+                        format!("bad operand type for abs(): '{}'", types::tname(a0)),
+                    )
+                }
+            },
+        },
+        "int" => {
+            if args.is_empty() {
+                new_int(0)
+            } else {
+                to_int(a0, args.get(1).copied())?
+            }
+        }
+        "float" => {
+            if args.is_empty() {
+                new_float(0.0)
+            } else {
+                to_float(a0)?
+            }
+        }
+        "str" => {
+            if args.is_empty() {
+                new_str("")
+            } else {
+                new_str(&to_str(a0)?)
+            }
+        }
+        "repr" => new_str(&repr(a0)?),
+        "format" => {
+            let spec = args.get(1).map(|s| str_of(*s)).unwrap_or_default();
+            new_str(&strings::format_value(a0, &spec)?)
+        }
+        "bool" => bool_obj(!args.is_empty() && ops::truthy(a0)?),
+        "list" => {
+            if args.is_empty() {
+                new_list(&[])
+            } else {
+                new_list(&ops::iterate(a0)?)
+            }
+        }
+        "tuple" => {
+            if args.is_empty() {
+                rt().empty_tuple
+            } else if a0.tid() == tid::TUPLE {
+                a0
+            } else {
+                new_tuple(&ops::iterate(a0)?)
+            }
+        }
+        "set" | "frozenset" => {
+            let s = dict::new_set();
+            if !args.is_empty() {
+                let d = getr(s, &set_obj::dict);
+                for x in ops::iterate(a0)? {
+                    dict::set(d, x, none)?;
+                }
+            }
+            s
+        }
+        "dict" => {
+            let d = dict::new_dict();
+            if !args.is_empty() {
+                if a0.tid() == tid::DICT {
+                    for (k, v) in dict::items(a0) {
+                        dict::set(d, k, v)?;
+                    }
+                } else {
+                    for p in ops::iterate(a0)? {
+                        let kv = ops::unpack(p, 2)?;
+                        dict::set(d, kv[0], kv[1])?;
+                    }
+                }
+            }
+            if !kw.is_null() && kw.tid() == tid::DICT {
+                for (k, v) in dict::items(kw) {
+                    dict::set(d, k, v)?;
+                }
+            }
+            d
+        }
+        "dict.fromkeys" => {
+            let d = dict::new_dict();
+            let v = args.get(1).copied().unwrap_or(none);
+            for k in ops::iterate(a0)? {
+                dict::set(d, k, v)?;
+            }
+            d
+        }
+        "chr" => {
+            let i = int_arg(a0)?;
+            match char::from_u32(i as u32).filter(|_| (0..0x110000).contains(&i)) {
+                Some(c) => new_str(&c.to_string()),
+                None => return err("ValueError", "chr() arg not in range(0x110000)"),
+            }
+        }
+        "ord" => {
+            let s = str_arg(a0, "ord() argument")?;
+            let mut it = s.chars();
+            match (it.next(), it.next()) {
+                (Some(c), None) => new_int(c as i64),
+                _ => {
+                    return err(
+                        "TypeError",
+                        format!(
+                            "ord() expected a character, but string of length {} found",
+                            s.chars().count()
+                        ),
+                    )
+                }
+            }
+        }
+        "isinstance" | "issubclass" => {
+            nargs(name, args, 2, 2)?;
+            let t = if name == "isinstance" {
+                types::type_of(a0)
+            } else {
+                a0
+            };
+            let classes = if args[1].tid() == tid::TUPLE {
+                tuple_items(args[1])
+            } else {
+                vec![args[1]]
+            };
+            let mut r = false;
+            for c in classes {
+                if c.tid() != tid::TYPE {
+                    return err(
+                        "TypeError",
+                        format!("{name}() arg 2 must be a type, a tuple of types, or a union"),
+                    );
+                }
+                r |= types::is_subclass(t, c);
+            }
+            bool_obj(r)
+        }
+        "type" => {
+            nargs(name, args, 1, 1)?;
+            types::type_of(a0)
+        }
+        "id" => new_int(a0.addr() as i64),
+        "hash" => new_int(dict::hash(a0)?),
+        "callable" => bool_obj(
+            matches!(a0.tid(), tid::FUNC | tid::BUILTIN | tid::METHOD | tid::TYPE)
+                || (a0.tid() == tid::INST
+                    && !types::class_lookup(getr(a0, &inst_obj::cls), "__call__").is_null()),
+        ),
+        "iter" => ops::get_iter(a0)?,
+        "next" => match ops::iter_next(a0)? {
+            Some(v) => v,
+            None => match args.get(1) {
+                Some(d) => *d,
+                None => return Err(types::exc_with_args(rt().exc("StopIteration"), &[])),
+            },
+        },
+        "any" => {
+            for x in ops::iterate(a0)? {
+                if ops::truthy(x)? {
+                    return Ok(rt().true_);
+                }
+            }
+            rt().false_
+        }
+        "all" => {
+            for x in ops::iterate(a0)? {
+                if !ops::truthy(x)? {
+                    return Ok(rt().false_);
+                }
+            }
+            rt().true_
+        }
+        "round" => round(args)?,
+        "hex" | "bin" | "oct" => {
+            let b = to_big(a0).ok_or(()).or_else(|_| {
+                err(
+                    "TypeError",
+                    format!(
+                        "'{}' object cannot be interpreted as an integer",
+                        types::tname(a0)
+                    ),
+                )
+            })?;
+            let m = b.magnitude();
+            let s = match name {
+                "hex" => format!("0x{:x}", m),
+                "bin" => format!("0b{:b}", m),
+                _ => format!("0o{:o}", m),
+            };
+            new_str(&if b.is_negative() { format!("-{s}") } else { s })
+        }
+        "divmod" => {
+            let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, arg(args, 1))?;
+            let r = ops::binop(crate::bytecode::BinOp::Mod, a0, arg(args, 1))?;
+            new_tuple(&[q, r])
+        }
+        "pow" => {
+            if args.len() == 3 {
+                let (b, e, m) = (to_big(a0), to_big(args[1]), to_big(args[2]));
+                match (b, e, m) {
+                    (Some(b), Some(e), Some(m)) if !e.is_negative() => {
+                        numbers::int_from_big(numbers::big_mod(&b.modpow(&e, &m), &m))
+                    }
+                    _ => {
+                        return err(
+                            "TypeError",
+                            "pow() 3rd argument not allowed unless all arguments are integers",
+                        )
+                    }
+                }
+            } else {
+                ops::binop(crate::bytecode::BinOp::Pow, a0, arg(args, 1))?
+            }
+        }
+        "hasattr" | "getattr" => {
+            let n = str_arg(arg(args, 1), "attribute name")?;
+            match getattr_plain(a0, &n) {
+                Ok(v) => {
+                    if name == "hasattr" {
+                        rt().true_
+                    } else {
+                        v
+                    }
+                }
+                Err(e) if e.is_null() => return Err(NEED_GUEST),
+                Err(e) => {
+                    if !types::isinstance(e, rt().exc("AttributeError")) {
+                        return Err(e);
+                    }
+                    if name == "hasattr" {
+                        rt().false_
+                    } else if let Some(d) = args.get(2) {
+                        *d
+                    } else {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        "object" => types::new_instance(rt().ty(tag::OBJECT)),
+        "staticmethod" | "classmethod" | "property" => {
+            let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
+            seti(
+                o,
+                &wrap_obj::kind,
+                match name {
+                    "staticmethod" => 0,
+                    "classmethod" => 1,
+                    _ => 2,
+                },
+            );
+            setr(o, &wrap_obj::a, a0);
+            setr(o, &wrap_obj::b, args.get(1).copied().unwrap_or(none));
+            o
+        }
+        "slice" => {
+            let o = metatrace::heap::new_struct(&slice_obj::SIZE);
+            let (a, b, c) = match args.len() {
+                1 => (none, a0, none),
+                2 => (a0, args[1], none),
+                _ => (a0, arg(args, 1), arg(args, 2)),
+            };
+            setr(o, &slice_obj::start, a);
+            setr(o, &slice_obj::stop, b);
+            setr(o, &slice_obj::step, c);
+            o
+        }
+        "BaseException.__init__" => {
+            types::inst_set(a0, "args", new_tuple(&args[1..]));
+            none
+        }
+        "object.__init__" => none,
+        "property.setter" | "property.getter" => {
+            let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
+            seti(o, &wrap_obj::kind, 2);
+            let (g, st) = if name == "property.setter" {
+                (getr(a0, &wrap_obj::a), arg(args, 1))
+            } else {
+                (arg(args, 1), getr(a0, &wrap_obj::b))
+            };
+            setr(o, &wrap_obj::a, g);
+            setr(o, &wrap_obj::b, st);
+            o
+        }
+        "_write" => {
+            write_out(&str_of(a0));
+            none
+        }
+        "_argsort" => {
+            let keys = ops::iterate(a0)?;
+            let rev = ops::truthy(arg(args, 1))?;
+            let mut idx: Vec<usize> = (0..keys.len()).collect();
+            let mut e: Option<GcRef> = None;
+            idx.sort_by(|&x, &y| {
+                if e.is_some() {
+                    return Ordering::Equal;
+                }
+                let (p, q) = if rev {
+                    (keys[y], keys[x])
+                } else {
+                    (keys[x], keys[y])
+                };
+                ops::order(p, q, crate::bytecode::CmpOp::Lt).unwrap_or_else(|err| {
+                    e = Some(err);
+                    Ordering::Equal
+                })
+            });
+            if let Some(x) = e {
+                return Err(x);
+            }
+            new_list(&idx.iter().map(|i| new_int(*i as i64)).collect::<Vec<_>>())
+        }
+        _ => return crate::methods::call_method(name, slf, args, kw),
+    })
+}
+
+/// Attribute lookup that needs no guest code (builtin objects, modules,
+/// plain instance/class attributes).
+pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
+    match o.tid() {
+        tid::INST => {
+            if let Some(v) = types::inst_get(o, name) {
+                return Ok(v);
+            }
+            let cls = getr(o, &inst_obj::cls);
+            let v = types::class_lookup(cls, name);
+            if !v.is_null() {
+                return match v.tid() {
+                    tid::FUNC => Ok(new_method(v, o)),
+                    tid::WRAP => Err(NEED_GUEST),
+                    tid::BUILTIN => Ok(new_builtin(geti(v, &builtin_obj::id), o)),
+                    _ => Ok(v),
+                };
+            }
+            if name == "__class__" {
+                return Ok(cls);
+            }
+            if name == "__dict__" {
+                let d = dict::new_dict();
+                let slots = getr(o, &inst_obj::slots);
+                for (i, n) in types::map_names(getr(o, &inst_obj::map)).iter().enumerate() {
+                    let v = aget(slots, i);
+                    if !v.is_null() {
+                        dict::set(d, intern(n), v)?;
+                    }
+                }
+                return Ok(d);
+            }
+            err(
+                "AttributeError",
+                format!(
+                    "'{}' object has no attribute '{name}'",
+                    types::type_name(cls)
+                ),
+            )
+        }
+        tid::TYPE => {
+            if name == "__name__" {
+                return Ok(getr(o, &type_obj::name));
+            }
+            let v = types::class_lookup(o, name);
+            if !v.is_null() {
+                if v.tid() == tid::WRAP {
+                    let k = geti(v, &wrap_obj::kind);
+                    let f = getr(v, &wrap_obj::a);
+                    return Ok(if k == 1 { new_method(f, o) } else { f });
+                }
+                return Ok(v);
+            }
+            if let Some(m) = builtin_method(rt().types.iter().position(|t| *t == o), name) {
+                return Ok(new_builtin(m, GcRef::NULL));
+            }
+            if name == "__base__" {
+                return Ok(getr(o, &type_obj::base));
+            }
+            err(
+                "AttributeError",
+                format!(
+                    "type object '{}' has no attribute '{name}'",
+                    types::type_name(o)
+                ),
+            )
+        }
+        tid::MODULE => {
+            let d = getr(o, &module_obj::dict);
+            match dict::get_str(d, name) {
+                Some(c) if c.tid() == tid::CELL && !getr(c, &cell_obj::value).is_null() => {
+                    Ok(getr(c, &cell_obj::value))
+                }
+                _ => err(
+                    "AttributeError",
+                    format!(
+                        "module '{}' has no attribute '{name}'",
+                        str_of(getr(o, &module_obj::name))
+                    ),
+                ),
+            }
+        }
+        tid::FUNC if name == "__name__" => Ok(getr(o, &func_obj::name)),
+        tid::BUILTIN if name == "__name__" => Ok(new_str(
+            name_of(geti(o, &builtin_obj::id))
+                .rsplit('.')
+                .next()
+                .unwrap_or(""),
+        )),
+        tid::RANGE if matches!(name, "start" | "stop" | "step") => Ok(new_int(match name {
+            "start" => geti(o, &range_obj::start),
+            "stop" => geti(o, &range_obj::stop),
+            _ => geti(o, &range_obj::step),
+        })),
+        tid::METHOD if name == "__self__" => Ok(getr(o, &method_obj::slf)),
+        tid::WRAP if name == "setter" || name == "getter" => {
+            Ok(new_builtin(id_of(&format!("property.{name}")), o))
+        }
+        tid::WRAP if name == "__func__" => Ok(getr(o, &wrap_obj::a)),
+        tid::METHOD if name == "__func__" => Ok(getr(o, &method_obj::func)),
+        _ => {
+            if name == "__class__" {
+                return Ok(types::type_of(o));
+            }
+            let t = types::type_of(o);
+            let tagv = geti(t, &type_obj::tag) as usize;
+            if let Some(m) = builtin_method(Some(tagv), name) {
+                return Ok(new_builtin(m, o));
+            }
+            err(
+                "AttributeError",
+                format!("'{}' object has no attribute '{name}'", types::tname(o)),
+            )
+        }
+    }
+}
+
+fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
+    let prefix = match tagv? as i64 {
+        tag::STR => "str",
+        tag::LIST => "list",
+        tag::DICT => "dict",
+        tag::SET => "set",
+        tag::INT | tag::BOOL => "int",
+        tag::FLOAT => "float",
+        tag::TUPLE => "tuple",
+        tag::EXC => "BaseException",
+        tag::OBJECT => "object",
+        _ => return None,
+    };
+    let id = id_of(&format!("{prefix}.{name}"));
+    (id >= 0).then_some(id)
+}
+
+extern "C" fn mp_call_builtin(id: i64, slf: GcRef, args: GcRef, kw: GcRef) -> GcRef {
+    let mut v = Vec::with_capacity(4);
+    if !slf.is_null() {
+        v.push(slf);
+    }
+    v.extend(tuple_items(args));
+    deliver(call(id, slf, &v, kw))
+}
+metatrace::residual!(
+    /// Calls a builtin: (id, bound self or null, args tuple, kwargs dict or null).
+    pub static CALL_BUILTIN = fn mp_call_builtin(id: i64, slf: GcRef, args: GcRef, kw: GcRef) -> GcRef, RAISES
+);
+
+extern "C" fn mp_getattr(o: GcRef, name: GcRef) -> GcRef {
+    deliver(getattr_plain(o, &str_of(name)))
+}
+metatrace::residual!(
+    /// Attribute lookup without guest code.
+    pub static GETATTR = fn mp_getattr(o: GcRef, name: GcRef) -> GcRef, RAISES
+);
+
+extern "C" fn mp_write(s: GcRef) {
+    write_out(&str_of(s));
+}
+metatrace::residual!(
+    /// Writes a str to stdout.
+    pub static WRITE = fn mp_write(s: GcRef), ops::RAISES
+);
+
+extern "C" fn mp_to_str(o: GcRef, conv: i64) -> GcRef {
+    deliver(ops::s(if conv == 2 { repr(o) } else { to_str(o) }))
+}
+metatrace::residual!(
+    /// str(o) (conv 1) or repr(o) (conv 2); null without exception = needs guest.
+    pub static TO_STR = fn mp_to_str(o: GcRef, conv: i64) -> GcRef, RAISES
+);
+
+extern "C" fn mp_format(o: GcRef, spec: GcRef) -> GcRef {
+    deliver(ops::s(strings::format_value(o, &str_of(spec))))
+}
+metatrace::residual!(
+    /// format(o, spec).
+    pub static FORMAT = fn mp_format(o: GcRef, spec: GcRef) -> GcRef, RAISES
+);
+
+extern "C" fn mp_concat(parts: GcRef) -> GcRef {
+    let mut s = String::new();
+    for p in tuple_items(parts) {
+        s.push_str(&str_of(p));
+    }
+    new_str(&s)
+}
+metatrace::residual!(
+    /// Joins a tuple of strs.
+    pub static CONCAT = fn mp_concat(parts: GcRef) -> GcRef, EffectInfo_RESIDUAL
+);
+#[allow(non_upper_case_globals)]
+const EffectInfo_RESIDUAL: metatrace::ir::EffectInfo = metatrace::ir::EffectInfo::RESIDUAL;
+
+pub const _UNUSED: fn() = || {
+    let _ = RAISES;
+};

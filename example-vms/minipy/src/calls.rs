@@ -1,0 +1,914 @@
+//! Calls and attribute access, generic over the context.
+//!
+//! Owns: calling any callable (Python functions through `call_portal` with
+//! argument binding, bound methods, builtins with their guest-level
+//! fallbacks, classes), dunder dispatch, attribute reads/writes with maps
+//! and the elidable class lookup, class creation, and `import`.
+
+use crate::builtins::{self, id_of};
+use crate::dict;
+use crate::interp::{module_cell, recursion_limit, Frame, Res, Ret, Thrown, Vm};
+use crate::objects::*;
+use crate::types::{self, CLASS_LOOKUP, GROW_SLOTS, MAP_ADD, MAP_SLOT};
+use metatrace::heap::{GcRef, REF_ARRAY};
+use metatrace::ir::EffectInfo;
+use metatrace::{Jit, Val};
+
+extern "C" fn mp_kwdict(names: GcRef, vals: GcRef) -> GcRef {
+    let d = dict::new_dict();
+    for (k, v) in tuple_items(names).into_iter().zip(tuple_items(vals)) {
+        let _ = dict::set(d, k, v);
+    }
+    d
+}
+metatrace::residual!(
+    /// Builds a kwargs dict from a names tuple and a values tuple.
+    pub static KWDICT = fn mp_kwdict(names: GcRef, vals: GcRef) -> GcRef, EffectInfo::RESIDUAL
+);
+extern "C" fn mp_kwdefault(d: GcRef, name: GcRef) -> GcRef {
+    if d.is_null() {
+        return GcRef::NULL;
+    }
+    dict::get(d, name).ok().flatten().unwrap_or(GcRef::NULL)
+}
+metatrace::residual!(
+    /// Keyword-only default lookup (null if none).
+    pub static KWDEFAULT = fn mp_kwdefault(d: GcRef, name: GcRef) -> GcRef, EffectInfo::RESIDUAL
+);
+extern "C" fn mp_set_exc_args(e: GcRef, args: GcRef) {
+    types::inst_set(e, "args", args);
+}
+metatrace::residual!(
+    /// Stores the constructor arguments of an exception instance.
+    pub static SET_EXC_ARGS = fn mp_set_exc_args(e: GcRef, args: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_class_setattr(cls: GcRef, name: GcRef, v: GcRef) {
+    let d = getr(cls, &type_obj::dict);
+    let _ = dict::set(d, name, v);
+}
+metatrace::residual!(
+    /// Writes a class attribute (the caller bumps the world version).
+    pub static CLASS_SETATTR = fn mp_class_setattr(cls: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_module_setattr(m: GcRef, name: GcRef, v: GcRef) {
+    let c = module_cell(m, &str_of(name));
+    setr(c, &cell_obj::value, v);
+}
+metatrace::residual!(
+    /// Writes a module attribute.
+    pub static MODULE_SETATTR = fn mp_module_setattr(m: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
+    let start = getr(sup, &super_obj::cls);
+    let slf = getr(sup, &super_obj::slf);
+    let n = str_of(name);
+    let v = types::class_lookup(getr(start, &type_obj::base), &n);
+    if v.is_null() {
+        return crate::ops::deliver(types::err(
+            "AttributeError",
+            format!("'super' object has no attribute '{n}'"),
+        ));
+    }
+    match v.tid() {
+        tid::FUNC => new_method(v, slf),
+        tid::BUILTIN => new_builtin(geti(v, &builtin_obj::id), slf),
+        tid::WRAP => {
+            let f = getr(v, &wrap_obj::a);
+            if geti(v, &wrap_obj::kind) == 1 {
+                new_method(f, types::type_of(slf))
+            } else {
+                f
+            }
+        }
+        _ => v,
+    }
+}
+metatrace::residual!(
+    /// Attribute lookup through a super() proxy.
+    pub static SUPER_LOOKUP = fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef, crate::ops::RAISES
+);
+extern "C" fn mp_make_super(code: i64, slf: GcRef) -> GcRef {
+    // The class whose namespace holds a function with this code.
+    let mut t = if slf.tid() == tid::TYPE {
+        slf
+    } else {
+        types::type_of(slf)
+    };
+    while !t.is_null() {
+        let d = getr(t, &type_obj::dict);
+        for (_, v) in dict::items(d) {
+            let f = if v.tid() == tid::WRAP {
+                getr(v, &wrap_obj::a)
+            } else {
+                v
+            };
+            if f.tid() == tid::FUNC && geti(f, &func_obj::code) == code {
+                let s = metatrace::heap::new_struct(&super_obj::SIZE);
+                setr(s, &super_obj::cls, t);
+                setr(s, &super_obj::slf, slf);
+                return s;
+            }
+        }
+        t = getr(t, &type_obj::base);
+    }
+    crate::ops::deliver(types::err("RuntimeError", "super(): no arguments"))
+}
+metatrace::residual!(
+    /// Zero-argument super(): finds the defining class by code id.
+    pub static MAKE_SUPER = fn mp_make_super(code: i64, slf: GcRef) -> GcRef, crate::ops::RAISES
+);
+
+impl Vm {
+    /// Calls the dunder `name` of instance `o` (looked up on its class);
+    /// None if the class does not define it.
+    pub fn call_dunder<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        o: C::Ref,
+        name: &str,
+        args: &[C::Ref],
+    ) -> Res<C, Option<C::Ref>> {
+        let cls = ctx.getfield_r(o, &inst_obj::cls);
+        let cls = ctx.promote_ref(cls);
+        let f = self.class_attr(ctx, cls, intern(name));
+        if ctx.is_null(f) {
+            return Ok(None);
+        }
+        let mut a = Vec::with_capacity(args.len() + 1);
+        a.push(o);
+        a.extend_from_slice(args);
+        Ok(Some(self.call_value(ctx, f, a, &[], Vec::new(), None)?))
+    }
+
+    /// Elidable class attribute lookup (constant in traces).
+    fn class_attr<C: Jit<Self>>(&mut self, ctx: &mut C, cls: GcRef, name: GcRef) -> C::Ref {
+        let c = ctx.const_ref(cls);
+        let w = ctx.const_ref(world());
+        let ver = ctx.getfield_i(w, &world_obj::version);
+        let n = ctx.const_ref(name);
+        ctx.call(&CLASS_LOOKUP, &[Val::Ref(c), Val::Ref(n), Val::Int(ver)])
+            .gcref()
+    }
+
+    /// Calls a prelude function `name` (Python-level fallbacks).
+    pub fn call_prelude<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        name: &str,
+        args: Vec<C::Ref>,
+    ) -> Res<C, C::Ref> {
+        self.call_prelude_kw(ctx, name, args, &[], Vec::new())
+    }
+
+    fn call_prelude_kw<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        name: &str,
+        args: Vec<C::Ref>,
+        kwnames: &[String],
+        kwvals: Vec<C::Ref>,
+    ) -> Res<C, C::Ref> {
+        let cell = self.builtin_cell(name);
+        let c = ctx.const_ref(cell);
+        let f = ctx.getfield_r(c, &cell_obj::value);
+        if ctx.is_null(f) {
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!("operation not supported ({name})"),
+            ));
+        }
+        self.call_value(ctx, f, args, kwnames, kwvals, None)
+    }
+
+    /// Calls any callable.
+    pub fn call_value<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        callee: C::Ref,
+        mut args: Vec<C::Ref>,
+        kwnames: &[String],
+        kwvals: Vec<C::Ref>,
+        frame: Option<&Frame<C::R>>,
+    ) -> Res<C, C::Ref> {
+        match ctx.class_of(callee) {
+            tid::FUNC => self.call_function(ctx, callee, args, kwnames, kwvals),
+            tid::METHOD => {
+                let func = ctx.getfield_r(callee, &method_obj::func);
+                let slf = ctx.getfield_r(callee, &method_obj::slf);
+                args.insert(0, slf);
+                self.call_value(ctx, func, args, kwnames, kwvals, frame)
+            }
+            tid::BUILTIN => {
+                let id = ctx.getfield_i(callee, &builtin_obj::id);
+                let id = ctx.promote_int(id);
+                let slf = ctx.getfield_r(callee, &builtin_obj::slf);
+                self.call_builtin(ctx, id, slf, args, kwnames, kwvals, frame)
+            }
+            tid::TYPE => {
+                let cls = ctx.promote_ref(callee);
+                self.instantiate(ctx, cls, args, kwnames, kwvals, frame)
+            }
+            tid::INST => {
+                let cls = ctx.getfield_r(callee, &inst_obj::cls);
+                let cls = ctx.promote_ref(cls);
+                let f = self.class_attr(ctx, cls, intern("__call__"));
+                if ctx.is_null(f) {
+                    return Err(self.not_callable(ctx, callee));
+                }
+                args.insert(0, callee);
+                self.call_value(ctx, f, args, kwnames, kwvals, frame)
+            }
+            _ => Err(self.not_callable(ctx, callee)),
+        }
+    }
+
+    fn not_callable<C: Jit<Self>>(&self, ctx: &mut C, o: C::Ref) -> Thrown<C::Ref> {
+        let oc = ctx.peek_ref(o);
+        self.exc(
+            ctx,
+            "TypeError",
+            &format!("'{}' object is not callable", types::tname(oc)),
+        )
+    }
+
+    /// Binds arguments to a Python function's locals and runs it.
+    pub fn call_function<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        func: C::Ref,
+        args: Vec<C::Ref>,
+        kwnames: &[String],
+        kwvals: Vec<C::Ref>,
+    ) -> Res<C, C::Ref> {
+        let cid = ctx.getfield_i(func, &func_obj::code);
+        let cid = ctx.promote_int(cid) as usize;
+        let code = self.code(cid);
+        let null = ctx.const_ref(GcRef::NULL);
+        let mut locals = vec![null; code.nlocals];
+        let npos = code.argcount;
+        let fname = code.name.clone();
+        if args.len() > npos && !code.has_varargs {
+            let given = args.len();
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!(
+                    "{fname}() takes {npos} positional argument{} but {given} {} given",
+                    if npos == 1 { "" } else { "s" },
+                    if given == 1 { "was" } else { "were" }
+                ),
+            ));
+        }
+        let extra: Vec<C::Ref> = args.iter().skip(npos).copied().collect();
+        for (i, a) in args.iter().take(npos).enumerate() {
+            locals[i] = *a;
+        }
+        let nkw = npos + code.kwonlycount;
+        let mut kw_extra_names = Vec::new();
+        let mut kw_extra_vals = Vec::new();
+        for (n, v) in kwnames.iter().zip(kwvals) {
+            match code.local_names[..nkw].iter().position(|x| x == n) {
+                Some(i) => {
+                    if i < args.len().min(npos) {
+                        return Err(self.exc(
+                            ctx,
+                            "TypeError",
+                            &format!("{fname}() got multiple values for argument '{n}'"),
+                        ));
+                    }
+                    locals[i] = v;
+                }
+                None if code.has_varkw => {
+                    kw_extra_names.push(ctx.const_ref(intern(n)));
+                    kw_extra_vals.push(v);
+                }
+                None => {
+                    return Err(self.exc(
+                        ctx,
+                        "TypeError",
+                        &format!("{fname}() got an unexpected keyword argument '{n}'"),
+                    ))
+                }
+            }
+        }
+        // Defaults for missing positionals.
+        let first_default = npos - code.ndefaults;
+        let mut missing = Vec::new();
+        for (i, slot) in locals.iter_mut().enumerate().take(npos) {
+            if ctx.peek_ref(*slot).is_null() {
+                if i >= first_default {
+                    let defs = ctx.getfield_r(func, &func_obj::defaults);
+                    let items = ctx.getfield_r(defs, &tuple_obj::items);
+                    let k = ctx.const_int((i - first_default) as i64);
+                    *slot = ctx.getarrayitem_r(items, &REF_ARRAY, k);
+                } else {
+                    missing.push(code.local_names[i].clone());
+                }
+            }
+        }
+        for (i, slot) in locals.iter_mut().enumerate().take(nkw).skip(npos) {
+            if ctx.peek_ref(*slot).is_null() {
+                let kd = ctx.getfield_r(func, &func_obj::kwdefaults);
+                let n = ctx.const_ref(intern(&code.local_names[i]));
+                let v = ctx.call(&KWDEFAULT, &[Val::Ref(kd), Val::Ref(n)]).gcref();
+                if ctx.is_null(v) {
+                    let n = &code.local_names[i];
+                    return Err(self.exc(
+                        ctx,
+                        "TypeError",
+                        &format!("{fname}() missing 1 required keyword-only argument: '{n}'"),
+                    ));
+                }
+                *slot = v;
+            }
+        }
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|n| format!("'{n}'")).collect();
+            let list = match names.len() {
+                1 => names[0].clone(),
+                2 => format!("{} and {}", names[0], names[1]),
+                _ => format!(
+                    "{}, and {}",
+                    names[..names.len() - 1].join(", "),
+                    names[names.len() - 1]
+                ),
+            };
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!(
+                    "{fname}() missing {} required positional argument{}: {list}",
+                    missing.len(),
+                    if missing.len() == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+        let mut slot = nkw;
+        if code.has_varargs {
+            locals[slot] = self.new_tuple(ctx, &extra);
+            slot += 1;
+        }
+        if code.has_varkw {
+            let nt = self.new_tuple(ctx, &kw_extra_names);
+            let vt = self.new_tuple(ctx, &kw_extra_vals);
+            locals[slot] = ctx.call(&KWDICT, &[Val::Ref(nt), Val::Ref(vt)]).gcref();
+        }
+        for &s in &code.cell_slots {
+            let c = ctx.new(&cell_obj::SIZE);
+            ctx.setfield_r(c, &cell_obj::value, locals[s as usize]);
+            locals[s as usize] = c;
+        }
+        if !code.free_slots.is_empty() {
+            let clo = ctx.getfield_r(func, &func_obj::closure);
+            let items = ctx.getfield_r(clo, &tuple_obj::items);
+            for (i, &s) in code.free_slots.iter().enumerate() {
+                let k = ctx.const_int(i as i64);
+                locals[s as usize] = ctx.getarrayitem_r(items, &REF_ARRAY, k);
+            }
+        }
+        if code.is_generator {
+            let g = ctx.new(&gen_obj::SIZE);
+            ctx.setfield_r(g, &gen_obj::func, func);
+            let lt = self.new_tuple(ctx, &locals);
+            ctx.setfield_r(g, &gen_obj::locals, lt);
+            return Ok(g);
+        }
+        if self.depth + 1 >= recursion_limit() {
+            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
+        }
+        self.depth += 1;
+        let r = ctx.call_portal(
+            self,
+            (cid, 0),
+            Frame {
+                func,
+                locals,
+                stack: Vec::new(),
+            },
+        );
+        self.depth = self.depth.saturating_sub(1);
+        match r {
+            Ret::Value(v) => Ok(v),
+            Ret::Raise(e) => Err(Thrown { exc: e, tb: true }),
+            Ret::Yield(v) => Ok(v),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_builtin<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        id: i64,
+        slf: C::Ref,
+        args: Vec<C::Ref>,
+        kwnames: &[String],
+        kwvals: Vec<C::Ref>,
+        frame: Option<&Frame<C::R>>,
+    ) -> Res<C, C::Ref> {
+        let name = builtins::name_of(id);
+        let _ = frame;
+        // Fast paths and builtins that need the interpreter.
+        match (name, args.len(), kwnames.len()) {
+            ("len", 1, 0) => {
+                let o = args[0];
+                match ctx.class_of(o) {
+                    tid::LIST => {
+                        let n = ctx.getfield_i(o, &list_obj::len);
+                        return Ok(self.box_int(ctx, n));
+                    }
+                    tid::INST => {
+                        return match self.call_dunder(ctx, o, "__len__", &[])? {
+                            Some(v) => Ok(v),
+                            None => {
+                                let oc = ctx.peek_ref(o);
+                                Err(self.exc(
+                                    ctx,
+                                    "TypeError",
+                                    &format!("object of type '{}' has no len()", types::tname(oc)),
+                                ))
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            ("list.append", 1, 0)
+                if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
+            {
+                self.list_append(ctx, slf, args[0]);
+                return Ok(self.none_c(ctx));
+            }
+            ("isinstance", 2, 0) => {
+                let o = args[0];
+                let t = args[1];
+                if ctx.class_of(t) == tid::TYPE {
+                    let tc = ctx.promote_ref(t);
+                    let oc = ctx.class_of(o);
+                    let cls = if oc == tid::INST {
+                        let c = ctx.getfield_r(o, &inst_obj::cls);
+                        ctx.promote_ref(c)
+                    } else {
+                        types::type_of(ctx.peek_ref(o))
+                    };
+                    return Ok(self.bool_c(ctx, types::is_subclass(cls, tc)));
+                }
+            }
+            ("next", n, 0) if n >= 1 => {
+                if matches!(ctx.class_of(args[0]), tid::GEN | tid::INST) {
+                    return match self.for_iter(ctx, args[0])? {
+                        Some(v) => Ok(v),
+                        None if n == 2 => Ok(args[1]),
+                        None => {
+                            let cls = ctx.const_ref(rt().exc("StopIteration"));
+                            let e = self.call_value(ctx, cls, vec![], &[], vec![], None)?;
+                            Err(Thrown { exc: e, tb: true })
+                        }
+                    };
+                }
+            }
+            ("iter", 1, 0) => return self.get_iter(ctx, args[0]),
+            ("str", 1, 0) => return self.to_str(ctx, args[0], false),
+            ("repr", 1, 0) => return self.to_str(ctx, args[0], true),
+            ("super", 2, 0) => {
+                let code = ctx.peek_ref(args[0]);
+                if code.tid() == tid::INT && geti(code, &int_obj::v) == -1 {
+                    // Zero-argument form: the compiler passed -1; find the
+                    // method's code id from the caller's frame greens.
+                    let cid = self.current_code.unwrap_or(0) as i64;
+                    let c = ctx.const_int(cid);
+                    let r = ctx
+                        .call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])])
+                        .gcref();
+                    return Ok(self.check(ctx, r)?.expect("super"));
+                }
+                let s = ctx.new(&super_obj::SIZE);
+                ctx.setfield_r(s, &super_obj::cls, args[0]);
+                ctx.setfield_r(s, &super_obj::slf, args[1]);
+                return Ok(s);
+            }
+            ("setattr", 3, 0) => {
+                let n = ctx.peek_ref(args[1]);
+                if n.tid() == tid::STR {
+                    let n = intern(&str_of(n));
+                    self.setattr(ctx, args[0], n, args[2])?;
+                    return Ok(self.none_c(ctx));
+                }
+            }
+            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) => {
+                let n = ctx.peek_ref(args[1]);
+                if n.tid() == tid::STR {
+                    let n = intern(&str_of(n));
+                    return match self.getattr(ctx, args[0], n) {
+                        Ok(v) => Ok(if name == "hasattr" {
+                            self.bool_c(ctx, true)
+                        } else {
+                            v
+                        }),
+                        Err(t) => {
+                            let e = ctx.peek_ref(t.exc);
+                            if types::isinstance(e, rt().exc("AttributeError")) {
+                                if name == "hasattr" {
+                                    Ok(self.bool_c(ctx, false))
+                                } else if args.len() == 3 {
+                                    Ok(args[2])
+                                } else {
+                                    Err(t)
+                                }
+                            } else {
+                                Err(t)
+                            }
+                        }
+                    };
+                }
+            }
+            _ => {}
+        }
+        let t = self.new_tuple(ctx, &args);
+        let kw = if kwnames.is_empty() {
+            ctx.const_ref(GcRef::NULL)
+        } else {
+            let names: Vec<C::Ref> = kwnames.iter().map(|n| ctx.const_ref(intern(n))).collect();
+            let nt = self.new_tuple(ctx, &names);
+            let vt = self.new_tuple(ctx, &kwvals);
+            ctx.call(&KWDICT, &[Val::Ref(nt), Val::Ref(vt)]).gcref()
+        };
+        let idc = ctx.const_int(id);
+        let r = ctx
+            .call(
+                &builtins::CALL_BUILTIN,
+                &[Val::Int(idc), Val::Ref(slf), Val::Ref(t), Val::Ref(kw)],
+            )
+            .gcref();
+        if let Some(v) = self.check(ctx, r)? {
+            return Ok(v);
+        }
+        // Needs guest code: the prelude's Python version.
+        let short = name.replace('.', "_");
+        let mut a = Vec::new();
+        if !ctx.peek_ref(slf).is_null() {
+            a.push(slf);
+        }
+        a.extend(args);
+        self.call_prelude_kw(ctx, &format!("_slow_{short}"), a, kwnames, kwvals)
+    }
+
+    fn instantiate<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        cls: GcRef,
+        args: Vec<C::Ref>,
+        kwnames: &[String],
+        kwvals: Vec<C::Ref>,
+        frame: Option<&Frame<C::R>>,
+    ) -> Res<C, C::Ref> {
+        let t = geti(cls, &type_obj::tag);
+        if t != tag::USER && t != tag::EXC && t != tag::OBJECT {
+            let name = types::type_name(cls);
+            let id = id_of(if name == "staticmethod" {
+                "staticmethod"
+            } else {
+                &name
+            });
+            if id < 0 {
+                return Err(self.exc(
+                    ctx,
+                    "TypeError",
+                    &format!("cannot create '{name}' instances"),
+                ));
+            }
+            let null = ctx.const_ref(GcRef::NULL);
+            return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
+        }
+        let btag = types::base_tag(cls);
+        let is_exc = types::is_exception_class(cls);
+        if btag != tag::OBJECT && btag != tag::EXC {
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                "subclassing builtin types other than object and exceptions is not supported",
+            ));
+        }
+        let o = ctx.new(&inst_obj::SIZE);
+        let c = ctx.const_ref(cls);
+        ctx.setfield_r(o, &inst_obj::cls, c);
+        let m = ctx.const_ref(getr(cls, &type_obj::root_map));
+        ctx.setfield_r(o, &inst_obj::map, m);
+        let n = ctx.const_int(INST_SLOTS as i64);
+        let slots = ctx.new_array(&REF_ARRAY, n);
+        ctx.setfield_r(o, &inst_obj::slots, slots);
+        if is_exc {
+            let a = self.new_tuple(ctx, &args);
+            ctx.call(&SET_EXC_ARGS, &[Val::Ref(o), Val::Ref(a)]);
+        }
+        let init = self.class_attr(ctx, cls, intern("__init__"));
+        if !ctx.is_null(init) && ctx.class_of(init) == tid::FUNC {
+            let mut a = Vec::with_capacity(args.len() + 1);
+            a.push(o);
+            a.extend(args);
+            let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
+            if ctx.class_of(r) != tid::NONE {
+                return Err(self.exc(ctx, "TypeError", "__init__() should return None"));
+            }
+        } else if !is_exc && (!args.is_empty() || !kwnames.is_empty()) {
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!("{}() takes no arguments", types::type_name(cls)),
+            ));
+        }
+        Ok(o)
+    }
+
+    /// `f(*args, **kwargs)`.
+    pub fn call_ex<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        callee: C::Ref,
+        args: C::Ref,
+        kw: C::Ref,
+    ) -> Res<C, C::Ref> {
+        let l = self.to_list(ctx, args)?;
+        let n = ctx.getfield_i(l, &list_obj::len);
+        let n = ctx.promote_int(n);
+        let items = ctx.getfield_r(l, &list_obj::items);
+        let mut a = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let k = ctx.const_int(i);
+            a.push(ctx.getarrayitem_r(items, &REF_ARRAY, k));
+        }
+        let mut names = Vec::new();
+        let mut vals = Vec::new();
+        if ctx.class_of(kw) == tid::DICT {
+            // Keyword names become green: promote each key.
+            let kc = ctx.peek_ref(kw);
+            for (k, _) in dict::items(kc) {
+                if k.tid() != tid::STR {
+                    return Err(self.exc(ctx, "TypeError", "keywords must be strings"));
+                }
+                names.push(str_of(k));
+            }
+            let keys: Vec<GcRef> = names.iter().map(|n| intern(n)).collect();
+            for k in keys {
+                let kc = ctx.const_ref(k);
+                let r = ctx
+                    .call(&crate::ops::GETITEM, &[Val::Ref(kw), Val::Ref(kc)])
+                    .gcref();
+                vals.push(self.check(ctx, r)?.expect("kwarg"));
+            }
+        }
+        self.call_value(ctx, callee, a, &names, vals, None)
+    }
+
+    /// `o.name`.
+    pub fn getattr<C: Jit<Self>>(&mut self, ctx: &mut C, o: C::Ref, name: GcRef) -> Res<C, C::Ref> {
+        match ctx.class_of(o) {
+            tid::INST => {
+                let map = ctx.getfield_r(o, &inst_obj::map);
+                let mapc = ctx.promote_ref(map);
+                let cls = getr(mapc, &map_obj::cls);
+                let ca = self.class_attr(ctx, cls, name);
+                let is_prop = !ctx.is_null(ca)
+                    && ctx.class_of(ca) == tid::WRAP
+                    && geti(ctx.peek_ref(ca), &wrap_obj::kind) == 2;
+                if is_prop {
+                    let fget = ctx.getfield_r(ca, &wrap_obj::a);
+                    return self.call_value(ctx, fget, vec![o], &[], vec![], None);
+                }
+                let m = ctx.const_ref(mapc);
+                let n = ctx.const_ref(name);
+                let slot = ctx.call(&MAP_SLOT, &[Val::Ref(m), Val::Ref(n)]).int();
+                let slot = ctx.promote_int(slot);
+                if slot >= 0 {
+                    let slots = ctx.getfield_r(o, &inst_obj::slots);
+                    let k = ctx.const_int(slot);
+                    let v = ctx.getarrayitem_r(slots, &REF_ARRAY, k);
+                    if !ctx.is_null(v) {
+                        return Ok(v);
+                    }
+                }
+                if !ctx.is_null(ca) {
+                    return Ok(match ctx.class_of(ca) {
+                        tid::FUNC => {
+                            let bm = ctx.new(&method_obj::SIZE);
+                            ctx.setfield_r(bm, &method_obj::func, ca);
+                            ctx.setfield_r(bm, &method_obj::slf, o);
+                            bm
+                        }
+                        tid::WRAP => {
+                            let f = ctx.getfield_r(ca, &wrap_obj::a);
+                            if geti(ctx.peek_ref(ca), &wrap_obj::kind) == 1 {
+                                let bm = ctx.new(&method_obj::SIZE);
+                                ctx.setfield_r(bm, &method_obj::func, f);
+                                let c = ctx.const_ref(cls);
+                                ctx.setfield_r(bm, &method_obj::slf, c);
+                                bm
+                            } else {
+                                f
+                            }
+                        }
+                        tid::BUILTIN => {
+                            let id = ctx.getfield_i(ca, &builtin_obj::id);
+                            let b = ctx.new(&builtin_obj::SIZE);
+                            ctx.setfield_i(b, &builtin_obj::id, id);
+                            ctx.setfield_r(b, &builtin_obj::slf, o);
+                            b
+                        }
+                        _ => ca,
+                    });
+                }
+                let ga = self.class_attr(ctx, cls, intern("__getattr__"));
+                if !ctx.is_null(ga) {
+                    let n = ctx.const_ref(name);
+                    return self.call_value(ctx, ga, vec![o, n], &[], vec![], None);
+                }
+                let n = ctx.const_ref(name);
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
+                Ok(self.check(ctx, r)?.expect("attribute"))
+            }
+            tid::SUPER => {
+                let n = ctx.const_ref(name);
+                let r = ctx.call(&SUPER_LOOKUP, &[Val::Ref(o), Val::Ref(n)]).gcref();
+                Ok(self.check(ctx, r)?.expect("attribute"))
+            }
+            tid::TYPE => {
+                let oc = ctx.promote_ref(o);
+                let v = self.class_attr(ctx, oc, name);
+                if !ctx.is_null(v) && ctx.class_of(v) != tid::WRAP {
+                    return Ok(v);
+                }
+                let n = ctx.const_ref(name);
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
+                Ok(self.check(ctx, r)?.expect("attribute"))
+            }
+            _ => {
+                let n = ctx.const_ref(name);
+                let r = ctx
+                    .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                    .gcref();
+                match self.check(ctx, r)? {
+                    Some(v) => Ok(v),
+                    None => Err(self.exc(ctx, "AttributeError", "attribute lookup failed")),
+                }
+            }
+        }
+    }
+
+    /// `o.name = v`.
+    pub fn setattr<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        o: C::Ref,
+        name: GcRef,
+        v: C::Ref,
+    ) -> Res<C, ()> {
+        match ctx.class_of(o) {
+            tid::INST => {
+                let map = ctx.getfield_r(o, &inst_obj::map);
+                let mapc = ctx.promote_ref(map);
+                let cls = getr(mapc, &map_obj::cls);
+                let ca = self.class_attr(ctx, cls, name);
+                if !ctx.is_null(ca)
+                    && ctx.class_of(ca) == tid::WRAP
+                    && geti(ctx.peek_ref(ca), &wrap_obj::kind) == 2
+                {
+                    let fset = ctx.getfield_r(ca, &wrap_obj::b);
+                    if ctx.class_of(fset) == tid::NONE {
+                        return Err(self.exc(ctx, "AttributeError", "can't set attribute"));
+                    }
+                    self.call_value(ctx, fset, vec![o, v], &[], vec![], None)?;
+                    return Ok(());
+                }
+                let m = ctx.const_ref(mapc);
+                let n = ctx.const_ref(name);
+                let slot = ctx.call(&MAP_SLOT, &[Val::Ref(m), Val::Ref(n)]).int();
+                let slot = ctx.promote_int(slot);
+                let slots = ctx.getfield_r(o, &inst_obj::slots);
+                if slot >= 0 {
+                    let k = ctx.const_int(slot);
+                    ctx.setarrayitem_r(slots, &REF_ARRAY, k, v);
+                    return Ok(());
+                }
+                let nm = ctx.call(&MAP_ADD, &[Val::Ref(m), Val::Ref(n)]).gcref();
+                let nmc = ctx.promote_ref(nm);
+                let slot = types::map_slot(nmc, &str_of(name));
+                let len = ctx.arraylen(slots, &REF_ARRAY);
+                let need = ctx.const_int(slot + 1);
+                let small = ctx.int_lt(len, need);
+                let slots = if ctx.is_true(small) {
+                    ctx.call(&GROW_SLOTS, &[Val::Ref(o), Val::Int(need)]);
+                    ctx.getfield_r(o, &inst_obj::slots)
+                } else {
+                    slots
+                };
+                let nmr = ctx.const_ref(nmc);
+                ctx.setfield_r(o, &inst_obj::map, nmr);
+                let k = ctx.const_int(slot);
+                ctx.setarrayitem_r(slots, &REF_ARRAY, k, v);
+                Ok(())
+            }
+            tid::TYPE => {
+                let n = ctx.const_ref(name);
+                ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
+                let w = ctx.const_ref(world());
+                let ver = types::world_changed();
+                let ver = ctx.const_int(ver);
+                ctx.setfield_i(w, &world_obj::version, ver);
+                Ok(())
+            }
+            tid::MODULE => {
+                let n = ctx.const_ref(name);
+                ctx.call(&MODULE_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
+                Ok(())
+            }
+            _ => {
+                let oc = ctx.peek_ref(o);
+                Err(self.exc(
+                    ctx,
+                    "AttributeError",
+                    &format!(
+                        "'{}' object has no attribute '{}'",
+                        types::tname(oc),
+                        str_of(name)
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Runs a class body and creates the class.
+    pub fn build_class<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        body: C::Ref,
+        bases: C::Ref,
+        name: GcRef,
+    ) -> Res<C, C::Ref> {
+        let bc = ctx.peek_ref(bases);
+        let bl = tuple_items(bc);
+        let base = match bl.len() {
+            0 => rt().ty(tag::OBJECT),
+            1 => bl[0],
+            _ => return Err(self.exc(ctx, "TypeError", "multiple inheritance is not supported")),
+        };
+        if base.tid() != tid::TYPE {
+            return Err(self.exc(ctx, "TypeError", "bases must be types"));
+        }
+        let ns = dict::new_dict();
+        let nsr = ctx.const_ref(keep(ns));
+        self.call_function(ctx, body, vec![nsr], &[], vec![])?;
+        let cls = types::new_class(name, base, ns);
+        // A new class changes what lookups may see (shadowing).
+        let w = ctx.const_ref(world());
+        let ver = types::world_changed();
+        let ver = ctx.const_int(ver);
+        ctx.setfield_i(w, &world_obj::version, ver);
+        Ok(ctx.const_ref(cls))
+    }
+
+    /// `import name`: builtin modules or sibling `.py` files.
+    pub fn import<C: Jit<Self>>(&mut self, ctx: &mut C, name: &str) -> Res<C, C::Ref> {
+        if let Some(m) = self.module_by_name(name) {
+            return Ok(ctx.const_ref(m));
+        }
+        if let Some(m) = crate::modules::builtin_module(self, name) {
+            return Ok(ctx.const_ref(m));
+        }
+        let path = self.main_dir.join(format!("{}.py", name.replace('.', "/")));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Err(self.exc(
+                ctx,
+                "ModuleNotFoundError",
+                &format!("No module named '{name}'"),
+            ));
+        };
+        let m = crate::new_module(self, name);
+        let src = crate::compile::Source::new(&path.to_string_lossy(), &text);
+        let mid = self.modules.len() - 1;
+        let cid = match crate::compile::compile_module(&src, &text, mid) {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(self.exc(
+                    ctx,
+                    "SyntaxError",
+                    &format!("{} ({}, line {})", e.msg, path.display(), e.line),
+                ))
+            }
+        };
+        let f = crate::module_function(cid, m);
+        let fr = ctx.const_ref(f);
+        self.call_function(ctx, fr, vec![], &[], vec![])?;
+        Ok(ctx.const_ref(m))
+    }
+
+    pub fn module_by_name(&self, name: &str) -> Option<GcRef> {
+        self.modules
+            .iter()
+            .find(|m| str_of(getr(**m, &module_obj::name)) == name)
+            .copied()
+    }
+}

@@ -1,0 +1,774 @@
+//! Methods of builtin types (str, list, dict, set, int, float, tuple) and
+//! the functions of the builtin modules `math`, `time` and `sys`.
+//!
+//! Owns: `call_method`, dispatched by the builtin name from `builtins`.
+
+use crate::builtins::sort_values;
+use crate::dict;
+use crate::numbers::{self, to_big};
+use crate::objects::*;
+use crate::ops;
+use crate::strings;
+use crate::types::{self, err, PyResult, NEED_GUEST};
+use metatrace::heap::GcRef;
+use num_traits::ToPrimitive;
+
+fn a(args: &[GcRef], i: usize) -> Option<GcRef> {
+    args.get(i).copied()
+}
+
+fn s_arg(o: Option<GcRef>, m: &str) -> PyResult<String> {
+    match o {
+        Some(x) if x.tid() == tid::STR => Ok(str_of(x)),
+        Some(x) => err(
+            "TypeError",
+            format!("{m}() argument must be str, not {}", types::tname(x)),
+        ),
+        None => err(
+            "TypeError",
+            format!("{m}() takes at least 1 argument (0 given)"),
+        ),
+    }
+}
+
+fn f_arg(o: Option<GcRef>) -> PyResult<f64> {
+    match o.and_then(dict::to_f64) {
+        Some(f) => Ok(f),
+        None => err(
+            "TypeError",
+            format!(
+                "must be real number, not {}",
+                o.map(types::tname).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+fn i_arg(o: Option<GcRef>) -> PyResult<i64> {
+    match o.and_then(to_big).and_then(|b| b.to_i64()) {
+        Some(i) => Ok(i),
+        None => err(
+            "TypeError",
+            format!(
+                "'{}' object cannot be interpreted as an integer",
+                o.map(types::tname).unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+fn strs(v: Vec<String>) -> GcRef {
+    new_list(&v.iter().map(|s| new_str(s)).collect::<Vec<_>>())
+}
+
+fn char_idx_to_str(s: &str, byte: usize) -> i64 {
+    s[..byte].chars().count() as i64
+}
+
+fn math_dom<T>() -> PyResult<T> {
+    err("ValueError", "math domain error")
+}
+
+pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+    let none = rt().none;
+    let o = args.first().copied().unwrap_or(none);
+    let (cls, m) = name.split_once('.').unwrap_or(("", name));
+    match cls {
+        "str" => str_method(m, o, &args[1.min(args.len())..], kw),
+        "list" => list_method(m, o, &args[1.min(args.len())..], kw),
+        "tuple" => {
+            let items = tuple_items(o);
+            let x = a(args, 1).unwrap_or(none);
+            match m {
+                "index" => {
+                    for (i, it) in items.iter().enumerate() {
+                        if dict::eq(*it, x)? {
+                            return Ok(new_int(i as i64));
+                        }
+                    }
+                    err("ValueError", "tuple.index(x): x not in tuple")
+                }
+                _ => {
+                    let mut n = 0;
+                    for it in items {
+                        n += dict::eq(it, x)? as i64;
+                    }
+                    Ok(new_int(n))
+                }
+            }
+        }
+        "dict" => dict_method(m, o, &args[1.min(args.len())..]),
+        "set" => set_method(m, o, &args[1.min(args.len())..]),
+        "int" => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
+        "float" => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
+        "math" => math(m, args),
+        "time" => {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0);
+            Ok(new_float(t))
+        }
+        "sys" => match m {
+            "exit" => {
+                let code = a(args, 0).unwrap_or(none);
+                Err(types::exc_with_args(rt().exc("SystemExit"), &[code]))
+            }
+            "setrecursionlimit" => {
+                crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
+                Ok(none)
+            }
+            _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
+        },
+        "" if name == "exit" => Err(types::exc_with_args(
+            rt().exc("SystemExit"),
+            &[a(args, 0).unwrap_or(none)],
+        )),
+        _ => err("TypeError", format!("unsupported builtin {name}")),
+    }
+}
+
+fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+    let s = str_of(o);
+    let none = rt().none;
+    let arg_or_none = |i: usize| a(args, i).filter(|x| *x != none);
+    Ok(match m {
+        "split" | "rsplit" => {
+            let maxsplit = a(args, 1)
+                .or_else(|| kw_get(kw, "maxsplit"))
+                .map(|x| i_arg(Some(x)))
+                .transpose()?
+                .unwrap_or(-1);
+            let sep = arg_or_none(0).or_else(|| kw_get(kw, "sep").filter(|x| *x != none));
+            match sep {
+                None => {
+                    let mut parts: Vec<String> =
+                        s.split_whitespace().map(|x| x.to_string()).collect();
+                    if maxsplit >= 0 && parts.len() > maxsplit as usize + 1 {
+                        if m == "split" {
+                            let mut rest = s.trim_start();
+                            let mut out = vec![];
+                            for _ in 0..maxsplit {
+                                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                                out.push(rest[..end].to_string());
+                                rest = rest[end..].trim_start();
+                            }
+                            out.push(rest.to_string());
+                            parts = out;
+                        } else {
+                            let mut rest = s.trim_end();
+                            let mut out = vec![];
+                            for _ in 0..maxsplit {
+                                let st =
+                                    rest.rfind(char::is_whitespace).map(|p| p + 1).unwrap_or(0);
+                                out.push(rest[st..].to_string());
+                                rest = rest[..st].trim_end();
+                            }
+                            out.push(rest.to_string());
+                            out.reverse();
+                            parts = out;
+                        }
+                    }
+                    strs(parts)
+                }
+                Some(sep) => {
+                    let sep = s_arg(Some(sep), "split")?;
+                    if sep.is_empty() {
+                        return err("ValueError", "empty separator");
+                    }
+                    let parts: Vec<String> = if maxsplit < 0 {
+                        s.split(sep.as_str()).map(|x| x.to_string()).collect()
+                    } else if m == "split" {
+                        s.splitn(maxsplit as usize + 1, sep.as_str())
+                            .map(|x| x.to_string())
+                            .collect()
+                    } else {
+                        let mut v: Vec<String> = s
+                            .rsplitn(maxsplit as usize + 1, sep.as_str())
+                            .map(|x| x.to_string())
+                            .collect();
+                        v.reverse();
+                        v
+                    };
+                    strs(parts)
+                }
+            }
+        }
+        "join" => {
+            let items = ops::iterate(a(args, 0).unwrap_or(none))?;
+            let mut out = String::new();
+            for (i, it) in items.iter().enumerate() {
+                if it.tid() != tid::STR {
+                    return err(
+                        "TypeError",
+                        format!(
+                            "sequence item {i}: expected str instance, {} found",
+                            types::tname(*it)
+                        ),
+                    );
+                }
+                if i > 0 {
+                    out.push_str(&s);
+                }
+                out.push_str(&str_of(*it));
+            }
+            new_str(&out)
+        }
+        "strip" | "lstrip" | "rstrip" => {
+            let chars: Option<Vec<char>> = arg_or_none(0).map(|c| str_of(c).chars().collect());
+            let f = |c: char| match &chars {
+                Some(cs) => cs.contains(&c),
+                None => c.is_whitespace(),
+            };
+            new_str(match m {
+                "strip" => s.trim_matches(f),
+                "lstrip" => s.trim_start_matches(f),
+                _ => s.trim_end_matches(f),
+            })
+        }
+        "replace" => {
+            let from = s_arg(a(args, 0), "replace")?;
+            let to = s_arg(a(args, 1), "replace")?;
+            match a(args, 2) {
+                Some(n) if i_arg(Some(n))? >= 0 => {
+                    new_str(&s.replacen(&from, &to, i_arg(Some(n))? as usize))
+                }
+                _ => new_str(&s.replace(&from, &to)),
+            }
+        }
+        "find" | "rfind" | "index" => {
+            let sub = s_arg(a(args, 0), m)?;
+            let start = arg_or_none(1)
+                .map(|x| i_arg(Some(x)))
+                .transpose()?
+                .unwrap_or(0);
+            let n = s.chars().count() as i64;
+            let start = if start < 0 {
+                (start + n).max(0)
+            } else {
+                start.min(n)
+            } as usize;
+            let bstart = s.char_indices().nth(start).map(|p| p.0).unwrap_or(s.len());
+            let r = if m == "rfind" {
+                s[bstart..]
+                    .rfind(&sub)
+                    .map(|b| char_idx_to_str(&s, b + bstart))
+            } else {
+                s[bstart..]
+                    .find(&sub)
+                    .map(|b| char_idx_to_str(&s, b + bstart))
+            };
+            match r {
+                Some(i) => new_int(i),
+                None if m == "index" => return err("ValueError", "substring not found"),
+                None => new_int(-1),
+            }
+        }
+        "count" => {
+            let sub = s_arg(a(args, 0), "count")?;
+            if sub.is_empty() {
+                new_int(s.chars().count() as i64 + 1)
+            } else {
+                new_int(s.matches(&sub).count() as i64)
+            }
+        }
+        "startswith" | "endswith" => {
+            let p = a(args, 0).unwrap_or(none);
+            let pats = if p.tid() == tid::TUPLE {
+                tuple_items(p)
+            } else {
+                vec![p]
+            };
+            let mut r = false;
+            for p in pats {
+                let p = s_arg(Some(p), m)?;
+                r |= if m == "startswith" {
+                    s.starts_with(&p)
+                } else {
+                    s.ends_with(&p)
+                };
+            }
+            bool_obj(r)
+        }
+        "upper" => new_str(&s.to_uppercase()),
+        "lower" => new_str(&s.to_lowercase()),
+        "swapcase" => new_str(
+            &s.chars()
+                .map(|c| {
+                    if c.is_uppercase() {
+                        c.to_lowercase().to_string()
+                    } else {
+                        c.to_uppercase().to_string()
+                    }
+                })
+                .collect::<String>(),
+        ),
+        "title" => {
+            let mut out = String::new();
+            let mut prev = false;
+            for c in s.chars() {
+                if c.is_alphabetic() {
+                    if prev {
+                        out.extend(c.to_lowercase());
+                    } else {
+                        out.extend(c.to_uppercase());
+                    }
+                    prev = true;
+                } else {
+                    out.push(c);
+                    prev = false;
+                }
+            }
+            new_str(&out)
+        }
+        "capitalize" => {
+            let mut c = s.chars();
+            new_str(&match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
+                None => String::new(),
+            })
+        }
+        "isdigit" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+        "isalpha" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
+        "isspace" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
+        "isalnum" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
+        "isupper" => {
+            bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase()))
+        }
+        "islower" => {
+            bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase()))
+        }
+        "format" => {
+            for x in args {
+                if x.tid() == tid::INST {
+                    return Err(NEED_GUEST);
+                }
+            }
+            new_str(&strings::str_format(&s, args, kw)?)
+        }
+        "zfill" => {
+            let w = i_arg(a(args, 0))?.max(0) as usize;
+            crate::ops::check_size(w as u128)?;
+            let n = s.chars().count();
+            if n >= w {
+                o
+            } else {
+                let (sign, rest) = if s.starts_with('-') || s.starts_with('+') {
+                    s.split_at(1)
+                } else {
+                    ("", s.as_str())
+                };
+                new_str(&format!("{sign}{}{rest}", "0".repeat(w - n)))
+            }
+        }
+        "center" | "ljust" | "rjust" => {
+            let w = i_arg(a(args, 0))?.max(0) as usize;
+            crate::ops::check_size(w as u128)?;
+            let fill = a(args, 1).map(str_of).unwrap_or_else(|| " ".into());
+            let n = s.chars().count();
+            if n >= w {
+                o
+            } else {
+                let k = w - n;
+                new_str(&match m {
+                    "ljust" => format!("{s}{}", fill.repeat(k)),
+                    "rjust" => format!("{}{s}", fill.repeat(k)),
+                    _ => {
+                        let left = k / 2 + (k & w & 1);
+                        format!("{}{s}{}", fill.repeat(left), fill.repeat(k - left))
+                    }
+                })
+            }
+        }
+        "splitlines" => strs(s.lines().map(|x| x.to_string()).collect()),
+        "partition" => {
+            let sep = s_arg(a(args, 0), "partition")?;
+            match s.split_once(&sep) {
+                Some((x, y)) => new_tuple(&[new_str(x), new_str(&sep), new_str(y)]),
+                None => new_tuple(&[o, new_str(""), new_str("")]),
+            }
+        }
+        "removeprefix" => {
+            let p = s_arg(a(args, 0), m)?;
+            new_str(s.strip_prefix(&p).unwrap_or(&s))
+        }
+        "removesuffix" => {
+            let p = s_arg(a(args, 0), m)?;
+            new_str(s.strip_suffix(&p).unwrap_or(&s))
+        }
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'str' object has no attribute '{m}'"),
+            )
+        }
+    })
+}
+
+fn kw_get(kw: GcRef, name: &str) -> Option<GcRef> {
+    if kw.is_null() || kw.tid() != tid::DICT {
+        None
+    } else {
+        dict::get_str(kw, name)
+    }
+}
+
+fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+    let none = rt().none;
+    Ok(match m {
+        "append" => {
+            list_append(o, a(args, 0).unwrap_or(none));
+            none
+        }
+        "extend" => {
+            for x in ops::iterate(a(args, 0).unwrap_or(none))? {
+                list_append(o, x);
+            }
+            none
+        }
+        "pop" => {
+            let mut items = list_items(o);
+            if items.is_empty() {
+                return err("IndexError", "pop from empty list");
+            }
+            let n = items.len() as i64;
+            let i = a(args, 0)
+                .map(|x| i_arg(Some(x)))
+                .transpose()?
+                .unwrap_or(-1);
+            let i = if i < 0 { i + n } else { i };
+            if i < 0 || i >= n {
+                return err("IndexError", "pop index out of range");
+            }
+            let v = items.remove(i as usize);
+            list_set_items(o, &items);
+            v
+        }
+        "insert" => {
+            let mut items = list_items(o);
+            let n = items.len() as i64;
+            let i = i_arg(a(args, 0))?;
+            let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+            items.insert(i as usize, a(args, 1).unwrap_or(none));
+            list_set_items(o, &items);
+            none
+        }
+        "remove" | "index" => {
+            let mut items = list_items(o);
+            let x = a(args, 0).unwrap_or(none);
+            for (i, it) in items.iter().enumerate() {
+                if dict::eq(*it, x)? {
+                    if m == "index" {
+                        return Ok(new_int(i as i64));
+                    }
+                    items.remove(i);
+                    list_set_items(o, &items);
+                    return Ok(none);
+                }
+            }
+            if m == "index" {
+                return err(
+                    "ValueError",
+                    format!("{} is not in list", strings::repr(x)?),
+                );
+            }
+            return err("ValueError", "list.remove(x): x not in list");
+        }
+        "count" => {
+            let x = a(args, 0).unwrap_or(none);
+            let mut n = 0;
+            for it in list_items(o) {
+                n += dict::eq(it, x)? as i64;
+            }
+            new_int(n)
+        }
+        "sort" => {
+            if kw_get(kw, "key").is_some_and(|k| k != none) {
+                return Err(NEED_GUEST);
+            }
+            let rev = kw_get(kw, "reverse")
+                .map(ops::truthy)
+                .transpose()?
+                .unwrap_or(false);
+            let mut items = list_items(o);
+            sort_values(&mut items, rev)?;
+            list_set_items(o, &items);
+            none
+        }
+        "reverse" => {
+            let mut items = list_items(o);
+            items.reverse();
+            list_set_items(o, &items);
+            none
+        }
+        "copy" => new_list(&list_items(o)),
+        "clear" => {
+            list_set_items(o, &[]);
+            none
+        }
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'list' object has no attribute '{m}'"),
+            )
+        }
+    })
+}
+
+fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
+    let none = rt().none;
+    Ok(match m {
+        "get" => dict::get(o, a(args, 0).unwrap_or(none))?.unwrap_or(a(args, 1).unwrap_or(none)),
+        "keys" => new_list(&dict::keys(o)),
+        "values" => new_list(&dict::items(o).into_iter().map(|p| p.1).collect::<Vec<_>>()),
+        "items" => new_list(
+            &dict::items(o)
+                .into_iter()
+                .map(|(k, v)| new_tuple(&[k, v]))
+                .collect::<Vec<_>>(),
+        ),
+        "pop" => {
+            let k = a(args, 0).unwrap_or(none);
+            match dict::del(o, k)? {
+                Some(v) => v,
+                None => match a(args, 1) {
+                    Some(d) => d,
+                    None => return Err(types::exc_with_args(rt().exc("KeyError"), &[k])),
+                },
+            }
+        }
+        "popitem" => {
+            let items = dict::items(o);
+            match items.last() {
+                Some(&(k, v)) => {
+                    dict::del(o, k)?;
+                    new_tuple(&[k, v])
+                }
+                None => return err("KeyError", "popitem(): dictionary is empty"),
+            }
+        }
+        "setdefault" => {
+            let k = a(args, 0).unwrap_or(none);
+            match dict::get(o, k)? {
+                Some(v) => v,
+                None => {
+                    let v = a(args, 1).unwrap_or(none);
+                    dict::set(o, k, v)?;
+                    v
+                }
+            }
+        }
+        "update" => {
+            let src = a(args, 0).unwrap_or(none);
+            if src.tid() == tid::DICT {
+                for (k, v) in dict::items(src) {
+                    dict::set(o, k, v)?;
+                }
+            } else if src != none {
+                for p in ops::iterate(src)? {
+                    let kv = ops::unpack(p, 2)?;
+                    dict::set(o, kv[0], kv[1])?;
+                }
+            }
+            none
+        }
+        "copy" => dict::copy(o),
+        "clear" => {
+            dict::clear(o);
+            none
+        }
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'dict' object has no attribute '{m}'"),
+            )
+        }
+    })
+}
+
+fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
+    let none = rt().none;
+    let d = getr(o, &set_obj::dict);
+    let x = a(args, 0).unwrap_or(none);
+    Ok(match m {
+        "add" => {
+            dict::set(d, x, none)?;
+            none
+        }
+        "remove" => {
+            if dict::del(d, x)?.is_none() {
+                return Err(types::exc_with_args(rt().exc("KeyError"), &[x]));
+            }
+            none
+        }
+        "discard" => {
+            dict::del(d, x)?;
+            none
+        }
+        "pop" => match dict::keys(d).first() {
+            Some(&k) => {
+                dict::del(d, k)?;
+                k
+            }
+            None => return err("KeyError", "pop from an empty set"),
+        },
+        "union" | "update" => {
+            let out = if m == "union" {
+                let s = dict::new_set();
+                let sd = getr(s, &set_obj::dict);
+                for k in dict::keys(d) {
+                    dict::set(sd, k, none)?;
+                }
+                s
+            } else {
+                o
+            };
+            let od = getr(out, &set_obj::dict);
+            for a in args {
+                for k in ops::iterate(*a)? {
+                    dict::set(od, k, none)?;
+                }
+            }
+            if m == "update" {
+                none
+            } else {
+                out
+            }
+        }
+        "intersection" | "difference" => {
+            let other = dict::new_set();
+            let odict = getr(other, &set_obj::dict);
+            for k in ops::iterate(x)? {
+                dict::set(odict, k, none)?;
+            }
+            let op = if m == "intersection" {
+                crate::bytecode::BinOp::And
+            } else {
+                crate::bytecode::BinOp::Sub
+            };
+            ops::binop(op, o, other)?
+        }
+        "issubset" | "issuperset" => {
+            let other = ops::iterate(x)?;
+            let od = dict::new_dict();
+            for k in &other {
+                dict::set(od, *k, none)?;
+            }
+            let (small, big) = if m == "issubset" { (d, od) } else { (od, d) };
+            let mut r = true;
+            for k in dict::keys(small) {
+                r &= dict::get(big, k)?.is_some();
+            }
+            bool_obj(r)
+        }
+        "copy" => {
+            let s = dict::new_set();
+            let sd = getr(s, &set_obj::dict);
+            for k in dict::keys(d) {
+                dict::set(sd, k, none)?;
+            }
+            s
+        }
+        "clear" => {
+            dict::clear(d);
+            none
+        }
+        _ => {
+            return err(
+                "AttributeError",
+                format!("'set' object has no attribute '{m}'"),
+            )
+        }
+    })
+}
+
+fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
+    let x = || f_arg(a(args, 0));
+    let y = || f_arg(a(args, 1));
+    Ok(new_float(match m {
+        "sqrt" => {
+            let v = x()?;
+            if v < 0.0 {
+                return math_dom();
+            }
+            v.sqrt()
+        }
+        "floor" | "ceil" | "trunc" => {
+            let v = a(args, 0).unwrap_or(rt().none);
+            if numbers::is_intlike(v) {
+                return Ok(v);
+            }
+            let f = x()?;
+            let r = match m {
+                "floor" => f.floor(),
+                "ceil" => f.ceil(),
+                _ => f.trunc(),
+            };
+            if !r.is_finite() {
+                return err("OverflowError", "cannot convert float infinity to integer");
+            }
+            return Ok(numbers::int_from_big(
+                format!("{r:.0}").parse().unwrap_or_default(),
+            ));
+        }
+        "sin" => x()?.sin(),
+        "cos" => x()?.cos(),
+        "tan" => x()?.tan(),
+        "atan" => x()?.atan(),
+        "atan2" => x()?.atan2(y()?),
+        "hypot" => x()?.hypot(y()?),
+        "exp" => {
+            let r = x()?.exp();
+            if r.is_infinite() {
+                return err("OverflowError", "math range error");
+            }
+            r
+        }
+        "log" | "log2" | "log10" => {
+            let v = x()?;
+            if v <= 0.0 {
+                return math_dom();
+            }
+            match (m, a(args, 1)) {
+                ("log", Some(b)) => v.ln() / f_arg(Some(b))?.ln(),
+                ("log", None) => v.ln(),
+                ("log2", _) => v.log2(),
+                _ => v.log10(),
+            }
+        }
+        "pow" => x()?.powf(y()?),
+        "fabs" => x()?.abs(),
+        "isnan" => return Ok(bool_obj(x()?.is_nan())),
+        "isinf" => return Ok(bool_obj(x()?.is_infinite())),
+        "gcd" => {
+            use num_integer::Integer;
+            let p = to_big(a(args, 0).unwrap_or(rt().none)).unwrap_or_default();
+            let q = to_big(a(args, 1).unwrap_or(rt().none)).unwrap_or_default();
+            return Ok(numbers::int_from_big(p.gcd(&q)));
+        }
+        "isqrt" => {
+            let v = to_big(a(args, 0).unwrap_or(rt().none)).unwrap_or_default();
+            if v.sign() == num_bigint::Sign::Minus {
+                return err("ValueError", "isqrt() argument must be nonnegative");
+            }
+            return Ok(numbers::int_from_big(v.sqrt()));
+        }
+        "factorial" => {
+            let n = i_arg(a(args, 0))?;
+            if n < 0 {
+                return err("ValueError", "factorial() not defined for negative values");
+            }
+            let mut r = num_bigint::BigInt::from(1);
+            for k in 2..=n {
+                r *= k;
+            }
+            return Ok(numbers::int_from_big(r));
+        }
+        _ => {
+            return err(
+                "AttributeError",
+                format!("module 'math' has no attribute '{m}'"),
+            )
+        }
+    }))
+}

@@ -1,0 +1,439 @@
+//! Classes, hidden classes (maps) and exceptions.
+//!
+//! Owns: runtime initialisation (builtin type objects, the exception
+//! hierarchy, singletons), `type_of`, MRO walks and the elidable class
+//! attribute lookup keyed by the world version, the map table (attribute
+//! name → slot, transitions) with its elidable lookups, and constructing
+//! exception instances from Rust (`exc_new`).
+
+use crate::dict;
+use crate::objects::{self, *};
+use metatrace::heap::{self, GcRef};
+use metatrace::ir::EffectInfo;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// `Err(exception)`, or `Err(NULL)`: "this needs guest code (a dunder
+/// method)", the caller falls back to a guest-level path.
+pub type PyResult<T> = Result<T, GcRef>;
+pub const NEED_GUEST: GcRef = GcRef::NULL;
+
+const EXC_TREE: &[(&str, &str)] = &[
+    ("BaseException", ""),
+    ("Exception", "BaseException"),
+    ("SystemExit", "BaseException"),
+    ("KeyboardInterrupt", "BaseException"),
+    ("ArithmeticError", "Exception"),
+    ("ZeroDivisionError", "ArithmeticError"),
+    ("OverflowError", "ArithmeticError"),
+    ("LookupError", "Exception"),
+    ("KeyError", "LookupError"),
+    ("IndexError", "LookupError"),
+    ("ValueError", "Exception"),
+    ("TypeError", "Exception"),
+    ("AttributeError", "Exception"),
+    ("NameError", "Exception"),
+    ("UnboundLocalError", "NameError"),
+    ("StopIteration", "Exception"),
+    ("RuntimeError", "Exception"),
+    ("MemoryError", "Exception"),
+    ("RecursionError", "RuntimeError"),
+    ("NotImplementedError", "RuntimeError"),
+    ("AssertionError", "Exception"),
+    ("ImportError", "Exception"),
+    ("ModuleNotFoundError", "ImportError"),
+    ("UnicodeError", "ValueError"),
+];
+
+const TYPE_NAMES: &[(i64, &str)] = &[
+    (tag::OBJECT, "object"),
+    (tag::INT, "int"),
+    (tag::FLOAT, "float"),
+    (tag::BOOL, "bool"),
+    (tag::STR, "str"),
+    (tag::LIST, "list"),
+    (tag::TUPLE, "tuple"),
+    (tag::DICT, "dict"),
+    (tag::SET, "set"),
+    (tag::NONE, "NoneType"),
+    (tag::RANGE, "range"),
+    (tag::FUNC, "function"),
+    (tag::TYPE, "type"),
+    (tag::BUILTIN, "builtin_function_or_method"),
+    (tag::METHOD, "method"),
+    (tag::ITER, "iterator"),
+    (tag::MODULE, "module"),
+    (tag::SLICE, "slice"),
+    (tag::GEN, "generator"),
+    (tag::CELL, "cell"),
+    (tag::WRAP, "staticmethod"),
+    (tag::SUPER, "super"),
+];
+
+fn new_type(name: &str, base: GcRef, t: i64) -> GcRef {
+    let o = heap::new_struct(&type_obj::SIZE);
+    setr(o, &type_obj::name, intern(name));
+    setr(o, &type_obj::base, base);
+    setr(o, &type_obj::dict, dict::new_dict());
+    seti(o, &type_obj::tag, t);
+    let m = new_map_obj(o, 0);
+    setr(o, &type_obj::root_map, m);
+    o
+}
+
+/// Creates the runtime: singletons, builtin types, exceptions.
+pub fn init_runtime() {
+    let mut r = Runtime::empty();
+    let none = heap::new_struct(&none_obj::SIZE);
+    r.none = r.root(none);
+    let t = heap::new_struct(&bool_obj::SIZE);
+    seti(t, &bool_obj::v, 1);
+    r.true_ = r.root(t);
+    let f = heap::new_struct(&bool_obj::SIZE);
+    r.false_ = r.root(f);
+    let w = heap::new_struct(&world_obj::SIZE);
+    r.world = r.root(w);
+    objects::set_runtime(r);
+    // Types need the runtime for dicts (None); build them in a second phase.
+    let mut r = Runtime::empty();
+    let old = rt();
+    r.none = old.none;
+    r.true_ = old.true_;
+    r.false_ = old.false_;
+    r.world = old.world;
+    r.root(r.none);
+    r.root(r.true_);
+    r.root(r.false_);
+    r.root(r.world);
+    let et = new_tuple(&[]);
+    r.empty_tuple = r.root(et);
+    r.types = vec![GcRef::NULL; tag::EXC as usize + 1];
+    let object = new_type("object", GcRef::NULL, tag::OBJECT);
+    r.types[tag::OBJECT as usize] = r.root(object);
+    for &(t, name) in TYPE_NAMES {
+        if t == tag::OBJECT {
+            continue;
+        }
+        let base = if t == tag::BOOL {
+            r.types[tag::INT as usize]
+        } else {
+            object
+        };
+        let ty = new_type(name, base, t);
+        r.types[t as usize] = r.root(ty);
+    }
+    for &(name, base) in EXC_TREE {
+        let b = if base.is_empty() { object } else { r.exc(base) };
+        let ty = new_type(name, b, tag::EXC);
+        r.root(ty);
+        r.excs.push((name.to_string(), ty));
+    }
+    objects::set_runtime(r);
+}
+
+/// The class of any value.
+pub fn type_of(o: GcRef) -> GcRef {
+    let r = rt();
+    let t = match o.tid() {
+        tid::INT | tid::BIG => tag::INT,
+        tid::FLOAT => tag::FLOAT,
+        tid::BOOL => tag::BOOL,
+        tid::NONE => tag::NONE,
+        tid::STR => tag::STR,
+        tid::LIST => tag::LIST,
+        tid::TUPLE => tag::TUPLE,
+        tid::DICT => tag::DICT,
+        tid::SET => tag::SET,
+        tid::RANGE => tag::RANGE,
+        tid::RANGE_ITER | tid::SEQ_ITER => tag::ITER,
+        tid::FUNC => tag::FUNC,
+        tid::BUILTIN => tag::BUILTIN,
+        tid::METHOD => tag::METHOD,
+        tid::TYPE => tag::TYPE,
+        tid::INST => return getr(o, &inst_obj::cls),
+        tid::MODULE => tag::MODULE,
+        tid::SLICE => tag::SLICE,
+        tid::GEN => tag::GEN,
+        tid::CELL => tag::CELL,
+        tid::WRAP => tag::WRAP,
+        tid::SUPER => tag::SUPER,
+        _ => tag::OBJECT,
+    };
+    r.ty(t)
+}
+
+pub fn type_name(t: GcRef) -> String {
+    str_of(getr(t, &type_obj::name))
+}
+
+/// The type name of a value, as CPython prints it in messages.
+pub fn tname(o: GcRef) -> String {
+    type_name(type_of(o))
+}
+
+pub fn is_subclass(mut t: GcRef, base: GcRef) -> bool {
+    while !t.is_null() {
+        if t == base {
+            return true;
+        }
+        t = getr(t, &type_obj::base);
+    }
+    false
+}
+
+pub fn isinstance(o: GcRef, cls: GcRef) -> bool {
+    is_subclass(type_of(o), cls)
+}
+
+/// Looks `name` up along the class chain (no binding); null if absent.
+pub fn class_lookup(mut t: GcRef, name: &str) -> GcRef {
+    while !t.is_null() {
+        let d = getr(t, &type_obj::dict);
+        if let Some(v) = dict::get_str(d, name) {
+            return v;
+        }
+        t = getr(t, &type_obj::base);
+    }
+    GcRef::NULL
+}
+
+type LookupCache = (i64, HashMap<(usize, usize), GcRef>);
+
+thread_local! {
+    /// (class, name) → attribute for the current world version. Classes
+    /// and names are never freed (both are kept alive), and the cache is
+    /// dropped whenever the version moves, so no entry can go stale.
+    static LOOKUP_CACHE: RefCell<LookupCache> = RefCell::new((-1, HashMap::new()));
+    static SLOT_CACHE: RefCell<HashMap<(i64, usize), i64>> = RefCell::new(HashMap::new());
+}
+
+extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
+    let key = (t.addr(), name.addr());
+    if let Some(v) = LOOKUP_CACHE.with(|c| {
+        let c = c.borrow();
+        if c.0 == version {
+            c.1.get(&key).copied()
+        } else {
+            None
+        }
+    }) {
+        return v;
+    }
+    let v = class_lookup(t, &str_of(name));
+    LOOKUP_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != version {
+            c.0 = version;
+            c.1.clear();
+        }
+        c.1.insert(key, v);
+    });
+    v
+}
+metatrace::residual!(
+    /// Class attribute lookup: elidable, keyed by the (quasi-immutable)
+    /// world version so traces fold it and are invalidated on change.
+    pub static CLASS_LOOKUP = fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef,
+    EffectInfo::ELIDABLE
+);
+
+/// Bumps the world version (a class namespace changed).
+pub fn world_changed() -> i64 {
+    let w = rt().world;
+    geti(w, &world_obj::version) + 1
+}
+
+// ---- maps -----------------------------------------------------------------
+
+struct MapInfo {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    trans: HashMap<String, GcRef>,
+    cls: GcRef,
+}
+
+thread_local! {
+    static MAPS: RefCell<Vec<MapInfo>> = const { RefCell::new(Vec::new()) };
+}
+
+fn new_map_obj(cls: GcRef, from: usize) -> GcRef {
+    let _ = from;
+    let id = MAPS.with(|m| {
+        let mut m = m.borrow_mut();
+        m.push(MapInfo {
+            names: vec![],
+            index: HashMap::new(),
+            trans: HashMap::new(),
+            cls,
+        });
+        m.len() - 1
+    });
+    let o = heap::new_struct(&map_obj::SIZE);
+    seti(o, &map_obj::id, id as i64);
+    setr(o, &map_obj::cls, cls);
+    keep(o)
+}
+
+/// Slot of `name` in `map`, or -1.
+pub fn map_slot(map: GcRef, name: &str) -> i64 {
+    let id = geti(map, &map_obj::id) as usize;
+    MAPS.with(|m| {
+        m.borrow()[id]
+            .index
+            .get(name)
+            .map(|i| *i as i64)
+            .unwrap_or(-1)
+    })
+}
+
+/// The map after adding `name` (cached transition).
+pub fn map_add(map: GcRef, name: &str) -> GcRef {
+    let id = geti(map, &map_obj::id) as usize;
+    if let Some(t) = MAPS.with(|m| m.borrow()[id].trans.get(name).copied()) {
+        return t;
+    }
+    let (cls, mut names) = MAPS.with(|m| {
+        let m = m.borrow();
+        (m[id].cls, m[id].names.clone())
+    });
+    let nm = new_map_obj(cls, id);
+    let nid = geti(nm, &map_obj::id) as usize;
+    names.push(name.to_string());
+    MAPS.with(|m| {
+        let mut m = m.borrow_mut();
+        m[nid].index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        m[nid].names = names;
+        m[id].trans.insert(name.to_string(), nm);
+    });
+    nm
+}
+
+pub fn map_names(map: GcRef) -> Vec<String> {
+    let id = geti(map, &map_obj::id) as usize;
+    MAPS.with(|m| m.borrow()[id].names.clone())
+}
+
+extern "C" fn mp_map_slot(map: GcRef, name: GcRef) -> i64 {
+    // Names passed here are interned (rooted) strs: their address is a key.
+    let key = (geti(map, &map_obj::id), name.addr());
+    if let Some(s) = SLOT_CACHE.with(|c| c.borrow().get(&key).copied()) {
+        return s;
+    }
+    let s = map_slot(map, &str_of(name));
+    SLOT_CACHE.with(|c| c.borrow_mut().insert(key, s));
+    s
+}
+extern "C" fn mp_map_add(map: GcRef, name: GcRef) -> GcRef {
+    map_add(map, &str_of(name))
+}
+metatrace::residual!(
+    /// Attribute slot in a map (elidable: maps never change).
+    pub static MAP_SLOT = fn mp_map_slot(map: GcRef, name: GcRef) -> i64, EffectInfo::ELIDABLE
+);
+metatrace::residual!(
+    /// Map transition (elidable: the same transition every time).
+    pub static MAP_ADD = fn mp_map_add(map: GcRef, name: GcRef) -> GcRef, EffectInfo::ELIDABLE
+);
+
+/// Plain attribute read of an instance's own slot.
+pub fn inst_get(o: GcRef, name: &str) -> Option<GcRef> {
+    let m = getr(o, &inst_obj::map);
+    let s = map_slot(m, name);
+    if s < 0 {
+        return None;
+    }
+    let v = aget(getr(o, &inst_obj::slots), s as usize);
+    (!v.is_null()).then_some(v)
+}
+
+/// Plain attribute write of an instance slot (adds it if new).
+pub fn inst_set(o: GcRef, name: &str, v: GcRef) {
+    let m = getr(o, &inst_obj::map);
+    let mut s = map_slot(m, name);
+    if s < 0 {
+        let nm = map_add(m, name);
+        s = map_slot(nm, name);
+        grow_slots(o, s as usize + 1);
+        setr(o, &inst_obj::map, nm);
+    }
+    aset(getr(o, &inst_obj::slots), s as usize, v);
+}
+
+pub fn grow_slots(o: GcRef, need: usize) {
+    let sl = getr(o, &inst_obj::slots);
+    if alen(sl) >= need {
+        return;
+    }
+    let n = new_refs((need * 2).max(INST_SLOTS));
+    for i in 0..alen(sl) {
+        aset(n, i, aget(sl, i));
+    }
+    setr(o, &inst_obj::slots, n);
+}
+
+extern "C" fn mp_grow_slots(o: GcRef, need: i64) {
+    grow_slots(o, need as usize)
+}
+metatrace::residual!(
+    /// Grows an instance's slot array.
+    pub static GROW_SLOTS = fn mp_grow_slots(o: GcRef, need: i64), EffectInfo::RESIDUAL
+);
+
+pub fn new_instance(cls: GcRef) -> GcRef {
+    let o = heap::new_struct(&inst_obj::SIZE);
+    setr(o, &inst_obj::cls, cls);
+    setr(o, &inst_obj::map, getr(cls, &type_obj::root_map));
+    setr(o, &inst_obj::slots, new_refs(INST_SLOTS));
+    o
+}
+
+// ---- exceptions ----------------------------------------------------------
+
+/// A new exception instance of builtin class `name` with `args`.
+pub fn exc_with_args(cls: GcRef, args: &[GcRef]) -> GcRef {
+    let e = new_instance(cls);
+    inst_set(e, "args", new_tuple(args));
+    e
+}
+
+/// `Err(NameOfClass(msg))`.
+pub fn exc_new(name: &str, msg: &str) -> GcRef {
+    let cls = rt().exc(name);
+    exc_with_args(cls, &[new_str(msg)])
+}
+
+pub fn err<T>(name: &str, msg: impl AsRef<str>) -> PyResult<T> {
+    Err(exc_new(name, msg.as_ref()))
+}
+
+pub fn is_exception_class(t: GcRef) -> bool {
+    t.tid() == tid::TYPE && is_subclass(t, rt().exc("BaseException"))
+}
+
+/// Creates a class from a namespace dict and a base.
+pub fn new_class(name: GcRef, base: GcRef, ns: GcRef) -> GcRef {
+    let o = heap::new_struct(&type_obj::SIZE);
+    setr(o, &type_obj::name, name);
+    setr(o, &type_obj::base, base);
+    setr(o, &type_obj::dict, ns);
+    seti(o, &type_obj::tag, tag::USER);
+    let m = new_map_obj(o, 0);
+    setr(o, &type_obj::root_map, m);
+    keep(o)
+}
+
+/// Nearest builtin tag of a class (for subclasses of builtins).
+pub fn base_tag(mut t: GcRef) -> i64 {
+    while !t.is_null() {
+        let g = geti(t, &type_obj::tag);
+        if g != tag::USER {
+            return g;
+        }
+        t = getr(t, &type_obj::base);
+    }
+    tag::OBJECT
+}

@@ -1,0 +1,7 @@
+def f():
+    try:
+        [].pop()
+    except IndexError:
+        print("cleaning up")
+        raise
+f()
