@@ -179,6 +179,35 @@ pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
     v.iter().for_each(|w| f(*w as usize));
 }
 
+/// A red reference in any representation (`Repr::Ref`): the word the
+/// collector should see. Lets VM code generic over the mode root its
+/// temporary vectors of references with [`root_refs`].
+pub trait RefWord {
+    fn ref_word(&self) -> usize;
+}
+impl RefWord for GcRef {
+    fn ref_word(&self) -> usize {
+        self.addr()
+    }
+}
+impl RefWord for () {
+    fn ref_word(&self) -> usize {
+        0
+    }
+}
+
+fn visit_ref_words<X: RefWord>(v: &Vec<X>, f: &mut dyn FnMut(usize)) {
+    v.iter().for_each(|r| f(r.ref_word()));
+}
+
+/// Roots a Rust vector of references (e.g. call arguments popped off a
+/// frame's stack) while the VM allocates before storing them somewhere the
+/// collector sees: `let args = root_refs(&mut args);`. Works for
+/// `Vec<C::Ref>` in generic `step` code, in direct and recording mode.
+pub fn root_refs<X: RefWord>(v: &mut Vec<X>) -> Rooted<'_, Vec<X>> {
+    Rooted::new(v, visit_ref_words::<X>)
+}
+
 /// Number of live registrations (tests).
 pub fn registered() -> usize {
     REGISTRY.with(|r| r.borrow().iter().flatten().count())
