@@ -196,6 +196,7 @@ impl RefWord for () {
     }
 }
 
+#[allow(clippy::ptr_arg)] // used as a `Visit<Vec<X>>` fn pointer
 fn visit_ref_words<X: RefWord>(v: &Vec<X>, f: &mut dyn FnMut(usize)) {
     v.iter().for_each(|r| f(r.ref_word()));
 }
