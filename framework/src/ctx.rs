@@ -25,7 +25,13 @@ use std::hash::Hash;
 pub trait Repr: Sized {
     type Int: Copy + Debug;
     type Float: Copy + Debug;
-    type Ref: Copy + Debug;
+    type Ref: Copy + Debug + crate::heap::roots::RefWord;
+}
+
+impl crate::heap::roots::RefWord for T<GcRef> {
+    fn ref_word(&self) -> usize {
+        self.v.addr()
+    }
 }
 
 /// Direct mode: plain machine values.

@@ -1162,8 +1162,6 @@ impl<I: Interp> JitDriver<I> {
         out += &format!("gc collections:  \t{}\n", gc.collections);
         out += &format!("gc time:         \t{}\n", secs(gc.gc_time));
         out += &format!("gc max pause:    \t{}\n", secs(gc.max_pause));
-        out += &format!("gc allocated:    \t{}\n", gc.bytes_allocated);
-        out += &format!("gc peak heap:    \t{}\n", gc.peak_heap_bytes);
         out
     }
 }

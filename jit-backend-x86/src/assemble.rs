@@ -25,8 +25,8 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use hashbrown::HashMap;
 use metatrace::backend::CompileError;
 use metatrace::ir::{
-    print, ArrayDescr, CallDescr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, SizeDescr,
-    TargetToken, Trace, Var,
+    print, ArrayDescr, CallDescr, FieldDescr, GuardId, Kind, Op, OpNum, Operand, TargetToken,
+    Trace, Var,
 };
 
 /// Where a label lives once its trace is installed.
@@ -134,6 +134,9 @@ struct Gen<'a> {
     ctx: &'a Ctx<'a>,
     stubs: Vec<Stub>,
     slow_allocs: Vec<SlowAlloc>,
+    /// Later members of merged allocations: op index → distance of the
+    /// member from the block's end.
+    group_members: HashMap<usize, usize>,
     exit: DynamicLabel,
     /// `lea rsp, [rbp - frame]` sites: imm32 offset and minimum depth.
     frame_patches: Vec<(usize, u32)>,
@@ -145,6 +148,8 @@ struct Gen<'a> {
     /// The previous op was an `*_ovf` whose OF is still in the flags.
     ovf_in_flags: bool,
 }
+
+mod alloc;
 
 /// Compiles `trace` into position-independent code.
 pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, CompileError> {
@@ -158,6 +163,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
         ctx,
         stubs: Vec::new(),
         slow_allocs: Vec::new(),
+        group_members: HashMap::new(),
         exit,
         frame_patches: Vec::new(),
         local_labels: HashMap::new(),
@@ -1155,58 +1161,6 @@ impl<'a> Gen<'a> {
         Ok(())
     }
 
-    /// `new` with the inline fast path (`malloc`).
-    fn inline_new(&mut self, op: &Op, d: &'static SizeDescr) -> Result<(), CompileError> {
-        metatrace::heap::register_struct(d);
-        let v = self.res(op)?;
-        let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
-        let (entry, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
-        let size = d.size.max(8).next_multiple_of(8);
-        malloc::fast_struct(&mut self.a, self.ctx.nursery, res, size, d.tid, entry);
-        dynasm!(self.a ; .arch x64 ; =>back);
-        self.slow_allocs.push(SlowAlloc {
-            entry,
-            back,
-            res,
-            func: runtime::new_struct as *const () as usize,
-            descr: d as *const SizeDescr as usize,
-            len: None,
-        });
-        Ok(())
-    }
-
-    /// `new_array` with the inline fast path (`malloc`).
-    fn inline_new_array(
-        &mut self,
-        op: &Op,
-        d: &'static ArrayDescr,
-        len: Operand,
-    ) -> Result<(), CompileError> {
-        metatrace::heap::register_array(d);
-        self.ra.lock(&len);
-        let len_loc = self.ra.loc(&len);
-        let v = self.res(op)?;
-        let res = Self::gp_of(self.ra.result_reg(&mut self.a, v, None));
-        let (entry, back) = (self.a.new_dynamic_label(), self.a.new_dynamic_label());
-        let shape = malloc::ArrayShape {
-            tid: d.tid,
-            len_offset: d.len_offset,
-            base_offset: d.base_offset,
-            item_size: d.item_size as usize,
-        };
-        malloc::fast_array(&mut self.a, self.ctx.nursery, res, len_loc, &shape, entry);
-        dynasm!(self.a ; .arch x64 ; =>back);
-        self.slow_allocs.push(SlowAlloc {
-            entry,
-            back,
-            res,
-            func: runtime::new_array as *const () as usize,
-            descr: d as *const ArrayDescr as usize,
-            len: Some(len_loc),
-        });
-        Ok(())
-    }
-
     fn residual_call(&mut self, op: &Op) -> Result<(), CompileError> {
         let d: &'static CallDescr = op
             .descr
@@ -1378,7 +1332,9 @@ impl<'a> Gen<'a> {
                     .and_then(|d| d.as_size())
                     .ok_or_else(|| CompileError("new needs a size descr".into()))?;
                 if self.ctx.inline_alloc {
-                    self.inline_new(op, d)?
+                    if !self.merged_alloc(index, op)? {
+                        self.inline_new(op, d)?
+                    }
                 } else {
                     let args = [(Operand::ConstInt(d as *const _ as i64), false)];
                     self.call(runtime::new_struct as *const () as usize, &args, op.res)?
@@ -1388,7 +1344,9 @@ impl<'a> Gen<'a> {
                 let d = self.array(op)?;
                 let len = self.arg(op, 0)?;
                 if self.ctx.inline_alloc {
-                    self.inline_new_array(op, d, len)?
+                    if !self.merged_alloc(index, op)? {
+                        self.inline_new_array(op, d, len)?
+                    }
                 } else {
                     let args = [
                         (Operand::ConstInt(d as *const _ as i64), false),

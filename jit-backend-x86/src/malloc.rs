@@ -21,6 +21,13 @@
 //! references among them; values the allocator keeps in callee-saved
 //! registers are spilled by the collector itself before it scans.
 //!
+//! Merged allocations (PyPy merges `malloc_nursery`s the same way): a
+//! run of allocations of sizes known at compile time, with only field and
+//! item stores between them, takes one block of the summed size with one
+//! bump; the first op writes every member's header, later ops just compute
+//! their member's address from `nursery_free`. Its slow path is
+//! `runtime::new_group`.
+//!
 //! The stack pointer is 16-byte aligned at every op of a trace body
 //! (`frame::frame_size`), and the stub keeps it so for the call.
 
@@ -36,9 +43,9 @@ pub struct SlowAlloc {
     pub back: DynamicLabel,
     /// Register of the op's result.
     pub res: u8,
-    /// `runtime::new_struct` or `runtime::new_array`.
+    /// `runtime::new_struct`, `runtime::new_array` or `runtime::new_group`.
     pub func: usize,
-    /// The descriptor's address (first argument).
+    /// The first argument: the descriptor's address (or the group's size).
     pub descr: usize,
     /// The array length's location at the op (second argument).
     pub len: Option<Loc>,
@@ -52,6 +59,21 @@ const XMM_AREA: i32 = 16 * 16 + 8;
 const FREE: i32 = NURSERY_FREE as i32;
 const TOP: i32 = NURSERY_TOP as i32;
 
+/// Bumps `nursery_free` by `size` bytes (already rounded): the old value
+/// in `res`; jumps to `slow` when the region is exhausted.
+pub fn bump(a: &mut Asm, nursery: usize, res: u8, size: usize, slow: DynamicLabel) {
+    emit::mov_imm(a, R11, nursery as u64);
+    let size = size as i32;
+    dynasm!(a
+        ; .arch x64
+        ; mov Rq(res), QWORD [Rq(R11) + FREE]
+        ; lea Rq(R10), [Rq(res) + size]
+        ; cmp Rq(R10), QWORD [Rq(R11) + TOP]
+        ; ja =>slow
+        ; mov QWORD [Rq(R11) + FREE], Rq(R10)
+    );
+}
+
 /// Fast path of `new(descr)` of `size` bytes (already rounded): result in
 /// `res`, jumps to `slow` when the region is exhausted.
 pub fn fast_struct(
@@ -62,16 +84,43 @@ pub fn fast_struct(
     tid: u32,
     slow: DynamicLabel,
 ) {
+    bump(a, nursery, res, size, slow);
+    dynasm!(a ; .arch x64 ; mov DWORD [Rq(res)], tid as i32);
+}
+
+/// One object of a merged allocation: where it sits in the block and
+/// what its header (and, for arrays, length word) says.
+pub struct Member {
+    pub offset: usize,
+    pub tid: u32,
+    /// (length offset, length) for arrays.
+    pub len: Option<(usize, i64)>,
+}
+
+/// Writes the headers of a merged allocation's members, the block's
+/// start in `base` (after the join of fast and slow path).
+pub fn write_headers(a: &mut Asm, base: u8, members: &[Member]) {
+    for m in members {
+        let off = m.offset as i32;
+        dynasm!(a ; .arch x64 ; mov DWORD [Rq(base) + off], m.tid as i32);
+        if let Some((len_off, n)) = m.len {
+            let d = off + len_off as i32;
+            dynasm!(a ; .arch x64 ; mov QWORD [Rq(base) + d], n as i32);
+        }
+    }
+}
+
+/// A later member of a merged allocation: nothing has bumped the region
+/// since the block was taken (the fast path and `runtime::new_group` both
+/// leave `nursery_free` at its end), so the member is at
+/// `nursery_free - (total - offset)`.
+pub fn member(a: &mut Asm, nursery: usize, res: u8, back: usize) {
     emit::mov_imm(a, R11, nursery as u64);
-    let size = size as i32;
+    let back = back as i32;
     dynasm!(a
         ; .arch x64
         ; mov Rq(res), QWORD [Rq(R11) + FREE]
-        ; lea Rq(R10), [Rq(res) + size]
-        ; cmp Rq(R10), QWORD [Rq(R11) + TOP]
-        ; ja =>slow
-        ; mov QWORD [Rq(R11) + FREE], Rq(R10)
-        ; mov DWORD [Rq(res)], tid as i32
+        ; sub Rq(res), back
     );
 }
 

@@ -18,3 +18,9 @@ pub extern "C" fn new_struct(d: &'static SizeDescr) -> usize {
 pub extern "C" fn new_array(d: &'static ArrayDescr, len: i64) -> usize {
     heap::new_array(d, len).map_or(0, |r| r.addr())
 }
+
+/// The slow path of merged allocations (see `malloc`): `size` zeroed bytes
+/// whose object headers the compiled code writes next.
+pub extern "C" fn new_group(size: usize) -> usize {
+    heap::gc::alloc_group(size)
+}

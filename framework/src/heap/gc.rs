@@ -28,10 +28,17 @@
 //!
 //! Re-entrancy: root visitors run VM code (`map_frame`), so the heap's
 //! `RefCell` is never borrowed while roots are gathered; a collection is
-//! three short borrows (retire the region, mark+sweep, publish). Nothing
-//! allocates during a collection: the bump region is retired first, so an
-//! accidental allocation from a visitor would just refill and stay
-//! consistent.
+//! two borrows (retire the bump region; then mark, sweep, apply the
+//! policy and publish the new region limit) around the root gathering.
+//! Visitors must not allocate guest objects: an object allocated while
+//! roots are gathered is not a root itself and would be swept.
+//!
+//! Costs, honestly: marking is proportional to the live data plus the
+//! scanned stack; the sweep walks every object and filler header in the
+//! used blocks (proportional to the heap, as in any non-moving sweep), so
+//! a program with a tiny live set pays about one header read per dead
+//! object. A side mark bitmap or Immix-style line marks would avoid
+//! touching dead objects; not done yet.
 
 use super::blocks::{self, BlockSpace, BLOCK_SIZE};
 use super::large::{LargeSpace, LARGE_OBJECT};
@@ -338,6 +345,25 @@ pub(super) fn alloc_slow(size: usize, tid: u32) -> usize {
     a.unwrap_or_else(|| out_of_memory(size))
 }
 
+/// The slow path of a merged allocation (several objects of one trace
+/// bumped at once): `size` zeroed bytes (a multiple of 8, below
+/// `LARGE_OBJECT`) from the bump region, covered by a filler header until
+/// the caller writes the objects' headers — which it must do before
+/// anything else can allocate. Afterwards `nursery_free` is exactly the
+/// end of the block, which compiled code relies on to find the members.
+pub fn alloc_group(size: usize) -> usize {
+    assert!(
+        size < LARGE_OBJECT && size & 7 == 0 && size >= 8,
+        "bad merged allocation size {size}"
+    );
+    if with_heap(|h| h.should_collect(size)) {
+        collect();
+    }
+    let a = with_heap(|h| h.alloc_small(size, FILLER_TID)).unwrap_or_else(|| out_of_memory(size));
+    blocks::write_filler(a, size);
+    a
+}
+
 /// Registers the trace information of `tid` (idempotent).
 pub(super) fn register(tid: u32, l: Layout) {
     with_heap(|h| h.types.insert(tid, l));
@@ -365,15 +391,24 @@ pub fn collect() {
         return;
     }
     // Most stack words are not heap addresses: drop them before the
-    // (sorting) lookup.
+    // (sorting) lookup, without a branch per word (stack words are random
+    // enough to defeat the predictor).
     let mut cands = Vec::with_capacity(1024);
-    let mut push = |w: usize| {
-        if w >= lo && w < hi {
+    let span = hi.wrapping_sub(lo);
+    roots::precise_roots(&mut |w| {
+        if w.wrapping_sub(lo) < span {
             cands.push(w)
         }
-    };
-    roots::precise_roots(&mut push);
-    roots::scan_stack(&mut push);
+    });
+    let mut n = cands.len();
+    roots::scan_stack(|w| {
+        if n == cands.len() {
+            cands.resize(2 * n + 1024, 0);
+        }
+        cands[n] = w;
+        n += (w.wrapping_sub(lo) < span) as usize;
+    });
+    cands.truncate(n);
     with_heap(|h| {
         let before = h.blocks.mapped_bytes() + h.large.bytes;
         let allocated = h.since_gc;

@@ -89,7 +89,8 @@ impl GcRef {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GcHeader {
     pub tid: u32,
-    /// Reserved for the collector (mark bit, ...).
+    /// The collector's: bit 0 is the mark bit (`gc::MARK`, clear outside
+    /// a collection); a filler (tid 0) keeps its size here.
     pub flags: u32,
 }
 

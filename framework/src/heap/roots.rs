@@ -179,6 +179,36 @@ pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
     v.iter().for_each(|w| f(*w as usize));
 }
 
+/// A red reference in any representation (`Repr::Ref`): the word the
+/// collector should see. Lets VM code generic over the mode root its
+/// temporary vectors of references with [`root_refs`].
+pub trait RefWord {
+    fn ref_word(&self) -> usize;
+}
+impl RefWord for GcRef {
+    fn ref_word(&self) -> usize {
+        self.addr()
+    }
+}
+impl RefWord for () {
+    fn ref_word(&self) -> usize {
+        0
+    }
+}
+
+#[allow(clippy::ptr_arg)] // used as a `Visit<Vec<X>>` fn pointer
+fn visit_ref_words<X: RefWord>(v: &Vec<X>, f: &mut dyn FnMut(usize)) {
+    v.iter().for_each(|r| f(r.ref_word()));
+}
+
+/// Roots a Rust vector of references (e.g. call arguments popped off a
+/// frame's stack) while the VM allocates before storing them somewhere the
+/// collector sees: `let args = root_refs(&mut args);`. Works for
+/// `Vec<C::Ref>` in generic `step` code, in direct and recording mode.
+pub fn root_refs<X: RefWord>(v: &mut Vec<X>) -> Rooted<'_, Vec<X>> {
+    Rooted::new(v, visit_ref_words::<X>)
+}
+
 /// Number of live registrations (tests).
 pub fn registered() -> usize {
     REGISTRY.with(|r| r.borrow().iter().flatten().count())
@@ -225,9 +255,10 @@ fn stack_top() -> usize {
 compile_error!("the collector's stack scan needs the thread's stack bounds: add this OS to heap::roots::stack_top");
 
 /// Spills the callee-saved registers into this frame, then scans the stack
-/// from here to the top, reporting every word to `f`.
+/// from here to the top, reporting every word to `f` (generic so the
+/// caller's filter is inlined into the loop: stacks are long).
 #[inline(never)]
-pub(super) fn scan_stack(f: &mut dyn FnMut(usize)) {
+pub(super) fn scan_stack<F: FnMut(usize)>(mut f: F) {
     let mut regs = [0usize; 12];
     spill_registers(&mut regs);
     let regs = std::hint::black_box(regs);

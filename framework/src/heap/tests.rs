@@ -235,3 +235,24 @@ fn allocation_volume_triggers_collection_and_memory_stays_bounded() {
     assert!(s.collections - c0 >= 5, "{s:?}");
     assert!(s.peak_heap_bytes < 3 * MIN_BUDGET, "{s:?}");
 }
+
+#[test]
+fn root_refs_keeps_a_vector_of_references_alive() {
+    #[inline(never)]
+    fn fill(v: &mut Vec<GcRef>) {
+        for i in 0..100 {
+            v.push(cons(i, GcRef::NULL));
+        }
+    }
+    let mut args: Vec<GcRef> = Vec::new();
+    let mut args = roots::root_refs(&mut args);
+    fill(&mut args);
+    clobber_stack();
+    make_garbage(50, 100);
+    collect();
+    make_garbage(50, 100);
+    for (i, r) in args.iter().enumerate() {
+        assert!(gc::is_live_object(*r));
+        assert_eq!(getfield(*r, &node::value), i as u64);
+    }
+}
