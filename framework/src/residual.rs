@@ -9,6 +9,10 @@
 //! assert_eq!((ADD3.invoke)(&[1, 2, 3]), 6);
 //! ```
 //!
+//! The helper runs inside a `heap::gc::NoCollect` scope, whether compiled
+//! code or the IR interpreter calls it: it may keep `GcRef`s in Rust
+//! vectors while it allocates.
+//!
 //! Arguments and results may be `i64`, `f64`, `GcRef`, `bool` (as int) or
 //! `()` (no result). The descriptor is built on first use (`LazyLock`):
 //! function addresses are not constants in Rust.
@@ -76,14 +80,22 @@ macro_rules! residual {
                 let &[$($arg),*] = words else {
                     panic!(concat!("wrong argument count for ", stringify!($f)));
                 };
+                let _no_gc = $crate::heap::gc::NoCollect::new();
                 let r = $f($(<$t as $crate::residual::Word>::from_word($arg)),*);
                 $crate::residual::Word::to_word(r)
+            }
+            // What compiled code calls: the C ABI, and no collection while
+            // the helper runs (see `heap::gc::NoCollect`).
+            #[allow(improper_ctypes_definitions)]
+            extern "C" fn entry($($arg: $t),*) $(-> $ret)? {
+                let _no_gc = $crate::heap::gc::NoCollect::new();
+                $f($($arg),*)
             }
             #[allow(unused_parens)]
             type Ret = ($($ret)?);
             $crate::ir::CallDescr {
                 name: stringify!($f),
-                addr: $f as usize,
+                addr: entry as usize,
                 args: &[$(<$t as $crate::residual::Word>::KIND),*],
                 result: <Ret as $crate::residual::Word>::KIND,
                 effect: $effect,

@@ -10,7 +10,7 @@ use crate::dict;
 use crate::interp::{module_cell, recursion_limit, Frame, Res, Ret, Thrown, Vm};
 use crate::objects::*;
 use crate::types::{self, CLASS_LOOKUP, GROW_SLOTS, MAP_ADD, MAP_SLOT};
-use metatrace::heap::{GcRef, REF_ARRAY};
+use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Jit, Val};
 
@@ -378,6 +378,7 @@ impl Vm {
             return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
+        heap::gc::no_collect_exit(); // the callee's steps may collect
         let r = ctx.call_portal(
             self,
             (cid, 0),
@@ -387,6 +388,7 @@ impl Vm {
                 stack: Vec::new(),
             },
         );
+        heap::gc::no_collect_enter();
         self.depth = self.depth.saturating_sub(1);
         match r {
             Ret::Value(v) => Ok(v),

@@ -15,7 +15,7 @@ use crate::dict;
 use crate::objects::*;
 use crate::ops;
 use crate::types;
-use metatrace::heap::{GcRef, REF_ARRAY};
+use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Interp, Jit, MapReds, Repr, Step, Val};
 use std::cell::Cell;
@@ -1073,6 +1073,7 @@ impl Vm {
             return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
         }
         self.depth += 1;
+        heap::gc::no_collect_exit(); // the callee's steps may collect
         let r = ctx.call_portal(
             self,
             (cid, pc),
@@ -1082,6 +1083,7 @@ impl Vm {
                 stack,
             },
         );
+        heap::gc::no_collect_enter();
         self.depth = self.depth.saturating_sub(1);
         match r {
             Ret::Yield(v) => {
@@ -1160,6 +1162,13 @@ impl Interp for Vm {
         g: &mut (usize, usize),
         f: &mut Frame<C::R>,
     ) -> Step<Ret<C::R>> {
+        // The collector runs between instructions only (and in compiled
+        // code): an instruction may keep references in Rust vectors while
+        // it allocates. Guest calls reopen the window (`call_portal` sites
+        // close the scope around the call), so a long-running callee
+        // still collects.
+        heap::gc::safepoint();
+        let _no_gc = heap::gc::NoCollect::new();
         let code = self.code(g.0);
         self.current_code = Some(g.0);
         let at = g.1;

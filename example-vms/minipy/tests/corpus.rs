@@ -33,7 +33,13 @@ fn programs(name: &str) -> Vec<PathBuf> {
 }
 
 fn run(mode: &str, prog: &Path) -> (i32, String, String) {
+    run_gc(mode, prog, "")
+}
+
+/// `run` with `METATRACE_GC` set (stress: collect at every allocation).
+fn run_gc(mode: &str, prog: &Path, gc: &str) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_minipy"))
+        .env("METATRACE_GC", gc)
         .args(["--jit", mode])
         .arg(prog)
         .current_dir(prog.parent().unwrap())
@@ -93,6 +99,51 @@ fn corpus_matches_cpython_in_every_jit_mode() {
             if code != 0 || got != expected {
                 failures.push(format!(
                     "{} with --jit {mode}: exit {code}\n--- expected\n{expected}\n--- got\n{got}",
+                    prog.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The collector runs at every allocation (and checks the heap after each
+/// collection in one of the modes): nothing minipy keeps may be missed as
+/// a root, with the JIT off and on.
+#[test]
+fn corpus_passes_under_gc_stress() {
+    // Collecting at every allocation makes the loop-heavy programs take
+    // minutes; they run in the normal corpus test (where the collector
+    // runs often enough too) and the rest here.
+    const SLOW: &[&str] = &[
+        "jit_overflow",
+        "jit_attrs",
+        "jit_exceptions",
+        "loops",
+        "modules",
+    ];
+    let mut failures = Vec::new();
+    for prog in programs("corpus") {
+        let name = prog.file_stem().unwrap().to_string_lossy().into_owned();
+        if SLOW.contains(&name.as_str()) {
+            continue;
+        }
+        let expected = std::fs::read_to_string(prog.with_extension("out")).unwrap();
+        // Verify (a heap check after each collection) only where cheap.
+        let off_gc = if name == "basics" {
+            "stress,verify"
+        } else {
+            "stress"
+        };
+        for (mode, gc) in [
+            ("off", off_gc),
+            ("threshold=3,function_threshold=5", "stress"),
+        ] {
+            let (code, stdout, stderr) = run_gc(mode, &prog, gc);
+            let got = format!("{stdout}{stderr}");
+            if code != 0 || got != expected {
+                failures.push(format!(
+                    "{} with --jit {mode}, METATRACE_GC={gc}: exit {code}\n--- got\n{got}",
                     prog.display()
                 ));
             }

@@ -332,9 +332,7 @@ fn out_of_memory(size: usize) -> ! {
 /// rounded) bytes with type id `tid` (zeroed, header written).
 #[inline(never)]
 pub(super) fn alloc_slow(size: usize, tid: u32) -> usize {
-    if with_heap(|h| h.should_collect(size)) {
-        collect();
-    }
+    maybe_collect(size);
     let a = with_heap(|h| {
         if size >= LARGE_OBJECT {
             h.alloc_large(size, tid)
@@ -356,12 +354,71 @@ pub fn alloc_group(size: usize) -> usize {
         size < LARGE_OBJECT && size & 7 == 0 && size >= 8,
         "bad merged allocation size {size}"
     );
-    if with_heap(|h| h.should_collect(size)) {
-        collect();
-    }
+    maybe_collect(size);
     let a = with_heap(|h| h.alloc_small(size, FILLER_TID)).unwrap_or_else(|| out_of_memory(size));
     blocks::write_filler(a, size);
     a
+}
+
+thread_local! {
+    /// Open `NoCollect` scopes; collections asked for meanwhile wait.
+    static NO_COLLECT: Cell<u32> = const { Cell::new(0) };
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A stretch of Rust code during which allocation never collects (like
+/// RPython's `rgc.no_collect`): for code that keeps `GcRef`s where the
+/// collector cannot see them — in a `Vec` or a map, across allocations.
+/// A collection that comes due meanwhile runs at the next [`safepoint`]
+/// (or allocation) after the last scope closes. Residual calls run in one
+/// (`residual!`), so builtins may juggle references freely; keep other
+/// scopes short, the heap only grows while one is open. Scopes nest.
+pub struct NoCollect(());
+
+impl NoCollect {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> NoCollect {
+        no_collect_enter();
+        NoCollect(())
+    }
+}
+
+impl Drop for NoCollect {
+    fn drop(&mut self) {
+        no_collect_exit();
+    }
+}
+
+/// Opens a [`NoCollect`] scope without a guard (for scopes that are not
+/// lexical, e.g. one interpreter step with a portal call inside that must
+/// be collectable: exit before the call, enter after).
+pub fn no_collect_enter() {
+    NO_COLLECT.with(|n| n.set(n.get() + 1));
+}
+
+/// Closes a scope opened by [`no_collect_enter`].
+pub fn no_collect_exit() {
+    NO_COLLECT.with(|n| n.set(n.get().saturating_sub(1)));
+}
+
+/// Collects if the budget says so, or defers it inside a `NoCollect`.
+fn maybe_collect(size: usize) {
+    if with_heap(|h| h.should_collect(size)) {
+        if NO_COLLECT.with(|n| n.get()) > 0 {
+            DEFERRED.with(|d| d.set(true));
+        } else {
+            collect();
+        }
+    }
+}
+
+/// Runs a collection that came due inside a [`NoCollect`] scope, if no
+/// scope is open now. VMs call this where only rooted references are live
+/// (e.g. between instructions).
+pub fn safepoint() {
+    if NO_COLLECT.with(|n| n.get()) == 0 && DEFERRED.with(|d| d.replace(false)) {
+        collect();
+    }
 }
 
 /// Registers the trace information of `tid` (idempotent).
