@@ -95,7 +95,7 @@ macro_rules! residual {
             type Ret = ($($ret)?);
             $crate::ir::CallDescr {
                 name: stringify!($f),
-                addr: entry as usize,
+                addr: entry as *const () as usize,
                 args: &[$(<$t as $crate::residual::Word>::KIND),*],
                 result: <Ret as $crate::residual::Word>::KIND,
                 effect: $effect,

@@ -256,3 +256,58 @@ fn root_refs_keeps_a_vector_of_references_alive() {
         assert_eq!(getfield(*r, &node::value), i as u64);
     }
 }
+
+#[test]
+fn no_collect_defers_collections_to_the_next_safepoint() {
+    #[inline(never)]
+    fn fill(v: &mut Vec<GcRef>) {
+        for i in 0..100 {
+            v.push(cons(i, GcRef::NULL));
+        }
+    }
+    gc::set_stress(true);
+    let before = stats().collections;
+    let mut unrooted: Vec<GcRef> = Vec::new();
+    {
+        let _scope = gc::NoCollect::new();
+        fill(&mut unrooted);
+        clobber_stack();
+        make_garbage(5, 10);
+        // Stress asks for a collection at every allocation; none ran, so
+        // references only a Vec holds are still good.
+        assert_eq!(stats().collections, before);
+        for (i, r) in unrooted.iter().enumerate() {
+            assert!(gc::is_live_object(*r));
+            assert_eq!(getfield(*r, &node::value), i as u64);
+        }
+        gc::safepoint(); // inside the scope: still nothing
+        assert_eq!(stats().collections, before);
+    }
+    gc::safepoint();
+    gc::set_stress(false);
+    assert_eq!(stats().collections, before + 1);
+}
+
+/// A residual helper: allocates while a `Vec` holds what it made.
+extern "C" fn build_list(n: i64) -> i64 {
+    let before = stats().collections;
+    let mut v: Vec<GcRef> = Vec::new();
+    for i in 0..n {
+        v.push(cons(i, GcRef::NULL));
+    }
+    let ok = stats().collections == before
+        && v.iter()
+            .enumerate()
+            .all(|(i, r)| getfield(*r, &node::value) == i as u64);
+    ok as i64
+}
+crate::residual!(static BUILD_LIST = fn build_list(n: i64) -> i64, crate::ir::EffectInfo::RESIDUAL);
+
+#[test]
+fn residual_helpers_run_without_collections() {
+    gc::set_stress(true);
+    let ok = (BUILD_LIST.invoke)(&[50]);
+    gc::safepoint();
+    gc::set_stress(false);
+    assert_eq!(ok, 1, "a collection ran inside the residual helper");
+}

@@ -177,13 +177,17 @@ fn peel(
     // (input, how it is carried, its preamble values).
     let mut carried: Vec<(usize, Carry, Vec<Operand>)> = Vec::new();
     let mut map: HashMap<Var, Operand> = HashMap::new();
+    // The preamble's values of the inputs the jump passes back unchanged.
+    let mut invariant: Vec<Operand> = Vec::new();
     // Virtuals the jump passes directly are not also nested in another
     // input's shape (one object must not be rebuilt twice).
     let mut avoid: HashSet<Var> = pre.iter().filter_map(|a| a.as_var()).collect();
     for (k, &v) in inputs.iter().enumerate() {
         let j = jump.args[k];
         if j == Operand::Var(v) {
-            map.insert(v, sh.get(Operand::Var(v)));
+            let pre_value = sh.get(Operand::Var(v));
+            map.insert(v, pre_value);
+            invariant.push(pre_value);
         } else if j.is_const() {
             map.insert(v, j);
         } else {
@@ -216,12 +220,6 @@ fn peel(
 
     // Heap facts at the end of the preamble about loop-invariant
     // locations travel through the label too (see `heap`'s docs).
-    let invariant: Vec<Operand> = inputs
-        .iter()
-        .enumerate()
-        .filter(|&(k, v)| jump.args[k] == Operand::Var(*v))
-        .map(|(_, v)| sh.get(Operand::Var(*v)))
-        .collect();
     let heap_carried: Vec<(Loc, Operand)> = match heap(&mut passes) {
         Some(h) => h
             .export()
