@@ -5,12 +5,39 @@
 //! object, never null); the trace follows such calls with
 //! `guard_no_exception`, which fails while the slot is set. The VM clears
 //! it with [`take`] when it handles the exception in the interpreter.
+//!
+//! Also owns the *forced* flag (PyPy's `vable_token` check after
+//! `call_assembler`): a helper called from compiled code sets it when the
+//! trace cannot go on after the call (the callee's result does not fit
+//! what was traced); the `guard_not_forced` that follows the call fails
+//! while it is set, and the driver clears it when it handles that exit.
 
 use crate::heap::GcRef;
 use std::cell::Cell;
 
 thread_local! {
     static PENDING: Cell<usize> = const { Cell::new(0) };
+    static FORCED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Makes the next `guard_not_forced` fail.
+pub fn set_forced() {
+    FORCED.with(|f| f.set(1));
+}
+
+pub fn is_forced() -> bool {
+    FORCED.with(|f| f.get() != 0)
+}
+
+/// Clears the forced flag; true if it was set.
+pub fn take_forced() -> bool {
+    FORCED.with(|f| f.replace(0) != 0)
+}
+
+/// Address of this thread's forced flag (a word, non-zero = forced), for
+/// native backends to test inline.
+pub fn forced_slot_addr() -> usize {
+    FORCED.with(|f| f.as_ptr() as usize)
 }
 
 /// Records a pending exception (`exc` must not be null).

@@ -48,6 +48,8 @@ pub struct Ctx<'a> {
     pub inval_flag: usize,
     /// Address of this thread's pending-exception word.
     pub exc_slot: usize,
+    /// Address of this thread's forced flag (`guard_not_forced`).
+    pub forced_slot: usize,
     /// Address of this trace's guard slot array (one `u64` per guard).
     pub guard_slots: usize,
     /// Address of this thread's `heap::gc::Nursery`.
@@ -1182,6 +1184,54 @@ impl<'a> Gen<'a> {
         self.call(d.addr, &args, op.res)
     }
 
+    /// `call_assembler`: the arguments go to an array of words on the
+    /// native stack and the descr's helper gets (descr, array); see
+    /// `metatrace::ir::AssemblerDescr`. The helper returns a word in rax,
+    /// also for a float result.
+    fn call_assembler(&mut self, op: &Op) -> Result<(), CompileError> {
+        let d = op
+            .descr
+            .and_then(|d| d.as_assembler())
+            .ok_or_else(|| CompileError(format!("{} needs an assembler descr", op.opnum.name())))?;
+        for o in &op.args {
+            self.ra.lock(o);
+        }
+        let srcs: Vec<Loc> = op.args.iter().map(|o| self.ra.loc(o)).collect();
+        self.ra.spill_caller_saved(&mut self.a);
+        let bytes = (8 * srcs.len()).next_multiple_of(16) as i32;
+        let a = &mut self.a;
+        if bytes > 0 {
+            dynasm!(a ; .arch x64 ; sub rsp, bytes);
+        }
+        for (k, src) in srcs.iter().enumerate() {
+            let disp = 8 * k as i32;
+            match *src {
+                Loc::Gp(s) => dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(s)),
+                Loc::Xmm(s) => dynasm!(a ; .arch x64 ; movsd QWORD [rsp + disp], Rx(s)),
+                other => {
+                    emit::mov(a, Loc::Gp(R10), other);
+                    dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(R10));
+                }
+            }
+        }
+        emit::mov_imm(a, frame::INT_ARG_REGS[0], d as *const _ as u64);
+        dynasm!(a ; .arch x64 ; mov Rq(frame::INT_ARG_REGS[1]), rsp);
+        emit::mov_imm(a, R11, d.helper as u64);
+        dynasm!(a ; .arch x64 ; call Rq(R11));
+        if bytes > 0 {
+            dynasm!(a ; .arch x64 ; add rsp, bytes);
+        }
+        if let Some(v) = op.res {
+            if self.ra.is_float(v) {
+                dynasm!(self.a ; .arch x64 ; movq xmm0, rax);
+                self.ra.assign(v, Loc::Xmm(0));
+            } else {
+                self.ra.assign(v, Loc::Gp(RAX));
+            }
+        }
+        Ok(())
+    }
+
     // ---------------------------------------------------------------
     // Control
 
@@ -1318,7 +1368,7 @@ impl<'a> Gen<'a> {
             GuardNotInvalidated => self.guard_flag_word(op, self.ctx.inval_flag)?,
             // Never fails in this backend (llgraph does the same): forcing
             // is the call_may_force/force_token issue.
-            GuardNotForced => self.guard_exit(op, Fail::Never)?,
+            GuardNotForced => self.guard_flag_word(op, self.ctx.forced_slot)?,
 
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
             | GetfieldGcPureF | GetfieldRawI | GetfieldRawF => self.getfield(op)?,
@@ -1361,7 +1411,7 @@ impl<'a> Gen<'a> {
                 self.residual_call(op)?
             }
             CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
-                return err("call_assembler is not supported by the x86 backend yet")
+                self.call_assembler(op)?
             }
             EscapeN => {}
             ForceToken => {

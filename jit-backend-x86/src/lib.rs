@@ -63,6 +63,7 @@ use codemem::{CodeBlock, DataArea};
 use hashbrown::HashMap;
 use metatrace::backend::{Backend, CompileError, DeadFrame, LoopId};
 use metatrace::ir::{GuardId, TargetToken, Trace};
+use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -112,17 +113,47 @@ struct TargetRec {
     info: TargetInfo,
 }
 
-/// The x86-64 backend.
+/// The x86-64 backend. Its tables sit in a `RefCell`: compiled code may
+/// re-enter the framework (`call_assembler`), which compiles and attaches
+/// bridges while an activation runs; `execute` borrows them only before
+/// entering the code and after it returns.
 pub struct X86Backend {
+    tables: RefCell<Tables>,
+    /// Inline bump allocation (default; `METATRACE_GC_INLINE=off` or
+    /// [`X86Backend::set_inline_alloc`] turn it off for measurements).
+    inline_alloc: bool,
+    /// Dead-frame buffer sizes of the activations running now (innermost
+    /// last): code installed meanwhile must not write past any of them.
+    running: RefCell<Vec<usize>>,
+    _thread_bound: PhantomData<*const ()>,
+}
+
+/// The smallest dead-frame buffer `execute` hands to compiled code.
+const MIN_BUF: usize = 256;
+
+/// One running activation's buffer size, popped when it returns (also
+/// when a panic unwinds through `execute`).
+struct Running<'a>(&'a RefCell<Vec<usize>>);
+
+impl<'a> Running<'a> {
+    fn enter(stack: &'a RefCell<Vec<usize>>, words: usize) -> Running<'a> {
+        stack.borrow_mut().push(words);
+        Running(stack)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.borrow_mut().pop();
+    }
+}
+
+struct Tables {
     loops: HashMap<LoopId, LoopRec>,
     guards: HashMap<GuardId, GuardRec>,
     targets: HashMap<TargetToken, TargetRec>,
     /// Largest number of dead-frame words any installed trace uses.
     max_words: usize,
-    /// Inline bump allocation (default; `METATRACE_GC_INLINE=off` or
-    /// [`X86Backend::set_inline_alloc`] turn it off for measurements).
-    inline_alloc: bool,
-    _thread_bound: PhantomData<*const ()>,
 }
 
 impl Default for X86Backend {
@@ -134,11 +165,14 @@ impl Default for X86Backend {
 impl X86Backend {
     pub fn new() -> X86Backend {
         X86Backend {
-            loops: HashMap::new(),
-            guards: HashMap::new(),
-            targets: HashMap::new(),
-            max_words: 1,
+            tables: RefCell::new(Tables {
+                loops: HashMap::new(),
+                guards: HashMap::new(),
+                targets: HashMap::new(),
+                max_words: 1,
+            }),
             inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
+            running: RefCell::new(Vec::new()),
             _thread_bound: PhantomData,
         }
     }
@@ -151,7 +185,7 @@ impl X86Backend {
 
     /// A handle to invalidate loop `id` later (see [`Invalidator`]).
     pub fn invalidator(&self, id: LoopId) -> Option<Invalidator> {
-        self.loops.get(&id).map(|lp| Invalidator {
+        self.tables.borrow().loops.get(&id).map(|lp| Invalidator {
             flag: lp.flag.clone(),
         })
     }
@@ -166,16 +200,25 @@ impl X86Backend {
     ) -> Result<(TraceRec, Assembled), CompileError> {
         metatrace::ir::verify::verify(trace).map_err(|e| CompileError(e.to_string()))?;
         let data = DataArea::new(assemble::count_guards(trace));
-        let lookup = |t: TargetToken| self.targets.get(&t).map(|r| r.info.clone());
+        let lookup = |t: TargetToken| self.tables.borrow().targets.get(&t).map(|r| r.info.clone());
         let ctx = Ctx {
             targets: &lookup,
             inval_flag,
             exc_slot: metatrace::exc::slot_addr(),
+            forced_slot: metatrace::exc::forced_slot_addr(),
             guard_slots: data.addr(),
             nursery: metatrace::heap::gc::nursery_addr(),
             inline_alloc: self.inline_alloc,
         };
         let out = assemble::assemble(trace, entry, &ctx)?;
+        if let Some(&room) = self.running.borrow().iter().min() {
+            if out.max_words > room {
+                return Err(CompileError(format!(
+                    "the trace's dead frame needs {} words, more than a running activation's buffer holds ({room})",
+                    out.max_words
+                )));
+            }
+        }
         let code = CodeBlock::install(&out.bytes)
             .map_err(|e| CompileError(format!("cannot map code memory: {e}")))?;
         let exit = (code.addr() + out.exit_offset) as u64;
@@ -193,7 +236,9 @@ impl X86Backend {
             out,
         ))
     }
+}
 
+impl Tables {
     /// Publishes guards, finishes and labels of trace `index` of `owner`.
     fn register(&mut self, owner: LoopId, index: usize, rec: &TraceRec, out: &Assembled) {
         for g in &out.guards {
@@ -235,7 +280,7 @@ impl Backend for X86Backend {
         "x86"
     }
 
-    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
+    fn compile_loop(&self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
         self.free(id);
         let flag = Rc::new(AtomicU64::new(0));
         let (rec, out) = self.build(
@@ -244,8 +289,9 @@ impl Backend for X86Backend {
             flag.as_ptr() as usize,
             format!("loop {}", id.0),
         )?;
-        self.register(id, 0, &rec, &out);
-        self.loops.insert(
+        let mut t = self.tables.borrow_mut();
+        t.register(id, 0, &rec, &out);
+        t.loops.insert(
             id,
             LoopRec {
                 flag,
@@ -255,8 +301,8 @@ impl Backend for X86Backend {
         Ok(())
     }
 
-    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
-        let (owner, gtrace, slot) = match self.guards.get(&guard) {
+    fn compile_bridge(&self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
+        let (owner, gtrace, slot) = match self.tables.borrow().guards.get(&guard) {
             Some(GuardRec {
                 owner,
                 trace,
@@ -266,31 +312,43 @@ impl Backend for X86Backend {
             Some(_) => return Err(CompileError(format!("<Guard{}> is a finish", guard.0))),
             None => return Err(CompileError(format!("no compiled guard {}", guard.0))),
         };
-        let flag = self.loops[&owner].flag.as_ptr() as usize;
+        let flag = self.tables.borrow().loops[&owner].flag.as_ptr() as usize;
         let title = format!("bridge from <Guard{}> of loop {}", guard.0, owner.0);
         let (rec, out) = self.build(trace, Entry::Bridge, flag, title)?;
-        let index = self.loops[&owner].traces.len();
-        self.register(owner, index, &rec, &out);
+        let mut t = self.tables.borrow_mut();
+        let index = t.loops[&owner].traces.len();
+        t.register(owner, index, &rec, &out);
         let entry = rec.code.addr() as u64;
-        let lp = self.loops.get_mut(&owner).unwrap();
+        let lp = t.loops.get_mut(&owner).unwrap();
         lp.traces.push(rec);
         // Attach: one aligned store into the guard's slot (see guard.rs).
         lp.traces[gtrace].data.set(slot, entry);
         Ok(())
     }
 
-    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame {
-        let entry = self.loops.get(&id).expect("execute: unknown loop").traces[0]
-            .code
-            .addr();
-        let mut buf = vec![0u64; self.max_words.max(args.len())];
+    fn execute(&self, id: LoopId, args: &[u64]) -> DeadFrame {
+        let (entry, words) = {
+            let t = self.tables.borrow();
+            let entry = t.loops.get(&id).expect("execute: unknown loop").traces[0]
+                .code
+                .addr();
+            (entry, t.max_words)
+        };
+        // Room for bridges attached while this activation runs (from a
+        // `call_assembler` helper): a trace whose dead frame would not fit
+        // in the smallest running buffer is refused (see `compile_*`).
+        let mut buf = vec![0u64; (words.max(args.len()) * 2).max(MIN_BUF)];
         buf[..args.len()].copy_from_slice(args);
+        let _running = Running::enter(&self.running, buf.len());
         // SAFETY: `entry` is the entry of an installed loop of this backend
         // and `buf` holds at least `max_words` words, the most any
-        // installed trace reads or writes.
+        // installed trace reads or writes; traces installed while the code
+        // runs are refused if they need more than `buf` holds.
         let gid = unsafe { entry::call(entry, &mut buf) };
         let guard = GuardId(gid);
         let n = self
+            .tables
+            .borrow()
             .guards
             .get(&guard)
             .unwrap_or_else(|| panic!("x86: compiled code exited through unknown guard {gid}"))
@@ -299,22 +357,24 @@ impl Backend for X86Backend {
         DeadFrame { guard, values: buf }
     }
 
-    fn invalidate(&mut self, id: LoopId) {
-        if let Some(lp) = self.loops.get(&id) {
+    fn invalidate(&self, id: LoopId) {
+        if let Some(lp) = self.tables.borrow().loops.get(&id) {
             lp.flag.store(1, Ordering::Release);
         }
     }
 
-    fn free(&mut self, id: LoopId) {
-        if self.loops.remove(&id).is_none() {
+    fn free(&self, id: LoopId) {
+        let mut t = self.tables.borrow_mut();
+        if t.loops.remove(&id).is_none() {
             return;
         }
-        self.guards.retain(|_, g| g.owner != id);
-        self.targets.retain(|_, t| t.owner != id);
+        t.guards.retain(|_, g| g.owner != id);
+        t.targets.retain(|_, t| t.owner != id);
     }
 
     fn disassemble(&self, id: LoopId) -> Option<String> {
-        let lp = self.loops.get(&id)?;
+        let t = self.tables.borrow();
+        let lp = t.loops.get(&id)?;
         let mut s = String::new();
         for t in &lp.traces {
             s.push_str(&disasm::listing(

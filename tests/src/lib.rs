@@ -60,6 +60,25 @@ pub const INT_BINOPS: &[OpNum] = &[
     OpNum::UintGe,
 ];
 
+/// A `call_assembler` descriptor whose helper runs `invoke` (instead of a
+/// portal), leaked to be `'static`.
+pub fn leak_assembler(
+    name: &'static str,
+    args: &'static [Kind],
+    result: Kind,
+    invoke: fn(&metatrace::ir::AssemblerDescr, &[u64]) -> u64,
+) -> &'static metatrace::ir::AssemblerDescr {
+    Box::leak(Box::new(metatrace::ir::AssemblerDescr {
+        name,
+        args,
+        result,
+        helper: metatrace::backend::assembler_trampoline as *const () as usize,
+        invoke,
+        site: 0,
+        owner: 0,
+    }))
+}
+
 /// A residual call descriptor for a test function, leaked to be `'static`.
 pub fn leak_call(
     name: &'static str,

@@ -4,7 +4,7 @@
 use metatrace::backend::{Backend, DeadFrame};
 use metatrace::exc;
 use metatrace::heap::{self, GcRef, BYTE_ARRAY, FLOAT_ARRAY, INT_ARRAY, REF_ARRAY};
-use metatrace::ir::{ArrayDescr, Descr, Kind, OpNum, Operand, SizeDescr};
+use metatrace::ir::{ArrayDescr, Descr, Kind, OpNum, Operand, SizeDescr, Var};
 use metatrace_tests::*;
 use metatrace_x86::X86Backend;
 use OpNum::*;
@@ -1400,7 +1400,7 @@ fn invalidation_while_running() {
         .unwrap();
     let i2 = b.op(IntAdd, &[v(r), ci(1)]);
     b.jump(&[v(i2)], t);
-    let mut be = X86Backend::new();
+    let be = X86Backend::new();
     let id = fresh_loop();
     be.compile_loop(id, &b.build()).unwrap();
     INVALIDATOR.with(|x| *x.borrow_mut() = be.invalidator(id));
@@ -1453,20 +1453,139 @@ fn free_and_recompile() {
     });
 }
 
+fn asm_mix_invoke(_d: &metatrace::ir::AssemblerDescr, a: &[u64]) -> u64 {
+    // Order-sensitive, so a swapped or dropped word changes the result.
+    a.iter().enumerate().fold(7u64, |acc, (k, w)| {
+        acc.wrapping_mul(1_000_003).wrapping_add(w ^ k as u64)
+    })
+}
+
+const ASM_KINDS: &[Kind] = &[
+    Kind::Int,
+    Kind::Float,
+    Kind::Int,
+    Kind::Ref,
+    Kind::Int,
+    Kind::Int,
+    Kind::Float,
+    Kind::Int,
+    Kind::Int,
+    Kind::Int,
+    Kind::Int,
+];
+
 #[test]
-fn call_assembler_is_a_compile_error() {
+fn call_assembler_passes_every_word() {
+    let d = leak_assembler("asm_mix", ASM_KINDS, Kind::Int, asm_mix_invoke);
+    let mut b = B::new();
+    let ins: Vec<Var> = ASM_KINDS.iter().map(|k| b.input(*k)).collect();
+    let args: Vec<Operand> = ins.iter().map(|x| v(*x)).collect();
+    let r = b.op_d(CallAssemblerI, &args, Descr::Assembler(d)).unwrap();
+    // Values live across the call come back intact.
+    let mut out = vec![v(r)];
+    out.extend(args.iter().copied());
+    b.finish(&out);
+    let trace = b.build();
+    let obj = new_obj();
+    let words: Vec<u64> = vec![
+        ib(i64::MIN),
+        (-0.0f64).to_bits(),
+        3,
+        obj.addr() as u64,
+        ib(-1),
+        5,
+        f64::NAN.to_bits(),
+        7,
+        8,
+        9,
+        10,
+    ];
+    let got = on_all_backends(|be: &mut dyn Backend| run_once(be, &trace, &words).values);
+    let mut want = vec![asm_mix_invoke(d, &words)];
+    want.extend(&words);
+    assert_eq!(got, want);
+}
+
+fn asm_half_invoke(_d: &metatrace::ir::AssemblerDescr, a: &[u64]) -> u64 {
+    (f64::from_bits(a[0]) / 2.0).to_bits()
+}
+
+fn asm_void_invoke(_d: &metatrace::ir::AssemblerDescr, a: &[u64]) -> u64 {
+    ASM_SEEN.with(|s| s.set(a[0]));
+    0
+}
+
+thread_local! {
+    static ASM_SEEN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[test]
+fn call_assembler_float_and_void_results() {
+    let df = leak_assembler("asm_half", &[Kind::Float], Kind::Float, asm_half_invoke);
+    let dn = leak_assembler("asm_void", &[Kind::Int], Kind::Void, asm_void_invoke);
+    let mut b = B::new();
+    let f = b.input(Kind::Float);
+    let i = b.input(Kind::Int);
+    let h = b
+        .op_d(CallAssemblerF, &[v(f)], Descr::Assembler(df))
+        .unwrap();
+    b.op_d(CallAssemblerN, &[v(i)], Descr::Assembler(dn));
+    let h2 = b.op(FloatAdd, &[v(h), v(h)]);
+    b.finish(&[v(h2), v(i)]);
+    let trace = b.build();
+    let got = on_all_backends(|be: &mut dyn Backend| {
+        let d = run_once(be, &trace, &[3.5f64.to_bits(), 77]);
+        (d.values, ASM_SEEN.with(|s| s.replace(0)))
+    });
+    assert_eq!(got, (vec![3.5f64.to_bits(), 77], 77));
+}
+
+fn asm_force_invoke(_d: &metatrace::ir::AssemblerDescr, a: &[u64]) -> u64 {
+    if (a[0] as i64) < 0 {
+        exc::set_forced();
+    }
+    a[0].wrapping_mul(3)
+}
+
+#[test]
+fn guard_not_forced_fails_after_a_forcing_helper() {
+    let d = leak_assembler("asm_force", &[Kind::Int], Kind::Int, asm_force_invoke);
     let mut b = B::new();
     let x = b.input(Kind::Int);
-    b.op_d(CallAssemblerI, &[v(x)], Descr::Target(fresh_token()));
-    b.finish(&[]);
-    let mut be = X86Backend::new();
-    assert!(be.compile_loop(fresh_loop(), &b.build()).is_err());
+    let r = b
+        .op_d(CallAssemblerI, &[v(x)], Descr::Assembler(d))
+        .unwrap();
+    let g = b.guard(GuardNotForced, &[], &[v(x), v(r)]);
+    let done = b.finish(&[v(r)]);
+    let trace = b.build();
+    let got = on_all_backends(|be: &mut dyn Backend| {
+        let ok = run_once(be, &trace, &[5]);
+        let ok_flag = exc::take_forced();
+        let bad = run_once(be, &trace, &[ib(-2)]);
+        let bad_flag = exc::take_forced();
+        (ok, ok_flag, bad, bad_flag)
+    });
+    assert_eq!(
+        got,
+        (
+            DeadFrame {
+                guard: done,
+                values: vec![15]
+            },
+            false,
+            DeadFrame {
+                guard: g,
+                values: vec![ib(-2), ib(-6)]
+            },
+            true
+        )
+    );
 }
 
 #[test]
 fn disassembly_is_annotated() {
     let (trace, g, t) = sum_loop();
-    let mut be = X86Backend::new();
+    let be = X86Backend::new();
     let id = fresh_loop();
     be.compile_loop(id, &trace).unwrap();
     let mut b = B::new();

@@ -13,6 +13,7 @@ use super::{Backend, CompileError, DeadFrame, LoopId};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
 use hashbrown::HashMap;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 struct Compiled {
@@ -21,9 +22,20 @@ struct Compiled {
     owner: LoopId,
 }
 
-/// The IR interpreter.
+/// The IR interpreter. Its tables sit in a `RefCell` because compiled
+/// code may re-enter the framework (`call_assembler`), which compiles
+/// bridges and loops while an activation is running: borrows are short and
+/// never held across an op that calls out.
 #[derive(Default)]
 pub struct LlGraph {
+    tables: RefCell<Tables>,
+    /// Upper bound on executed ops per `execute` call; `None` = unbounded.
+    /// Tests use it to catch traces that loop forever.
+    pub fuel: Option<u64>,
+}
+
+#[derive(Default)]
+struct Tables {
     loops: HashMap<LoopId, Rc<Compiled>>,
     bridges: HashMap<GuardId, Rc<Compiled>>,
     /// Which loop owns each guard (the guard's trace may be a bridge).
@@ -31,16 +43,15 @@ pub struct LlGraph {
     /// Where each label lives: trace and op index.
     targets: HashMap<TargetToken, (Rc<Compiled>, usize)>,
     invalidated: hashbrown::HashSet<LoopId>,
-    /// Upper bound on executed ops per `execute` call; `None` = unbounded.
-    /// Tests use it to catch traces that loop forever.
-    pub fuel: Option<u64>,
 }
 
 impl LlGraph {
     pub fn new() -> LlGraph {
         LlGraph::default()
     }
+}
 
+impl Tables {
     fn register(&mut self, c: &Rc<Compiled>) {
         for (i, op) in c.trace.ops.iter().enumerate() {
             if op.opnum == OpNum::Label {
@@ -64,20 +75,22 @@ impl Backend for LlGraph {
         "llgraph"
     }
 
-    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
+    fn compile_loop(&self, id: LoopId, trace: &Trace) -> Result<(), CompileError> {
         check(trace)?;
         let c = Rc::new(Compiled {
             trace: trace.clone(),
             owner: id,
         });
-        self.register(&c);
-        self.loops.insert(id, c);
+        let mut t = self.tables.borrow_mut();
+        t.register(&c);
+        t.loops.insert(id, c);
         Ok(())
     }
 
-    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
+    fn compile_bridge(&self, guard: GuardId, trace: &Trace) -> Result<(), CompileError> {
         check(trace)?;
-        let owner = *self
+        let mut t = self.tables.borrow_mut();
+        let owner = *t
             .guard_owner
             .get(&guard)
             .ok_or_else(|| CompileError(format!("no compiled guard {}", guard.0)))?;
@@ -85,13 +98,19 @@ impl Backend for LlGraph {
             trace: trace.clone(),
             owner,
         });
-        self.register(&c);
-        self.bridges.insert(guard, c);
+        t.register(&c);
+        t.bridges.insert(guard, c);
         Ok(())
     }
 
-    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame {
-        let start = self.loops.get(&id).expect("execute: unknown loop").clone();
+    fn execute(&self, id: LoopId, args: &[u64]) -> DeadFrame {
+        let start = self
+            .tables
+            .borrow()
+            .loops
+            .get(&id)
+            .expect("execute: unknown loop")
+            .clone();
         let mut env = vec![0u64; start.trace.kinds.len()];
         for (v, a) in start.trace.inputargs.iter().zip(args) {
             env[v.index()] = *a;
@@ -99,18 +118,19 @@ impl Backend for LlGraph {
         self.run(start, 0, env)
     }
 
-    fn invalidate(&mut self, id: LoopId) {
-        self.invalidated.insert(id);
+    fn invalidate(&self, id: LoopId) {
+        self.tables.borrow_mut().invalidated.insert(id);
     }
 
-    fn free(&mut self, id: LoopId) {
-        if self.loops.remove(&id).is_none() {
+    fn free(&self, id: LoopId) {
+        let mut t = self.tables.borrow_mut();
+        if t.loops.remove(&id).is_none() {
             return;
         }
-        self.bridges.retain(|_, c| c.owner != id);
-        self.targets.retain(|_, (c, _)| c.owner != id);
-        self.guard_owner.retain(|_, o| *o != id);
-        self.invalidated.remove(&id);
+        t.bridges.retain(|_, c| c.owner != id);
+        t.targets.retain(|_, (c, _)| c.owner != id);
+        t.guard_owner.retain(|_, o| *o != id);
+        t.invalidated.remove(&id);
     }
 }
 
@@ -128,7 +148,7 @@ fn r(bits: u64) -> GcRef {
 }
 
 impl LlGraph {
-    fn run(&mut self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
+    fn run(&self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
         // The value array is where this backend keeps the trace's live
         // references: a root while the trace runs (calls may collect).
         let mut env = heap::roots::Rooted::new(&mut env, heap::roots::visit_words);
@@ -188,8 +208,10 @@ impl LlGraph {
                 GuardNoOverflow => guard_ok = !ovf,
                 GuardOverflow => guard_ok = ovf,
                 GuardNoException => guard_ok = !crate::exc::is_pending(),
-                GuardNotInvalidated => guard_ok = !self.invalidated.contains(&cur.owner),
-                GuardNotForced => {}
+                GuardNotInvalidated => {
+                    guard_ok = !self.tables.borrow().invalidated.contains(&cur.owner)
+                }
+                GuardNotForced => guard_ok = !crate::exc::is_forced(),
 
                 GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
                 | GetfieldGcPureF => {
@@ -241,7 +263,13 @@ impl LlGraph {
                     }
                 }
                 CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
-                    panic!("llgraph: call_assembler is not supported yet")
+                    let d = op.descr.and_then(|d| d.as_assembler()).unwrap();
+                    let args: smallvec::SmallVec<[u64; 8]> =
+                        op.args.iter().map(|o| val(env, o)).collect();
+                    let v = (d.invoke)(d, &args);
+                    if op.res.is_some() {
+                        result = Some(v)
+                    }
                 }
                 EscapeI | EscapeR | EscapeF => {
                     result = Some(op.args.first().map(|o| val(env, o)).unwrap_or(0))
@@ -255,6 +283,8 @@ impl LlGraph {
                         .expect("jump without target");
                     let values: Vec<u64> = op.args.iter().map(|o| val(env, o)).collect();
                     let (target, idx) = self
+                        .tables
+                        .borrow()
                         .targets
                         .get(&t)
                         .expect("jump to unknown target")
@@ -288,7 +318,8 @@ impl LlGraph {
                     .iter()
                     .map(|o| val(env, o))
                     .collect();
-                if let Some(bridge) = self.bridges.get(&guard).cloned() {
+                let bridge = self.tables.borrow().bridges.get(&guard).cloned();
+                if let Some(bridge) = bridge {
                     *env = vec![0u64; bridge.trace.kinds.len()];
                     for (v, x) in bridge.trace.inputargs.iter().zip(&values) {
                         env[v.index()] = *x;

@@ -19,6 +19,17 @@
 //! - `invalidate` makes every `guard_not_invalidated` of the loop (and of its
 //!   bridges) fail from now on, including in an activation that is running.
 //! - Values are raw 64-bit words; kinds are known from the trace.
+//! - Re-entrancy: compiled code may call back into the framework
+//!   (`call_assembler`, residual calls that run guest code), which may
+//!   compile loops and bridges, invalidate, and `execute` again while an
+//!   activation is running. So every method takes `&self` (backends keep
+//!   their tables behind a `RefCell`, borrowed briefly and never across a
+//!   call into compiled code), and code of a running activation must stay
+//!   valid: the framework never frees a loop while any activation runs.
+//! - `call_assembler_K(args..., descr=<Assembler..>)`: see
+//!   [`crate::ir::AssemblerDescr`] — the args go to memory as words and
+//!   the descr's helper is called with (descr, args pointer).
+//! - `guard_not_forced` fails while [`crate::exc::is_forced`].
 
 pub mod llgraph;
 
@@ -54,21 +65,38 @@ pub trait Backend {
     /// Short name for logs and flags (`llgraph`, `x86`, `aarch64`).
     fn name(&self) -> &'static str;
     /// Compiles a loop (or entry trace ending in `finish`).
-    fn compile_loop(&mut self, id: LoopId, trace: &Trace) -> Result<(), CompileError>;
+    fn compile_loop(&self, id: LoopId, trace: &Trace) -> Result<(), CompileError>;
     /// Compiles `trace` as the failure path of `guard`, which must belong to
     /// a compiled loop or bridge that has not been freed.
-    fn compile_bridge(&mut self, guard: GuardId, trace: &Trace) -> Result<(), CompileError>;
+    fn compile_bridge(&self, guard: GuardId, trace: &Trace) -> Result<(), CompileError>;
     /// Runs a loop from its start until a guard fails or a `finish` is reached.
-    fn execute(&mut self, id: LoopId, args: &[u64]) -> DeadFrame;
+    fn execute(&self, id: LoopId, args: &[u64]) -> DeadFrame;
     /// Makes the loop's `guard_not_invalidated`s fail from now on.
-    fn invalidate(&mut self, id: LoopId);
+    fn invalidate(&self, id: LoopId);
     /// Frees the loop and its bridges. Later jumps into it are the caller's bug.
-    fn free(&mut self, id: LoopId);
+    fn free(&self, id: LoopId);
     /// Human-readable machine code of a loop or bridge for `jit-backend`
     /// logs (`None` when the backend has nothing to show).
     fn disassemble(&self, _id: LoopId) -> Option<String> {
         None
     }
+}
+
+/// The native entry of every `call_assembler` helper: backends call
+/// `descr.helper`, which the framework sets to this function; it hands the
+/// words to the descr's safe `invoke`.
+pub extern "C" fn assembler_trampoline(
+    d: *const crate::ir::AssemblerDescr,
+    args: *const u64,
+) -> u64 {
+    // SAFETY: backends call this only from `call_assembler_*`, passing the
+    // op's descr (a leaked `'static`) and an array holding one word per
+    // declared argument, alive for the duration of the call.
+    let (d, words) = unsafe {
+        let d = &*d;
+        (d, std::slice::from_raw_parts(args, d.args.len()))
+    };
+    (d.invoke)(d, words)
 }
 
 /// Turns a word read from a dead frame or compiled code back into a `GcRef`.

@@ -115,6 +115,43 @@ impl fmt::Debug for CallDescr {
     }
 }
 
+/// The callee of a `call_assembler_*`: a portal invocation made from
+/// compiled code (PyPy's call_assembler for recursive or never-inlined
+/// guest calls).
+///
+/// The backend contract is deliberately narrow: `call_assembler_K(a0, ...,
+/// an, descr=d)` stores its arguments as raw words into an array and calls
+/// `d.helper` (an `extern "C" fn(*const AssemblerDescr, *const u64) -> u64`)
+/// with the descr and the array; the result word is the op's value (ignored
+/// for `_n`). The IR interpreter calls `d.invoke` the same way. What the
+/// helper does — find the driver, run the callee portal, check the result's
+/// shape — is the framework's business (`warmstate::assembler`), so
+/// backends never see frames or green keys.
+pub struct AssemblerDescr {
+    /// Printed after `<Assembler{k} `: one word, no spaces.
+    pub name: &'static str,
+    pub args: &'static [Kind],
+    pub result: Kind,
+    /// Address of the `extern "C"` helper native code calls.
+    pub helper: usize,
+    /// The same helper for the IR interpreter.
+    pub invoke: fn(&AssemblerDescr, &[u64]) -> u64,
+    /// Framework-private: which call site this is, and which driver made
+    /// it (the helper checks it runs under that driver).
+    pub site: usize,
+    pub owner: usize,
+}
+
+impl fmt::Debug for AssemblerDescr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssemblerDescr")
+            .field("name", &self.name)
+            .field("args", &self.args)
+            .field("result", &self.result)
+            .finish()
+    }
+}
+
 /// Identity of a guard inside the JIT (printed `<Guard7>`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct GuardId(pub u32);
@@ -130,6 +167,7 @@ pub enum Descr {
     Array(&'static ArrayDescr),
     Size(&'static SizeDescr),
     Call(&'static CallDescr),
+    Assembler(&'static AssemblerDescr),
     Guard(GuardId),
     Target(TargetToken),
 }
@@ -142,6 +180,7 @@ impl PartialEq for Descr {
             (Array(a), Array(b)) => std::ptr::eq(*a, *b),
             (Size(a), Size(b)) => std::ptr::eq(*a, *b),
             (Call(a), Call(b)) => std::ptr::eq(*a, *b),
+            (Assembler(a), Assembler(b)) => std::ptr::eq(*a, *b),
             (Guard(a), Guard(b)) => a == b,
             (Target(a), Target(b)) => a == b,
             _ => false,
@@ -158,6 +197,7 @@ impl Descr {
             Descr::Array(d) => Some(d.name),
             Descr::Size(d) => Some(d.name),
             Descr::Call(d) => Some(d.name),
+            Descr::Assembler(d) => Some(d.name),
             Descr::Guard(_) | Descr::Target(_) => None,
         }
     }
@@ -182,6 +222,12 @@ impl Descr {
     pub fn as_call(&self) -> Option<&'static CallDescr> {
         match self {
             Descr::Call(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn as_assembler(&self) -> Option<&'static AssemblerDescr> {
+        match self {
+            Descr::Assembler(d) => Some(d),
             _ => None,
         }
     }
@@ -243,4 +289,4 @@ macro_rules! identity_eq {
         }
     )*};
 }
-identity_eq!(FieldDescr, ArrayDescr, SizeDescr, CallDescr);
+identity_eq!(FieldDescr, ArrayDescr, SizeDescr, CallDescr, AssemblerDescr);

@@ -161,6 +161,7 @@ fn descr_family(d: &Descr) -> &'static str {
         Descr::Array(_) => "array",
         Descr::Size(_) => "size",
         Descr::Call(_) => "call",
+        Descr::Assembler(_) => "assembler",
         Descr::Guard(_) => "guard",
         Descr::Target(_) => "target",
     }
@@ -853,6 +854,8 @@ impl Cursor<'_> {
             "size"
         } else if tag.starts_with("Call") {
             "call"
+        } else if tag.starts_with("Assembler") {
+            "assembler"
         } else {
             return self.err(start, format!("unknown descr tag '<{tag}'"));
         };

@@ -285,6 +285,7 @@ fn write_descr(s: &mut String, d: &Descr) {
         ),
         Descr::Size(z) => write!(s, "<SizeDescr {} {}>", z.name, z.size),
         Descr::Call(c) => write!(s, "<Call{} {}>", call_letter(c.result), c.name),
+        Descr::Assembler(c) => write!(s, "<Assembler{} {}>", call_letter(c.result), c.name),
     };
 }
 

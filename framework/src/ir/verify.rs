@@ -82,6 +82,7 @@ enum Need {
     Array,
     Size,
     Call,
+    Assembler,
 }
 
 impl Need {
@@ -92,9 +93,8 @@ impl Need {
         }
         match op {
             Finish => Need::Guard,
-            Label | Jump | CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
-                Need::Target
-            }
+            Label | Jump => Need::Target,
+            CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => Need::Assembler,
             _ if op.is_call() => Need::Call,
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
             | GetfieldGcPureF | GetfieldRawI | GetfieldRawF | SetfieldGc | SetfieldRaw
@@ -115,6 +115,7 @@ impl Need {
             Need::Array => "an array",
             Need::Size => "a size",
             Need::Call => "a call",
+            Need::Assembler => "an assembler",
         }
     }
 
@@ -127,6 +128,7 @@ impl Need {
                 | (Need::Array, Descr::Array(_))
                 | (Need::Size, Descr::Size(_))
                 | (Need::Call, Descr::Call(_))
+                | (Need::Assembler, Descr::Assembler(_))
         )
     }
 }
@@ -550,8 +552,39 @@ impl Verifier<'_> {
                 }
                 Ok(())
             }
-            // Arguments are the callee loop's inputargs, which live elsewhere.
-            CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => Ok(()),
+            CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
+                let Some(Descr::Assembler(ad)) = op.descr else {
+                    unreachable!("descr family checked above")
+                };
+                if ad.args.len() != op.args.len() {
+                    return Err(format!(
+                        "assembler descr {} takes {} arguments, {name} passes {}",
+                        ad.name,
+                        ad.args.len(),
+                        op.args.len()
+                    ));
+                }
+                for (i, (a, k)) in op.args.iter().zip(ad.args).enumerate() {
+                    let ak = self.t.operand_kind(a);
+                    if ak != *k {
+                        return Err(format!(
+                            "argument {i} of {name} is {}, but {} expects {}",
+                            kind_name(ak),
+                            ad.name,
+                            kind_name(*k)
+                        ));
+                    }
+                }
+                if ad.result != rk {
+                    return Err(format!(
+                        "assembler descr {} returns {}, but {name} expects {}",
+                        ad.name,
+                        kind_name(ad.result),
+                        kind_name(rk)
+                    ));
+                }
+                Ok(())
+            }
 
             Label => {
                 for (i, a) in op.args.iter().enumerate() {

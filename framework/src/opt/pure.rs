@@ -49,6 +49,7 @@ pub(crate) fn descr_key(d: &Option<Descr>) -> usize {
         Some(Descr::Array(a)) => *a as *const _ as usize,
         Some(Descr::Size(s)) => *s as *const _ as usize,
         Some(Descr::Call(c)) => *c as *const _ as usize,
+        Some(Descr::Assembler(c)) => *c as *const _ as usize,
         Some(Descr::Guard(g)) => g.0 as usize,
         Some(Descr::Target(t)) => t.0 as usize,
     }
