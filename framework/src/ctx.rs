@@ -368,6 +368,62 @@ pub trait Interp: Sized {
     fn printable_location(&self, greens: &Self::Greens) -> String {
         format!("{greens:?}")
     }
+
+    /// RPython's `can_never_inline`: portal calls into `greens` (a portal
+    /// entry) are never inlined into a trace; they become `call_assembler`
+    /// (when the VM compares result shapes, see [`Interp::ret_shape_eq`]).
+    fn can_never_inline(&self, _greens: &Self::Greens) -> bool {
+        false
+    }
+
+    /// Whether two portal results have the same shape: the same variant
+    /// and the same non-red payload. Compiled code that calls a portal
+    /// (`call_assembler`) goes on only with a result shaped like the one
+    /// it was traced with; otherwise it leaves through `guard_not_forced`
+    /// and the interpreter takes the real result. `None` (the default)
+    /// means the VM does not say, and the JIT inlines every portal call
+    /// instead (up to `max_unroll_recursion`, then aborts).
+    ///
+    /// Interpreter state that must stay exact in compiled code — the
+    /// recursion depth above all — belongs in the heap, updated through
+    /// the context: a trace runs an inlined or `call_assembler`ed call
+    /// without re-running the Rust code around the VM's `call_portal`.
+    fn ret_shape_eq(_a: &Self::Ret<Shape>, _b: &Self::Ret<Shape>) -> Option<bool> {
+        None
+    }
+}
+
+/// Flattens reds into words and kinds, keeping the shape (portal results
+/// leaving through `call_assembler`).
+pub(crate) struct Words<'a>(pub &'a mut Vec<u64>, pub &'a mut Vec<Kind>);
+impl MapReds<Plain, Shape> for Words<'_> {
+    fn int(&mut self, v: i64) {
+        self.0.push(v as u64);
+        self.1.push(Kind::Int);
+    }
+    fn float(&mut self, v: f64) {
+        self.0.push(v.to_bits());
+        self.1.push(Kind::Float);
+    }
+    fn gcref(&mut self, v: GcRef) {
+        self.0.push(v.addr() as u64);
+        self.1.push(Kind::Ref);
+    }
+}
+
+/// Rebuilds plain reds from a shape and words (a `call_assembler` helper
+/// rebuilding the callee's frame).
+pub(crate) struct Unflatten<'a>(pub std::slice::Iter<'a, u64>);
+impl MapReds<Shape, Plain> for Unflatten<'_> {
+    fn int(&mut self, _: ()) -> i64 {
+        *self.0.next().expect("too few words for the shape") as i64
+    }
+    fn float(&mut self, _: ()) -> f64 {
+        f64::from_bits(*self.0.next().expect("too few words for the shape"))
+    }
+    fn gcref(&mut self, _: ()) -> GcRef {
+        crate::backend::word_to_ref(*self.0.next().expect("too few words for the shape"))
+    }
 }
 
 /// Flattens reds into `(kind, word)` pairs in map order (entering compiled code).

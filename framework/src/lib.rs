@@ -25,6 +25,7 @@
 //! - [`exc`] — the pending-exception slot for residual calls that raise.
 //! - [`residual`] — the `residual!` macro declaring callable Rust functions.
 
+mod assembler;
 pub mod backend;
 pub mod ctx;
 pub mod direct;

@@ -68,6 +68,8 @@ pub(crate) enum Replayed<I: Interp> {
 /// The per-frame state of an inline frame being recorded.
 pub(crate) struct FrameRec<I: Interp> {
     pub greens: I::Greens,
+    /// Where this frame's portal invocation started (recursion detection).
+    pub entry: I::Greens,
     pub shape: Rc<I::Frame<Shape>>,
     pub snapshot: Vec<Operand>,
     pub kinds: Vec<Kind>,
@@ -77,6 +79,9 @@ pub(crate) struct FrameRec<I: Interp> {
 /// Resume data of one frame of a guard.
 pub(crate) struct FrameResume<I: Interp> {
     pub greens: I::Greens,
+    /// Where the frame's portal invocation started (a bridge's recursion
+    /// detection goes on from there).
+    pub entry: I::Greens,
     pub shape: Rc<I::Frame<Shape>>,
     pub n_reds: usize,
     pub effects: Vec<EffectShape<I>>,
@@ -184,6 +189,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let mut kinds = Vec::new();
         let shape = I::map_frame(frame, &mut Operands(&mut snapshot, &mut kinds));
         self.frames.push(FrameRec {
+            entry: greens.clone(),
             greens,
             shape: Rc::new(shape),
             snapshot,
@@ -263,6 +269,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
             }
             frames.push(FrameResume {
                 greens: fr.greens.clone(),
+                entry: fr.entry.clone(),
                 shape: fr.shape.clone(),
                 n_reds: fr.snapshot.len(),
                 effects,
@@ -776,6 +783,9 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
             Some(_) => panic!("replay diverged: expected a portal call"),
             None => {}
         }
+        if self.recording() && self.wants_call_assembler(interp, &greens) {
+            return self.call_assembler(interp, greens, frame);
+        }
         if self.recording() && self.frames.len() > self.jit.params.max_inline_depth() {
             self.set_abort(AbortReason::RecursionLimit);
         }
@@ -802,6 +812,75 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
 }
 
 impl<'a, I: Interp> Recorder<'a, I> {
+    /// Should this portal call become a `call_assembler` instead of being
+    /// inlined? PyPy's rules, simplified: the VM said `can_never_inline`,
+    /// the call is recursive (its entry is already on the inline stack, or
+    /// is where this trace started), or inlining would nest deeper than
+    /// `max_unroll_recursion`. Only for VMs that compare result shapes.
+    fn wants_call_assembler(&self, interp: &I, greens: &I::Greens) -> bool {
+        // Learned on the first attempt (see `call_assembler`).
+        if self.jit.no_call_assembler {
+            return false;
+        }
+        interp.can_never_inline(greens)
+            || self.frames.iter().any(|f| &f.entry == greens)
+            || self.frames.len() > self.jit.params.max_inline_depth()
+    }
+
+    /// Runs the callee concretely (a nested portal invocation, which may
+    /// enter compiled code itself) and records `call_assembler` +
+    /// `guard_not_forced`. The call is an effect of the instruction: a
+    /// later guard replays its result instead of calling again.
+    fn call_assembler(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Traced>,
+    ) -> I::Ret<Traced> {
+        let (args, kinds) = Self::frame_operands(&frame);
+        let shape = Rc::new(I::map_frame(
+            &frame,
+            &mut Operands(&mut Vec::new(), &mut Vec::new()),
+        ));
+        let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);
+        drop(frame);
+        let r = self.jit.portal(interp, greens.clone(), plain);
+        let mut words = Vec::new();
+        let mut rkinds = Vec::new();
+        let rshape = I::map_ret(&r, &mut crate::ctx::Words(&mut words, &mut rkinds));
+        if I::ret_shape_eq(&rshape, &rshape).is_none() {
+            // The VM cannot compare result shapes: no `call_assembler`
+            // for it, ever. This trace already ran the call, so it ends.
+            self.jit.no_call_assembler = true;
+            self.set_abort(AbortReason::RecursionLimit);
+            return I::map_ret(&r, &mut Lift(Operand::from_bits));
+        }
+        if words.len() > 1 {
+            // One result word is what `call_assembler` returns.
+            self.set_abort(AbortReason::ResultTooWide);
+            return I::map_ret(&r, &mut Lift(Operand::from_bits));
+        }
+        let result = rkinds.first().copied().unwrap_or(Kind::Void);
+        let w = words.first().copied().unwrap_or(0);
+        let d = self
+            .jit
+            .assembler_site(greens, shape, Rc::new(rshape), &kinds, result);
+        let opnum = match result {
+            Kind::Int => OpNum::CallAssemblerI,
+            Kind::Ref => OpNum::CallAssemblerR,
+            Kind::Float => OpNum::CallAssemblerF,
+            Kind::Void => OpNum::CallAssemblerN,
+        };
+        let o = self.rec(opnum, &args, Some(Descr::Assembler(d)), w);
+        let ret = I::map_ret(&r, &mut Lift(|_, _| o));
+        // The callee may have written anything.
+        self.known_class.clear();
+        self.invalidation_guarded = false;
+        self.log_ret(&ret);
+        self.guard(OpNum::GuardNotForced, &[]);
+        ret
+    }
+
     /// Records an inline frame (already pushed) from its next instruction
     /// to its return. If recording stops meanwhile, the frame is finished
     /// at full speed instead.

@@ -46,6 +46,9 @@ pub enum AbortReason {
     FrameShapeMismatch,
     /// The backend refused the trace.
     Compiling,
+    /// A portal result of several words cannot come back from a
+    /// `call_assembler` (one word).
+    ResultTooWide,
 }
 
 impl AbortReason {
@@ -58,6 +61,7 @@ impl AbortReason {
             AbortReason::ExceptionWhileTracing => "exception while tracing",
             AbortReason::FrameShapeMismatch => "frame shape mismatch",
             AbortReason::Compiling => "compiling",
+            AbortReason::ResultTooWide => "portal result too wide",
         }
     }
 }
@@ -69,6 +73,9 @@ pub struct Stats {
     pub bridges: u32,
     pub aborts: BTreeMap<&'static str, u32>,
     pub guard_failures: u64,
+    /// `call_assembler` results that did not fit their trace
+    /// (`guard_not_forced` exits).
+    pub forced_exits: u64,
     pub invalidated_loops: u32,
     pub recorded_ops: u64,
     pub recorded_guards: u64,
@@ -106,6 +113,8 @@ struct GuardEntry<I: Interp> {
     owner: LoopId,
     fails: u32,
     bridge_tried: bool,
+    /// A `guard_not_forced`: fails only with a stashed call result.
+    forced_exit: bool,
     /// Kinds of the compiled guard's fail args (the recorder's layout,
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
@@ -155,7 +164,7 @@ enum Close {
 /// warm state and the backend, and runs the portal.
 pub struct JitDriver<I: Interp> {
     pub params: JitParams,
-    backend: Box<dyn Backend>,
+    pub(crate) backend: Box<dyn Backend>,
     cells: HashMap<I::Greens, Cell>,
     guards: HashMap<GuardId, GuardEntry<I>>,
     next_id: u32,
@@ -175,7 +184,27 @@ pub struct JitDriver<I: Interp> {
     /// llgraph's traces): roots for as long as the code may run, which is
     /// as long as this driver lives. Deduplicated by address.
     const_roots: HashMap<usize, Handle>,
+    /// `call_assembler` call sites (see `assembler`).
+    pub(crate) sites: Vec<crate::assembler::AsmSite<I>>,
+    /// A `call_assembler` result waiting for its `guard_not_forced` exit.
+    pub(crate) forced: Option<crate::assembler::Forced<I>>,
+    /// The VM's `ret_shape_eq` said `None`: portal calls are inlined only.
+    pub(crate) no_call_assembler: bool,
+    /// Names this driver in its `AssemblerDescr`s.
+    pub(crate) driver_id: usize,
+    /// Activations of compiled code on the stack now.
+    pub(crate) running: u32,
+    /// Reused buffers for `call_assembler` results.
+    pub(crate) scratch: (Vec<u64>, Vec<Kind>),
+    /// A `call_assembler` result word known to fit its site.
+    pub(crate) fast_word: Option<u64>,
+    /// Bumped whenever a portal entry's compiled code changes (sites
+    /// cache the callee's code per epoch).
+    pub(crate) code_epoch: u64,
 }
+
+/// A portal result read from a `finish`, with the finish's result shape.
+pub(crate) type FinishResult<I> = (<I as Interp>::Ret<Plain>, Rc<<I as Interp>::Ret<Shape>>);
 
 /// Kept for readers who know PyPy's `warmstate`.
 pub type JitState<I> = JitDriver<I>;
@@ -201,6 +230,14 @@ impl<I: Interp> JitDriver<I> {
             pending_finish: None,
             entered: HashMap::new(),
             const_roots: HashMap::new(),
+            sites: Vec::new(),
+            forced: None,
+            no_call_assembler: false,
+            driver_id: crate::assembler::new_driver_id(),
+            running: 0,
+            scratch: (Vec::new(), Vec::new()),
+            fast_word: None,
+            code_epoch: 0,
         }
         .log_gc()
     }
@@ -294,30 +331,70 @@ impl<I: Interp> JitDriver<I> {
         // The frame this portal runs is a root until it returns.
         let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
         let frame: &mut I::Frame<Plain> = &mut frame;
-        if self.params.enabled {
-            match self.function_entry(interp, &mut greens, frame) {
-                Step::Next => {}
-                Step::Return(r) => return r,
-                Step::CanEnterJit => {
-                    if let Some(r) = self.can_enter_jit(interp, &mut greens, frame) {
-                        return r;
-                    }
+        let first = if self.params.enabled {
+            self.function_entry(interp, &mut greens, frame)
+        } else {
+            Step::Next
+        };
+        self.portal_loop(interp, &mut greens, frame, first)
+    }
+
+    /// The portal's interpreter loop, after `first` (what the instruction
+    /// just run, or the compiled code just left, said). `frame` must be
+    /// rooted by the caller.
+    pub(crate) fn portal_loop(
+        &mut self,
+        interp: &mut I,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+        first: Step<I::Ret<Plain>>,
+    ) -> I::Ret<Plain> {
+        match first {
+            Step::Next => {}
+            Step::Return(r) => return r,
+            Step::CanEnterJit => {
+                if let Some(r) = self.can_enter_jit(interp, greens, frame) {
+                    return r;
                 }
             }
         }
         loop {
-            match interp.step(&mut Direct { jit: self }, &mut greens, frame) {
+            match interp.step(&mut Direct { jit: self }, greens, frame) {
                 Step::Next => {}
                 Step::Return(r) => return r,
                 Step::CanEnterJit => {
                     if self.params.enabled {
-                        if let Some(r) = self.can_enter_jit(interp, &mut greens, frame) {
+                        if let Some(r) = self.can_enter_jit(interp, greens, frame) {
                             return r;
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The compiled entry trace of the portal entry `greens`, if it takes
+    /// reds of `kinds` (counted as an entry from outside).
+    pub(crate) fn function_code(&mut self, greens: &I::Greens, kinds: &[Kind]) -> Option<LoopId> {
+        if !self.params.enabled {
+            return None;
+        }
+        let e = self.cells.get(greens)?.function.as_ref()?;
+        if e.kinds != kinds {
+            return None;
+        }
+        let id = e.id;
+        *self.entered.entry(id).or_default() += 1;
+        Some(id)
+    }
+
+    /// The portal result if `dead` is a `finish`, and the finish's shape.
+    pub(crate) fn finish_result(&self, dead: &DeadFrame) -> Option<FinishResult<I>> {
+        let shape = self.guards.get(&dead.guard)?.finish.as_ref()?;
+        Some((
+            I::map_ret(shape, &mut crate::ctx::Unflatten(dead.values.iter())),
+            shape.clone(),
+        ))
     }
 
     /// A portal invocation starts: run its entry trace, or count towards
@@ -334,9 +411,7 @@ impl<I: Interp> JitDriver<I> {
             let mut args = Vec::new();
             let _ = I::map_frame(frame, &mut Flatten(&mut args));
             *self.entered.entry(entry.id).or_default() += 1;
-            let t0 = Instant::now();
-            let dead = self.backend.execute(entry.id, &args);
-            self.stats.compiled += t0.elapsed();
+            let dead = self.enter_code(interp, entry.id, &args);
             return self.handle_exit(interp, dead, greens, frame);
         }
         cell.calls += 1;
@@ -363,9 +438,7 @@ impl<I: Interp> JitDriver<I> {
                 let mut args = Vec::new();
                 let _ = I::map_frame(frame, &mut Flatten(&mut args));
                 *self.entered.entry(entry.id).or_default() += 1;
-                let t0 = Instant::now();
-                let dead = self.backend.execute(entry.id, &args);
-                self.stats.compiled += t0.elapsed();
+                let dead = self.enter_code(interp, entry.id, &args);
                 self.handle_exit(interp, dead, greens, frame)
             } else {
                 cell.counter += 1;
@@ -391,7 +464,7 @@ impl<I: Interp> JitDriver<I> {
     }
 
     /// A guard failed (or a `finish` was reached) in compiled code.
-    fn handle_exit(
+    pub(crate) fn handle_exit(
         &mut self,
         interp: &mut I,
         dead: DeadFrame,
@@ -406,19 +479,24 @@ impl<I: Interp> JitDriver<I> {
             )
         });
         if let Some(shape) = &entry.finish {
-            let r = I::map_ret(
+            return Step::Return(I::map_ret(
                 shape,
-                &mut Rebuild {
-                    words: dead.values.iter(),
-                    mk: Operand::from_bits,
-                },
-            );
-            return Step::Return(I::map_ret(&r, &mut Concrete));
+                &mut crate::ctx::Unflatten(dead.values.iter()),
+            ));
         }
         self.stats.guard_failures += 1;
         entry.fails += 1;
         let resume = entry.resume.clone();
         let virtuals = entry.virtuals.clone();
+        // A `call_assembler` whose result did not fit: its guard_not_forced
+        // failed and the real result waits in the stash (never a bridge).
+        let forced = if entry.forced_exit {
+            self.take_forced()
+        } else {
+            None
+        };
+        self.stats.forced_exits += forced.is_some() as u64;
+        let entry = self.guards.get_mut(&dead.guard).expect("looked up above");
         let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1);
         if want_bridge {
             entry.bridge_tried = true;
@@ -437,7 +515,7 @@ impl<I: Interp> JitDriver<I> {
         if let Some(v) = &virtuals {
             materialize(v, &mut words);
         }
-        self.resume_in_interpreter(interp, &resume, &words, greens, frame)
+        self.resume_in_interpreter(interp, &resume, &words, greens, frame, forced)
     }
 
     /// Splits a dead frame's words frame by frame: (reds, effect words).
@@ -504,6 +582,9 @@ impl<I: Interp> JitDriver<I> {
     /// instruction of each frame by replay, innermost first; inner frames
     /// then run to their return. Leaves the outermost frame just after its
     /// instruction and returns what that instruction's `step` said.
+    /// `forced` is the real result of the `call_assembler` whose
+    /// `guard_not_forced` failed: it replaces the innermost frame's last
+    /// logged call result.
     fn resume_in_interpreter(
         &mut self,
         interp: &mut I,
@@ -511,6 +592,7 @@ impl<I: Interp> JitDriver<I> {
         words: &[u64],
         greens: &mut I::Greens,
         frame: &mut I::Frame<Plain>,
+        mut forced: Option<crate::assembler::Forced<I>>,
     ) -> Step<I::Ret<Plain>> {
         let parts = Self::split(resume, words);
         let mut inner: Option<I::Ret<Traced>> = None;
@@ -531,6 +613,15 @@ impl<I: Interp> JitDriver<I> {
                 let mut rec = Recorder::new(self, Mode::Discard);
                 let mut rec = Rooted::new(&mut rec, Recorder::<I>::visit_roots);
                 rec.replay = Self::replay_queue(&fr.effects, effs, Operand::from_bits, &mut inner);
+                if let Some(f) = forced.take() {
+                    let last = rec.replay.pop_back();
+                    assert!(
+                        matches!(last, Some(Replayed::Ret(_))),
+                        "guard_not_forced must follow its call_assembler"
+                    );
+                    let f = I::map_ret(&f.result(), &mut Lift(Operand::from_bits));
+                    rec.replay.push_back(Replayed::Ret(f));
+                }
                 let step = interp.step(&mut *rec, &mut g, tframe);
                 assert!(rec.replay.is_empty(), "resume: the instruction did not replay its effect log (the VM's step is not deterministic)");
                 step
@@ -776,6 +867,7 @@ impl<I: Interp> JitDriver<I> {
                 },
             );
             rec.push_frame(fr.greens.clone(), &tframe);
+            rec.frames[i].entry = fr.entry.clone();
             // Outer frames keep their effect log (ending in the pending call)
             // for guards recorded in inner frames.
             let mut eff_ops = next.as_slice().iter();
@@ -908,7 +1000,8 @@ impl<I: Interp> JitDriver<I> {
                     resume: resume.clone(),
                     owner,
                     fails: 0,
-                    bridge_tried: false,
+                    bridge_tried: op.opnum == OpNum::GuardNotForced,
+                    forced_exit: op.opnum == OpNum::GuardNotForced,
                     kinds,
                     virtuals,
                     facts: opt
@@ -928,6 +1021,7 @@ impl<I: Interp> JitDriver<I> {
                     owner,
                     fails: 0,
                     bridge_tried: true,
+                    forced_exit: false,
                     kinds: Rc::from([]),
                     virtuals: None,
                     facts: Rc::from([]),
@@ -1023,6 +1117,7 @@ impl<I: Interp> JitDriver<I> {
         let entry = Some(LoopEntry { id, token, kinds });
         if function {
             self.cell_mut(greens).function = entry;
+            self.code_epoch += 1;
         } else {
             self.cell_mut(greens).entry = entry;
         }
@@ -1106,6 +1201,7 @@ impl<I: Interp> JitDriver<I> {
                 }
                 if cell.function.as_ref().is_some_and(|e| e.id == id) {
                     cell.function = None;
+                    self.code_epoch += 1;
                     cell.calls = 0;
                 }
             }
@@ -1151,6 +1247,7 @@ impl<I: Interp> JitDriver<I> {
         out += &format!("opt ops:         \t{}\n", s.opt_ops);
         out += &format!("opt guards:      \t{}\n", s.opt_guards);
         out += &format!("guard failures:  \t{}\n", s.guard_failures);
+        out += &format!("forced exits:    \t{}\n", s.forced_exits);
         out += &format!("invalidated:     \t{}\n", s.invalidated_loops);
         for (reason, n) in &s.aborts {
             out += &format!("abort: {reason}:\t{n}\n");

@@ -125,6 +125,8 @@ pub struct X86Backend {
     /// Dead-frame buffer sizes of the activations running now (innermost
     /// last): code installed meanwhile must not write past any of them.
     running: RefCell<Vec<usize>>,
+    /// Dead-frame buffers of finished activations, for reuse.
+    pool: RefCell<Vec<Vec<u64>>>,
     _thread_bound: PhantomData<*const ()>,
 }
 
@@ -173,6 +175,7 @@ impl X86Backend {
             }),
             inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
             running: RefCell::new(Vec::new()),
+            pool: RefCell::new(Vec::new()),
             _thread_bound: PhantomData,
         }
     }
@@ -336,15 +339,23 @@ impl Backend for X86Backend {
         };
         // Room for bridges attached while this activation runs (from a
         // `call_assembler` helper): a trace whose dead frame would not fit
-        // in the smallest running buffer is refused (see `compile_*`).
-        let mut buf = vec![0u64; (words.max(args.len()) * 2).max(MIN_BUF)];
+        // in the smallest running buffer is refused (see `build`). Buffers
+        // are recycled: nested calls (recursion through `call_assembler`)
+        // would otherwise allocate and clear one per call.
+        let need = (words.max(args.len()) * 2).max(MIN_BUF);
+        let mut buf = self.pool.borrow_mut().pop().unwrap_or_default();
+        if buf.len() < need {
+            buf.resize(need, 0);
+        }
         buf[..args.len()].copy_from_slice(args);
-        let _running = Running::enter(&self.running, buf.len());
-        // SAFETY: `entry` is the entry of an installed loop of this backend
-        // and `buf` holds at least `max_words` words, the most any
-        // installed trace reads or writes; traces installed while the code
-        // runs are refused if they need more than `buf` holds.
-        let gid = unsafe { entry::call(entry, &mut buf) };
+        let gid = {
+            let _running = Running::enter(&self.running, buf.len());
+            // SAFETY: `entry` is the entry of an installed loop of this
+            // backend and `buf` holds at least `max_words` words, the most
+            // any installed trace reads or writes; traces installed while
+            // the code runs are refused if they need more than `buf` holds.
+            unsafe { entry::call(entry, &mut buf) }
+        };
         let guard = GuardId(gid);
         let n = self
             .tables
@@ -353,8 +364,9 @@ impl Backend for X86Backend {
             .get(&guard)
             .unwrap_or_else(|| panic!("x86: compiled code exited through unknown guard {gid}"))
             .nvalues;
-        buf.truncate(n);
-        DeadFrame { guard, values: buf }
+        let values = buf[..n].to_vec();
+        self.pool.borrow_mut().push(buf);
+        DeadFrame { guard, values }
     }
 
     fn invalidate(&self, id: LoopId) {

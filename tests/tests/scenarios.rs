@@ -248,14 +248,40 @@ fn trace_too_long_aborts_and_backs_off() {
 }
 
 #[test]
-fn recursion_is_inlined_up_to_the_limit() {
-    let r = tvm(&example("fib.tvm"), "threshold=2");
+fn recursion_becomes_call_assembler() {
+    let r = tvm(&example("fib.tvm"), "threshold=2,function_threshold=3");
     assert_eq!(r.output, "6765\n".repeat(5));
-    assert!(
-        r.stats.aborts.get("recursion limit").copied().unwrap_or(0) >= 1,
-        "{:?}",
-        r.stats.aborts
-    );
+    assert_eq!(r.stats.aborts.get("recursion limit"), None, "{:?}", r.stats);
+    // fib's entry trace calls itself through call_assembler, each call
+    // followed by its guard_not_forced.
+    let (header, t) = r
+        .traces
+        .iter()
+        .find(|(h, t)| h.contains("fib:0") && count(&t.ops, |o| o == OpNum::CallAssemblerR) > 0)
+        .unwrap_or_else(|| panic!("no trace calls fib through call_assembler: {:#?}", r.traces));
+    let ops: Vec<OpNum> = t.ops.iter().map(|o| o.opnum).collect();
+    for (i, op) in ops.iter().enumerate() {
+        if *op == OpNum::CallAssemblerR {
+            assert_eq!(ops.get(i + 1), Some(&OpNum::GuardNotForced), "{t}");
+        }
+    }
+    insta::assert_snapshot!(normalized(header, t));
+}
+
+#[test]
+fn call_assembler_result_of_another_shape_resumes_in_the_interpreter() {
+    // `sum` recurses deeper each round until the depth limit: the compiled call
+    // returns an error instead of a value, so its caller's trace cannot go
+    // on; the error must still surface exactly as without the JIT.
+    let jit = tvm(&example("deeper.tvm"), "threshold=2,function_threshold=3");
+    let off = tvm(&example("deeper.tvm"), "off");
+    assert_eq!((&jit.output, &jit.error), (&off.output, &off.error));
+    assert!(off
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("RecursionError"));
+    assert!(jit.stats.forced_exits >= 1, "{:?}", jit.stats);
 }
 
 #[test]

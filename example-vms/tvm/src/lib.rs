@@ -15,7 +15,7 @@ use asm::{Instr, Program};
 use metatrace::heap::roots::Handle;
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
-use metatrace::{Ctx, Interp, Jit, JitDriver, MapReds, Repr, Step, Val};
+use metatrace::{Ctx, Interp, Jit, JitDriver, MapReds, Repr, Shape, Step, Val};
 use std::cell::RefCell;
 use std::io::Write;
 
@@ -41,6 +41,17 @@ metatrace::gc_struct! {
     pub struct Class as class {
         #[quasi_immutable]
         version: i64,
+    }
+}
+
+metatrace::gc_struct! {
+    /// How deep guest calls nest now. A heap cell rather than a Rust
+    /// field so that compiled code keeps it exact: calls inlined into a
+    /// trace and calls made from compiled code (`call_assembler`) update
+    /// it through traced reads and writes (the optimizer folds the pairs
+    /// of an inlined call away).
+    pub struct DepthCell as depth_cell {
+        value: i64,
     }
 }
 
@@ -88,7 +99,7 @@ pub struct Tvm {
     consts: Vec<Vec<GcRef>>,
     zero: GcRef,
     class: GcRef,
-    depth: usize,
+    depth: GcRef,
 }
 
 type Ret<R> = Result<<R as Repr>::Ref, String>;
@@ -127,12 +138,13 @@ impl Tvm {
             .collect();
         let class = keep(metatrace::heap::new_struct(&class::SIZE));
         let zero = keep(boxed(0));
+        let depth = keep(metatrace::heap::new_struct(&depth_cell::SIZE));
         let tvm = Tvm {
             program,
             consts,
             zero,
             class,
-            depth: 0,
+            depth,
         };
         drop(pending);
         tvm
@@ -249,10 +261,16 @@ impl Tvm {
                 let mut locals = f.stack.split_off(f.stack.len() - nargs);
                 let zero = ctx.const_ref(self.zero);
                 locals.resize(nlocals, zero);
-                if self.depth >= MAX_DEPTH {
+                let cell = ctx.const_ref(self.depth);
+                let depth = ctx.getfield_i(cell, &depth_cell::value);
+                let max = ctx.const_int(MAX_DEPTH as i64);
+                let ok = ctx.int_lt(depth, max);
+                if !ctx.is_true(ok) {
                     return Err("RecursionError: maximum recursion depth exceeded".into());
                 }
-                self.depth += 1;
+                let one = ctx.const_int(1);
+                let deeper = ctx.int_add(depth, one);
+                ctx.setfield_i(cell, &depth_cell::value, deeper);
                 let r = ctx.call_portal(
                     self,
                     (callee, 0),
@@ -261,7 +279,7 @@ impl Tvm {
                         stack: Vec::new(),
                     },
                 );
-                self.depth -= 1;
+                ctx.setfield_i(cell, &depth_cell::value, depth);
                 match r {
                     Ok(v) => f.stack.push(v),
                     // Already located where it was raised.
@@ -381,10 +399,20 @@ impl Interp for Tvm {
         }
     }
 
+    /// `Ok` results all look alike; errors are compared by message.
+    fn ret_shape_eq(a: &Ret<Shape>, b: &Ret<Shape>) -> Option<bool> {
+        Some(match (a, b) {
+            (Ok(()), Ok(())) => true,
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        })
+    }
+
     fn trace_roots(&self, visit: &mut dyn FnMut(GcRef)) {
         self.consts.iter().flatten().for_each(|r| visit(*r));
         visit(self.zero);
         visit(self.class);
+        visit(self.depth);
     }
 
     fn printable_location(&self, g: &(usize, usize)) -> String {

@@ -85,13 +85,18 @@ pub trait Backend {
 /// The native entry of every `call_assembler` helper: backends call
 /// `descr.helper`, which the framework sets to this function; it hands the
 /// words to the descr's safe `invoke`.
-pub extern "C" fn assembler_trampoline(
+///
+/// # Safety
+/// `d` must be a `call_assembler` op's descr and `args` must point at one
+/// word per argument the descr declares, alive for the call — which is
+/// what backends pass.
+pub unsafe extern "C" fn assembler_trampoline(
     d: *const crate::ir::AssemblerDescr,
     args: *const u64,
 ) -> u64 {
-    // SAFETY: backends call this only from `call_assembler_*`, passing the
-    // op's descr (a leaked `'static`) and an array holding one word per
-    // declared argument, alive for the duration of the call.
+    // SAFETY: per this function's contract (backends call it only from
+    // `call_assembler_*`, passing the op's leaked `'static` descr and an
+    // array holding one word per declared argument).
     let (d, words) = unsafe {
         let d = &*d;
         (d, std::slice::from_raw_parts(args, d.args.len()))

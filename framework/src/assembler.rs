@@ -1,0 +1,279 @@
+//! `call_assembler`: compiled code calling a portal (PyPy's
+//! `call_assembler` + `assembler_helper`).
+//!
+//! Owns: the call-site table (`AsmSite`, one leaked `AssemblerDescr`
+//! each), the thread's *current activation* (which driver and interpreter
+//! compiled code was entered from), the helper compiled code calls, and
+//! the stash of a result that did not fit its trace.
+//!
+//! How a call runs: the recorder turns a recursive or never-inlined portal
+//! call into `call_assembler_K(reds..., descr=<AssemblerK asmN>)` followed
+//! by `guard_not_forced`. At run time the backend calls
+//! [`crate::backend::assembler_trampoline`], which lands in [`invoke`]: it
+//! rebuilds the callee's frame from the words, runs the portal through the
+//! driver — interpreting, tracing or entering the callee's own compiled
+//! code, exactly like a call from the interpreter — and hands back the
+//! result word. A result of another shape than the traced one (an
+//! exception instead of a value, say) is stashed and the forced flag set:
+//! the `guard_not_forced` fails, and the driver resumes the caller in the
+//! interpreter with the stashed result as the call's outcome.
+//!
+//! Re-entrancy: while compiled code runs, the driver that entered it is
+//! mutably borrowed further up the stack. The helper reaches it through a
+//! raw pointer derived from that same borrow just before the code was
+//! entered (`enter_code`), so every access is based on it; backends take
+//! `&self` and keep their tables in `RefCell`s for the same reason (see
+//! `backend`). Code is never freed while an activation runs (`running`).
+
+use crate::backend::{DeadFrame, LoopId};
+use crate::ctx::{Interp, Plain, Shape, Unflatten, Words};
+use crate::heap::roots::{Handle, Rooted};
+use crate::ir::{AssemblerDescr, GuardId, Kind};
+use crate::warmstate::JitDriver;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One `call_assembler` call site: whom it calls and what result shape
+/// its trace goes on with.
+pub(crate) struct AsmSite<I: Interp> {
+    pub greens: I::Greens,
+    pub frame: Rc<I::Frame<Shape>>,
+    pub ret: Rc<I::Ret<Shape>>,
+    pub descr: &'static AssemblerDescr,
+    /// The callee's entry trace, as of `JitDriver::code_epoch`.
+    pub code: Option<(u64, Option<LoopId>)>,
+    /// A `finish` of the callee whose result fits this site, with its
+    /// shape: its word goes back to the caller as it is.
+    pub fast: Vec<(GuardId, Rc<I::Ret<Shape>>)>,
+}
+
+/// A portal result that did not fit its trace, waiting for the
+/// `guard_not_forced` exit to hand it to the interpreter.
+pub(crate) struct Forced<I: Interp> {
+    pub shape: I::Ret<Shape>,
+    pub words: Vec<u64>,
+    /// Keeps the result's references alive until it is taken.
+    pub _roots: Vec<Handle>,
+}
+
+#[derive(Clone, Copy)]
+struct Current {
+    driver: *mut (),
+    interp: *mut (),
+    id: usize,
+}
+
+thread_local! {
+    static CURRENT: Cell<Current> = const {
+        Cell::new(Current {
+            driver: std::ptr::null_mut(),
+            interp: std::ptr::null_mut(),
+            id: 0,
+        })
+    };
+}
+
+static NEXT_DRIVER: AtomicUsize = AtomicUsize::new(1);
+
+/// A process-unique driver number (descrs name their driver by it: drivers
+/// move, numbers do not).
+pub(crate) fn new_driver_id() -> usize {
+    NEXT_DRIVER.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Restores the previous activation when compiled code returns (or a
+/// panic unwinds through it).
+struct Restore(Current);
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+impl<I: Interp> JitDriver<I> {
+    /// Runs compiled loop `id` with `args`. Compiled code may call back
+    /// into this driver (`call_assembler`) while it runs.
+    pub(crate) fn enter_code(&mut self, interp: &mut I, id: LoopId, args: &[u64]) -> DeadFrame {
+        let me: *mut Self = self;
+        let current = Current {
+            driver: me as *mut (),
+            interp: interp as *mut I as *mut (),
+            id: self.driver_id,
+        };
+        let _restore = Restore(CURRENT.with(|c| c.replace(current)));
+        self.running += 1;
+        // Time in compiled code is measured at the outermost entry only
+        // (nested entries are inside it).
+        let t0 = (self.running == 1).then(std::time::Instant::now);
+        // SAFETY: `me` comes from `self`, which stays borrowed (and
+        // otherwise untouched) until `execute` returns; the helper's
+        // accesses through the copy in CURRENT are based on it.
+        let dead = unsafe { (*me).backend.execute(id, args) };
+        self.running -= 1;
+        if let Some(t0) = t0 {
+            self.stats.compiled += t0.elapsed();
+        }
+        dead
+    }
+
+    /// The descr of a call site calling `greens` with frame `frame` and
+    /// going on with results shaped like `ret` (shared by equal sites).
+    pub(crate) fn assembler_site(
+        &mut self,
+        greens: I::Greens,
+        frame: Rc<I::Frame<Shape>>,
+        ret: Rc<I::Ret<Shape>>,
+        args: &[Kind],
+        result: Kind,
+    ) -> &'static AssemblerDescr {
+        for s in &self.sites {
+            if s.greens == greens
+                && s.descr.args == args
+                && s.descr.result == result
+                && I::ret_shape_eq(&s.ret, &ret) == Some(true)
+            {
+                return s.descr;
+            }
+        }
+        let site = self.sites.len();
+        // Leaked like PyPy's loop tokens: one per distinct call site shape
+        // for the life of the process.
+        let descr: &'static AssemblerDescr = Box::leak(Box::new(AssemblerDescr {
+            name: Box::leak(format!("asm{site}").into_boxed_str()),
+            args: Box::leak(args.to_vec().into_boxed_slice()),
+            result,
+            helper: crate::backend::assembler_trampoline as *const () as usize,
+            invoke: invoke::<I>,
+            site,
+            owner: self.driver_id,
+        }));
+        self.sites.push(AsmSite {
+            greens,
+            frame,
+            ret,
+            descr,
+            code: None,
+            fast: Vec::new(),
+        });
+        descr
+    }
+
+    /// The helper's work: run the portal for site `site` on `words`.
+    fn assembler_call(&mut self, interp: &mut I, site: usize, words: &[u64]) -> u64 {
+        self.fast_word = None;
+        let r = self.assembler_portal(interp, site, words);
+        if let Some(w) = self.fast_word.take() {
+            return w;
+        }
+        let mut out = std::mem::take(&mut self.scratch.0);
+        let mut kinds = std::mem::take(&mut self.scratch.1);
+        out.clear();
+        kinds.clear();
+        let got = I::map_ret(&r, &mut Words(&mut out, &mut kinds));
+        let fits = out.len() <= 1 && I::ret_shape_eq(&got, &self.sites[site].ret) == Some(true);
+        if fits {
+            let w = out.first().copied().unwrap_or(0);
+            self.scratch = (out, kinds);
+            return w;
+        }
+        let roots = out
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, k)| **k == Kind::Ref)
+            .map(|(w, _)| Handle::new(crate::backend::word_to_ref(*w)))
+            .collect();
+        self.forced = Some(Forced {
+            shape: got,
+            words: out,
+            _roots: roots,
+        });
+        crate::exc::set_forced();
+        0
+    }
+
+    /// Runs the callee like a portal call from the interpreter would, but
+    /// when its entry trace is compiled, enters it straight from the words
+    /// (they are the callee frame's reds, flattened the same way), skipping
+    /// the frame rebuild and the function-entry bookkeeping.
+    fn assembler_portal(&mut self, interp: &mut I, site: usize, words: &[u64]) -> I::Ret<Plain> {
+        let epoch = self.code_epoch;
+        let s = &self.sites[site];
+        let mut greens = s.greens.clone();
+        let shape = s.frame.clone();
+        let code = match s.code {
+            Some((e, code)) if e == epoch => code,
+            _ => {
+                let args = s.descr.args;
+                let code = self.function_code(&greens, args);
+                self.sites[site].code = Some((epoch, code));
+                code
+            }
+        };
+        let Some(id) = code else {
+            let frame = I::map_frame(&shape, &mut Unflatten(words.iter()));
+            return self.portal(interp, greens, frame);
+        };
+        let dead = self.enter_code(interp, id, words);
+        if let Some((_, fshape)) = self.sites[site].fast.iter().find(|f| f.0 == dead.guard) {
+            self.fast_word = Some(dead.values.first().copied().unwrap_or(0));
+            return I::map_ret(fshape, &mut Unflatten(dead.values.iter()));
+        }
+        if let Some((r, fshape)) = self.finish_result(&dead) {
+            // Learn whether this finish fits the site (then next time its
+            // word is passed on without a look at the shape).
+            let mut out = Vec::new();
+            let mut kinds = Vec::new();
+            let got = I::map_ret(&r, &mut Words(&mut out, &mut kinds));
+            let s = &mut self.sites[site];
+            if out.len() <= 1 && s.fast.len() < 8 && I::ret_shape_eq(&got, &s.ret) == Some(true) {
+                s.fast.push((dead.guard, fshape));
+            }
+            return r;
+        }
+        // A guard failed: go on as the portal would. The frame is only
+        // written from here on (the guard's frame is rebuilt into it).
+        let mut frame = I::map_frame(&shape, &mut Unflatten(words.iter()));
+        let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
+        let frame: &mut I::Frame<Plain> = &mut frame;
+        let first = self.handle_exit(interp, dead, &mut greens, frame);
+        self.portal_loop(interp, &mut greens, frame, first)
+    }
+
+    /// The stashed result of the call whose `guard_not_forced` just failed
+    /// (still rooted: it is rebuilt only where it goes to the replay).
+    pub(crate) fn take_forced(&mut self) -> Option<Forced<I>> {
+        if !crate::exc::take_forced() {
+            return None;
+        }
+        self.forced.take()
+    }
+}
+
+impl<I: Interp> Forced<I> {
+    pub(crate) fn result(&self) -> I::Ret<Plain> {
+        I::map_ret(&self.shape, &mut Unflatten(self.words.iter()))
+    }
+}
+
+/// `AssemblerDescr::invoke` for drivers of `I`: finds the running driver
+/// and runs the call there.
+fn invoke<I: Interp>(d: &AssemblerDescr, words: &[u64]) -> u64 {
+    let cur = CURRENT.with(|c| c.get());
+    assert!(
+        cur.id == d.owner && !cur.driver.is_null(),
+        "call_assembler ran outside the driver that compiled it"
+    );
+    // SAFETY: CURRENT is set by `enter_code` of driver `d.owner`, whose
+    // type is `JitDriver<I>` (the descr was made by that driver with this
+    // very `invoke::<I>`), from live `&mut` borrows of the driver and the
+    // interpreter that stay unused until the compiled code returns; we are
+    // inside that compiled code, on the same thread.
+    let (jit, interp) = unsafe {
+        (
+            &mut *(cur.driver as *mut JitDriver<I>),
+            &mut *(cur.interp as *mut I),
+        )
+    };
+    jit.assembler_call(interp, d.site, words)
+}
