@@ -45,6 +45,12 @@
 //! starts knowing them (PyPy's short preamble, for heap facts). The body's
 //! jump passes the values again, re-read if the body lost them.
 //!
+//! At each guard ([`Pass::facts_at`]) the cache is exported as facts about
+//! the fail args (`opt::Fact::Field` / `Item`: object and index are fail
+//! args, the value a fail arg or a constant); a bridge out of the guard
+//! starts with them imported, so it does not read again what the loop
+//! read before the guard.
+//!
 //! Lazy stores (PyPy's lazy setfields, within a stretch between guards):
 //! a store is kept pending instead of emitted; a later store to exactly
 //! the same location replaces it (the first one was dead), so a run of
@@ -57,7 +63,7 @@
 //! op that reads memory or has an effect.
 
 use super::pure::{descr_key, Key};
-use super::{narrowed, send, Pass, Shared};
+use super::{narrowed, send, Fact, FactVal, Pass, Shared};
 use crate::ir::{Descr, Kind, Op, OpNum, Operand, Var};
 use hashbrown::{HashMap, HashSet};
 
@@ -279,6 +285,14 @@ impl Heap {
         self.pending.push((d, op));
     }
 
+    /// Is a store to `loc` pending?
+    fn pending_at(&self, loc: &Loc) -> bool {
+        self.pending.iter().any(|(_, p)| match *loc {
+            Loc::Field(o, d) => p.descr == Some(d) && p.args[0] == o,
+            Loc::Item(a, i, d) => p.descr == Some(d) && p.args[0] == a && p.args[1] == i,
+        })
+    }
+
     /// Emits every pending store.
     fn flush(&mut self, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         for (_, op) in std::mem::take(&mut self.pending) {
@@ -450,6 +464,37 @@ impl Heap {
 impl Pass for Heap {
     fn heap(&mut self) -> Option<&mut Heap> {
         Some(self)
+    }
+
+    /// The cached locations whose object (and index) are fail args, with
+    /// a value that is a fail arg or a constant: a bridge out of the guard
+    /// reads them from its input args instead of memory. The cache holds
+    /// at the guard (the guard itself reads no memory), and a location
+    /// with a store still pending is left out: the bridge performs that
+    /// store itself at its start, and a seeded cache would call it
+    /// redundant.
+    fn facts_at(&self, fail_args: &[Operand], out: &mut Vec<(u32, Fact)>) {
+        let arg = |o: &Operand| match o {
+            Operand::Var(_) => fail_args.iter().position(|a| a == o).map(|i| i as u32),
+            _ => None,
+        };
+        let val = |o: &Operand| match o {
+            Operand::Var(_) => arg(o).map(FactVal::Arg),
+            c => Some(FactVal::Const(*c)),
+        };
+        for (loc, v) in self.export() {
+            if self.pending_at(&loc) {
+                continue;
+            }
+            let fact = match loc {
+                Loc::Field(o, d) => arg(&o).zip(val(&v)).map(|(i, v)| (i, Fact::Field(d, v))),
+                Loc::Item(a, idx, d) => arg(&a)
+                    .zip(val(&idx))
+                    .zip(val(&v))
+                    .map(|((i, idx), v)| (i, Fact::Item(d, idx, v))),
+            };
+            out.extend(fact);
+        }
     }
 
     fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {

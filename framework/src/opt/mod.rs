@@ -39,12 +39,15 @@
 //! Bridges start with what the optimizer knew at their guard (PyPy keeps
 //! it on the guard's resume descr): before a guard enters a pass, the pass
 //! states what it knows about the guard's fail args ([`Pass::facts_at`]:
-//! classes, non-null, integer bounds — knowledge from *before* the guard,
-//! since the guard failing means its own condition is false). The facts
+//! classes, non-null, integer bounds, and the heap cache's "field `d` of
+//! fail arg `i` reads as fail arg `j` / constant `c`" — knowledge from
+//! *before* the guard, since the guard failing means its own condition is
+//! false). The facts
 //! are returned per guard in [`Optimized::facts`], kept by the warm state,
 //! and handed to [`optimize_bridge`], which seeds the passes with them on
-//! the bridge's input args (fail arg `i` is input arg `i`) — so a bridge
-//! does not re-check a class the loop already checked.
+//! the bridge's input args (fail arg `i` is input arg `i`; heap facts go
+//! into the heap cache) — so a bridge does not re-check a class the loop
+//! already checked, nor re-read a field the loop already read.
 //!
 //! Variables keep their numbers from the input trace, so a printed result
 //! reads like the input with ops removed; ops a pass creates get fresh
@@ -66,7 +69,7 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-use crate::ir::{GuardId, Kind, Op, OpNum, Operand, Trace, Var};
+use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, Trace, Var};
 use crate::params::JitParams;
 use hashbrown::HashMap;
 
@@ -88,6 +91,29 @@ pub enum Fact {
     NonNull,
     /// An integer in `lo..=hi`.
     Bounds(i64, i64),
+    /// A read of field `descr` of this object gives the value (the heap
+    /// pass's cache, see `heap`).
+    Field(Descr, FactVal),
+    /// A read of this array (`descr`) at the index gives the value.
+    Item(Descr, FactVal, FactVal),
+}
+
+/// A value a heap fact names: another fail arg (by index) or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FactVal {
+    Arg(u32),
+    Const(Operand),
+}
+
+impl FactVal {
+    /// The operand this stands for in a bridge whose input args are the
+    /// guard's fail args.
+    pub(crate) fn operand(self, inputs: &[Var]) -> Option<Operand> {
+        match self {
+            FactVal::Arg(i) => inputs.get(i as usize).map(|v| Operand::Var(*v)),
+            FactVal::Const(c) => Some(c),
+        }
+    }
 }
 
 /// Optimizes a loop trace (`label ... jump`).
@@ -202,8 +228,27 @@ pub(crate) fn run_chain(
     let mut sh = Shared::new(trace, new_guard);
     let mut passes = chain(params);
     for &(i, fact) in seeds {
-        if let Some(&v) = trace.inputargs.get(i as usize) {
-            passes.iter_mut().for_each(|p| p.seed(v, fact));
+        let Some(&v) = trace.inputargs.get(i as usize) else {
+            continue;
+        };
+        // Heap facts go to the heap cache, with their operands resolved
+        // against the bridge's input args; the others to every pass.
+        let ins = &trace.inputargs;
+        let loc = match fact {
+            Fact::Field(d, val) => val
+                .operand(ins)
+                .map(|val| (heap::Loc::Field(Operand::Var(v), d), val)),
+            Fact::Item(d, idx, val) => idx
+                .operand(ins)
+                .zip(val.operand(ins))
+                .map(|(idx, val)| (heap::Loc::Item(Operand::Var(v), idx, d), val)),
+            _ => {
+                passes.iter_mut().for_each(|p| p.seed(v, fact));
+                continue;
+            }
+        };
+        if let (Some((loc, val)), Some(h)) = (loc, passes.iter_mut().find_map(|p| p.heap())) {
+            h.import(loc, val);
         }
     }
     for op in &trace.ops {
@@ -414,6 +459,91 @@ mod bridge_facts_tests {
             "[p0, i1]
             i3 = getfield_gc_i(p0, descr=x)
             finish(i3, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
+    }
+}
+
+#[cfg(test)]
+mod bridge_heap_facts_tests {
+    use super::testutil::{optimize_with_facts, parse};
+    use super::{Fact, FactVal};
+    use crate::ir::print::print_trace;
+    use crate::ir::{Descr, GuardId, Operand};
+
+    #[test]
+    fn a_bridge_does_not_reread_what_the_loop_read_before_its_guard() {
+        let t = parse(
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getarrayitem_gc_i(p1, i2, descr=ints)
+            i5 = int_lt(i3, i4)
+            guard_true(i5, descr=<Guard1>) [p0, p1, i2, i3]
+            finish(descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &t, &[]);
+        let facts = &opt.facts[&GuardId(1)];
+        let w = super::testutil::world();
+        // p0.x is i3 (a fail arg). p1[i2] is i4, which is no fail arg:
+        // nothing to say about it.
+        assert!(facts.contains(&(0, Fact::Field(Descr::Field(w.x), FactVal::Arg(3)))));
+        assert!(
+            !facts.iter().any(|(_, f)| matches!(f, Fact::Item(..))),
+            "{facts:?}"
+        );
+
+        let bridge = parse(
+            "[p0, p1, i2, i3]
+            i4 = getfield_gc_i(p0, descr=x)
+            i5 = getfield_gc_i(p0, descr=y)
+            i6 = getarrayitem_gc_i(p1, i2, descr=ints)
+            setfield_gc(p1, i4, descr=x)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i4, i5, i6, i7, descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &bridge, facts);
+        // The write to p1.x may alias p0.x: the last read stays.
+        let want = parse(
+            "[p0, p1, i2, i3]
+            i5 = getfield_gc_i(p0, descr=y)
+            i6 = getarrayitem_gc_i(p1, i2, descr=ints)
+            setfield_gc(p1, i3, descr=x)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i3, i5, i6, i7, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
+    }
+
+    #[test]
+    fn item_facts_name_their_index() {
+        let t = parse(
+            "[p1, i2, i3]
+            i4 = getarrayitem_gc_i(p1, i2, descr=ints)
+            i5 = getarrayitem_gc_i(p1, 3, descr=ints)
+            guard_true(i3, descr=<Guard1>) [p1, i4, i2, i5]
+            finish(descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &t, &[]);
+        let w = super::testutil::world();
+        let d = Descr::Array(w.ints);
+        let facts = &opt.facts[&GuardId(1)];
+        assert!(facts.contains(&(0, Fact::Item(d, FactVal::Arg(2), FactVal::Arg(1)))));
+        assert!(facts.contains(&(
+            0,
+            Fact::Item(d, FactVal::Const(Operand::ConstInt(3)), FactVal::Arg(3))
+        )));
+        let bridge = parse(
+            "[p0, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i2, descr=ints)
+            i5 = getarrayitem_gc_i(p0, 3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i4, i5, i6, descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &bridge, facts);
+        let want = parse(
+            "[p0, i1, i2, i3]
+            i6 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i1, i3, i6, descr=<Guard0>)",
         );
         assert_eq!(print_trace(&opt.trace), print_trace(&want));
     }
