@@ -17,8 +17,8 @@ use crate::direct::Direct;
 use crate::heap::roots::{Handle, Rooted};
 use crate::heap::{self, GcRef};
 use crate::ir::{
-    Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
-    VirtualField, VirtualInfo,
+    Descr, FieldDescr, GuardId, Kind, OpNum, Operand, PendingWrite, TargetToken, Trace,
+    VirtualAlloc, VirtualField, VirtualInfo,
 };
 use crate::log::{cat, Log};
 use crate::params::JitParams;
@@ -110,6 +110,8 @@ struct GuardEntry<I: Interp> {
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
     virtuals: Option<Rc<[VirtualInfo]>>,
+    /// Stores the optimizer delayed past the guard: done on failure.
+    pending: Option<Rc<[PendingWrite]>>,
     /// What the optimizer knew about the fail args: a bridge starts there.
     facts: Rc<[(u32, crate::opt::Fact)]>,
     /// Set for a `finish`: how to rebuild the portal's result.
@@ -129,6 +131,7 @@ enum Start<I: Interp> {
         Vec<u64>,
         Rc<[Kind]>,
         Option<Rc<[VirtualInfo]>>,
+        Option<Rc<[PendingWrite]>>,
     ),
 }
 
@@ -419,6 +422,7 @@ impl<I: Interp> JitDriver<I> {
         entry.fails += 1;
         let resume = entry.resume.clone();
         let virtuals = entry.virtuals.clone();
+        let pending = entry.pending.clone();
         let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1);
         if want_bridge {
             entry.bridge_tried = true;
@@ -427,16 +431,18 @@ impl<I: Interp> JitDriver<I> {
                 interp,
                 greens,
                 frame,
-                Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals),
+                Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals, pending),
             );
         }
         // The dead frame's values (and the virtuals materialized into it)
         // are roots while the interpreter frames are rebuilt from them.
         let mut words = dead.values;
         let mut words = Rooted::new(&mut words, heap::roots::visit_words);
-        if let Some(v) = &virtuals {
-            materialize(v, &mut words);
-        }
+        materialize(
+            virtuals.as_deref().unwrap_or(&[]),
+            pending.as_deref().unwrap_or(&[]),
+            &mut words,
+        );
         self.resume_in_interpreter(interp, &resume, &words, greens, frame)
     }
 
@@ -592,7 +598,7 @@ impl<I: Interp> JitDriver<I> {
                     rec.push_frame(greens.clone(), &tframe);
                     (tframe, None)
                 }
-                Start::Bridge(_, resume, words, kinds, virtuals) => {
+                Start::Bridge(_, resume, words, kinds, virtuals, pending) => {
                     for k in kinds.iter() {
                         rec.trace.new_inputarg(*k);
                     }
@@ -604,11 +610,15 @@ impl<I: Interp> JitDriver<I> {
                         .collect();
                     let mut words = words.clone();
                     let mut words = Rooted::new(&mut words, heap::roots::visit_words);
-                    if let Some(v) = virtuals {
-                        // The bridge re-creates the guard's virtuals itself.
-                        materialize(v, &mut words);
-                        allocate_in_trace(&mut rec.trace, v, &mut inputs);
-                    }
+                    let (v, p) = (
+                        virtuals.as_deref().unwrap_or(&[]),
+                        pending.as_deref().unwrap_or(&[]),
+                    );
+                    // The bridge re-creates the guard's virtuals and does
+                    // its pending stores itself.
+                    materialize(v, p, &mut words);
+                    allocate_in_trace(&mut rec.trace, v, &mut inputs);
+                    store_in_trace(&mut rec.trace, p, &inputs);
                     let (tframe, step) =
                         Self::bridge_prologue(rec, interp, resume, &inputs, &words, greens);
                     (tframe, Some(step))
@@ -902,6 +912,7 @@ impl<I: Interp> JitDriver<I> {
                 .map(|o| opt.trace.operand_kind(o))
                 .collect();
             let virtuals = op.virtuals.as_deref().map(Rc::from);
+            let pending = op.pending.as_deref().map(Rc::from);
             self.guards.insert(
                 id,
                 GuardEntry {
@@ -911,6 +922,7 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: false,
                     kinds,
                     virtuals,
+                    pending,
                     facts: opt
                         .facts
                         .get(&id)
@@ -930,6 +942,7 @@ impl<I: Interp> JitDriver<I> {
                     bridge_tried: true,
                     kinds: Rc::from([]),
                     virtuals: None,
+                    pending: None,
                     facts: Rc::from([]),
                     finish: Some(shape),
                 },
@@ -1182,9 +1195,11 @@ impl<I: Interp> Drop for JitDriver<I> {
 }
 
 /// Allocates the virtuals a guard describes, writes their references into
-/// their slots, then fills their fields from the (patched) words. (The
-/// optimizer's random tests use this too, so resume has one definition.)
-pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
+/// their slots, then fills their fields from the (patched) words; then
+/// performs the guard's pending stores in order (their values may be the
+/// virtuals). (The optimizer's random tests use this too, so resume has
+/// one definition.)
+pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], words: &mut [u64]) {
     for v in virtuals {
         let r = match v.alloc {
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
@@ -1206,6 +1221,34 @@ pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
                 (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
             }
         }
+    }
+    for p in pending {
+        let obj = crate::backend::word_to_ref(words[p.target as usize]);
+        let w = words[p.value as usize];
+        match (p.descr, p.index) {
+            (Descr::Field(d), _) => crate::heap::setfield(obj, d, w),
+            (Descr::Array(d), Some(i)) => {
+                crate::heap::setarrayitem(obj, d, words[i as usize] as i64, w)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// At a bridge's entry: the guard's pending stores as IR ops (after the
+/// virtuals' allocations, which they may store), so the bridge performs
+/// them — its optimizer may delay them again.
+fn store_in_trace(trace: &mut Trace, pending: &[PendingWrite], inputs: &[Operand]) {
+    for p in pending {
+        let (obj, val) = (inputs[p.target as usize], inputs[p.value as usize]);
+        match p.index {
+            None => trace.push(OpNum::SetfieldGc, &[obj, val], Some(p.descr)),
+            Some(i) => trace.push(
+                OpNum::SetarrayitemGc,
+                &[obj, inputs[i as usize], val],
+                Some(p.descr),
+            ),
+        };
     }
 }
 

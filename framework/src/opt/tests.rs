@@ -624,6 +624,8 @@ fn run(t: &Trace, seed: u64) -> (DeadFrame, Objects) {
 
 /// Guard facts checked against real exits (so the check is not vacuous).
 static FACTS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Exits that did stores the optimizer kept pending across their guard.
+static PENDING_DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 /// Of those, heap facts (field and item values).
 static HEAP_FACTS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -680,9 +682,15 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
             kinds.len()
         )));
     }
-    if let Some(v) = op2.virtuals.as_deref() {
-        crate::warmstate::materialize(v, &mut words);
+    // Resume: virtuals, then the stores the optimizer kept pending.
+    if op2.pending.as_ref().is_some_and(|p| !p.is_empty()) {
+        PENDING_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    crate::warmstate::materialize(
+        op2.virtuals.as_deref().unwrap_or(&[]),
+        op2.pending.as_deref().unwrap_or(&[]),
+        &mut words,
+    );
     // What the optimizer claims about the exit's values (bridges start
     // from it) must hold of the values the guard actually exited with.
     for &(i, fact) in opt.facts.get(&d2.guard).into_iter().flatten() {
@@ -751,6 +759,7 @@ fn seeds(default: u64) -> u64 {
 fn random_traces_agree_with_all_passes() {
     let before = FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
     let heap_before = HEAP_FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    let pending_before = PENDING_DONE.load(std::sync::atomic::Ordering::Relaxed);
     for seed in 0..seeds(2000) {
         if let Err(e) = differential(seed, "all") {
             panic!("{e}");
@@ -760,6 +769,8 @@ fn random_traces_agree_with_all_passes() {
     assert!(checked > 100, "only {checked} guard facts were checked");
     let heap = HEAP_FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed) - heap_before;
     assert!(heap > 50, "only {heap} heap facts were checked");
+    let pending = PENDING_DONE.load(std::sync::atomic::Ordering::Relaxed) - pending_before;
+    assert!(pending > 50, "only {pending} exits did pending stores");
 }
 
 #[test]
