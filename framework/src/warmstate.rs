@@ -161,6 +161,8 @@ pub struct JitDriver<I: Interp> {
     backend: Box<dyn Backend>,
     cells: HashMap<I::Greens, Cell>,
     guards: HashMap<GuardId, GuardEntry<I>>,
+    /// Peeled loops by first-label token: how a bridge jumps into the body.
+    bodies: HashMap<TargetToken, Rc<crate::opt::unroll::BodyEntry>>,
     next_id: u32,
     qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
     pub stats: Stats,
@@ -192,6 +194,7 @@ impl<I: Interp> JitDriver<I> {
             backend,
             cells: HashMap::new(),
             guards: HashMap::new(),
+            bodies: HashMap::new(),
             next_id: 1,
             qi_deps: HashMap::new(),
             stats: Stats {
@@ -963,7 +966,11 @@ impl<I: Interp> JitDriver<I> {
         let opt = if let Some(g) = bridge {
             let facts = self.guards.get(&g).map(|e| e.facts.clone());
             let facts = facts.as_deref().unwrap_or(&[]);
-            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts)
+            let body = match trace.ops.last().and_then(|o| o.descr) {
+                Some(Descr::Target(t)) => self.bodies.get(&t).cloned(),
+                _ => None,
+            };
+            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts, body.as_deref())
         } else {
             crate::opt::optimize_loop(trace, &params, &mut new_guard)
         };
@@ -1005,6 +1012,9 @@ impl<I: Interp> JitDriver<I> {
         self.keep_constants(&opt.trace);
         let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
         self.register_guards(id, &opt, guards);
+        if let Some(b) = &opt.body {
+            self.bodies.insert(token, Rc::new(b.clone()));
+        }
         for (obj, d) in qi_deps {
             self.qi_deps
                 .entry((obj.addr(), d as *const FieldDescr as usize))

@@ -81,6 +81,8 @@ pub struct Optimized {
     /// What the passes knew about each guard's fail args (by index), for
     /// bridges out of it.
     pub facts: HashMap<GuardId, Vec<(u32, Fact)>>,
+    /// A peeled loop: how bridges jump into its body (see `unroll`).
+    pub body: Option<unroll::BodyEntry>,
 }
 
 /// Something the optimizer knows about a value at a guard.
@@ -133,14 +135,18 @@ pub fn optimize_loop(
 /// Optimizes a bridge trace (inputargs = the guard's fail args). Same
 /// passes as a loop except unroll: a bridge ends in a jump to a loop's
 /// first label (or a `finish`), there is nothing to peel. `facts` are the
-/// guard's (see the module docs), by fail-arg index.
+/// guard's (see the module docs), by fail-arg index. `body`: the jump's
+/// target loop was peeled — the bridge jumps into its body if its values
+/// match (`unroll::bridge_to_body`), else to the first label.
 pub fn optimize_bridge(
     trace: &Trace,
     params: &JitParams,
     new_guard: &mut dyn FnMut() -> GuardId,
     facts: &[(u32, Fact)],
+    body: Option<&unroll::BodyEntry>,
 ) -> Optimized {
-    let opt = run_chain(trace, params, new_guard, facts);
+    let to_body = body.and_then(|b| unroll::bridge_to_body(trace, params, new_guard, facts, b));
+    let opt = to_body.unwrap_or_else(|| run_chain(trace, params, new_guard, facts));
     checked(trace, opt)
 }
 
@@ -161,6 +167,7 @@ fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
                 trace: input.clone(),
                 guard_copies: Vec::new(),
                 facts: HashMap::new(),
+                body: None,
             }
         }
     }
@@ -225,7 +232,27 @@ pub(crate) fn run_chain(
     new_guard: &mut dyn FnMut() -> GuardId,
     seeds: &[(u32, Fact)],
 ) -> Optimized {
-    let mut sh = Shared::new(trace, new_guard);
+    let (mut sh, mut passes) = start_chain(trace, params, new_guard, seeds);
+    for op in &trace.ops {
+        send(op.clone(), &mut sh, &mut passes);
+    }
+    Optimized {
+        trace: sh.out,
+        guard_copies: Vec::new(),
+        facts: sh.facts,
+        body: None,
+    }
+}
+
+/// The chain for `trace`, its passes seeded with `seeds` about the input
+/// args (by index), before any op is sent.
+pub(crate) fn start_chain<'a>(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &'a mut dyn FnMut() -> GuardId,
+    seeds: &[(u32, Fact)],
+) -> (Shared<'a>, Vec<Box<dyn Pass>>) {
+    let sh = Shared::new(trace, new_guard);
     let mut passes = chain(params);
     for &(i, fact) in seeds {
         let Some(&v) = trace.inputargs.get(i as usize) else {
@@ -251,14 +278,7 @@ pub(crate) fn run_chain(
             h.import(loc, val);
         }
     }
-    for op in &trace.ops {
-        send(op.clone(), &mut sh, &mut passes);
-    }
-    Optimized {
-        trace: sh.out,
-        guard_copies: Vec::new(),
-        facts: sh.facts,
-    }
+    (sh, passes)
 }
 
 /// Passes `op` to the first of `passes`, or appends it to the output when

@@ -641,7 +641,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     };
     let p = params(opts);
     let opt: Optimized = if bridge {
-        optimize_bridge(&t, &p, &mut new_guard, &[])
+        optimize_bridge(&t, &p, &mut new_guard, &[], None)
     } else {
         optimize_loop(&t, &p, &mut new_guard)
     };
