@@ -914,15 +914,13 @@ mod tests {
         );
         let body = opt.body.expect("a peeled loop exports its body entry");
         assert_eq!(body.token, crate::ir::TargetToken(100));
-        let bridge = format!(
-            "[i0, p1]
+        let bridge = "[i0, p1]
             i2 = int_sub(i0, 5)
-            jump(i2, p1, descr=TargetToken(1))"
-        );
+            jump(i2, p1, descr=TargetToken(1))";
         // The guard knew p1's class: into the body, which does not check it.
         let class = [(1, Fact::Class(w.node.tid as i64))];
         assert_eq!(
-            bridge_into(&body, &class, &bridge),
+            bridge_into(&body, &class, bridge),
             canon(
                 "[i0, p1]
                 i2 = int_sub(i0, 5)
@@ -931,8 +929,8 @@ mod tests {
         );
         // Without it, through the preamble, which checks it.
         assert_eq!(
-            bridge_into(&body, &[(1, Fact::NonNull)], &bridge),
-            canon(&bridge)
+            bridge_into(&body, &[(1, Fact::NonNull)], bridge),
+            canon(bridge)
         );
     }
 
