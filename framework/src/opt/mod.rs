@@ -21,7 +21,8 @@
 //! - a guard keeps its descr, and its fail args keep the recorder's layout
 //!   (length and order) as a prefix: resume data is keyed by guard id and
 //!   cuts the fail args by position. A pass may append fail args and
-//!   describe virtuals (`Op::virtuals`) whose slot holds `ConstPtr(null)`;
+//!   describe virtuals (`Op::virtuals`) whose slot holds `ConstPtr(null)`,
+//!   and stores it delayed past the guard (`Op::pending`, heap);
 //! - a guard may be removed; a guard may be duplicated (loop peeling) only
 //!   under a fresh id from `new_guard`, reported in `guard_copies` as
 //!   (copy, original) so the copy gets the original's resume data.
