@@ -17,8 +17,8 @@ use crate::direct::Direct;
 use crate::heap::roots::{Handle, Rooted};
 use crate::heap::{self, GcRef};
 use crate::ir::{
-    Descr, FieldDescr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, VirtualAlloc,
-    VirtualField, VirtualInfo,
+    Descr, FieldDescr, GuardId, Kind, OpNum, Operand, PendingWrite, TargetToken, Trace,
+    VirtualAlloc, VirtualField, VirtualInfo,
 };
 use crate::log::{cat, Log};
 use crate::params::JitParams;
@@ -119,6 +119,8 @@ struct GuardEntry<I: Interp> {
     /// plus whatever the optimizer appended for virtuals).
     kinds: Rc<[Kind]>,
     virtuals: Option<Rc<[VirtualInfo]>>,
+    /// Stores the optimizer delayed past the guard: done on failure.
+    pending: Option<Rc<[PendingWrite]>>,
     /// What the optimizer knew about the fail args: a bridge starts there.
     facts: Rc<[(u32, crate::opt::Fact)]>,
     /// Set for a `finish`: how to rebuild the portal's result.
@@ -138,6 +140,7 @@ enum Start<I: Interp> {
         Vec<u64>,
         Rc<[Kind]>,
         Option<Rc<[VirtualInfo]>>,
+        Option<Rc<[PendingWrite]>>,
     ),
 }
 
@@ -167,6 +170,8 @@ pub struct JitDriver<I: Interp> {
     pub(crate) backend: Box<dyn Backend>,
     cells: HashMap<I::Greens, Cell>,
     guards: HashMap<GuardId, GuardEntry<I>>,
+    /// Peeled loops by first-label token: how a bridge jumps into the body.
+    bodies: HashMap<TargetToken, Rc<crate::opt::unroll::BodyEntry>>,
     next_id: u32,
     qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
     pub stats: Stats,
@@ -218,6 +223,7 @@ impl<I: Interp> JitDriver<I> {
             backend,
             cells: HashMap::new(),
             guards: HashMap::new(),
+            bodies: HashMap::new(),
             next_id: 1,
             qi_deps: HashMap::new(),
             stats: Stats {
@@ -488,6 +494,7 @@ impl<I: Interp> JitDriver<I> {
         entry.fails += 1;
         let resume = entry.resume.clone();
         let virtuals = entry.virtuals.clone();
+        let pending = entry.pending.clone();
         // A `call_assembler` whose result did not fit: its guard_not_forced
         // failed and the real result waits in the stash (never a bridge).
         let forced = if entry.forced_exit {
@@ -505,16 +512,18 @@ impl<I: Interp> JitDriver<I> {
                 interp,
                 greens,
                 frame,
-                Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals),
+                Start::Bridge(dead.guard, resume, dead.values, kinds, virtuals, pending),
             );
         }
         // The dead frame's values (and the virtuals materialized into it)
         // are roots while the interpreter frames are rebuilt from them.
         let mut words = dead.values;
         let mut words = Rooted::new(&mut words, heap::roots::visit_words);
-        if let Some(v) = &virtuals {
-            materialize(v, &mut words);
-        }
+        materialize(
+            virtuals.as_deref().unwrap_or(&[]),
+            pending.as_deref().unwrap_or(&[]),
+            &mut words,
+        );
         self.resume_in_interpreter(interp, &resume, &words, greens, frame, forced)
     }
 
@@ -683,7 +692,7 @@ impl<I: Interp> JitDriver<I> {
                     rec.push_frame(greens.clone(), &tframe);
                     (tframe, None)
                 }
-                Start::Bridge(_, resume, words, kinds, virtuals) => {
+                Start::Bridge(_, resume, words, kinds, virtuals, pending) => {
                     for k in kinds.iter() {
                         rec.trace.new_inputarg(*k);
                     }
@@ -695,11 +704,15 @@ impl<I: Interp> JitDriver<I> {
                         .collect();
                     let mut words = words.clone();
                     let mut words = Rooted::new(&mut words, heap::roots::visit_words);
-                    if let Some(v) = virtuals {
-                        // The bridge re-creates the guard's virtuals itself.
-                        materialize(v, &mut words);
-                        allocate_in_trace(&mut rec.trace, v, &mut inputs);
-                    }
+                    let (v, p) = (
+                        virtuals.as_deref().unwrap_or(&[]),
+                        pending.as_deref().unwrap_or(&[]),
+                    );
+                    // The bridge re-creates the guard's virtuals and does
+                    // its pending stores itself.
+                    materialize(v, p, &mut words);
+                    allocate_in_trace(&mut rec.trace, v, &mut inputs);
+                    store_in_trace(&mut rec.trace, p, &inputs);
                     let (tframe, step) =
                         Self::bridge_prologue(rec, interp, resume, &inputs, &words, greens);
                     (tframe, Some(step))
@@ -994,6 +1007,7 @@ impl<I: Interp> JitDriver<I> {
                 .map(|o| opt.trace.operand_kind(o))
                 .collect();
             let virtuals = op.virtuals.as_deref().map(Rc::from);
+            let pending = op.pending.as_deref().map(Rc::from);
             self.guards.insert(
                 id,
                 GuardEntry {
@@ -1004,6 +1018,7 @@ impl<I: Interp> JitDriver<I> {
                     forced_exit: op.opnum == OpNum::GuardNotForced,
                     kinds,
                     virtuals,
+                    pending,
                     facts: opt
                         .facts
                         .get(&id)
@@ -1024,6 +1039,7 @@ impl<I: Interp> JitDriver<I> {
                     forced_exit: false,
                     kinds: Rc::from([]),
                     virtuals: None,
+                    pending: None,
                     facts: Rc::from([]),
                     finish: Some(shape),
                 },
@@ -1044,7 +1060,11 @@ impl<I: Interp> JitDriver<I> {
         let opt = if let Some(g) = bridge {
             let facts = self.guards.get(&g).map(|e| e.facts.clone());
             let facts = facts.as_deref().unwrap_or(&[]);
-            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts)
+            let body = match trace.ops.last().and_then(|o| o.descr) {
+                Some(Descr::Target(t)) => self.bodies.get(&t).cloned(),
+                _ => None,
+            };
+            crate::opt::optimize_bridge(trace, &params, &mut new_guard, facts, body.as_deref())
         } else {
             crate::opt::optimize_loop(trace, &params, &mut new_guard)
         };
@@ -1086,6 +1106,9 @@ impl<I: Interp> JitDriver<I> {
         self.keep_constants(&opt.trace);
         let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
         self.register_guards(id, &opt, guards);
+        if let Some(b) = &opt.body {
+            self.bodies.insert(token, Rc::new(b.clone()));
+        }
         for (obj, d) in qi_deps {
             self.qi_deps
                 .entry((obj.addr(), d as *const FieldDescr as usize))
@@ -1279,9 +1302,11 @@ impl<I: Interp> Drop for JitDriver<I> {
 }
 
 /// Allocates the virtuals a guard describes, writes their references into
-/// their slots, then fills their fields from the (patched) words. (The
-/// optimizer's random tests use this too, so resume has one definition.)
-pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
+/// their slots, then fills their fields from the (patched) words; then
+/// performs the guard's pending stores in order (their values may be the
+/// virtuals). (The optimizer's random tests use this too, so resume has
+/// one definition.)
+pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], words: &mut [u64]) {
     for v in virtuals {
         let r = match v.alloc {
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
@@ -1303,6 +1328,34 @@ pub(crate) fn materialize(virtuals: &[VirtualInfo], words: &mut [u64]) {
                 (VirtualField::Item(_), VirtualAlloc::Struct(_)) => {}
             }
         }
+    }
+    for p in pending {
+        let obj = crate::backend::word_to_ref(words[p.target as usize]);
+        let w = words[p.value as usize];
+        match (p.descr, p.index) {
+            (Descr::Field(d), _) => crate::heap::setfield(obj, d, w),
+            (Descr::Array(d), Some(i)) => {
+                crate::heap::setarrayitem(obj, d, words[i as usize] as i64, w)
+            }
+            _ => {}
+        }
+    }
+}
+
+/// At a bridge's entry: the guard's pending stores as IR ops (after the
+/// virtuals' allocations, which they may store), so the bridge performs
+/// them — its optimizer may delay them again.
+fn store_in_trace(trace: &mut Trace, pending: &[PendingWrite], inputs: &[Operand]) {
+    for p in pending {
+        let (obj, val) = (inputs[p.target as usize], inputs[p.value as usize]);
+        match p.index {
+            None => trace.push(OpNum::SetfieldGc, &[obj, val], Some(p.descr)),
+            Some(i) => trace.push(
+                OpNum::SetarrayitemGc,
+                &[obj, inputs[i as usize], val],
+                Some(p.descr),
+            ),
+        };
     }
 }
 

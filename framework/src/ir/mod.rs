@@ -129,6 +129,26 @@ pub struct Op {
     /// Guards only: objects the optimizer removed (virtuals) that this
     /// guard's resume data needs; see [`VirtualInfo`].
     pub virtuals: Option<Box<[VirtualInfo]>>,
+    /// Guards only: stores the optimizer delayed past this guard (PyPy's
+    /// pending fields); see [`PendingWrite`].
+    pub pending: Option<Box<[PendingWrite]>>,
+}
+
+/// A store the optimizer kept pending across a guard (the heap pass's
+/// lazy stores): when the guard fails, resume performs it — in list
+/// order, after materializing the guard's virtuals (a value may be one),
+/// before the interpreter runs — and a bridge out of the guard performs
+/// it at its start. Object, index and value are fail args (by index;
+/// constants are appended as constant fail args).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PendingWrite {
+    /// The object (or array) written.
+    pub target: u32,
+    /// Arrays only: the index.
+    pub index: Option<u32>,
+    /// `Descr::Field` or `Descr::Array`.
+    pub descr: Descr,
+    pub value: u32,
 }
 
 /// How a guard describes a virtual (an allocation the optimizer removed)
@@ -184,6 +204,7 @@ impl Op {
             fail_args: None,
             comment: None,
             virtuals: None,
+            pending: None,
         }
     }
     pub fn guard_id(&self) -> Option<GuardId> {

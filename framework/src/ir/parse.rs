@@ -32,6 +32,8 @@
 //!   `debug_merge_point`. Everything else (operand kinds, descr families,
 //!   guard descrs, ...) is `verify`'s job, so tests can parse malformed
 //!   traces to feed the verifier. Guards without a descr are kept as such.
+//! - A guard's `Op::pending` follow its virtuals in the printer's form
+//!   (`pending=[setfield_gc(@0, @3, x)]`).
 //! - A guard's `Op::virtuals` follow its fail args in the printer's form
 //!   (`virtuals=[@1 = new(Node) {Node.x=@0}]`); whether slots and indices
 //!   make sense is `verify`'s job.
@@ -39,8 +41,8 @@
 
 use super::print::CANONICAL_NAN;
 use super::{
-    Descr, DescrTable, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var, VirtualAlloc,
-    VirtualField, VirtualInfo,
+    Descr, DescrTable, GuardId, Kind, Op, OpNum, Operand, PendingWrite, TargetToken, Trace, Var,
+    VirtualAlloc, VirtualField, VirtualInfo,
 };
 use hashbrown::{HashMap, HashSet};
 use smallvec::SmallVec;
@@ -128,6 +130,7 @@ struct RawOp {
     descr: Option<Descr>,
     fail_args: Option<Vec<Arg>>,
     virtuals: Option<Vec<VirtualInfo>>,
+    pending: Option<Vec<PendingWrite>>,
 }
 
 /// Kind given by a variable name's first letter, if `s` is a variable name.
@@ -422,6 +425,7 @@ impl Cursor<'_> {
             None
         };
         let virtuals = self.try_virtuals()?;
+        let pending = self.try_pending()?;
         self.expect_end()?;
 
         // Strings: only debug_merge_point's location.
@@ -506,7 +510,80 @@ impl Cursor<'_> {
             descr,
             fail_args,
             virtuals,
+            pending,
         })
+    }
+
+    /// ` pending=[setfield_gc(@0, @3, x), setarrayitem_gc(@1, @2, @4, ints)]`
+    /// if that is what comes next (see `print.rs`).
+    fn try_pending(&mut self) -> Result<Option<Vec<PendingWrite>>, ParseError> {
+        self.skip_ws();
+        let save = self.pos;
+        let (w, _) = self.word();
+        self.skip_ws();
+        if w != "pending" || self.peek() != Some('=') {
+            self.pos = save;
+            return Ok(None);
+        }
+        self.pos += 1;
+        self.expect('[', "to open the pending writes")?;
+        let mut out = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(']') {
+            self.pos += 1;
+            return Ok(Some(out));
+        }
+        loop {
+            let (what, wpos) = self.vtoken();
+            let array = match what.as_str() {
+                "setfield_gc" => false,
+                "setarrayitem_gc" => true,
+                _ => {
+                    return self.err(
+                        wpos,
+                        format!("expected setfield_gc or setarrayitem_gc, found '{what}'"),
+                    )
+                }
+            };
+            self.expect('(', &format!("after '{what}'"))?;
+            let target = self.fail_arg_ref()?;
+            self.expect(',', "after the object")?;
+            let index = if array {
+                let i = self.fail_arg_ref()?;
+                self.expect(',', "after the index")?;
+                Some(i)
+            } else {
+                None
+            };
+            let value = self.fail_arg_ref()?;
+            self.expect(',', "after the value")?;
+            let (name, npos) = self.vtoken();
+            let descr = match (array, self.descrs.get(&name)) {
+                (false, Some(d @ Descr::Field(_))) | (true, Some(d @ Descr::Array(_))) => d,
+                _ => return self.err(npos, format!("'{name}' is not a descr for {what}")),
+            };
+            self.expect(')', "to close the pending write")?;
+            out.push(PendingWrite {
+                target,
+                index,
+                descr,
+                value,
+            });
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(']') => {
+                    self.pos += 1;
+                    return Ok(Some(out));
+                }
+                _ => {
+                    return self.err(
+                        self.pos,
+                        format!("expected ',' or ']' in pending, found {}", self.found()),
+                    )
+                }
+            }
+        }
     }
 
     /// ` virtuals=[@1 @2 = new(Node) {Node.x=@0}, @3 = new_array(ints, 2) {1=@4}]`
@@ -1000,6 +1077,7 @@ fn build(inputargs: Vec<Name>, raw: Vec<RawOp>) -> Result<Trace, ParseError> {
             fail_args,
             comment: r.comment.as_deref().map(Box::from),
             virtuals: r.virtuals.clone().map(Vec::into_boxed_slice),
+            pending: r.pending.clone().map(Vec::into_boxed_slice),
         });
     }
     t.kinds = kinds;

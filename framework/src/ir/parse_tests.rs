@@ -195,6 +195,36 @@ finish(descr=<Guard0>)
 }
 
 #[test]
+fn pending_writes_round_trip() {
+    let s = "[p0, i1]
+guard_true(i1, descr=<Guard1>) [p0, i1, 7, ConstPtr(null)] virtuals=[@3 = new(Point) {}] pending=[setfield_gc(@0, @2, Point.x), setarrayitem_gc(@0, @1, @2, IntArray), setfield_gc(@0, @3, Point.next)]
+guard_false(i1, descr=<Guard2>) [p0, i1] pending=[]
+finish(descr=<Guard0>)
+";
+    let t = round_trip(s);
+    verify(&t).unwrap();
+    let f = fx();
+    let p = t.ops[0].pending.as_deref().unwrap();
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[0].descr, Descr::Field(f.x));
+    assert_eq!((p[0].target, p[0].index, p[0].value), (0, None, 2));
+    assert_eq!((p[1].target, p[1].index, p[1].value), (0, Some(1), 2));
+    assert_eq!(t.ops[1].pending.as_deref(), Some(&[][..]));
+    for bad in [
+        "pending=[setfield_gc(@0, @1, IntArray)]",
+        "pending=[setarrayitem_gc(@0, @1, Point.x)]",
+        "pending=[setarrayitem_gc(@0, @1, @1, Point.x)]",
+        "pending=[getfield_gc(@0, @1, Point.x)]",
+        "pending=[setfield_gc(@0, @1, Point.x]",
+        "pending=[setfield_gc(@0, @1, Point.x)",
+    ] {
+        parse_err(&format!(
+            "[p0, i1]\nguard_true(i1, descr=<Guard1>) [p0, i1] {bad}\n"
+        ));
+    }
+}
+
+#[test]
 fn crlf_and_no_final_newline() {
     let t = parse("[i0]\r\ni1 = int_neg(i0)\r\nfinish(i1, descr=<Guard1>)");
     assert_eq!(t.ops.len(), 2);

@@ -42,11 +42,18 @@
 //!   ` virtuals=[@1 = new(Node) {Node.x=@0, Node.next=@3}, @3 = new_array(IntArray, 2) {1=@4}]`:
 //!   `@N` is fail arg N (the slot, or the value of a field); struct fields
 //!   are named by their descr, array items by their index.
+//! - `Op::pending` follows the virtuals as
+//!   ` pending=[setfield_gc(@0, @3, x), setarrayitem_gc(@1, @2, @4, ints)]`:
+//!   the stores a guard's resume performs, operands as fail args, then
+//!   the descr's name.
 //!
 //! Printing never panics, not even on a malformed trace (the verifier
 //! prints the ops it rejects): an out-of-range variable prints as `v<N>`.
 
-use super::{Descr, Kind, Op, OpNum, Operand, Trace, Var, VirtualAlloc, VirtualField, VirtualInfo};
+use super::{
+    Descr, Kind, Op, OpNum, Operand, PendingWrite, Trace, Var, VirtualAlloc, VirtualField,
+    VirtualInfo,
+};
 use std::fmt::Write;
 
 /// Bits of the one NaN printed as `nan` (the default quiet NaN, positive).
@@ -211,6 +218,30 @@ fn write_op(s: &mut String, t: &Trace, op: &Op) {
     if let Some(vs) = &op.virtuals {
         write_virtuals(s, vs);
     }
+    if let Some(ps) = &op.pending {
+        write_pending(s, ps);
+    }
+}
+
+/// ` pending=[setfield_gc(@0, @3, x), setarrayitem_gc(@1, @2, @4, ints)]`:
+/// object, (index,) value as fail args, then the descr's name.
+fn write_pending(s: &mut String, ps: &[PendingWrite]) {
+    s.push_str(" pending=[");
+    for (i, p) in ps.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let name = p.descr.name().unwrap_or("?");
+        let _ = match p.index {
+            None => write!(s, "setfield_gc(@{}, @{}, {name})", p.target, p.value),
+            Some(i) => write!(
+                s,
+                "setarrayitem_gc(@{}, @{i}, @{}, {name})",
+                p.target, p.value
+            ),
+        };
+    }
+    s.push(']');
 }
 
 /// ` virtuals=[@1 @5 = new(Node) {x=@0, next=@3}, @3 = new_array(refs, 2) {1=@4}]`:

@@ -31,8 +31,8 @@
 
 use super::print::{print_descr, print_op, print_operand, var_name};
 use super::{
-    Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var, VirtualAlloc, VirtualField,
-    VirtualInfo,
+    Descr, GuardId, Kind, Op, OpNum, Operand, PendingWrite, TargetToken, Trace, Var, VirtualAlloc,
+    VirtualField, VirtualInfo,
 };
 use hashbrown::HashMap;
 use smallvec::SmallVec;
@@ -254,6 +254,12 @@ impl Verifier<'_> {
                 _ => return Err(format!("{name} has virtuals but is not a guard")),
             }
         }
+        if let Some(ps) = &op.pending {
+            match &op.fail_args {
+                Some(fa) if op.opnum.is_guard() => self.check_pending(fa, ps)?,
+                _ => return Err(format!("{name} has pending writes but is not a guard")),
+            }
+        }
 
         // Descr family.
         let need = Need::of(op.opnum);
@@ -325,6 +331,41 @@ impl Verifier<'_> {
                 "{name} must be the last op, but {} op(s) follow",
                 t.ops.len() - idx - 1
             ));
+        }
+        Ok(())
+    }
+
+    /// A guard's pending writes: operands within the fail args, of the
+    /// right kinds, on a field or array descr (an index exactly for
+    /// arrays).
+    fn check_pending(&self, fa: &[Operand], ps: &[PendingWrite]) -> Msg {
+        let t = self.t;
+        for (n, p) in ps.iter().enumerate() {
+            let arg = |i: u32, what: &str, want: Kind| match fa.get(i as usize) {
+                None => Err(format!(
+                    "pending write {n}: {what} @{i} is past the {} fail args",
+                    fa.len()
+                )),
+                Some(o) if t.operand_kind(o) != want => Err(format!(
+                    "pending write {n}: {what} @{i} is {}, not {want:?}",
+                    print_operand(t, o)
+                )),
+                Some(_) => Ok(()),
+            };
+            let kind = match (p.descr, p.index) {
+                (Descr::Field(f), None) => f.kind,
+                (Descr::Array(a), Some(i)) => {
+                    arg(i, "index", Kind::Int)?;
+                    a.kind
+                }
+                _ => {
+                    return Err(format!(
+                        "pending write {n}: needs a field descr, or an array descr and an index"
+                    ))
+                }
+            };
+            arg(p.target, "object", Kind::Ref)?;
+            arg(p.value, "value", kind)?;
         }
         Ok(())
     }
@@ -952,6 +993,37 @@ jump(i3, i2, descr=TargetToken(2))
         bad(
             "[i0]\ni1 = int_neg(i0) [i0]\nfinish(descr=<Guard2>)\n",
             &["int_neg is not a guard but has fail args"],
+        );
+    }
+
+    #[test]
+    fn checks_pending_writes() {
+        let g = |fa: &str, ps: &str| {
+            format!("[p0, i1]\nguard_true(i1, descr=<Guard1>) [{fa}] pending=[{ps}]\nfinish(descr=<Guard0>)\n")
+        };
+        ok(&g(
+            "p0, i1",
+            "setfield_gc(@0, @1, Point.x), setarrayitem_gc(@0, @1, @1, IntArray)",
+        ));
+        bad(
+            &g("p0, i1", "setfield_gc(@0, @2, Point.x)"),
+            &["value @2 is past the 2 fail args"],
+        );
+        bad(
+            &g("p0, i1", "setfield_gc(@1, @1, Point.x)"),
+            &["object @1 is i1"],
+        );
+        bad(
+            &g("p0, i1", "setfield_gc(@0, @0, Point.x)"),
+            &["value @0 is p0"],
+        );
+        bad(
+            &g("p0, i1", "setarrayitem_gc(@0, @0, @1, IntArray)"),
+            &["index @0 is p0"],
+        );
+        bad(
+            "[i0]\ni1 = int_neg(i0) pending=[]\nfinish(descr=<Guard0>)\n",
+            &["int_neg has pending writes but is not a guard"],
         );
     }
 

@@ -45,20 +45,32 @@
 //! starts knowing them (PyPy's short preamble, for heap facts). The body's
 //! jump passes the values again, re-read if the body lost them.
 //!
-//! Lazy stores (PyPy's lazy setfields, within a stretch between guards):
-//! a store is kept pending instead of emitted; a later store to exactly
-//! the same location replaces it (the first one was dead), so a run of
-//! `+` in a byte-cell VM stores once. Pending stores are emitted, in their
-//! order, before anything that could observe memory: a read of the same
-//! descr that the cache cannot answer, any guard (resume replays an
-//! instruction assuming its writes before the failing guard happened,
-//! DESIGN §4 — so stores are never delayed past a guard and resume data
-//! needs no pending writes), calls, `label`/`jump`/`finish`, and any other
-//! op that reads memory or has an effect.
+//! At each guard ([`Pass::facts_at`]) the cache is exported as facts about
+//! the fail args (`opt::Fact::Field` / `Item`: object and index are fail
+//! args, the value a fail arg or a constant); a bridge out of the guard
+//! starts with them imported, so it does not read again what the loop
+//! read before the guard.
+//!
+//! Lazy stores (PyPy's lazy setfields and pending fields): a store is
+//! kept pending instead of emitted; a later store to exactly the same
+//! location replaces it (the first one was dead), so a run of `+` in a
+//! byte-cell VM stores once. Pending stores are emitted, in their order,
+//! before anything that could observe memory: a read of the same descr
+//! that the cache cannot answer, calls (and the guards after them),
+//! `label`/`jump`/`finish`, and any other op that reads memory or has an
+//! effect. A guard reads no memory, so stores stay pending across it: the
+//! guard's resume data lists them (`Op::pending`, operands as fail args,
+//! appended where missing) and resume performs them before the
+//! interpreter runs (`warmstate::materialize`) — the instruction being
+//! replayed then finds its writes done, as DESIGN §4 requires. A bridge
+//! out of the guard starts with the same stores as ops, which its heap
+//! pass may keep pending again; so the guard's facts leave out the
+//! locations with a store pending (the bridge's cache would call the
+//! store redundant).
 
 use super::pure::{descr_key, Key};
-use super::{narrowed, send, Pass, Shared};
-use crate::ir::{Descr, Kind, Op, OpNum, Operand, Var};
+use super::{narrowed, send, Fact, FactVal, Pass, Shared};
+use crate::ir::{Descr, Kind, Op, OpNum, Operand, PendingWrite, Var};
 use hashbrown::{HashMap, HashSet};
 
 struct Fresh {
@@ -279,6 +291,47 @@ impl Heap {
         self.pending.push((d, op));
     }
 
+    /// Is a store to `loc` pending?
+    fn pending_at(&self, loc: &Loc) -> bool {
+        self.pending.iter().any(|(_, p)| match *loc {
+            Loc::Field(o, d) => p.descr == Some(d) && p.args[0] == o,
+            Loc::Item(a, i, d) => p.descr == Some(d) && p.args[0] == a && p.args[1] == i,
+        })
+    }
+
+    /// Records the pending stores in `guard`'s resume data: object, index
+    /// and value are found among its fail args or appended to them
+    /// (constants always appended, so that no virtual's `ConstPtr(null)`
+    /// placeholder is taken for a null).
+    fn describe_pending(&self, guard: &mut Op, sh: &Shared) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut fa = guard.fail_args.take().unwrap_or_default();
+        let mut slot = |o: Operand| -> u32 {
+            let o = sh.get(o);
+            match fa.iter().position(|a| !o.is_const() && *a == o) {
+                Some(i) => i as u32,
+                None => {
+                    fa.push(o);
+                    fa.len() as u32 - 1
+                }
+            }
+        };
+        let mut writes = Vec::with_capacity(self.pending.len());
+        for (_, p) in &self.pending {
+            let n = p.args.len();
+            writes.push(PendingWrite {
+                target: slot(p.args[0]),
+                index: (p.opnum == OpNum::SetarrayitemGc).then(|| slot(p.args[1])),
+                descr: p.descr.expect("stores have descrs"),
+                value: slot(p.args[n - 1]),
+            });
+        }
+        guard.fail_args = Some(fa);
+        guard.pending = Some(writes.into_boxed_slice());
+    }
+
     /// Emits every pending store.
     fn flush(&mut self, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         for (_, op) in std::mem::take(&mut self.pending) {
@@ -452,6 +505,37 @@ impl Pass for Heap {
         Some(self)
     }
 
+    /// The cached locations whose object (and index) are fail args, with
+    /// a value that is a fail arg or a constant: a bridge out of the guard
+    /// reads them from its input args instead of memory. The cache holds
+    /// at the guard (the guard itself reads no memory), and a location
+    /// with a store still pending is left out: the bridge performs that
+    /// store itself at its start, and a seeded cache would call it
+    /// redundant.
+    fn facts_at(&self, fail_args: &[Operand], out: &mut Vec<(u32, Fact)>) {
+        let arg = |o: &Operand| match o {
+            Operand::Var(_) => fail_args.iter().position(|a| a == o).map(|i| i as u32),
+            _ => None,
+        };
+        let val = |o: &Operand| match o {
+            Operand::Var(_) => arg(o).map(FactVal::Arg),
+            c => Some(FactVal::Const(*c)),
+        };
+        for (loc, v) in self.export() {
+            if self.pending_at(&loc) {
+                continue;
+            }
+            let fact = match loc {
+                Loc::Field(o, d) => arg(&o).zip(val(&v)).map(|(i, v)| (i, Fact::Field(d, v))),
+                Loc::Item(a, idx, d) => arg(&a)
+                    .zip(val(&idx))
+                    .zip(val(&v))
+                    .map(|((i, idx), v)| (i, Fact::Item(d, idx, v))),
+            };
+            out.extend(fact);
+        }
+    }
+
     fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         self.pos += 1;
@@ -478,7 +562,12 @@ impl Pass for Heap {
                 | DebugMergePoint
         );
         let quiet = (op.opnum.is_pure() && !op.opnum.is_call()) || op.opnum.is_alloc();
-        if !handled && !quiet && !self.pending.is_empty() {
+        // A guard reads no memory: pending stores stay pending across it,
+        // described in its resume data (the guards that follow calls,
+        // which flushed anyway, are left alone).
+        let passes_guard =
+            op.opnum.is_guard() && !matches!(op.opnum, GuardNoException | GuardNotForced);
+        if !handled && !quiet && !passes_guard && !self.pending.is_empty() {
             self.flush(sh, next);
         }
         match op.opnum {
@@ -508,11 +597,14 @@ impl Pass for Heap {
                     self.lengths.insert(Key::Var(res.0), op.args[0]);
                 }
             }
-            GuardNotInvalidated => {
-                if self.invalidation_guarded {
-                    return;
+            GuardNotInvalidated if self.invalidation_guarded => return,
+            _ if op.opnum.is_guard() => {
+                if op.opnum == GuardNotInvalidated {
+                    self.invalidation_guarded = true;
                 }
-                self.invalidation_guarded = true;
+                let mut op = op;
+                self.describe_pending(&mut op, sh);
+                return send(op, sh, next);
             }
             Label => {
                 self.clear();
@@ -573,12 +665,13 @@ mod tests {
             setfield_gc(p0, 7, descr=x)
             finish(i3, descr=<Guard0>)",
             // The first store to p0.x dies (p1.x may alias p0.x, so the
-            // order of the rest stays); a guard and a call see memory as
-            // the program wrote it; the read of p1.x sees p0.x = 5.
+            // order of the rest stays); the other two stay pending across
+            // the guard (its resume does them), where p0.x = 4 kills
+            // p0.x = 3 in turn; a call sees memory as the program wrote
+            // it; the read of p1.x sees p0.x = 5.
             "[p0, p1, i2]
+            guard_true(i2, descr=<Guard1>) [p0, p1, 2, 3] pending=[setfield_gc(@1, @2, x), setfield_gc(@0, @3, x)]
             setfield_gc(p1, 2, descr=x)
-            setfield_gc(p0, 3, descr=x)
-            guard_true(i2, descr=<Guard1>) [p0]
             setfield_gc(p0, 4, descr=x)
             i9 = call_i(ConstClass(0x1000), p1, descr=rd)
             setfield_gc(p0, 5, descr=x)
@@ -930,6 +1023,81 @@ mod tests {
             call_n(ConstClass(0x1000), p0, i1, descr=wr)
             i11 = getarrayitem_gc_i(p0, i4, descr=ints)
             finish(i2, 7, i8, 7, 8, i11, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn stores_stay_pending_across_guards_in_their_resume_data() {
+        check(
+            P,
+            "[p0, p1, i1, i2]
+            setfield_gc(p0, i1, descr=x)
+            setarrayitem_gc(p1, i2, 5, descr=ints)
+            guard_true(i1, descr=<Guard1>) [i1]
+            setfield_gc(p0, i2, descr=x)
+            guard_false(i2, descr=<Guard2>) [p0, i1]
+            setfield_gc(p0, 9, descr=x)
+            setarrayitem_gc(p1, i2, 6, descr=ints)
+            finish(descr=<Guard0>)",
+            // Operands already among the fail args are named there, the
+            // others appended; each guard lists what is pending at it, in
+            // program order (p0.x = i2 replaced p0.x = i1, so it is now
+            // after the item store). `finish` does the last two.
+            "[p0, p1, i1, i2]
+            guard_true(i1, descr=<Guard1>) [i1, p0, p1, i2, 5] pending=[setfield_gc(@1, @0, x), setarrayitem_gc(@2, @3, @4, ints)]
+            guard_false(i2, descr=<Guard2>) [p0, i1, p1, i2, 5] pending=[setarrayitem_gc(@2, @3, @4, ints), setfield_gc(@0, @3, x)]
+            setfield_gc(p0, 9, descr=x)
+            setarrayitem_gc(p1, i2, 6, descr=ints)
+            finish(descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn what_may_observe_a_pending_store_gets_it_first() {
+        check(
+            P,
+            "[p0, p1, i1]
+            setfield_gc(p0, i1, descr=x)
+            i2 = getfield_gc_i(p1, descr=x)
+            guard_true(i2, descr=<Guard1>) [i2]
+            setfield_gc(p0, 3, descr=y)
+            i3 = call_i(ConstClass(0x1000), p1, descr=rd)
+            guard_true(i3, descr=<Guard2>) [i3]
+            setarrayitem_gc(p1, i1, 4, descr=ints)
+            i4 = getarrayitem_gc_i(p0, 2, descr=ints)
+            setfield_gc(p0, 4, descr=y)
+            jump(p0, p1, i4, descr=TargetToken(7))",
+            // A read that may alias (p1.x vs p0.x; p0[2] vs p1[i1]), a
+            // call and the jump each see the stores done; guards after
+            // them have nothing pending.
+            "[p0, p1, i1]
+            setfield_gc(p0, i1, descr=x)
+            i2 = getfield_gc_i(p1, descr=x)
+            guard_true(i2, descr=<Guard1>) [i2]
+            setfield_gc(p0, 3, descr=y)
+            i3 = call_i(ConstClass(0x1000), p1, descr=rd)
+            guard_true(i3, descr=<Guard2>) [i3]
+            setarrayitem_gc(p1, i1, 4, descr=ints)
+            i4 = getarrayitem_gc_i(p0, 2, descr=ints)
+            setfield_gc(p0, 4, descr=y)
+            jump(p0, p1, i4, descr=TargetToken(7))",
+        );
+    }
+
+    #[test]
+    fn a_pending_null_is_not_confused_with_a_virtual_placeholder() {
+        check(
+            "virtualize:heap",
+            "[p0, i1]
+            p2 = new(descr=Node)
+            setfield_gc(p0, ConstPtr(null), descr=next)
+            guard_true(i1, descr=<Guard1>) [p2]
+            finish(descr=<Guard0>)",
+            // @0 is the virtual's placeholder; the null stored is @2.
+            "[p0, i1]
+            guard_true(i1, descr=<Guard1>) [ConstPtr(null), p0, ConstPtr(null)] virtuals=[@0 = new(Node) {}] pending=[setfield_gc(@1, @2, next)]
+            setfield_gc(p0, ConstPtr(null), descr=next)
+            finish(descr=<Guard0>)",
         );
     }
 }

@@ -21,7 +21,8 @@
 //! - a guard keeps its descr, and its fail args keep the recorder's layout
 //!   (length and order) as a prefix: resume data is keyed by guard id and
 //!   cuts the fail args by position. A pass may append fail args and
-//!   describe virtuals (`Op::virtuals`) whose slot holds `ConstPtr(null)`;
+//!   describe virtuals (`Op::virtuals`) whose slot holds `ConstPtr(null)`,
+//!   and stores it delayed past the guard (`Op::pending`, heap);
 //! - a guard may be removed; a guard may be duplicated (loop peeling) only
 //!   under a fresh id from `new_guard`, reported in `guard_copies` as
 //!   (copy, original) so the copy gets the original's resume data.
@@ -39,12 +40,15 @@
 //! Bridges start with what the optimizer knew at their guard (PyPy keeps
 //! it on the guard's resume descr): before a guard enters a pass, the pass
 //! states what it knows about the guard's fail args ([`Pass::facts_at`]:
-//! classes, non-null, integer bounds — knowledge from *before* the guard,
-//! since the guard failing means its own condition is false). The facts
+//! classes, non-null, integer bounds, and the heap cache's "field `d` of
+//! fail arg `i` reads as fail arg `j` / constant `c`" — knowledge from
+//! *before* the guard, since the guard failing means its own condition is
+//! false). The facts
 //! are returned per guard in [`Optimized::facts`], kept by the warm state,
 //! and handed to [`optimize_bridge`], which seeds the passes with them on
-//! the bridge's input args (fail arg `i` is input arg `i`) — so a bridge
-//! does not re-check a class the loop already checked.
+//! the bridge's input args (fail arg `i` is input arg `i`; heap facts go
+//! into the heap cache) — so a bridge does not re-check a class the loop
+//! already checked, nor re-read a field the loop already read.
 //!
 //! Variables keep their numbers from the input trace, so a printed result
 //! reads like the input with ops removed; ops a pass creates get fresh
@@ -66,7 +70,7 @@ mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-use crate::ir::{GuardId, Kind, Op, OpNum, Operand, Trace, Var};
+use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, Trace, Var};
 use crate::params::JitParams;
 use hashbrown::HashMap;
 
@@ -78,6 +82,8 @@ pub struct Optimized {
     /// What the passes knew about each guard's fail args (by index), for
     /// bridges out of it.
     pub facts: HashMap<GuardId, Vec<(u32, Fact)>>,
+    /// A peeled loop: how bridges jump into its body (see `unroll`).
+    pub body: Option<unroll::BodyEntry>,
 }
 
 /// Something the optimizer knows about a value at a guard.
@@ -88,6 +94,29 @@ pub enum Fact {
     NonNull,
     /// An integer in `lo..=hi`.
     Bounds(i64, i64),
+    /// A read of field `descr` of this object gives the value (the heap
+    /// pass's cache, see `heap`).
+    Field(Descr, FactVal),
+    /// A read of this array (`descr`) at the index gives the value.
+    Item(Descr, FactVal, FactVal),
+}
+
+/// A value a heap fact names: another fail arg (by index) or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FactVal {
+    Arg(u32),
+    Const(Operand),
+}
+
+impl FactVal {
+    /// The operand this stands for in a bridge whose input args are the
+    /// guard's fail args.
+    pub(crate) fn operand(self, inputs: &[Var]) -> Option<Operand> {
+        match self {
+            FactVal::Arg(i) => inputs.get(i as usize).map(|v| Operand::Var(*v)),
+            FactVal::Const(c) => Some(c),
+        }
+    }
 }
 
 /// Optimizes a loop trace (`label ... jump`).
@@ -107,14 +136,18 @@ pub fn optimize_loop(
 /// Optimizes a bridge trace (inputargs = the guard's fail args). Same
 /// passes as a loop except unroll: a bridge ends in a jump to a loop's
 /// first label (or a `finish`), there is nothing to peel. `facts` are the
-/// guard's (see the module docs), by fail-arg index.
+/// guard's (see the module docs), by fail-arg index. `body`: the jump's
+/// target loop was peeled — the bridge jumps into its body if its values
+/// match (`unroll::bridge_to_body`), else to the first label.
 pub fn optimize_bridge(
     trace: &Trace,
     params: &JitParams,
     new_guard: &mut dyn FnMut() -> GuardId,
     facts: &[(u32, Fact)],
+    body: Option<&unroll::BodyEntry>,
 ) -> Optimized {
-    let opt = run_chain(trace, params, new_guard, facts);
+    let to_body = body.and_then(|b| unroll::bridge_to_body(trace, params, new_guard, facts, b));
+    let opt = to_body.unwrap_or_else(|| run_chain(trace, params, new_guard, facts));
     checked(trace, opt)
 }
 
@@ -135,6 +168,7 @@ fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
                 trace: input.clone(),
                 guard_copies: Vec::new(),
                 facts: HashMap::new(),
+                body: None,
             }
         }
     }
@@ -199,13 +233,7 @@ pub(crate) fn run_chain(
     new_guard: &mut dyn FnMut() -> GuardId,
     seeds: &[(u32, Fact)],
 ) -> Optimized {
-    let mut sh = Shared::new(trace, new_guard);
-    let mut passes = chain(params);
-    for &(i, fact) in seeds {
-        if let Some(&v) = trace.inputargs.get(i as usize) {
-            passes.iter_mut().for_each(|p| p.seed(v, fact));
-        }
-    }
+    let (mut sh, mut passes) = start_chain(trace, params, new_guard, seeds);
     for op in &trace.ops {
         send(op.clone(), &mut sh, &mut passes);
     }
@@ -213,7 +241,45 @@ pub(crate) fn run_chain(
         trace: sh.out,
         guard_copies: Vec::new(),
         facts: sh.facts,
+        body: None,
     }
+}
+
+/// The chain for `trace`, its passes seeded with `seeds` about the input
+/// args (by index), before any op is sent.
+pub(crate) fn start_chain<'a>(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &'a mut dyn FnMut() -> GuardId,
+    seeds: &[(u32, Fact)],
+) -> (Shared<'a>, Vec<Box<dyn Pass>>) {
+    let sh = Shared::new(trace, new_guard);
+    let mut passes = chain(params);
+    for &(i, fact) in seeds {
+        let Some(&v) = trace.inputargs.get(i as usize) else {
+            continue;
+        };
+        // Heap facts go to the heap cache, with their operands resolved
+        // against the bridge's input args; the others to every pass.
+        let ins = &trace.inputargs;
+        let loc = match fact {
+            Fact::Field(d, val) => val
+                .operand(ins)
+                .map(|val| (heap::Loc::Field(Operand::Var(v), d), val)),
+            Fact::Item(d, idx, val) => idx
+                .operand(ins)
+                .zip(val.operand(ins))
+                .map(|(idx, val)| (heap::Loc::Item(Operand::Var(v), idx, d), val)),
+            _ => {
+                passes.iter_mut().for_each(|p| p.seed(v, fact));
+                continue;
+            }
+        };
+        if let (Some((loc, val)), Some(h)) = (loc, passes.iter_mut().find_map(|p| p.heap())) {
+            h.import(loc, val);
+        }
+    }
+    (sh, passes)
 }
 
 /// Passes `op` to the first of `passes`, or appends it to the output when
@@ -414,6 +480,134 @@ mod bridge_facts_tests {
             "[p0, i1]
             i3 = getfield_gc_i(p0, descr=x)
             finish(i3, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
+    }
+}
+
+#[cfg(test)]
+mod bridge_heap_facts_tests {
+    use super::testutil::{optimize_with_facts, parse};
+    use super::{Fact, FactVal};
+    use crate::ir::print::print_trace;
+    use crate::ir::{Descr, GuardId, Operand};
+
+    #[test]
+    fn a_bridge_does_not_reread_what_the_loop_read_before_its_guard() {
+        let t = parse(
+            "[p0, p1, i2]
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getarrayitem_gc_i(p1, i2, descr=ints)
+            i5 = int_lt(i3, i4)
+            guard_true(i5, descr=<Guard1>) [p0, p1, i2, i3]
+            finish(descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &t, &[]);
+        let facts = &opt.facts[&GuardId(1)];
+        let w = super::testutil::world();
+        // p0.x is i3 (a fail arg). p1[i2] is i4, which is no fail arg:
+        // nothing to say about it.
+        assert!(facts.contains(&(0, Fact::Field(Descr::Field(w.x), FactVal::Arg(3)))));
+        assert!(
+            !facts.iter().any(|(_, f)| matches!(f, Fact::Item(..))),
+            "{facts:?}"
+        );
+
+        let bridge = parse(
+            "[p0, p1, i2, i3]
+            i4 = getfield_gc_i(p0, descr=x)
+            i5 = getfield_gc_i(p0, descr=y)
+            i6 = getarrayitem_gc_i(p1, i2, descr=ints)
+            setfield_gc(p1, i4, descr=x)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i4, i5, i6, i7, descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &bridge, facts);
+        // The write to p1.x may alias p0.x: the last read stays.
+        let want = parse(
+            "[p0, p1, i2, i3]
+            i5 = getfield_gc_i(p0, descr=y)
+            i6 = getarrayitem_gc_i(p1, i2, descr=ints)
+            setfield_gc(p1, i3, descr=x)
+            i7 = getfield_gc_i(p0, descr=x)
+            finish(i3, i5, i6, i7, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
+    }
+
+    #[test]
+    fn item_facts_name_their_index() {
+        let t = parse(
+            "[p1, i2, i3]
+            i4 = getarrayitem_gc_i(p1, i2, descr=ints)
+            i5 = getarrayitem_gc_i(p1, 3, descr=ints)
+            guard_true(i3, descr=<Guard1>) [p1, i4, i2, i5]
+            finish(descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &t, &[]);
+        let w = super::testutil::world();
+        let d = Descr::Array(w.ints);
+        let facts = &opt.facts[&GuardId(1)];
+        assert!(facts.contains(&(0, Fact::Item(d, FactVal::Arg(2), FactVal::Arg(1)))));
+        assert!(facts.contains(&(
+            0,
+            Fact::Item(d, FactVal::Const(Operand::ConstInt(3)), FactVal::Arg(3))
+        )));
+        let bridge = parse(
+            "[p0, i1, i2, i3]
+            i4 = getarrayitem_gc_i(p0, i2, descr=ints)
+            i5 = getarrayitem_gc_i(p0, 3, descr=ints)
+            i6 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i4, i5, i6, descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &bridge, facts);
+        let want = parse(
+            "[p0, i1, i2, i3]
+            i6 = getarrayitem_gc_i(p0, 2, descr=ints)
+            finish(i1, i3, i6, descr=<Guard0>)",
+        );
+        assert_eq!(print_trace(&opt.trace), print_trace(&want));
+    }
+
+    #[test]
+    fn a_pending_store_is_no_fact_the_bridge_does_it_again() {
+        let t = parse(
+            "[p0, i1]
+            i2 = getfield_gc_i(p0, descr=y)
+            setfield_gc(p0, i1, descr=x)
+            guard_true(i1, descr=<Guard1>) [p0, i1, i2]
+            finish(descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &t, &[]);
+        let w = super::testutil::world();
+        let facts = &opt.facts[&GuardId(1)];
+        assert!(facts.contains(&(0, Fact::Field(Descr::Field(w.y), FactVal::Arg(2)))));
+        assert!(
+            !facts
+                .iter()
+                .any(|(_, f)| matches!(f, Fact::Field(d, _) if *d == Descr::Field(w.x))),
+            "{facts:?}"
+        );
+        let g = opt
+            .trace
+            .ops
+            .iter()
+            .find(|o| o.guard_id() == Some(GuardId(1)));
+        assert!(g.unwrap().pending.is_some());
+        // The bridge starts with the guard's pending store (the warm
+        // state puts it there): seeded with p0.x = i1 it would drop it.
+        let bridge = parse(
+            "[p0, i1, i2]
+            setfield_gc(p0, i1, descr=x)
+            i3 = getfield_gc_i(p0, descr=x)
+            i4 = getfield_gc_i(p0, descr=y)
+            finish(i3, i4, descr=<Guard0>)",
+        );
+        let opt = optimize_with_facts("heap", &bridge, facts);
+        let want = parse(
+            "[p0, i1, i2]
+            setfield_gc(p0, i1, descr=x)
+            finish(i1, i2, descr=<Guard0>)",
         );
         assert_eq!(print_trace(&opt.trace), print_trace(&want));
     }

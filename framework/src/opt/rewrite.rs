@@ -225,7 +225,7 @@ impl Pass for Rewrite {
             Fact::NonNull => {
                 self.nonnull.insert(v);
             }
-            Fact::Bounds(..) => {}
+            _ => {}
         }
     }
 

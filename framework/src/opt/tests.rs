@@ -27,7 +27,7 @@ use crate::heap::roots::{visit_words, Handle, Rooted};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::opt::testutil::{params, world};
-use crate::opt::{optimize_bridge, optimize_loop, Fact, Optimized};
+use crate::opt::{optimize_bridge, optimize_loop, Fact, FactVal, Optimized};
 use hashbrown::HashMap;
 
 struct Rng(u64);
@@ -624,6 +624,10 @@ fn run(t: &Trace, seed: u64) -> (DeadFrame, Objects) {
 
 /// Guard facts checked against real exits (so the check is not vacuous).
 static FACTS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Exits that did stores the optimizer kept pending across their guard.
+static PENDING_DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Of those, heap facts (field and item values).
+static HEAP_FACTS_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Runs seed `seed` with passes `opts`; `Err` describes a divergence.
 fn differential(seed: u64, opts: &str) -> Result<(), String> {
@@ -637,7 +641,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     };
     let p = params(opts);
     let opt: Optimized = if bridge {
-        optimize_bridge(&t, &p, &mut new_guard, &[])
+        optimize_bridge(&t, &p, &mut new_guard, &[], None)
     } else {
         optimize_loop(&t, &p, &mut new_guard)
     };
@@ -678,17 +682,44 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
             kinds.len()
         )));
     }
-    if let Some(v) = op2.virtuals.as_deref() {
-        crate::warmstate::materialize(v, &mut words);
+    // Resume: virtuals, then the stores the optimizer kept pending.
+    if op2.pending.as_ref().is_some_and(|p| !p.is_empty()) {
+        PENDING_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    crate::warmstate::materialize(
+        op2.virtuals.as_deref().unwrap_or(&[]),
+        op2.pending.as_deref().unwrap_or(&[]),
+        &mut words,
+    );
     // What the optimizer claims about the exit's values (bridges start
     // from it) must hold of the values the guard actually exited with.
     for &(i, fact) in opt.facts.get(&d2.guard).into_iter().flatten() {
         let w = words.get(i as usize).copied().unwrap_or(0);
+        // A heap fact: the location reads, in the memory the guard left
+        // behind, as the other fail arg or the constant.
+        let named = |v: FactVal| match v {
+            FactVal::Arg(j) => words.get(j as usize).copied(),
+            FactVal::Const(c) => c.const_bits(),
+        };
         let holds = match fact {
             Fact::Class(c) => w != 0 && word_to_ref(w).tid() as i64 == c,
             Fact::NonNull => w != 0,
             Fact::Bounds(lo, hi) => (lo..=hi).contains(&(w as i64)),
+            Fact::Field(Descr::Field(f), v) => {
+                HEAP_FACTS_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                w != 0 && named(v) == Some(heap::getfield(word_to_ref(w), f))
+            }
+            Fact::Item(Descr::Array(a), i, v) => {
+                HEAP_FACTS_CHECKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let arr = word_to_ref(w);
+                match named(i) {
+                    Some(i) if w != 0 && (0..heap::arraylen(arr, a)).contains(&(i as i64)) => {
+                        named(v) == Some(heap::getarrayitem(arr, a, i as i64))
+                    }
+                    _ => false,
+                }
+            }
+            Fact::Field(..) | Fact::Item(..) => false,
         };
         if !holds {
             return Err(ctx(format!(
@@ -727,6 +758,8 @@ fn seeds(default: u64) -> u64 {
 #[test]
 fn random_traces_agree_with_all_passes() {
     let before = FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    let heap_before = HEAP_FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed);
+    let pending_before = PENDING_DONE.load(std::sync::atomic::Ordering::Relaxed);
     for seed in 0..seeds(2000) {
         if let Err(e) = differential(seed, "all") {
             panic!("{e}");
@@ -734,6 +767,10 @@ fn random_traces_agree_with_all_passes() {
     }
     let checked = FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed) - before;
     assert!(checked > 100, "only {checked} guard facts were checked");
+    let heap = HEAP_FACTS_CHECKED.load(std::sync::atomic::Ordering::Relaxed) - heap_before;
+    assert!(heap > 50, "only {heap} heap facts were checked");
+    let pending = PENDING_DONE.load(std::sync::atomic::Ordering::Relaxed) - pending_before;
+    assert!(pending > 50, "only {pending} exits did pending stores");
 }
 
 #[test]

@@ -212,12 +212,32 @@ pub(crate) fn optimize_with_facts(opts: &str, t: &Trace, facts: &[(u32, Fact)]) 
     let opt = if is_loop {
         optimize_loop(t, &p, &mut new_guard)
     } else {
-        optimize_bridge(t, &p, &mut new_guard, facts)
+        optimize_bridge(t, &p, &mut new_guard, facts, None)
     };
     if let Err(e) = crate::ir::verify::verify(&opt.trace) {
         panic!("invalid output: {e}\n{}", opt.trace);
     }
     opt
+}
+
+/// A bridge (text) jumping to the loop `body` describes, optimized with
+/// every pass from its guard's `facts`; printed.
+pub(crate) fn bridge_into(
+    body: &crate::opt::unroll::BodyEntry,
+    facts: &[(u32, Fact)],
+    bridge: &str,
+) -> String {
+    let mut next = 1000;
+    let mut new_guard = || {
+        next += 1;
+        GuardId(next - 1)
+    };
+    let t = parse(bridge);
+    let opt = optimize_bridge(&t, &params("all"), &mut new_guard, facts, Some(body));
+    if let Err(e) = crate::ir::verify::verify(&opt.trace) {
+        panic!("invalid output: {e}\n{}", opt.trace);
+    }
+    print_trace(&opt.trace)
 }
 
 /// Text in, text out: `input` optimized with only the `opts` passes (a

@@ -40,10 +40,25 @@
 //!
 //! Traces that do not loop to their own first label (entry traces ending
 //! in `finish`, loops jumping to another loop) are not peeled.
+//!
+//! Bridges into the body (PyPy's jump to the loop's second target token):
+//! a peeled loop exports a [`BodyEntry`] — how each argument of the second
+//! label follows from the first label's inputs (an input, or a field of a
+//! carried virtual input), which inputs the body takes as constants, and
+//! what the body assumes about the label's arguments ([`Fact`]s the
+//! preamble established: classes, non-null, bounds). A bridge that closes
+//! with a jump to the first label jumps to the second one instead
+//! ([`bridge_to_body`]) when its values match that state: the constants
+//! are the same, each carried virtual is a virtual of the same shape in
+//! the bridge (passed as its fields, never allocated), and the bridge's
+//! own facts imply the body's. Otherwise it goes through the preamble.
+//! Loops whose second label carries anything else (a heap value, a pure
+//! result computed in the preamble) export no entry: a bridge would have
+//! to recompute it (PyPy's short preamble, not done here).
 
 use super::heap::{Heap, Loc};
 use super::virtualize::{VShape, Virtualize};
-use super::{chain, run_chain, send, Optimized, Pass, Shared};
+use super::{chain, run_chain, send, start_chain, Fact, Optimized, Pass, Shared};
 use crate::ir::{Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace, Var};
 use crate::params::JitParams;
 use hashbrown::{HashMap, HashSet};
@@ -179,6 +194,10 @@ fn peel(
     let mut map: HashMap<Var, Operand> = HashMap::new();
     // The preamble's values of the inputs the jump passes back unchanged.
     let mut invariant: Vec<Operand> = Vec::new();
+    // For the body entry: (input, its preamble value) for invariant
+    // inputs, and the inputs the body knows as constants.
+    let mut invariant_of: Vec<(usize, Operand)> = Vec::new();
+    let mut consts: Vec<(usize, Operand)> = Vec::new();
     // Virtuals the jump passes directly are not also nested in another
     // input's shape (one object must not be rebuilt twice).
     let mut avoid: HashSet<Var> = pre.iter().filter_map(|a| a.as_var()).collect();
@@ -188,8 +207,14 @@ fn peel(
             let pre_value = sh.get(Operand::Var(v));
             map.insert(v, pre_value);
             invariant.push(pre_value);
+            if pre_value.is_const() {
+                consts.push((k, pre_value));
+            } else {
+                invariant_of.push((k, pre_value));
+            }
         } else if j.is_const() {
             map.insert(v, j);
+            consts.push((k, j));
         } else {
             let once = pre.iter().filter(|a| **a == pre[k]).count() == 1;
             let exported = match virt(&mut passes) {
@@ -273,6 +298,14 @@ fn peel(
         &mut passes,
     );
     debug_assert_eq!(sh.out.ops.len(), l1_at + 1);
+    // What the body will know about the invariant values (the preamble's
+    // facts survive the label; heap facts do not): a bridge entering the
+    // body must know at least as much.
+    let inv_values: Vec<Operand> = invariant_of.iter().map(|(_, v)| *v).collect();
+    let mut inv_facts: Vec<(u32, Fact)> = Vec::new();
+    for p in passes.iter() {
+        p.facts_at(&inv_values, &mut inv_facts);
+    }
     if let Some(h) = heap(&mut passes) {
         for ((loc, _), fresh) in heap_carried.iter().zip(&heap_fresh) {
             h.import(*loc, Operand::Var(*fresh));
@@ -418,10 +451,55 @@ fn peel(
     }
     jump_args.extend_from_slice(&heap_next);
     jump_args.extend(imported.iter().map(|v| Operand::Var(*v)));
-    sh.out.ops[l1_at].args = label_args.into();
+    sh.out.ops[l1_at].args = label_args.as_slice().into();
     sh.out
         .ops
         .push(Op::new(OpNum::Jump, &jump_args, None, Some(l1)));
+
+    // The body entry: every label arg must follow from the inputs.
+    let mut sources: Vec<Source> = Vec::with_capacity(label_args.len());
+    let mut facts: Vec<(u32, Fact)> = Vec::new();
+    for (li, a) in label_args.iter().enumerate() {
+        let v = a.as_var();
+        let carried_at = carried.iter().zip(&fresh_of).find_map(|((k, c, _), vars)| {
+            let j = vars.iter().position(|f| Some(*f) == v)?;
+            Some(match c {
+                Carry::Plain => Source::Input(*k),
+                Carry::Virtual(..) => Source::Field(*k, j),
+            })
+        });
+        let src = carried_at.or_else(|| {
+            let n = invariant_of.iter().position(|(_, pv)| pv == a)?;
+            let li = li as u32;
+            facts.extend(
+                inv_facts
+                    .iter()
+                    .filter(|(i, _)| *i as usize == n)
+                    .map(|&(_, f)| (li, f)),
+            );
+            Some(Source::Input(invariant_of[n].0))
+        });
+        match src {
+            Some(src) => sources.push(src),
+            None => break, // a heap value or a preamble result
+        }
+    }
+    let body = (sources.len() == label_args.len()).then(|| BodyEntry {
+        token: match l1 {
+            Descr::Target(t) => t,
+            _ => unreachable!("the second label's descr is a target token"),
+        },
+        sources,
+        consts,
+        shapes: carried
+            .iter()
+            .filter_map(|(k, c, _)| match c {
+                Carry::Virtual(s, _) => Some((*k, s.clone())),
+                Carry::Plain => None,
+            })
+            .collect(),
+        facts,
+    });
 
     let present: HashSet<GuardId> = sh.out.ops.iter().filter_map(|o| o.guard_id()).collect();
     copies.retain(|(c, _)| present.contains(c));
@@ -429,6 +507,129 @@ fn peel(
         trace: sh.out,
         guard_copies: copies,
         facts: sh.facts,
+        body,
+    })
+}
+
+/// How a bridge may enter a peeled loop's body (see the module docs).
+#[derive(Clone)]
+pub struct BodyEntry {
+    /// The second label's token.
+    pub token: TargetToken,
+    /// Per argument of the second label, where it comes from.
+    sources: Vec<Source>,
+    /// Inputs the body takes as these constants.
+    consts: Vec<(usize, Operand)>,
+    /// Inputs carried as a virtual of this shape.
+    shapes: Vec<(usize, VShape)>,
+    /// What the body assumes about its label args (by index).
+    facts: Vec<(u32, Fact)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Source {
+    /// The first label's input `k`.
+    Input(usize),
+    /// Value `j` of carried virtual input `k`, flattened.
+    Field(usize, usize),
+}
+
+/// Does knowing `have` about a value (or the value being the constant
+/// `c`) imply `need`?
+fn implies(have: &[Fact], c: Option<u64>, need: &Fact) -> bool {
+    if let (Some(c), Fact::Bounds(lo, hi)) = (c, need) {
+        return (*lo..=*hi).contains(&(c as i64));
+    }
+    if let (Some(c), Fact::NonNull) = (c, need) {
+        return c != 0;
+    }
+    have.iter().any(|h| match (h, need) {
+        (Fact::Class(a), Fact::Class(b)) => a == b,
+        (Fact::Class(_) | Fact::NonNull, Fact::NonNull) => true,
+        (Fact::Bounds(a, b), Fact::Bounds(lo, hi)) => lo <= a && b <= hi,
+        _ => false,
+    })
+}
+
+/// Optimizes a bridge that ends in a jump to the first label of the loop
+/// `body` describes so that it jumps to the body instead; `None` when the
+/// bridge's values do not match the body's state (the caller optimizes it
+/// the ordinary way, through the preamble).
+pub(crate) fn bridge_to_body(
+    trace: &Trace,
+    params: &JitParams,
+    new_guard: &mut dyn FnMut() -> GuardId,
+    seeds: &[(u32, Fact)],
+    body: &BodyEntry,
+) -> Option<Optimized> {
+    let (jump, rest) = trace.ops.split_last()?;
+    if jump.opnum != OpNum::Jump {
+        return None;
+    }
+    let (mut sh, mut passes) = start_chain(trace, params, new_guard, seeds);
+    for op in rest {
+        send(op.clone(), &mut sh, &mut passes);
+    }
+    let args: Vec<Operand> = jump.args.iter().map(|a| sh.get(*a)).collect();
+    if body.consts.iter().any(|(k, c)| args.get(*k) != Some(c)) {
+        return None;
+    }
+    // Carried virtuals: the same shape, passed once, as their fields.
+    let mut fields: HashMap<usize, Vec<Operand>> = HashMap::new();
+    let mut covered: Vec<Var> = Vec::new();
+    for (k, s) in &body.shapes {
+        let a = args.get(*k)?;
+        if args.iter().filter(|b| *b == a).count() != 1 {
+            return None;
+        }
+        let (vals, cov) = virt(&mut passes)?.matching(a, s)?;
+        fields.insert(*k, vals);
+        covered.extend(cov);
+    }
+    let mut flat = Vec::with_capacity(body.sources.len());
+    for src in &body.sources {
+        flat.push(match *src {
+            Source::Input(k) => *args.get(k)?,
+            Source::Field(k, j) => *fields.get(&k)?.get(j)?,
+        });
+    }
+    // The bridge must know what the body assumes.
+    let mut have: Vec<(u32, Fact)> = Vec::new();
+    for p in passes.iter() {
+        p.facts_at(&flat, &mut have);
+    }
+    for (i, need) in &body.facts {
+        let mine: Vec<Fact> = have
+            .iter()
+            .filter(|(j, _)| j == i)
+            .map(|&(_, f)| f)
+            .collect();
+        if !implies(&mine, flat[*i as usize].const_bits(), need) {
+            return None;
+        }
+    }
+    let descr = Some(Descr::Target(body.token));
+    send(
+        Op::new(OpNum::Jump, &flat, None, descr),
+        &mut sh,
+        &mut passes,
+    );
+    // The virtuals must have survived the jump (not forced because they
+    // are also reachable from another argument) and be distinct.
+    let mut seen: HashSet<Var> = HashSet::new();
+    if let Some(vz) = virt(&mut passes) {
+        if !covered
+            .iter()
+            .all(|v| vz.is_virtual(&Operand::Var(*v)) && seen.insert(*v))
+        {
+            return None;
+        }
+    }
+    Some(Optimized {
+        trace: sh.out,
+        guard_copies: Vec::new(),
+        facts: sh.facts,
+        body: None,
     })
 }
 
@@ -669,5 +870,115 @@ mod tests {
             i1 = int_add(i0, 1)
             finish(i1, descr=<Guard0>)",
         );
+    }
+
+    use crate::ir::print::print_trace;
+    use crate::opt::testutil::{bridge_into, parse, world};
+    use crate::opt::Fact;
+
+    /// `text` parsed and printed (spelling as the printer has it).
+    fn canon(text: &str) -> String {
+        print_trace(&parse(text))
+    }
+
+    #[test]
+    fn a_bridge_that_knows_what_the_preamble_checked_jumps_into_the_body() {
+        let w = world();
+        let opt = check(
+            "all",
+            &format!(
+                "[i0, p1]
+                label(i0, p1, descr=TargetToken(1))
+                guard_class(p1, {tid}, descr=<Guard1>) [i0, p1]
+                i3 = int_add(i0, 1)
+                i4 = int_lt(i3, 100)
+                guard_true(i4, descr=<Guard2>) [i3, p1]
+                jump(i3, p1, descr=TargetToken(1))",
+                tid = w.node.tid
+            ),
+            &format!(
+                "[i0, p1]
+                label(i0, p1, descr=TargetToken(1))
+                guard_class(p1, {tid}, descr=<Guard1>) [i0, p1]
+                i3 = int_add(i0, 1)
+                i4 = int_lt(i3, 100)
+                guard_true(i4, descr=<Guard2>) [i3, p1]
+                i5 = same_as_i(i3)
+                label(i5, p1, descr=TargetToken(100))
+                i6 = int_add(i5, 1)
+                i7 = int_lt(i6, 100)
+                guard_true(i7, descr=<Guard102>) [i6, p1]
+                jump(i6, p1, descr=TargetToken(100))",
+                tid = w.node.tid
+            ),
+        );
+        let body = opt.body.expect("a peeled loop exports its body entry");
+        assert_eq!(body.token, crate::ir::TargetToken(100));
+        let bridge = "[i0, p1]
+            i2 = int_sub(i0, 5)
+            jump(i2, p1, descr=TargetToken(1))";
+        // The guard knew p1's class: into the body, which does not check it.
+        let class = [(1, Fact::Class(w.node.tid as i64))];
+        assert_eq!(
+            bridge_into(&body, &class, bridge),
+            canon(
+                "[i0, p1]
+                i2 = int_sub(i0, 5)
+                jump(i2, p1, descr=TargetToken(100))"
+            )
+        );
+        // Without it, through the preamble, which checks it.
+        assert_eq!(
+            bridge_into(&body, &[(1, Fact::NonNull)], bridge),
+            canon(bridge)
+        );
+    }
+
+    #[test]
+    fn a_bridge_passes_a_matching_virtual_as_its_fields() {
+        let opt = check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            p4 = new(descr=Node)
+            setfield_gc(p4, i3, descr=x)
+            i5 = int_lt(i3, 100)
+            guard_true(i5, descr=<Guard1>) [i0, p4]
+            jump(i0, p4, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_i(p1, descr=x)
+            i3 = int_add(i2, i0)
+            i5 = int_lt(i3, 100)
+            guard_true(i5, descr=<Guard1>) [i0, ConstPtr(null), i3] virtuals=[@1 = new(Node) {x=@2}]
+            i6 = same_as_i(i3)
+            label(i6, i0, descr=TargetToken(100))
+            i9 = int_add(i6, i0)
+            i11 = int_lt(i9, 100)
+            guard_true(i11, descr=<Guard101>) [i0, ConstPtr(null), i9] virtuals=[@1 = new(Node) {x=@2}]
+            jump(i9, i0, descr=TargetToken(100))",
+        );
+        let body = opt.body.expect("a peeled loop exports its body entry");
+        // A bridge building the box: the box is never allocated.
+        assert_eq!(
+            bridge_into(
+                &body,
+                &[],
+                "[i0, i1]
+                p2 = new(descr=Node)
+                setfield_gc(p2, i1, descr=x)
+                jump(i0, p2, descr=TargetToken(1))"
+            ),
+            canon(
+                "[i0, i1]
+                jump(i1, i0, descr=TargetToken(100))"
+            )
+        );
+        // A real object (or a virtual of another shape): the preamble.
+        let plain = "[i0, p1]
+            jump(i0, p1, descr=TargetToken(1))";
+        assert_eq!(bridge_into(&body, &[], plain), canon(plain));
     }
 }

@@ -736,7 +736,7 @@ mod tests {
         // Resume builds one object and writes it into both slots.
         let v = opt.trace.ops[0].virtuals.as_deref().unwrap();
         let mut words = vec![0, 1, 0, 42];
-        crate::warmstate::materialize(v, &mut words);
+        crate::warmstate::materialize(v, &[], &mut words);
         assert_ne!(words[0], 0);
         assert_eq!(words[0], words[2]);
         let obj = crate::backend::word_to_ref(words[0]);
