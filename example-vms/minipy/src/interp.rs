@@ -12,6 +12,7 @@
 use crate::builtins;
 use crate::bytecode::{self, Code, Instr};
 use crate::dict;
+use crate::excinfo;
 use crate::objects::*;
 use crate::ops;
 use crate::types;
@@ -83,6 +84,7 @@ extern "C" fn mp_tb_add(exc: GcRef, code: i64, line: i64) {
     let tb = match types::inst_get(exc, "__tb__") {
         Some(t) => t,
         None => {
+            crate::excinfo::on_first_raise(exc);
             let t = new_list(&[]);
             types::inst_set(exc, "__tb__", t);
             t
@@ -93,6 +95,21 @@ extern "C" fn mp_tb_add(exc: GcRef, code: i64, line: i64) {
 metatrace::residual!(
     /// Appends (code, line) to an exception's traceback.
     pub static TB_ADD = fn mp_tb_add(exc: GcRef, code: i64, line: i64), EffectInfo::RESIDUAL
+);
+
+extern "C" fn mp_set_cause(exc: GcRef, cause: GcRef) {
+    excinfo::set_cause(exc, cause);
+}
+metatrace::residual!(
+    /// `raise exc from cause`.
+    pub static SET_CAUSE = fn mp_set_cause(exc: GcRef, cause: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_type_of(o: GcRef) -> GcRef {
+    types::type_of(o)
+}
+metatrace::residual!(
+    /// `type(o)`.
+    pub static TYPE_OF = fn mp_type_of(o: GcRef) -> GcRef, EffectInfo::ELIDABLE
 );
 
 impl Vm {
@@ -651,7 +668,12 @@ impl Vm {
                 let e = pop!();
                 return Err(match kind {
                     0 => {
-                        if ctx.class_of(e) == tid::NONE {
+                        let e = if ctx.class_of(e) == tid::NONE {
+                            ctx.call(&excinfo::EXC_CURRENT, &[]).gcref()
+                        } else {
+                            e
+                        };
+                        if ctx.is_null(e) {
                             self.exc(ctx, "RuntimeError", "No active exception to reraise")
                         } else {
                             Thrown { exc: e, tb: false }
@@ -659,12 +681,57 @@ impl Vm {
                     }
                     1 => self.make_raise(ctx, e)?,
                     _ => {
-                        // `raise X from Y`: the cause is evaluated, not kept.
                         let exc = pop!();
-                        let _ = e;
-                        self.make_raise(ctx, exc)?
+                        let t = self.make_raise(ctx, exc)?;
+                        if !t.tb {
+                            return Err(t);
+                        }
+                        let cause = match ctx.class_of(e) {
+                            tid::NONE => e,
+                            tid::TYPE | tid::INST
+                                if {
+                                    let ec = ctx.peek_ref(e);
+                                    let cls = if ec.tid() == tid::TYPE {
+                                        ec
+                                    } else {
+                                        types::type_of(ec)
+                                    };
+                                    types::is_exception_class(cls)
+                                } =>
+                            {
+                                self.make_raise(ctx, e)?.exc
+                            }
+                            _ => {
+                                return Err(self.exc(
+                                    ctx,
+                                    "TypeError",
+                                    "exception causes must derive from BaseException",
+                                ))
+                            }
+                        };
+                        ctx.call(&SET_CAUSE, &[Val::Ref(t.exc), Val::Ref(cause)]);
+                        t
                     }
                 });
+            }
+            Instr::PushExc => {
+                let e = pop!();
+                ctx.call(&excinfo::EXC_PUSH, &[Val::Ref(e)]);
+            }
+            Instr::PopExc => {
+                ctx.call(&excinfo::EXC_POP, &[]);
+            }
+            Instr::TypeOf => {
+                let v = pop!();
+                let t = ctx.call(&TYPE_OF, &[Val::Ref(v)]).gcref();
+                f.stack.push(t)
+            }
+            Instr::WithEnter => {
+                let m = pop!();
+                let (exit, enter) = self.with_methods(ctx, m)?;
+                f.stack.push(exit);
+                let r = self.call_value(ctx, enter, vec![], &[], vec![], None)?;
+                f.stack.push(r)
             }
             Instr::ExcMatch => {
                 let t = pop!();
@@ -730,6 +797,33 @@ impl Vm {
             }
         }
         Ok(Step::Next)
+    }
+
+    /// The bound `__exit__` and `__enter__` of a context manager, or
+    /// CPython's TypeError.
+    fn with_methods<C: Jit<Self>>(&mut self, ctx: &mut C, m: C::Ref) -> Res<C, (C::Ref, C::Ref)> {
+        let is_inst = ctx.class_of(m) == tid::INST;
+        let mc = ctx.peek_ref(m);
+        let has = |n: &str| is_inst && !types::class_lookup(getr(mc, &inst_obj::cls), n).is_null();
+        let (enter, exit) = (has("__enter__"), has("__exit__"));
+        if !enter || !exit {
+            let miss = if enter {
+                " (missed __exit__ method)"
+            } else {
+                ""
+            };
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!(
+                    "'{}' object does not support the context manager protocol{miss}",
+                    types::tname(mc)
+                ),
+            ));
+        }
+        let x = self.getattr(ctx, m, intern("__exit__"))?;
+        let e = self.getattr(ctx, m, intern("__enter__"))?;
+        Ok((x, e))
     }
 
     fn make_raise<C: Jit<Self>>(&mut self, ctx: &mut C, e: C::Ref) -> Res<C, Thrown<C::Ref>> {
