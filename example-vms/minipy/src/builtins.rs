@@ -21,6 +21,7 @@ use std::io::Write;
 /// builtins; `type.name` are methods.
 pub const NAMES: &[&str] = &[
     "print",
+    "__import__",
     "len",
     "range",
     "enumerate",
@@ -920,8 +921,14 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if let Some(m) = builtin_method(rt().types.iter().position(|t| *t == o), name) {
                 return Ok(new_builtin(m, GcRef::NULL));
             }
-            if name == "__base__" {
-                return Ok(getr(o, &type_obj::base));
+            match name {
+                "__base__" => {
+                    let b = getr(o, &type_obj::base);
+                    return Ok(if b.is_null() { none() } else { b });
+                }
+                "__bases__" => return Ok(getr(o, &type_obj::bases)),
+                "__mro__" => return Ok(getr(o, &type_obj::mro)),
+                _ => {}
             }
             err(
                 "AttributeError",

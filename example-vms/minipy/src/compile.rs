@@ -628,15 +628,20 @@ impl<'a> Compiler<'a> {
             }
             Stmt::Import(i) => {
                 for a in &i.names {
-                    let k = self.const_obj(intern(&a.name));
+                    // `import a.b` binds `a`; `import a.b as x` binds `a.b`.
+                    let k = self.import_spec(&a.name, 0, a.asname.is_some());
                     self.emit(Instr::Import(k));
-                    let bind = a.asname.as_ref().unwrap_or(&a.name).to_string();
+                    let bind = match &a.asname {
+                        Some(n) => n.to_string(),
+                        None => a.name.split('.').next().unwrap_or("").to_string(),
+                    };
                     self.store_name(&bind);
                 }
             }
             Stmt::ImportFrom(i) => {
                 let m = i.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
-                let k = self.const_obj(intern(&m));
+                let level = i.level.map_or(0, |l| l.to_u32());
+                let k = self.import_spec(&m, level, true);
                 self.emit(Instr::Import(k));
                 for a in &i.names {
                     if a.name.as_str() == "*" {
@@ -656,6 +661,16 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The constant an `Import` instruction reads: (name, level, leaf).
+    fn import_spec(&mut self, name: &str, level: u32, leaf: bool) -> u32 {
+        let spec = objects::new_tuple(&[
+            intern(name),
+            objects::new_int(level as i64),
+            objects::bool_obj(leaf),
+        ]);
+        self.const_obj(spec)
     }
 
     fn break_continue(&mut self, brk: bool, r: rustpython_parser::text_size::TextRange) -> R {

@@ -741,23 +741,17 @@ impl Vm {
                 f.stack.push(r)
             }
             Instr::Import(k) => {
-                let name = str_of(code.consts[k as usize]);
-                let m = self.import(ctx, &name)?;
+                // The constant is (name, level, bind the leaf module).
+                let spec = tuple_items(code.consts[k as usize]);
+                let name = str_of(spec[0]);
+                let level = geti(spec[1], &int_obj::v) as usize;
+                let leaf = spec[2] == bool_obj(true);
+                let m = self.import(ctx, &name, level, leaf, code.module)?;
                 f.stack.push(m)
             }
             Instr::ImportFrom(ni) => {
                 let m = *f.stack.last().expect("module");
-                let nm = code.names[ni as usize];
-                let v = match self.getattr(ctx, m, nm) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        return Err(self.exc(
-                            ctx,
-                            "ImportError",
-                            &format!("cannot import name '{}'", str_of(nm)),
-                        ))
-                    }
-                };
+                let v = self.import_from(ctx, m, code.names[ni as usize])?;
                 f.stack.push(v)
             }
             Instr::ImportStar => {

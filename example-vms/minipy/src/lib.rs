@@ -27,6 +27,7 @@ pub mod calls;
 pub mod compile;
 pub mod dict;
 pub mod excinfo;
+pub mod imports;
 pub mod interp;
 pub mod methods;
 pub mod modules;
