@@ -22,6 +22,7 @@ use std::io::Write;
 pub const NAMES: &[&str] = &[
     "print",
     "__import__",
+    "abc.abstractmethod",
     "len",
     "range",
     "enumerate",

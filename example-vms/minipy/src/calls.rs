@@ -499,7 +499,7 @@ impl Vm {
                     let r = ctx
                         .call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])])
                         .gcref();
-                    return Ok(self.check(ctx, r)?.expect("super"));
+                    return Ok(self.checked(ctx, r)?);
                 }
                 let s = ctx.new(&super_obj::SIZE);
                 ctx.setfield_r(s, &super_obj::cls, args[0]);
@@ -599,6 +599,20 @@ impl Vm {
             let null = ctx.const_ref(GcRef::NULL);
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }
+        // `cls` is a constant of the trace: these checks cost nothing there.
+        if let Some(msg) = crate::modules::abstract_error(cls) {
+            return Err(self.exc(ctx, "TypeError", &msg));
+        }
+        if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
+            let c = ctx.const_ref(cls);
+            let r = ctx
+                .call(
+                    &crate::enums::ENUM_LOOKUP,
+                    &[Val::Ref(c), Val::Ref(args[0])],
+                )
+                .gcref();
+            return Ok(self.checked(ctx, r)?);
+        }
         let btag = types::base_tag(cls);
         let is_exc = types::is_exception_class(cls);
         if btag != tag::OBJECT && btag != tag::EXC {
@@ -673,7 +687,7 @@ impl Vm {
                 let r = ctx
                     .call(&crate::ops::GETITEM, &[Val::Ref(kw), Val::Ref(kc)])
                     .gcref();
-                vals.push(self.check(ctx, r)?.expect("kwarg"));
+                vals.push(self.checked(ctx, r)?);
             }
         }
         self.call_value(ctx, callee, a, &names, vals, None)
@@ -745,12 +759,12 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                Ok(self.checked(ctx, r)?)
             }
             tid::SUPER => {
                 let n = ctx.const_ref(name);
                 let r = ctx.call(&SUPER_LOOKUP, &[Val::Ref(o), Val::Ref(n)]).gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                Ok(self.checked(ctx, r)?)
             }
             tid::TYPE => {
                 let oc = ctx.promote_ref(o);
@@ -762,7 +776,7 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                Ok(self.checked(ctx, r)?)
             }
             _ => {
                 let n = ctx.const_ref(name);
@@ -886,7 +900,12 @@ impl Vm {
         let ns = dict::new_dict();
         let nsr = ctx.const_ref(keep(ns));
         self.call_function(ctx, body, vec![nsr], &[], vec![])?;
-        let cls = match types::new_class(name, &bases, ns) {
+        let made = types::new_class(name, &bases, ns).and_then(|c| {
+            crate::modules::record_abstract(c);
+            crate::enums::make_members(c)?;
+            Ok(c)
+        });
+        let cls = match made {
             Ok(c) => c,
             Err(e) => {
                 return Err(Thrown {

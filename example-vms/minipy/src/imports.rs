@@ -118,6 +118,9 @@ impl Vm {
             if let Some(m) = crate::modules::builtin_module(self, full) {
                 return Ok(m);
             }
+            if let Some(text) = crate::modules::frozen_source(full) {
+                return self.run_module(ctx, full, &format!("<frozen {full}>"), text);
+            }
         }
         let dir = if parent.is_null() {
             Some(self.main_dir.clone())
@@ -152,9 +155,32 @@ impl Vm {
             // Bound before the body runs, like CPython (cycles see it).
             set(parent, short, m);
         }
-        let src = crate::compile::Source::new(&shown, &text);
+        self.exec_module(ctx, m, &shown, &text)
+    }
+
+    /// A new module `name` running `text` (shown as file `shown`).
+    fn run_module<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        name: &str,
+        shown: &str,
+        text: &str,
+    ) -> Res<C, GcRef> {
+        let m = crate::new_module(self, name);
+        self.exec_module(ctx, m, shown, text)
+    }
+
+    /// Compiles and runs a module body in the (last registered) module `m`.
+    fn exec_module<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        m: GcRef,
+        shown: &str,
+        text: &str,
+    ) -> Res<C, GcRef> {
+        let src = crate::compile::Source::new(shown, text);
         let mid = self.modules.len() - 1;
-        let cid = match crate::compile::compile_module(&src, &text, mid) {
+        let cid = match crate::compile::compile_module(&src, text, mid) {
             Ok(c) => c,
             Err(e) => {
                 return Err(self.exc(

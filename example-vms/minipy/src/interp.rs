@@ -168,6 +168,20 @@ impl Vm {
         Ok(Some(v))
     }
 
+    /// `check` for helpers that must produce a value: a null result with
+    /// nothing pending means the helper met an object whose dunder method
+    /// it cannot call (e.g. a user `__hash__` inside a dict operation).
+    pub fn checked<C: Jit<Self>>(&self, ctx: &mut C, v: C::Ref) -> Res<C, C::Ref> {
+        match self.check(ctx, v)? {
+            Some(v) => Ok(v),
+            None => Err(self.exc(
+                ctx,
+                "NotImplementedError",
+                "minipy cannot call a user-defined dunder method (such as __hash__ or __eq__) inside this builtin operation",
+            )),
+        }
+    }
+
     pub fn box_int<C: Jit<Self>>(&self, ctx: &mut C, v: C::Int) -> C::Ref {
         let o = ctx.new(&int_obj::SIZE);
         ctx.setfield_i(o, &int_obj::v, v);
@@ -479,14 +493,14 @@ impl Vm {
                 let items = f.stack.split_off(f.stack.len() - n as usize);
                 let t = self.new_tuple(ctx, &items);
                 let r = ctx.call(&BUILD_SET, &[Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("set");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildDict(n) => {
                 let items = f.stack.split_off(f.stack.len() - 2 * n as usize);
                 let t = self.new_tuple(ctx, &items);
                 let r = ctx.call(&BUILD_DICT, &[Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("dict");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildSlice(n) => {
@@ -543,14 +557,14 @@ impl Vm {
                                     let r = ctx
                                         .call(&builtins::FORMAT, &[Val::Ref(sv), Val::Ref(s)])
                                         .gcref();
-                                    self.check(ctx, r)?.expect("format")
+                                    self.checked(ctx, r)?
                                 }
                             }
                         } else {
                             let r = ctx
                                 .call(&builtins::FORMAT, &[Val::Ref(v), Val::Ref(s)])
                                 .gcref();
-                            self.check(ctx, r)?.expect("format")
+                            self.checked(ctx, r)?
                         }
                     }
                 };
@@ -571,7 +585,7 @@ impl Vm {
                 let r = ctx
                     .call(&UNPACK_EX, &[Val::Ref(l), Val::Int(na), Val::Int(nb)])
                     .gcref();
-                let t = self.check(ctx, r)?.expect("tuple");
+                let t = self.checked(ctx, r)?;
                 let items = ctx.getfield_r(t, &tuple_obj::items);
                 for i in (0..(a + b + 1) as i64).rev() {
                     let k = ctx.const_int(i);
@@ -737,7 +751,7 @@ impl Vm {
                 let t = pop!();
                 let e = pop!();
                 let r = ctx.call(&EXC_MATCH, &[Val::Ref(e), Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("bool");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::Import(k) => {
@@ -955,7 +969,7 @@ impl Vm {
         let l = self.to_list(ctx, o)?;
         let nn = ctx.const_int(n as i64);
         let r = ctx.call(&UNPACK, &[Val::Ref(l), Val::Int(nn)]).gcref();
-        let t = self.check(ctx, r)?.expect("tuple");
+        let t = self.checked(ctx, r)?;
         let items = ctx.getfield_r(t, &tuple_obj::items);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -1034,7 +1048,7 @@ impl Vm {
             },
             _ => {
                 let r = ctx.call(&ops::GET_ITER, &[Val::Ref(o)]).gcref();
-                Ok(self.check(ctx, r)?.expect("iterator"))
+                Ok(self.checked(ctx, r)?)
             }
         }
     }

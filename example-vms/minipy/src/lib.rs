@@ -26,6 +26,7 @@ pub mod bytecode;
 pub mod calls;
 pub mod compile;
 pub mod dict;
+pub mod enums;
 pub mod excinfo;
 pub mod imports;
 pub mod interp;
