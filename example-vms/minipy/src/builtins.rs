@@ -989,6 +989,20 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
     }
 }
 
+/// The builtin method `name` of values with type id `t` (list, dict, str,
+/// set, tuple), if there is one.
+pub fn method_id(t: u32, name: &str) -> Option<i64> {
+    let tagv = match t {
+        tid::LIST => tag::LIST,
+        tid::DICT => tag::DICT,
+        tid::STR => tag::STR,
+        tid::SET => tag::SET,
+        tid::TUPLE => tag::TUPLE,
+        _ => return None,
+    };
+    builtin_method(Some(tagv as usize), name)
+}
+
 fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
     let prefix = match tagv? as i64 {
         tag::STR => "str",

@@ -778,6 +778,18 @@ impl Vm {
                     .gcref();
                 Ok(self.checked(ctx, r)?)
             }
+            t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
+                if builtins::method_id(t, &str_of(name)).is_some() =>
+            {
+                // The class is guarded and the name constant: the method id
+                // folds at trace time and the bound builtin can stay virtual.
+                let id = builtins::method_id(t, &str_of(name)).unwrap_or(-1);
+                let b = ctx.new(&builtin_obj::SIZE);
+                let idc = ctx.const_int(id);
+                ctx.setfield_i(b, &builtin_obj::id, idc);
+                ctx.setfield_r(b, &builtin_obj::slf, o);
+                Ok(b)
+            }
             _ => {
                 let n = ctx.const_ref(name);
                 let r = ctx

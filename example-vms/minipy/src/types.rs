@@ -183,8 +183,15 @@ pub fn mro_of(t: GcRef) -> Vec<GcRef> {
     tuple_items(getr(t, &type_obj::mro))
 }
 
+/// The `i`th class of `t`'s MRO (no allocation: hot in helpers).
+#[inline]
+fn mro_at(t: GcRef, i: usize) -> Option<GcRef> {
+    let a = getr(getr(t, &type_obj::mro), &tuple_obj::items);
+    (i < alen(a)).then(|| aget(a, i))
+}
+
 pub fn is_subclass(t: GcRef, base: GcRef) -> bool {
-    t == base || mro_of(t).contains(&base)
+    t == base || (0..).map_while(|i| mro_at(t, i)).any(|c| c == base)
 }
 
 pub fn isinstance(o: GcRef, cls: GcRef) -> bool {
@@ -193,7 +200,12 @@ pub fn isinstance(o: GcRef, cls: GcRef) -> bool {
 
 /// Looks `name` up along the MRO (no binding); null if absent.
 pub fn class_lookup(t: GcRef, name: &str) -> GcRef {
-    lookup_in(&mro_of(t), name)
+    for c in (0..).map_while(|i| mro_at(t, i)) {
+        if let Some(v) = dict::get_str(getr(c, &type_obj::dict), name) {
+            return v;
+        }
+    }
+    GcRef::NULL
 }
 
 /// Looks `name` up in the namespaces of `classes`, in order.
@@ -481,8 +493,8 @@ pub fn new_class(name: GcRef, bases: &[GcRef], ns: GcRef) -> PyResult<GcRef> {
 
 /// Nearest builtin tag of a class (for subclasses of builtins).
 pub fn base_tag(t: GcRef) -> i64 {
-    mro_of(t)
-        .into_iter()
+    (0..)
+        .map_while(|i| mro_at(t, i))
         .map(|c| geti(c, &type_obj::tag))
         .find(|g| *g != tag::USER)
         .unwrap_or(tag::OBJECT)
