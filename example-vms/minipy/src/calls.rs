@@ -499,7 +499,7 @@ impl Vm {
                     let r = ctx
                         .call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])])
                         .gcref();
-                    return Ok(self.checked(ctx, r)?);
+                    return self.checked(ctx, r);
                 }
                 let s = ctx.new(&super_obj::SIZE);
                 ctx.setfield_r(s, &super_obj::cls, args[0]);
@@ -611,7 +611,7 @@ impl Vm {
                     &[Val::Ref(c), Val::Ref(args[0])],
                 )
                 .gcref();
-            return Ok(self.checked(ctx, r)?);
+            return self.checked(ctx, r);
         }
         let btag = types::base_tag(cls);
         let is_exc = types::is_exception_class(cls);
@@ -759,12 +759,12 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.checked(ctx, r)?)
+                self.checked(ctx, r)
             }
             tid::SUPER => {
                 let n = ctx.const_ref(name);
                 let r = ctx.call(&SUPER_LOOKUP, &[Val::Ref(o), Val::Ref(n)]).gcref();
-                Ok(self.checked(ctx, r)?)
+                self.checked(ctx, r)
             }
             tid::TYPE => {
                 let oc = ctx.promote_ref(o);
@@ -776,7 +776,7 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.checked(ctx, r)?)
+                self.checked(ctx, r)
             }
             t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
                 if builtins::method_id(t, &str_of(name)).is_some() =>

@@ -21,9 +21,9 @@ pub fn is_enum_class(cls: GcRef) -> bool {
 }
 
 fn is_member_candidate(name: &str, v: GcRef) -> bool {
-    !(name.starts_with('_') && name.ends_with('_'))
-        && !name.starts_with("__")
-        && !matches!(v.tid(), tid::FUNC | tid::WRAP | tid::BUILTIN | tid::TYPE)
+    let private = name.starts_with("__") || (name.starts_with('_') && name.ends_with('_'));
+    let callable = matches!(v.tid(), tid::FUNC | tid::WRAP | tid::BUILTIN | tid::TYPE);
+    !private && !callable
 }
 
 /// Creates the members of a freshly built Enum subclass.
