@@ -21,6 +21,8 @@ use std::io::Write;
 /// builtins; `type.name` are methods.
 pub const NAMES: &[&str] = &[
     "print",
+    "__import__",
+    "abc.abstractmethod",
     "len",
     "range",
     "enumerate",
@@ -920,8 +922,14 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if let Some(m) = builtin_method(rt().types.iter().position(|t| *t == o), name) {
                 return Ok(new_builtin(m, GcRef::NULL));
             }
-            if name == "__base__" {
-                return Ok(getr(o, &type_obj::base));
+            match name {
+                "__base__" => {
+                    let b = getr(o, &type_obj::base);
+                    return Ok(if b.is_null() { none() } else { b });
+                }
+                "__bases__" => return Ok(getr(o, &type_obj::bases)),
+                "__mro__" => return Ok(getr(o, &type_obj::mro)),
+                _ => {}
             }
             err(
                 "AttributeError",
@@ -979,6 +987,20 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             )
         }
     }
+}
+
+/// The builtin method `name` of values with type id `t` (list, dict, str,
+/// set, tuple), if there is one.
+pub fn method_id(t: u32, name: &str) -> Option<i64> {
+    let tagv = match t {
+        tid::LIST => tag::LIST,
+        tid::DICT => tag::DICT,
+        tid::STR => tag::STR,
+        tid::SET => tag::SET,
+        tid::TUPLE => tag::TUPLE,
+        _ => return None,
+    };
+    builtin_method(Some(tagv as usize), name)
 }
 
 fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {

@@ -136,6 +136,16 @@ pub enum Instr {
     Yield,
     /// `assert` failure with (1) or without (0) message on TOS.
     AssertFail(u8),
+    /// Pop TOS onto the VM's handled-exception stack (an except or
+    /// finally handler starts).
+    PushExc,
+    /// Pop the handled-exception stack (the handler is left).
+    PopExc,
+    /// TOS context manager: push its bound `__exit__`, then the result of
+    /// calling its `__enter__`.
+    WithEnter,
+    /// Replace TOS by its type.
+    TypeOf,
     Nop,
 }
 

@@ -62,7 +62,18 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
     let start = getr(sup, &super_obj::cls);
     let slf = getr(sup, &super_obj::slf);
     let n = str_of(name);
-    let v = types::class_lookup(getr(start, &type_obj::base), &n);
+    // Continue along the MRO of the instance's class after `start`.
+    let owner = if slf.tid() == tid::TYPE {
+        slf
+    } else {
+        types::type_of(slf)
+    };
+    let mro = types::mro_of(owner);
+    let after = mro
+        .iter()
+        .position(|c| *c == start)
+        .map_or(mro.len(), |i| i + 1);
+    let v = types::lookup_in(&mro[after..], &n);
     if v.is_null() {
         return crate::ops::deliver(types::err(
             "AttributeError",
@@ -89,12 +100,12 @@ metatrace::residual!(
 );
 extern "C" fn mp_make_super(code: i64, slf: GcRef) -> GcRef {
     // The class whose namespace holds a function with this code.
-    let mut t = if slf.tid() == tid::TYPE {
+    let owner = if slf.tid() == tid::TYPE {
         slf
     } else {
         types::type_of(slf)
     };
-    while !t.is_null() {
+    for t in types::mro_of(owner) {
         let d = getr(t, &type_obj::dict);
         for (_, v) in dict::items(d) {
             let f = if v.tid() == tid::WRAP {
@@ -109,7 +120,6 @@ extern "C" fn mp_make_super(code: i64, slf: GcRef) -> GcRef {
                 return s;
             }
         }
-        t = getr(t, &type_obj::base);
     }
     crate::ops::deliver(types::err("RuntimeError", "super(): no arguments"))
 }
@@ -441,6 +451,13 @@ impl Vm {
                 self.list_append(ctx, slf, args[0]);
                 return Ok(self.none_c(ctx));
             }
+            ("__import__", 1, 0) => {
+                if ctx.class_of(args[0]) != tid::STR {
+                    return Err(self.exc(ctx, "TypeError", "__import__() argument 1 must be str"));
+                }
+                let name = str_of(ctx.promote_ref(args[0]));
+                return self.import(ctx, &name, 0, false, 0);
+            }
             ("isinstance", 2, 0) => {
                 let o = args[0];
                 let t = args[1];
@@ -482,7 +499,7 @@ impl Vm {
                     let r = ctx
                         .call(&MAKE_SUPER, &[Val::Int(c), Val::Ref(args[1])])
                         .gcref();
-                    return Ok(self.check(ctx, r)?.expect("super"));
+                    return self.checked(ctx, r);
                 }
                 let s = ctx.new(&super_obj::SIZE);
                 ctx.setfield_r(s, &super_obj::cls, args[0]);
@@ -582,6 +599,20 @@ impl Vm {
             let null = ctx.const_ref(GcRef::NULL);
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }
+        // `cls` is a constant of the trace: these checks cost nothing there.
+        if let Some(msg) = crate::modules::abstract_error(cls) {
+            return Err(self.exc(ctx, "TypeError", &msg));
+        }
+        if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
+            let c = ctx.const_ref(cls);
+            let r = ctx
+                .call(
+                    &crate::enums::ENUM_LOOKUP,
+                    &[Val::Ref(c), Val::Ref(args[0])],
+                )
+                .gcref();
+            return self.checked(ctx, r);
+        }
         let btag = types::base_tag(cls);
         let is_exc = types::is_exception_class(cls);
         if btag != tag::OBJECT && btag != tag::EXC {
@@ -656,7 +687,7 @@ impl Vm {
                 let r = ctx
                     .call(&crate::ops::GETITEM, &[Val::Ref(kw), Val::Ref(kc)])
                     .gcref();
-                vals.push(self.check(ctx, r)?.expect("kwarg"));
+                vals.push(self.checked(ctx, r)?);
             }
         }
         self.call_value(ctx, callee, a, &names, vals, None)
@@ -728,12 +759,12 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                self.checked(ctx, r)
             }
             tid::SUPER => {
                 let n = ctx.const_ref(name);
                 let r = ctx.call(&SUPER_LOOKUP, &[Val::Ref(o), Val::Ref(n)]).gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                self.checked(ctx, r)
             }
             tid::TYPE => {
                 let oc = ctx.promote_ref(o);
@@ -745,7 +776,19 @@ impl Vm {
                 let r = ctx
                     .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
                     .gcref();
-                Ok(self.check(ctx, r)?.expect("attribute"))
+                self.checked(ctx, r)
+            }
+            t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
+                if builtins::method_id(t, &str_of(name)).is_some() =>
+            {
+                // The class is guarded and the name constant: the method id
+                // folds at trace time and the bound builtin can stay virtual.
+                let id = builtins::method_id(t, &str_of(name)).unwrap_or(-1);
+                let b = ctx.new(&builtin_obj::SIZE);
+                let idc = ctx.const_int(id);
+                ctx.setfield_i(b, &builtin_obj::id, idc);
+                ctx.setfield_r(b, &builtin_obj::slf, o);
+                Ok(b)
             }
             _ => {
                 let n = ctx.const_ref(name);
@@ -852,65 +895,42 @@ impl Vm {
     ) -> Res<C, C::Ref> {
         let bc = ctx.peek_ref(bases);
         let bl = tuple_items(bc);
-        let base = match bl.len() {
-            0 => rt().ty(tag::OBJECT),
-            1 => bl[0],
-            _ => return Err(self.exc(ctx, "TypeError", "multiple inheritance is not supported")),
+        let bases = if bl.is_empty() {
+            vec![rt().ty(tag::OBJECT)]
+        } else {
+            bl
         };
-        if base.tid() != tid::TYPE {
+        if bases.iter().any(|b| b.tid() != tid::TYPE) {
             return Err(self.exc(ctx, "TypeError", "bases must be types"));
+        }
+        for (i, b) in bases.iter().enumerate() {
+            if bases[..i].contains(b) {
+                let msg = format!("duplicate base class {}", types::type_name(*b));
+                return Err(self.exc(ctx, "TypeError", &msg));
+            }
         }
         let ns = dict::new_dict();
         let nsr = ctx.const_ref(keep(ns));
         self.call_function(ctx, body, vec![nsr], &[], vec![])?;
-        let cls = types::new_class(name, base, ns);
+        let made = types::new_class(name, &bases, ns).and_then(|c| {
+            crate::modules::record_abstract(c);
+            crate::enums::make_members(c)?;
+            Ok(c)
+        });
+        let cls = match made {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(Thrown {
+                    exc: ctx.const_ref(e),
+                    tb: true,
+                })
+            }
+        };
         // A new class changes what lookups may see (shadowing).
         let w = ctx.const_ref(world());
         let ver = types::world_changed();
         let ver = ctx.const_int(ver);
         ctx.setfield_i(w, &world_obj::version, ver);
         Ok(ctx.const_ref(cls))
-    }
-
-    /// `import name`: builtin modules or sibling `.py` files.
-    pub fn import<C: Jit<Self>>(&mut self, ctx: &mut C, name: &str) -> Res<C, C::Ref> {
-        if let Some(m) = self.module_by_name(name) {
-            return Ok(ctx.const_ref(m));
-        }
-        if let Some(m) = crate::modules::builtin_module(self, name) {
-            return Ok(ctx.const_ref(m));
-        }
-        let path = self.main_dir.join(format!("{}.py", name.replace('.', "/")));
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Err(self.exc(
-                ctx,
-                "ModuleNotFoundError",
-                &format!("No module named '{name}'"),
-            ));
-        };
-        let m = crate::new_module(self, name);
-        let src = crate::compile::Source::new(&path.to_string_lossy(), &text);
-        let mid = self.modules.len() - 1;
-        let cid = match crate::compile::compile_module(&src, &text, mid) {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(self.exc(
-                    ctx,
-                    "SyntaxError",
-                    &format!("{} ({}, line {})", e.msg, path.display(), e.line),
-                ))
-            }
-        };
-        let f = crate::module_function(cid, m);
-        let fr = ctx.const_ref(f);
-        self.call_function(ctx, fr, vec![], &[], vec![])?;
-        Ok(ctx.const_ref(m))
-    }
-
-    pub fn module_by_name(&self, name: &str) -> Option<GcRef> {
-        self.modules
-            .iter()
-            .find(|m| str_of(getr(**m, &module_obj::name)) == name)
-            .copied()
     }
 }

@@ -122,9 +122,18 @@ enum Block<'a> {
         body: &'a [Stmt],
         handler: usize,
     },
-    /// Inside an except clause: the caught exception is in `slot`.
+    /// Inside an except clause (or a finally handler): the caught exception
+    /// is in `slot` and on the VM's handled-exception stack (popped by
+    /// every exit, `return`/`break`/`continue` included).
     Except {
         slot: u32,
+    },
+    /// Inside a `with` body: `exit` holds the bound `__exit__`; leaving by
+    /// `return`/`break`/`continue` calls it with three Nones.
+    With {
+        exit: u32,
+        handler: usize,
+        line: u32,
     },
 }
 
@@ -240,7 +249,9 @@ fn effect(i: &Instr, code: &Code) -> (Option<i64>, Option<(u32, i64)>) {
             f(1)
         }
         StoreFast(_) | StoreDeref(_) | StoreGlobal(_) | StoreName(_) => f(-1),
-        DeleteFast(_) | DeleteGlobal(_) | Nop | Yield => f(0),
+        DeleteFast(_) | DeleteGlobal(_) | Nop | Yield | PopExc | TypeOf => f(0),
+        PushExc => f(-1),
+        WithEnter => f(1),
         LoadAttr(_) | Unary(_) | GetIter | Rot2 | Rot3 => f(0),
         StoreAttr(_) => f(-2),
         DeleteAttr(_) => f(-1),
@@ -520,7 +531,7 @@ impl<'a> Compiler<'a> {
                     .st()
                     .blocks
                     .iter()
-                    .any(|b| matches!(b, Block::Finally { .. }))
+                    .any(|b| !matches!(b, Block::Loop { .. }))
                 {
                     let t = self.tmp();
                     self.emit(Instr::StoreFast(t));
@@ -575,6 +586,7 @@ impl<'a> Compiler<'a> {
                 }
             },
             Stmt::Try(t) => self.try_stmt(&t.body, &t.handlers, &t.orelse, &t.finalbody)?,
+            Stmt::With(w) => self.with_stmt(&w.items, &w.body)?,
             Stmt::TryStar(t) => self.try_stmt(&t.body, &t.handlers, &t.orelse, &t.finalbody)?,
             Stmt::Assert(a) => {
                 self.expr(&a.test)?;
@@ -616,15 +628,20 @@ impl<'a> Compiler<'a> {
             }
             Stmt::Import(i) => {
                 for a in &i.names {
-                    let k = self.const_obj(intern(&a.name));
+                    // `import a.b` binds `a`; `import a.b as x` binds `a.b`.
+                    let k = self.import_spec(&a.name, 0, a.asname.is_some());
                     self.emit(Instr::Import(k));
-                    let bind = a.asname.as_ref().unwrap_or(&a.name).to_string();
+                    let bind = match &a.asname {
+                        Some(n) => n.to_string(),
+                        None => a.name.split('.').next().unwrap_or("").to_string(),
+                    };
                     self.store_name(&bind);
                 }
             }
             Stmt::ImportFrom(i) => {
                 let m = i.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
-                let k = self.const_obj(intern(&m));
+                let level = i.level.map_or(0, |l| l.to_u32());
+                let k = self.import_spec(&m, level, true);
                 self.emit(Instr::Import(k));
                 for a in &i.names {
                     if a.name.as_str() == "*" {
@@ -644,6 +661,16 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The constant an `Import` instruction reads: (name, level, leaf).
+    fn import_spec(&mut self, name: &str, level: u32, leaf: bool) -> u32 {
+        let spec = objects::new_tuple(&[
+            intern(name),
+            objects::new_int(level as i64),
+            objects::bool_obj(leaf),
+        ]);
+        self.const_obj(spec)
     }
 
     fn break_continue(&mut self, brk: bool, r: rustpython_parser::text_size::TextRange) -> R {
@@ -682,33 +709,133 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Emits the finally bodies of blocks above `down_to` (innermost first),
-    /// each outside the protection of its own handler.
+    /// Emits the exit actions of blocks above `down_to` (innermost first):
+    /// finally bodies and `with` exits, each outside the protection of its
+    /// own handler, and the handled-exception pops of except clauses.
     fn unwind_finally(&mut self, down_to: usize) -> R {
         let n = self.st().blocks.len();
         for bi in (down_to..n).rev() {
-            if let Block::Finally { body, handler } = self.st().blocks[bi] {
-                // Suspend this handler (and inner ones) while the copy runs.
-                let pc = self.pc();
-                let saved: Vec<usize> = (handler..self.st().handlers.len()).collect();
-                for &h in &saved {
-                    let oh = &mut self.st().handlers[h];
-                    if let Some(s) = oh.start.take() {
-                        oh.ranges.push((s, pc));
-                    }
+            let handler = match self.st().blocks[bi] {
+                Block::Finally { handler, .. } | Block::With { handler, .. } => handler,
+                Block::Except { .. } => {
+                    self.emit(Instr::PopExc);
+                    continue;
                 }
-                let blocks = self.st().blocks.split_off(bi);
-                self.stmts(body)?;
-                self.st().blocks.extend(blocks);
-                let pc = self.pc();
-                for &h in &saved {
-                    let oh = &mut self.st().handlers[h];
-                    if oh.handler_pc == u32::MAX {
-                        oh.start = Some(pc);
-                    }
+                Block::Loop { .. } => continue,
+            };
+            // Suspend this handler (and inner ones) while the copy runs.
+            let pc = self.pc();
+            let saved: Vec<usize> = (handler..self.st().handlers.len()).collect();
+            for &h in &saved {
+                let oh = &mut self.st().handlers[h];
+                if let Some(s) = oh.start.take() {
+                    oh.ranges.push((s, pc));
+                }
+            }
+            let blocks = self.st().blocks.split_off(bi);
+            match blocks[0] {
+                Block::Finally { body, .. } => self.stmts(body)?,
+                Block::With { exit, line, .. } => {
+                    let old = std::mem::replace(&mut self.st().line, line);
+                    self.call_exit_none(exit);
+                    self.st().line = old;
+                }
+                _ => unreachable!("matched above"),
+            }
+            self.st().blocks.extend(blocks);
+            let pc = self.pc();
+            for &h in &saved {
+                let oh = &mut self.st().handlers[h];
+                if oh.handler_pc == u32::MAX {
+                    oh.start = Some(pc);
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `exit(None, None, None)`, result discarded.
+    fn call_exit_none(&mut self, exit: u32) {
+        self.emit(Instr::LoadFast(exit));
+        let k = self.const_obj(objects::none());
+        for _ in 0..3 {
+            self.emit(Instr::LoadConst(k));
+        }
+        self.emit(Instr::Call(3));
+        self.emit(Instr::Pop);
+    }
+
+    /// The body of an exception handler whose exception is in `t`: it runs
+    /// with the exception on the handled stack (so exceptions raised in it
+    /// get it as `__context__`), popped on every way out.
+    fn handling(&mut self, t: u32, body: impl FnOnce(&mut Self) -> R) -> R {
+        self.emit(Instr::LoadFast(t));
+        self.emit(Instr::PushExc);
+        let h = self.open_handler();
+        self.st().blocks.push(Block::Except { slot: t });
+        body(self)?;
+        self.st().blocks.pop();
+        self.close_handler(h);
+        self.emit(Instr::PopExc);
+        let end = self.emit(Instr::Jump(0));
+        let hpc = self.pc();
+        self.st().handlers[h].handler_pc = hpc;
+        self.emit(Instr::PopExc);
+        self.emit(Instr::Raise(0));
+        self.patch_here(end);
+        Ok(())
+    }
+
+    /// `with a as x, b as y: body` (items nest like CPython's).
+    fn with_stmt(&mut self, items: &'a [ast::WithItem], body: &'a [Stmt]) -> R {
+        let Some((item, rest)) = items.split_first() else {
+            return self.stmts(body);
+        };
+        self.expr(&item.context_expr)?;
+        self.emit(Instr::WithEnter);
+        // Stack: exit, enter-result.
+        let exit = self.tmp();
+        self.emit(Instr::Rot2);
+        self.emit(Instr::StoreFast(exit));
+        match &item.optional_vars {
+            Some(v) => self.assign(v)?,
+            None => {
+                self.emit(Instr::Pop);
+            }
+        }
+        let h = self.open_handler();
+        // CPython reports `__exit__` calls at the `with` line.
+        let line = self.st().line;
+        self.st().blocks.push(Block::With {
+            exit,
+            handler: h,
+            line,
+        });
+        self.with_stmt(rest, body)?;
+        self.st().blocks.pop();
+        self.close_handler(h);
+        self.st().line = line;
+        self.call_exit_none(exit);
+        let end = self.emit(Instr::Jump(0));
+        let hpc = self.pc();
+        self.st().handlers[h].handler_pc = hpc;
+        let t = self.tmp();
+        self.emit(Instr::StoreFast(t));
+        self.handling(t, |c| {
+            c.emit(Instr::LoadFast(exit));
+            c.emit(Instr::LoadFast(t));
+            c.emit(Instr::TypeOf);
+            c.emit(Instr::LoadFast(t));
+            let k = c.const_obj(objects::none());
+            c.emit(Instr::LoadConst(k));
+            c.emit(Instr::Call(3));
+            let j = c.emit(Instr::PopJumpIfTrue(0));
+            c.emit(Instr::LoadFast(t));
+            c.emit(Instr::Raise(0));
+            c.patch_here(j);
+            Ok(())
+        })?;
+        self.patch_here(end);
         Ok(())
     }
 
@@ -758,9 +885,12 @@ impl<'a> Compiler<'a> {
             self.st().handlers[h].handler_pc = hpc;
             let t = self.tmp();
             self.emit(Instr::StoreFast(t));
-            self.stmts(finalbody)?;
-            self.emit(Instr::LoadFast(t));
-            self.emit(Instr::Raise(0));
+            self.handling(t, |c| {
+                c.stmts(finalbody)?;
+                c.emit(Instr::LoadFast(t));
+                c.emit(Instr::Raise(0));
+                Ok(())
+            })?;
             self.patch_here(end);
             Ok(())
         } else {
@@ -778,35 +908,40 @@ impl<'a> Compiler<'a> {
         self.stmts(body)?;
         self.close_handler(h);
         self.stmts(orelse)?;
-        let mut ends = vec![self.emit(Instr::Jump(0))];
+        let ends = vec![self.emit(Instr::Jump(0))];
         let hpc = self.pc();
         self.st().handlers[h].handler_pc = hpc;
         let t = self.tmp();
         self.emit(Instr::StoreFast(t));
-        for hd in handlers {
-            let ast::ExceptHandler::ExceptHandler(hd) = hd;
-            self.set_line(hd.range);
-            let mut next = None;
-            if let Some(ty) = &hd.type_ {
-                self.emit(Instr::LoadFast(t));
-                self.expr(ty)?;
-                self.emit(Instr::ExcMatch);
-                next = Some(self.emit(Instr::PopJumpIfFalse(0)));
+        self.handling(t, |c| {
+            let mut done = vec![];
+            for hd in handlers {
+                let ast::ExceptHandler::ExceptHandler(hd) = hd;
+                c.set_line(hd.range);
+                let mut next = None;
+                if let Some(ty) = &hd.type_ {
+                    c.emit(Instr::LoadFast(t));
+                    c.expr(ty)?;
+                    c.emit(Instr::ExcMatch);
+                    next = Some(c.emit(Instr::PopJumpIfFalse(0)));
+                }
+                if let Some(n) = &hd.name {
+                    c.emit(Instr::LoadFast(t));
+                    c.store_name(n);
+                }
+                c.stmts(&hd.body)?;
+                done.push(c.emit(Instr::Jump(0)));
+                if let Some(j) = next {
+                    c.patch_here(j);
+                }
             }
-            if let Some(n) = &hd.name {
-                self.emit(Instr::LoadFast(t));
-                self.store_name(n);
+            c.emit(Instr::LoadFast(t));
+            c.emit(Instr::Raise(0));
+            for e in done {
+                c.patch_here(e);
             }
-            self.st().blocks.push(Block::Except { slot: t });
-            self.stmts(&hd.body)?;
-            self.st().blocks.pop();
-            ends.push(self.emit(Instr::Jump(0)));
-            if let Some(j) = next {
-                self.patch_here(j);
-            }
-        }
-        self.emit(Instr::LoadFast(t));
-        self.emit(Instr::Raise(0));
+            Ok(())
+        })?;
         for e in ends {
             self.patch_here(e);
         }

@@ -12,6 +12,7 @@
 use crate::builtins;
 use crate::bytecode::{self, Code, Instr};
 use crate::dict;
+use crate::excinfo;
 use crate::objects::*;
 use crate::ops;
 use crate::types;
@@ -83,6 +84,7 @@ extern "C" fn mp_tb_add(exc: GcRef, code: i64, line: i64) {
     let tb = match types::inst_get(exc, "__tb__") {
         Some(t) => t,
         None => {
+            crate::excinfo::on_first_raise(exc);
             let t = new_list(&[]);
             types::inst_set(exc, "__tb__", t);
             t
@@ -93,6 +95,21 @@ extern "C" fn mp_tb_add(exc: GcRef, code: i64, line: i64) {
 metatrace::residual!(
     /// Appends (code, line) to an exception's traceback.
     pub static TB_ADD = fn mp_tb_add(exc: GcRef, code: i64, line: i64), EffectInfo::RESIDUAL
+);
+
+extern "C" fn mp_set_cause(exc: GcRef, cause: GcRef) {
+    excinfo::set_cause(exc, cause);
+}
+metatrace::residual!(
+    /// `raise exc from cause`.
+    pub static SET_CAUSE = fn mp_set_cause(exc: GcRef, cause: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_type_of(o: GcRef) -> GcRef {
+    types::type_of(o)
+}
+metatrace::residual!(
+    /// `type(o)`.
+    pub static TYPE_OF = fn mp_type_of(o: GcRef) -> GcRef, EffectInfo::ELIDABLE
 );
 
 impl Vm {
@@ -149,6 +166,20 @@ impl Vm {
             return Ok(None);
         }
         Ok(Some(v))
+    }
+
+    /// `check` for helpers that must produce a value: a null result with
+    /// nothing pending means the helper met an object whose dunder method
+    /// it cannot call (e.g. a user `__hash__` inside a dict operation).
+    pub fn checked<C: Jit<Self>>(&self, ctx: &mut C, v: C::Ref) -> Res<C, C::Ref> {
+        match self.check(ctx, v)? {
+            Some(v) => Ok(v),
+            None => Err(self.exc(
+                ctx,
+                "NotImplementedError",
+                "minipy cannot call a user-defined dunder method (such as __hash__ or __eq__) inside this builtin operation",
+            )),
+        }
     }
 
     pub fn box_int<C: Jit<Self>>(&self, ctx: &mut C, v: C::Int) -> C::Ref {
@@ -462,14 +493,14 @@ impl Vm {
                 let items = f.stack.split_off(f.stack.len() - n as usize);
                 let t = self.new_tuple(ctx, &items);
                 let r = ctx.call(&BUILD_SET, &[Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("set");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildDict(n) => {
                 let items = f.stack.split_off(f.stack.len() - 2 * n as usize);
                 let t = self.new_tuple(ctx, &items);
                 let r = ctx.call(&BUILD_DICT, &[Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("dict");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildSlice(n) => {
@@ -526,14 +557,14 @@ impl Vm {
                                     let r = ctx
                                         .call(&builtins::FORMAT, &[Val::Ref(sv), Val::Ref(s)])
                                         .gcref();
-                                    self.check(ctx, r)?.expect("format")
+                                    self.checked(ctx, r)?
                                 }
                             }
                         } else {
                             let r = ctx
                                 .call(&builtins::FORMAT, &[Val::Ref(v), Val::Ref(s)])
                                 .gcref();
-                            self.check(ctx, r)?.expect("format")
+                            self.checked(ctx, r)?
                         }
                     }
                 };
@@ -554,7 +585,7 @@ impl Vm {
                 let r = ctx
                     .call(&UNPACK_EX, &[Val::Ref(l), Val::Int(na), Val::Int(nb)])
                     .gcref();
-                let t = self.check(ctx, r)?.expect("tuple");
+                let t = self.checked(ctx, r)?;
                 let items = ctx.getfield_r(t, &tuple_obj::items);
                 for i in (0..(a + b + 1) as i64).rev() {
                     let k = ctx.const_int(i);
@@ -651,7 +682,12 @@ impl Vm {
                 let e = pop!();
                 return Err(match kind {
                     0 => {
-                        if ctx.class_of(e) == tid::NONE {
+                        let e = if ctx.class_of(e) == tid::NONE {
+                            ctx.call(&excinfo::EXC_CURRENT, &[]).gcref()
+                        } else {
+                            e
+                        };
+                        if ctx.is_null(e) {
                             self.exc(ctx, "RuntimeError", "No active exception to reraise")
                         } else {
                             Thrown { exc: e, tb: false }
@@ -659,38 +695,77 @@ impl Vm {
                     }
                     1 => self.make_raise(ctx, e)?,
                     _ => {
-                        // `raise X from Y`: the cause is evaluated, not kept.
                         let exc = pop!();
-                        let _ = e;
-                        self.make_raise(ctx, exc)?
+                        let t = self.make_raise(ctx, exc)?;
+                        if !t.tb {
+                            return Err(t);
+                        }
+                        let cause = match ctx.class_of(e) {
+                            tid::NONE => e,
+                            tid::TYPE | tid::INST
+                                if {
+                                    let ec = ctx.peek_ref(e);
+                                    let cls = if ec.tid() == tid::TYPE {
+                                        ec
+                                    } else {
+                                        types::type_of(ec)
+                                    };
+                                    types::is_exception_class(cls)
+                                } =>
+                            {
+                                self.make_raise(ctx, e)?.exc
+                            }
+                            _ => {
+                                return Err(self.exc(
+                                    ctx,
+                                    "TypeError",
+                                    "exception causes must derive from BaseException",
+                                ))
+                            }
+                        };
+                        ctx.call(&SET_CAUSE, &[Val::Ref(t.exc), Val::Ref(cause)]);
+                        t
                     }
                 });
+            }
+            Instr::PushExc => {
+                let e = pop!();
+                ctx.call(&excinfo::EXC_PUSH, &[Val::Ref(e)]);
+            }
+            Instr::PopExc => {
+                ctx.call(&excinfo::EXC_POP, &[]);
+            }
+            Instr::TypeOf => {
+                let v = pop!();
+                let t = ctx.call(&TYPE_OF, &[Val::Ref(v)]).gcref();
+                f.stack.push(t)
+            }
+            Instr::WithEnter => {
+                let m = pop!();
+                let (exit, enter) = self.with_methods(ctx, m)?;
+                f.stack.push(exit);
+                let r = self.call_value(ctx, enter, vec![], &[], vec![], None)?;
+                f.stack.push(r)
             }
             Instr::ExcMatch => {
                 let t = pop!();
                 let e = pop!();
                 let r = ctx.call(&EXC_MATCH, &[Val::Ref(e), Val::Ref(t)]).gcref();
-                let r = self.check(ctx, r)?.expect("bool");
+                let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::Import(k) => {
-                let name = str_of(code.consts[k as usize]);
-                let m = self.import(ctx, &name)?;
+                // The constant is (name, level, bind the leaf module).
+                let spec = tuple_items(code.consts[k as usize]);
+                let name = str_of(spec[0]);
+                let level = geti(spec[1], &int_obj::v) as usize;
+                let leaf = spec[2] == bool_obj(true);
+                let m = self.import(ctx, &name, level, leaf, code.module)?;
                 f.stack.push(m)
             }
             Instr::ImportFrom(ni) => {
                 let m = *f.stack.last().expect("module");
-                let nm = code.names[ni as usize];
-                let v = match self.getattr(ctx, m, nm) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        return Err(self.exc(
-                            ctx,
-                            "ImportError",
-                            &format!("cannot import name '{}'", str_of(nm)),
-                        ))
-                    }
-                };
+                let v = self.import_from(ctx, m, code.names[ni as usize])?;
                 f.stack.push(v)
             }
             Instr::ImportStar => {
@@ -730,6 +805,33 @@ impl Vm {
             }
         }
         Ok(Step::Next)
+    }
+
+    /// The bound `__exit__` and `__enter__` of a context manager, or
+    /// CPython's TypeError.
+    fn with_methods<C: Jit<Self>>(&mut self, ctx: &mut C, m: C::Ref) -> Res<C, (C::Ref, C::Ref)> {
+        let is_inst = ctx.class_of(m) == tid::INST;
+        let mc = ctx.peek_ref(m);
+        let has = |n: &str| is_inst && !types::class_lookup(getr(mc, &inst_obj::cls), n).is_null();
+        let (enter, exit) = (has("__enter__"), has("__exit__"));
+        if !enter || !exit {
+            let miss = if enter {
+                " (missed __exit__ method)"
+            } else {
+                ""
+            };
+            return Err(self.exc(
+                ctx,
+                "TypeError",
+                &format!(
+                    "'{}' object does not support the context manager protocol{miss}",
+                    types::tname(mc)
+                ),
+            ));
+        }
+        let x = self.getattr(ctx, m, intern("__exit__"))?;
+        let e = self.getattr(ctx, m, intern("__enter__"))?;
+        Ok((x, e))
     }
 
     fn make_raise<C: Jit<Self>>(&mut self, ctx: &mut C, e: C::Ref) -> Res<C, Thrown<C::Ref>> {
@@ -867,7 +969,7 @@ impl Vm {
         let l = self.to_list(ctx, o)?;
         let nn = ctx.const_int(n as i64);
         let r = ctx.call(&UNPACK, &[Val::Ref(l), Val::Int(nn)]).gcref();
-        let t = self.check(ctx, r)?.expect("tuple");
+        let t = self.checked(ctx, r)?;
         let items = ctx.getfield_r(t, &tuple_obj::items);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -946,7 +1048,7 @@ impl Vm {
             },
             _ => {
                 let r = ctx.call(&ops::GET_ITER, &[Val::Ref(o)]).gcref();
-                Ok(self.check(ctx, r)?.expect("iterator"))
+                Ok(self.checked(ctx, r)?)
             }
         }
     }

@@ -18,7 +18,7 @@
 //!   that writes class attributes is not compiled).
 //! - Builtins that would need guest code (key functions, dunders of user
 //!   objects inside containers) fall back to Python versions in the prelude.
-//! - Generator expressions are evaluated eagerly (as list comprehensions).
+//! - Generator expressions are lazy: compiled as generator functions.
 
 pub mod arith;
 pub mod builtins;
@@ -26,6 +26,9 @@ pub mod bytecode;
 pub mod calls;
 pub mod compile;
 pub mod dict;
+pub mod enums;
+pub mod excinfo;
+pub mod imports;
 pub mod interp;
 pub mod methods;
 pub mod modules;
@@ -109,6 +112,11 @@ fn setup(vm: &mut Vm) {
         "__init__",
         new_builtin(builtins::id_of("BaseException.__init__"), GcRef::NULL),
     );
+    // Chaining attributes read as None/False until a raise sets them.
+    let bd = getr(be, &type_obj::dict);
+    dict::set_str(bd, "__cause__", none());
+    dict::set_str(bd, "__context__", none());
+    dict::set_str(bd, "__suppress_context__", bool_obj(false));
     set("IOError", r.exc("RuntimeError"));
     set("EnvironmentError", r.exc("RuntimeError"));
 }
@@ -118,10 +126,17 @@ pub struct Outcome {
     pub exit_code: i32,
 }
 
-/// Renders a traceback (CPython format) for an uncaught exception.
+/// Renders a traceback (CPython format) for an uncaught exception,
+/// preceded by the exceptions it chains to.
 pub fn traceback(exc: GcRef) -> String {
-    let mut out = String::from("Traceback (most recent call last):\n");
+    excinfo::chained_traceback(exc, &single_traceback)
+}
+
+/// One exception's traceback (the header only if it was raised).
+fn single_traceback(exc: GcRef) -> String {
+    let mut out = String::new();
     if let Some(tb) = types::inst_get(exc, "__tb__") {
+        out += "Traceback (most recent call last):\n";
         let mut entries = list_items(tb);
         entries.reverse();
         let mut prev = -1i64;

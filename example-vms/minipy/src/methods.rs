@@ -120,6 +120,7 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
             }
             _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
         },
+        "abc" => Ok(crate::modules::abstractmethod(o)),
         "" if name == "exit" => Err(types::exc_with_args(
             rt().exc("SystemExit"),
             &[a(args, 0).unwrap_or(none)],

@@ -1,6 +1,8 @@
-//! Builtin modules: `math`, `time`, `sys`.
+//! Builtin modules: `math`, `time`, `sys`, `abc` (made in Rust) and
+//! `enum` (Python source shipped in the binary).
 //!
-//! Owns: creating these module objects on first import.
+//! Owns: creating these module objects on first import, and `abc`'s
+//! abstract-method registry and instantiation check.
 
 use crate::builtins::id_of;
 use crate::interp::{module_cell, Vm};
@@ -15,7 +17,7 @@ fn set(m: GcRef, name: &str, v: GcRef) {
 /// The builtin module `name`, created on first import.
 pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
     let prefix = match name {
-        "math" | "time" | "sys" => name,
+        "math" | "time" | "sys" | "abc" => name,
         _ => return None,
     };
     let m = crate::new_module(vm, name);
@@ -39,7 +41,88 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
             set(m, "maxsize", new_int(i64::MAX));
             let _ = id_of("sys.exit");
         }
+        "abc" => {
+            // Every class below ABC inherits the `__abc__` marker.
+            let ns = crate::dict::new_dict();
+            crate::dict::set_str(ns, "__abc__", bool_obj(true));
+            crate::dict::set_str(ns, "__module__", intern("abc"));
+            let object = rt().ty(tag::OBJECT);
+            let abc = crate::types::new_class(intern("ABC"), &[object], ns).ok()?;
+            set(m, "ABC", abc);
+        }
         _ => {}
     }
     Some(m)
+}
+
+/// Modules written in Python that ship inside the binary.
+pub fn frozen_source(name: &str) -> Option<&'static str> {
+    match name {
+        "enum" => Some(include_str!("lib/enum.py")),
+        _ => None,
+    }
+}
+
+thread_local! {
+    /// Functions marked by `abc.abstractmethod` (kept alive: `keep`).
+    static ABSTRACT: std::cell::RefCell<std::collections::HashSet<usize>> =
+        std::cell::RefCell::new(Default::default());
+}
+
+/// `abc.abstractmethod(f)`: marks and returns `f`.
+pub fn abstractmethod(f: GcRef) -> GcRef {
+    keep(f);
+    ABSTRACT.with(|a| a.borrow_mut().insert(f.addr()));
+    f
+}
+
+fn is_abstract(v: GcRef) -> bool {
+    let f = if v.tid() == tid::WRAP {
+        getr(v, &wrap_obj::a)
+    } else {
+        v
+    };
+    !f.is_null() && ABSTRACT.with(|a| a.borrow().contains(&f.addr()))
+}
+
+/// For a new class below `abc.ABC`: records its still-abstract method
+/// names (sorted, as CPython reports them) in `__abstractmethods__`.
+pub fn record_abstract(cls: GcRef) {
+    if crate::types::class_lookup(cls, "__abc__").is_null() {
+        return;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for t in crate::types::mro_of(cls) {
+        for k in crate::dict::keys(getr(t, &type_obj::dict)) {
+            let n = str_of(k);
+            if !names.contains(&n) && is_abstract(crate::types::class_lookup(cls, &n)) {
+                names.push(n);
+            }
+        }
+    }
+    names.sort();
+    let v: Vec<GcRef> = names.iter().map(|n| new_str(n)).collect();
+    crate::dict::set_str(
+        getr(cls, &type_obj::dict),
+        "__abstractmethods__",
+        new_tuple(&v),
+    );
+}
+
+/// CPython's refusal to instantiate a class with abstract methods.
+pub fn abstract_error(cls: GcRef) -> Option<String> {
+    let a = crate::types::class_lookup(cls, "__abstractmethods__");
+    if a.is_null() || a.tid() != tid::TUPLE {
+        return None;
+    }
+    let names: Vec<String> = tuple_items(a).into_iter().map(str_of).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let s = if names.len() == 1 { "" } else { "s" };
+    Some(format!(
+        "Can't instantiate abstract class {} with abstract method{s} {}",
+        crate::types::type_name(cls),
+        names.join(", ")
+    ))
 }

@@ -90,10 +90,13 @@ metatrace::gc_struct! {
 }
 metatrace::gc_struct! {
     /// A class. `tag` is the builtin type tag (0 for user classes); `dict`
-    /// is its namespace; `root_map` the empty map of its instances.
+    /// is its namespace; `root_map` the empty map of its instances; `base`
+    /// the first base (`__base__`), `bases` all of them and `mro` the C3
+    /// linearisation (tuples).
     pub struct TypeObj as type_obj {
         #[immutable] name: GcRef, #[immutable] base: GcRef, #[immutable] dict: GcRef,
         #[immutable] tag: i64, #[immutable] root_map: GcRef,
+        #[immutable] bases: GcRef, #[immutable] mro: GcRef,
     }
 }
 metatrace::gc_struct! {

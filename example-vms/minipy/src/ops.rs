@@ -488,6 +488,9 @@ metatrace::residual!(
 
 /// `x in c`.
 pub fn contains(c: GcRef, x: GcRef) -> PyResult<bool> {
+    if let Some(b) = crate::enums::contains(c, x) {
+        return Ok(b);
+    }
     match c.tid() {
         tid::STR => {
             if x.tid() != tid::STR {
@@ -603,6 +606,7 @@ pub fn len(o: GcRef) -> PyResult<i64> {
         tid::SET => dict::len(getr(o, &set_obj::dict)) as i64,
         tid::RANGE => range_len(o),
         tid::INST => return Err(NEED_GUEST),
+        tid::TYPE if crate::enums::len(o).is_some() => crate::enums::len(o).unwrap_or(0),
         _ => {
             return err(
                 "TypeError",
@@ -684,6 +688,9 @@ pub fn slice_indices(s: GcRef, n: i64) -> PyResult<Vec<usize>> {
 
 /// `o[i]` for builtin containers.
 pub fn getitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
+    if let Some(r) = crate::enums::getitem(o, i) {
+        return r;
+    }
     let is_slice = i.tid() == tid::SLICE;
     match o.tid() {
         tid::LIST | tid::TUPLE => {
@@ -866,6 +873,7 @@ pub fn iterate(o: GcRef) -> PyResult<Vec<GcRef>> {
             out
         }
         tid::INST | tid::GEN => return Err(NEED_GUEST),
+        tid::TYPE if crate::enums::is_enum_class(o) => return iterate(get_iter(o)?),
         _ => {
             return err(
                 "TypeError",
@@ -893,6 +901,9 @@ pub fn get_iter(o: GcRef) -> PyResult<GcRef> {
         tid::SET => new_seq_iter(new_tuple(&dict::keys(getr(o, &set_obj::dict))), 1),
         tid::RANGE_ITER | tid::SEQ_ITER | tid::GEN => o,
         tid::INST => return Err(NEED_GUEST),
+        tid::TYPE if crate::enums::is_enum_class(o) => {
+            crate::enums::iter(o).unwrap_or_else(|| new_seq_iter(new_tuple(&[]), 1))
+        }
         _ => {
             return err(
                 "TypeError",

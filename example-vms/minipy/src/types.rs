@@ -74,6 +74,13 @@ fn new_type(name: &str, base: GcRef, t: i64) -> GcRef {
     let o = heap::new_struct(&type_obj::SIZE);
     setr(o, &type_obj::name, intern(name));
     setr(o, &type_obj::base, base);
+    let bases: Vec<GcRef> = if base.is_null() { vec![] } else { vec![base] };
+    setr(o, &type_obj::bases, new_tuple(&bases));
+    let mut mro = vec![o];
+    if !base.is_null() {
+        mro.extend(mro_of(base));
+    }
+    setr(o, &type_obj::mro, new_tuple(&mro));
     setr(o, &type_obj::dict, dict::new_dict());
     seti(o, &type_obj::tag, t);
     let m = new_map_obj(o, 0);
@@ -171,30 +178,85 @@ pub fn tname(o: GcRef) -> String {
     type_name(type_of(o))
 }
 
-pub fn is_subclass(mut t: GcRef, base: GcRef) -> bool {
-    while !t.is_null() {
-        if t == base {
-            return true;
-        }
-        t = getr(t, &type_obj::base);
-    }
-    false
+/// A class's method resolution order (itself first).
+pub fn mro_of(t: GcRef) -> Vec<GcRef> {
+    tuple_items(getr(t, &type_obj::mro))
+}
+
+/// The `i`th class of `t`'s MRO (no allocation: hot in helpers).
+#[inline]
+fn mro_at(t: GcRef, i: usize) -> Option<GcRef> {
+    let a = getr(getr(t, &type_obj::mro), &tuple_obj::items);
+    (i < alen(a)).then(|| aget(a, i))
+}
+
+pub fn is_subclass(t: GcRef, base: GcRef) -> bool {
+    t == base || (0..).map_while(|i| mro_at(t, i)).any(|c| c == base)
 }
 
 pub fn isinstance(o: GcRef, cls: GcRef) -> bool {
     is_subclass(type_of(o), cls)
 }
 
-/// Looks `name` up along the class chain (no binding); null if absent.
-pub fn class_lookup(mut t: GcRef, name: &str) -> GcRef {
-    while !t.is_null() {
-        let d = getr(t, &type_obj::dict);
-        if let Some(v) = dict::get_str(d, name) {
+/// Looks `name` up along the MRO (no binding); null if absent.
+pub fn class_lookup(t: GcRef, name: &str) -> GcRef {
+    for c in (0..).map_while(|i| mro_at(t, i)) {
+        if let Some(v) = dict::get_str(getr(c, &type_obj::dict), name) {
             return v;
         }
-        t = getr(t, &type_obj::base);
     }
     GcRef::NULL
+}
+
+/// Looks `name` up in the namespaces of `classes`, in order.
+pub fn lookup_in(classes: &[GcRef], name: &str) -> GcRef {
+    for t in classes {
+        if let Some(v) = dict::get_str(getr(*t, &type_obj::dict), name) {
+            return v;
+        }
+    }
+    GcRef::NULL
+}
+
+/// C3 linearisation of a new class over `bases`, or CPython's TypeError.
+pub fn c3_mro(cls: GcRef, bases: &[GcRef]) -> PyResult<Vec<GcRef>> {
+    let mut seqs: Vec<Vec<GcRef>> = bases.iter().map(|b| mro_of(*b)).collect();
+    seqs.push(bases.to_vec());
+    let mut out = vec![cls];
+    loop {
+        seqs.retain(|s| !s.is_empty());
+        if seqs.is_empty() {
+            return Ok(out);
+        }
+        // The first head that is in no other sequence's tail.
+        let head = seqs
+            .iter()
+            .map(|s| s[0])
+            .find(|h| !seqs.iter().any(|s| s[1..].contains(h)));
+        let Some(h) = head else {
+            // CPython names the heads still waiting to merge.
+            let mut names: Vec<String> = Vec::new();
+            for s in &seqs {
+                let n = type_name(s[0]);
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            return err(
+                "TypeError",
+                format!(
+                    "Cannot create a consistent method resolution\norder (MRO) for bases {}",
+                    names.join(", ")
+                ),
+            );
+        };
+        out.push(h);
+        for s in seqs.iter_mut() {
+            if s[0] == h {
+                s.remove(0);
+            }
+        }
+    }
 }
 
 type LookupCache = (i64, HashMap<(usize, usize), GcRef>);
@@ -414,26 +476,26 @@ pub fn is_exception_class(t: GcRef) -> bool {
     t.tid() == tid::TYPE && is_subclass(t, rt().exc("BaseException"))
 }
 
-/// Creates a class from a namespace dict and a base.
-pub fn new_class(name: GcRef, base: GcRef, ns: GcRef) -> GcRef {
+/// Creates a class from a namespace dict and its bases (at least one).
+pub fn new_class(name: GcRef, bases: &[GcRef], ns: GcRef) -> PyResult<GcRef> {
     let o = heap::new_struct(&type_obj::SIZE);
     setr(o, &type_obj::name, name);
-    setr(o, &type_obj::base, base);
+    setr(o, &type_obj::base, bases[0]);
+    setr(o, &type_obj::bases, new_tuple(bases));
+    let mro = c3_mro(o, bases)?;
+    setr(o, &type_obj::mro, new_tuple(&mro));
     setr(o, &type_obj::dict, ns);
     seti(o, &type_obj::tag, tag::USER);
     let m = new_map_obj(o, 0);
     setr(o, &type_obj::root_map, m);
-    keep(o)
+    Ok(keep(o))
 }
 
 /// Nearest builtin tag of a class (for subclasses of builtins).
-pub fn base_tag(mut t: GcRef) -> i64 {
-    while !t.is_null() {
-        let g = geti(t, &type_obj::tag);
-        if g != tag::USER {
-            return g;
-        }
-        t = getr(t, &type_obj::base);
-    }
-    tag::OBJECT
+pub fn base_tag(t: GcRef) -> i64 {
+    (0..)
+        .map_while(|i| mro_at(t, i))
+        .map(|c| geti(c, &type_obj::tag))
+        .find(|g| *g != tag::USER)
+        .unwrap_or(tag::OBJECT)
 }

@@ -150,10 +150,7 @@ impl<'a> Compiler<'a> {
                 self.function("<lambda>", &l.args, FnBody::Expr(&l.body), l.range)?;
             }
             Expr::ListComp(c) => self.comprehension(0, &c.generators, &c.elt, None, c.range)?,
-            Expr::GeneratorExp(c) => {
-                // Evaluated eagerly into a list (see the crate docs).
-                self.comprehension(0, &c.generators, &c.elt, None, c.range)?
-            }
+            Expr::GeneratorExp(c) => self.comprehension(3, &c.generators, &c.elt, None, c.range)?,
             Expr::SetComp(c) => self.comprehension(1, &c.generators, &c.elt, None, c.range)?,
             Expr::DictComp(c) => {
                 self.comprehension(2, &c.generators, &c.key, Some(&c.value), c.range)?
@@ -355,8 +352,9 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// kind: 0 list, 1 set, 2 dict. Compiled as a nested function called
-    /// with the first iterator.
+    /// kind: 0 list, 1 set, 2 dict, 3 generator expression. Compiled as a
+    /// nested function called with the first iterator (a generator
+    /// function for kind 3, so the expression is lazy like CPython's).
     pub(super) fn comprehension(
         &mut self,
         kind: u8,
@@ -394,7 +392,9 @@ impl<'a> Compiler<'a> {
             names.used = inner.used;
             names.child_free = inner.child_free;
         }
-        let mut st = FnState::new("<listcomp>", Kind::Function, self.src, self.module);
+        let name = ["<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"][kind as usize];
+        let mut st = FnState::new(name, Kind::Function, self.src, self.module);
+        st.code.is_generator = kind == 3;
         st.line = self.st().line;
         st.slot(".0");
         st.code.argcount = 1;
@@ -409,11 +409,12 @@ impl<'a> Compiler<'a> {
         }
         let id = bytecode::add_code(Code::default());
         self.fns.push(st);
-        self.emit(match kind {
-            0 => Instr::BuildList(0),
-            1 => Instr::BuildSet(0),
-            _ => Instr::BuildDict(0),
-        });
+        match kind {
+            0 => self.emit(Instr::BuildList(0)),
+            1 => self.emit(Instr::BuildSet(0)),
+            2 => self.emit(Instr::BuildDict(0)),
+            _ => 0,
+        };
         let mut loops = vec![];
         for (i, g) in gens.iter().enumerate() {
             if i == 0 {
@@ -431,6 +432,7 @@ impl<'a> Compiler<'a> {
             }
             loops.push((top, fi));
         }
+        // Below the element: one iterator per loop (plus the result).
         let depth = gens.len() as u32 + 1;
         match kind {
             0 => {
@@ -441,15 +443,24 @@ impl<'a> Compiler<'a> {
                 self.expr(elt)?;
                 self.emit(Instr::SetAdd(depth));
             }
-            _ => {
+            2 => {
                 self.expr(elt)?;
                 self.expr(value.expect("dict comprehension value"))?;
                 self.emit(Instr::MapAdd(depth));
+            }
+            _ => {
+                self.expr(elt)?;
+                self.emit(Instr::Yield);
+                self.emit(Instr::Pop);
             }
         }
         for (top, fi) in loops.into_iter().rev() {
             self.emit(Instr::Jump(top));
             self.patch_here(fi);
+        }
+        if kind == 3 {
+            let k = self.const_obj(objects::none());
+            self.emit(Instr::LoadConst(k));
         }
         self.emit(Instr::Return);
         let st = self.fns.pop().expect("comprehension state");

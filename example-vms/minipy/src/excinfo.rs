@@ -1,0 +1,106 @@
+//! Exceptions being handled, and exception chaining.
+//!
+//! Owns: the VM's handled-exception stack (CPython's `exc_info`: pushed
+//! when an except/finally handler or a `with` exit starts, popped on every
+//! way out of it), implicit chaining (`__context__`, set when an exception
+//! is first raised while another is handled), explicit chaining (`raise X
+//! from Y`: `__cause__`, `__suppress_context__`) and the chained
+//! traceback text.
+//!
+//! The stack lives behind residual calls rather than in `Vm` fields:
+//! compiled code does not run the interpreter's Rust code, so state the
+//! interpreter mutates directly would go stale under the JIT.
+
+use crate::objects::*;
+use crate::types;
+use metatrace::heap::roots::Handle;
+use metatrace::heap::GcRef;
+use metatrace::ir::EffectInfo;
+use std::cell::RefCell;
+
+thread_local! {
+    static HANDLED: RefCell<Vec<Handle>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The exception handled innermost, if any.
+pub fn current() -> Option<GcRef> {
+    HANDLED.with(|h| h.borrow().last().map(|x| x.get()))
+}
+
+extern "C" fn mp_exc_push(e: GcRef) {
+    HANDLED.with(|h| h.borrow_mut().push(Handle::new(e)));
+}
+metatrace::residual!(
+    /// A handler starts: its exception becomes the one being handled.
+    pub static EXC_PUSH = fn mp_exc_push(e: GcRef), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_exc_pop() {
+    HANDLED.with(|h| h.borrow_mut().pop());
+}
+metatrace::residual!(
+    /// A handler is left.
+    pub static EXC_POP = fn mp_exc_pop(), EffectInfo::RESIDUAL
+);
+extern "C" fn mp_exc_current() -> GcRef {
+    current().unwrap_or(GcRef::NULL)
+}
+metatrace::residual!(
+    /// The exception being handled (null if none): bare `raise` outside
+    /// an except clause.
+    pub static EXC_CURRENT = fn mp_exc_current() -> GcRef, EffectInfo::RESIDUAL
+);
+
+/// A fresh raise of `e`: chain it to the exception being handled, like
+/// CPython's `_PyErr_SetObject` (never to itself, never into a cycle).
+pub fn on_first_raise(e: GcRef) {
+    let Some(ctx) = current() else { return };
+    if ctx == e || types::inst_get(e, "__context__").is_some_and(|c| c.tid() != tid::NONE) {
+        return;
+    }
+    // Cut the chain where it would come back to `e`.
+    let mut o = ctx;
+    while o.tid() == tid::INST {
+        match types::inst_get(o, "__context__") {
+            Some(c) if c == e => {
+                types::inst_set(o, "__context__", none());
+                break;
+            }
+            Some(c) => o = c,
+            None => break,
+        }
+    }
+    types::inst_set(e, "__context__", ctx);
+}
+
+/// `raise e from cause` (cause already checked: an exception or None).
+pub fn set_cause(e: GcRef, cause: GcRef) {
+    types::inst_set(e, "__cause__", cause);
+    types::inst_set(e, "__suppress_context__", bool_obj(true));
+}
+
+fn attr(e: GcRef, name: &str) -> Option<GcRef> {
+    types::inst_get(e, name).filter(|v| v.tid() == tid::INST)
+}
+
+/// The full report for an uncaught exception: its cause or context
+/// first (CPython's order and linking sentences), then itself.
+pub fn chained_traceback(e: GcRef, single: &dyn Fn(GcRef) -> String) -> String {
+    let mut seen = Vec::new();
+    chain(e, single, &mut seen)
+}
+
+fn chain(e: GcRef, single: &dyn Fn(GcRef) -> String, seen: &mut Vec<GcRef>) -> String {
+    seen.push(e);
+    let mut out = String::new();
+    let suppress = types::inst_get(e, "__suppress_context__")
+        .is_some_and(|v| v.tid() == tid::BOOL && geti(v, &bool_obj::v) == 1);
+    if let Some(c) = attr(e, "__cause__").filter(|c| !seen.contains(c)) {
+        out += &chain(c, single, seen);
+        out += "\nThe above exception was the direct cause of the following exception:\n\n";
+    } else if let Some(c) = attr(e, "__context__").filter(|c| !suppress && !seen.contains(c)) {
+        out += &chain(c, single, seen);
+        out += "\nDuring handling of the above exception, another exception occurred:\n\n";
+    }
+    out += &single(e);
+    out
+}

@@ -1,0 +1,5 @@
+from ..square import Square
+from .. import VERSION
+def unit():
+    return Square(1)
+print("points sees", VERSION)

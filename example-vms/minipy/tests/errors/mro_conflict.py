@@ -1,0 +1,10 @@
+class Base:
+    pass
+
+
+class Derived(Base):
+    pass
+
+
+class Broken(Base, Derived):
+    pass
