@@ -7,7 +7,7 @@
 
 use crate::builtins::{self, id_of};
 use crate::dict;
-use crate::interp::{module_cell, recursion_limit, Frame, Res, Ret, Thrown, Vm};
+use crate::interp::{module_cell, Frame, Res, Ret, Thrown, Vm};
 use crate::objects::*;
 use crate::types::{self, CLASS_LOOKUP, GROW_SLOTS, MAP_ADD, MAP_SLOT};
 use metatrace::heap::{self, GcRef, REF_ARRAY};
@@ -384,10 +384,7 @@ impl Vm {
             ctx.setfield_r(g, &gen_obj::locals, lt);
             return Ok(g);
         }
-        if self.depth + 1 >= recursion_limit() {
-            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
-        }
-        self.depth += 1;
+        let depth = self.enter_call(ctx)?;
         heap::gc::no_collect_exit(); // the callee's steps may collect
         let r = ctx.call_portal(
             self,
@@ -399,7 +396,7 @@ impl Vm {
             },
         );
         heap::gc::no_collect_enter();
-        self.depth = self.depth.saturating_sub(1);
+        self.leave_call(ctx, depth);
         match r {
             Ret::Value(v) => Ok(v),
             Ret::Raise(e) => Err(Thrown { exc: e, tb: true }),

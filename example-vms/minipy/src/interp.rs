@@ -18,7 +18,7 @@ use crate::ops;
 use crate::types;
 use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
-use metatrace::{Interp, Jit, MapReds, Repr, Step, Val};
+use metatrace::{Interp, Jit, MapReds, Repr, Shape, Step, Val};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -64,7 +64,8 @@ pub struct Vm {
     /// Module object of each module id.
     pub modules: Vec<GcRef>,
     pub builtins: GcRef,
-    pub depth: usize,
+    /// The `DepthCell` (kept alive with `objects::keep`).
+    pub depth: GcRef,
     /// Code id of the instruction being executed (zero-argument super()).
     pub current_code: Option<usize>,
     pub main_dir: std::path::PathBuf,
@@ -1171,10 +1172,7 @@ impl Vm {
         }
         let one = ctx.const_int(1);
         ctx.setfield_i(gen, &gen_obj::state, one);
-        if self.depth + 1 >= recursion_limit() {
-            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
-        }
-        self.depth += 1;
+        let depth = self.enter_call(ctx)?;
         heap::gc::no_collect_exit(); // the callee's steps may collect
         let r = ctx.call_portal(
             self,
@@ -1186,7 +1184,7 @@ impl Vm {
             },
         );
         heap::gc::no_collect_enter();
-        self.depth = self.depth.saturating_sub(1);
+        self.leave_call(ctx, depth);
         match r {
             Ret::Yield(v) => {
                 let z = ctx.const_int(0);
@@ -1224,6 +1222,30 @@ pub fn module_cell(m: GcRef, name: &str) -> GcRef {
 
 pub use crate::residuals::*;
 
+impl Vm {
+    /// A guest call starts: checks and bumps the call depth (traced, see
+    /// `DepthCell`). Returns the depth to restore when it returns.
+    pub fn enter_call<C: Jit<Self>>(&mut self, ctx: &mut C) -> Res<C, C::Int> {
+        let cell = ctx.const_ref(self.depth);
+        let depth = ctx.getfield_i(cell, &depth_cell::value);
+        let limit = ctx.const_int(recursion_limit() as i64 - 1);
+        let ok = ctx.int_lt(depth, limit);
+        if !ctx.is_true(ok) {
+            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
+        }
+        let one = ctx.const_int(1);
+        let deeper = ctx.int_add(depth, one);
+        ctx.setfield_i(cell, &depth_cell::value, deeper);
+        Ok(depth)
+    }
+
+    /// A guest call returned (normally or not): back to `depth`.
+    pub fn leave_call<C: Jit<Self>>(&mut self, ctx: &mut C, depth: C::Int) {
+        let cell = ctx.const_ref(self.depth);
+        ctx.setfield_i(cell, &depth_cell::value, depth);
+    }
+}
+
 impl Interp for Vm {
     type Greens = (usize, usize);
     type Frame<R: Repr> = Frame<R>;
@@ -1236,6 +1258,11 @@ impl Interp for Vm {
             stack: f.stack.iter().map(|v| m.gcref(*v)).collect(),
         }
     }
+    /// Results compare by variant: each carries one reference.
+    fn ret_shape_eq(a: &Ret<Shape>, b: &Ret<Shape>) -> Option<bool> {
+        Some(std::mem::discriminant(a) == std::mem::discriminant(b))
+    }
+
     fn map_ret<A: Repr, B: Repr>(r: &Ret<A>, m: &mut impl MapReds<A, B>) -> Ret<B> {
         match r {
             Ret::Value(v) => Ret::Value(m.gcref(*v)),

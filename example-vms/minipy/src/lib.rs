@@ -208,7 +208,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
         gcells: Vec::new(),
         modules: Vec::new(),
         builtins: GcRef::NULL,
-        depth: 0,
+        depth: objects::keep(metatrace::heap::new_struct(&objects::depth_cell::SIZE)),
         current_code: None,
         main_dir: std::path::Path::new(filename)
             .parent()

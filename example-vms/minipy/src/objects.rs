@@ -20,6 +20,13 @@ metatrace::gc_struct! {
     pub struct BigObj as big_obj { #[immutable] sign: i64, #[immutable] limbs: GcRef }
 }
 metatrace::gc_struct! {
+    /// How deep Python calls nest now (RecursionError). A heap cell, not a
+    /// `Vm` field, so compiled code keeps it exact: inlined calls and calls
+    /// from compiled code (`call_assembler`) update it through traced
+    /// reads and writes, which the optimizer folds away where it can.
+    pub struct DepthCell as depth_cell { value: i64 }
+}
+metatrace::gc_struct! {
     /// A float.
     pub struct FloatObj as float_obj { #[immutable] v: f64 }
 }
