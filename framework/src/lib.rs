@@ -33,6 +33,7 @@ pub mod exc;
 pub mod heap;
 pub mod ir;
 pub mod log;
+mod memmgr;
 pub mod opt;
 pub mod params;
 pub mod record;

@@ -16,14 +16,17 @@ pub struct JitParams {
     pub function_threshold: u32,
     /// Guard failures before a bridge is traced.
     pub trace_eagerness: u32,
-    /// Counter decay per mille between collections of counters (kept for
-    /// compatibility; counters decay when a trace aborts).
+    /// Per mille taken off every hot counter each time a loop or bridge
+    /// is compiled (`memmgr`), so places warm long ago do not get compiled
+    /// on the strength of old counts.
     pub decay: u32,
     /// Maximum ops in one trace.
     pub trace_limit: usize,
     /// Inline guest calls while tracing (0 or 1).
     pub inlining: bool,
-    /// Generations a loop may stay unused before it is freed.
+    /// Generations (loops and bridges compiled) a loop may go without
+    /// being entered before it is freed with its bridges (`memmgr`);
+    /// 0 keeps every loop.
     pub loop_longevity: u32,
     pub retrace_limit: u32,
     pub max_retrace_guards: u32,

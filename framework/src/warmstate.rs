@@ -77,6 +77,9 @@ pub struct Stats {
     /// (`guard_not_forced` exits).
     pub forced_exits: u64,
     pub invalidated_loops: u32,
+    /// Loops (and their bridges) freed by `loop_longevity`.
+    pub freed_loops: u32,
+    pub freed_bridges: u32,
     pub recorded_ops: u64,
     pub recorded_guards: u64,
     pub opt_ops: u64,
@@ -91,26 +94,26 @@ pub struct Stats {
 
 /// What the warm state knows about one green key.
 #[derive(Default)]
-struct Cell {
+pub(crate) struct Cell {
     /// Back-edge counter; negative after aborts (back-off).
-    counter: i64,
-    entry: Option<LoopEntry>,
+    pub(crate) counter: i64,
+    pub(crate) entry: Option<LoopEntry>,
     aborts: u32,
     /// Portal entries here (function_threshold) and their compiled trace.
-    calls: i64,
-    function: Option<LoopEntry>,
+    pub(crate) calls: i64,
+    pub(crate) function: Option<LoopEntry>,
 }
 
 #[derive(Clone)]
-struct LoopEntry {
-    id: LoopId,
+pub(crate) struct LoopEntry {
+    pub(crate) id: LoopId,
     token: TargetToken,
     kinds: Vec<Kind>,
 }
 
-struct GuardEntry<I: Interp> {
+pub(crate) struct GuardEntry<I: Interp> {
     resume: Rc<GuardResume<I>>,
-    owner: LoopId,
+    pub(crate) owner: LoopId,
     fails: u32,
     bridge_tried: bool,
     /// A `guard_not_forced`: fails only with a stashed call result.
@@ -168,12 +171,12 @@ enum Close {
 pub struct JitDriver<I: Interp> {
     pub params: JitParams,
     pub(crate) backend: Box<dyn Backend>,
-    cells: HashMap<I::Greens, Cell>,
-    guards: HashMap<GuardId, GuardEntry<I>>,
+    pub(crate) cells: HashMap<I::Greens, Cell>,
+    pub(crate) guards: HashMap<GuardId, GuardEntry<I>>,
     /// Peeled loops by first-label token: how a bridge jumps into the body.
-    bodies: HashMap<TargetToken, Rc<crate::opt::unroll::BodyEntry>>,
+    pub(crate) bodies: HashMap<TargetToken, Rc<crate::opt::unroll::BodyEntry>>,
     next_id: u32,
-    qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
+    pub(crate) qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
     pub stats: Stats,
     pub log: Log,
     /// When true, every compiled loop and bridge is kept in `traces` as
@@ -184,7 +187,7 @@ pub struct JitDriver<I: Interp> {
     pending_finish: Option<(GuardId, Rc<I::Ret<Shape>>)>,
     /// Entries into compiled code from the interpreter, per loop
     /// (`jit-backend-counts`).
-    entered: HashMap<LoopId, u64>,
+    pub(crate) entered: HashMap<LoopId, u64>,
     /// Reference constants of compiled code (baked into machine code or
     /// llgraph's traces): roots for as long as the code may run, which is
     /// as long as this driver lives. Deduplicated by address.
@@ -199,6 +202,14 @@ pub struct JitDriver<I: Interp> {
     pub(crate) driver_id: usize,
     /// Activations of compiled code on the stack now.
     pub(crate) running: u32,
+    /// `loop_longevity`: generations (compiles so far), per-loop life,
+    /// label owners, a check waiting for the outermost level (`memmgr`).
+    pub(crate) generation: u64,
+    pub(crate) lives: HashMap<LoopId, crate::memmgr::LoopLife>,
+    pub(crate) token_owner: HashMap<TargetToken, LoopId>,
+    pub(crate) free_pending: bool,
+    /// Traces being recorded now (nested through portal calls).
+    pub(crate) recording: u32,
     /// Reused buffers for `call_assembler` results.
     pub(crate) scratch: (Vec<u64>, Vec<Kind>),
     /// A `call_assembler` result word known to fit its site.
@@ -243,6 +254,11 @@ impl<I: Interp> JitDriver<I> {
             running: 0,
             scratch: (Vec::new(), Vec::new()),
             fast_word: None,
+            generation: 0,
+            lives: HashMap::new(),
+            token_owner: HashMap::new(),
+            free_pending: false,
+            recording: 0,
             code_epoch: 0,
         }
         .log_gc()
@@ -391,6 +407,7 @@ impl<I: Interp> JitDriver<I> {
         }
         let id = e.id;
         *self.entered.entry(id).or_default() += 1;
+        self.memmgr_used(id);
         Some(id)
     }
 
@@ -417,6 +434,7 @@ impl<I: Interp> JitDriver<I> {
             let mut args = Vec::new();
             let _ = I::map_frame(frame, &mut Flatten(&mut args));
             *self.entered.entry(entry.id).or_default() += 1;
+            self.memmgr_used(entry.id);
             let dead = self.enter_code(interp, entry.id, &args);
             return self.handle_exit(interp, dead, greens, frame);
         }
@@ -444,6 +462,7 @@ impl<I: Interp> JitDriver<I> {
                 let mut args = Vec::new();
                 let _ = I::map_frame(frame, &mut Flatten(&mut args));
                 *self.entered.entry(entry.id).or_default() += 1;
+                self.memmgr_used(entry.id);
                 let dead = self.enter_code(interp, entry.id, &args);
                 self.handle_exit(interp, dead, greens, frame)
             } else {
@@ -665,8 +684,22 @@ impl<I: Interp> JitDriver<I> {
         frame: &mut I::Frame<Plain>,
         start: Start<I>,
     ) -> Step<I::Ret<Plain>> {
-        let t0 = Instant::now();
         self.stats.tracings += 1;
+        self.recording += 1;
+        let step = self.trace_and_compile(interp, greens, frame, start);
+        self.recording -= 1;
+        self.maybe_free_loops();
+        step
+    }
+
+    fn trace_and_compile(
+        &mut self,
+        interp: &mut I,
+        greens: &mut I::Greens,
+        frame: &mut I::Frame<Plain>,
+        start: Start<I>,
+    ) -> Step<I::Ret<Plain>> {
+        let t0 = Instant::now();
         let start_greens = greens.clone();
         let own_token = TargetToken(self.new_id());
         let (close, step, trace, guards, qi_deps, abort, end_greens) = {
@@ -1144,6 +1177,7 @@ impl<I: Interp> JitDriver<I> {
         } else {
             self.cell_mut(greens).entry = entry;
         }
+        self.memmgr_new_loop(id, &opt.trace);
         true
     }
 
@@ -1191,6 +1225,7 @@ impl<I: Interp> JitDriver<I> {
             ),
             &opt.trace,
         );
+        self.memmgr_new_bridge(owner, &opt.trace);
         true
     }
 
@@ -1277,6 +1312,8 @@ impl<I: Interp> JitDriver<I> {
         }
         out += &format!("Total # of loops:\t{}\n", s.loops);
         out += &format!("Total # of bridges:\t{}\n", s.bridges);
+        out += &format!("Freed # of loops:\t{}\n", s.freed_loops);
+        out += &format!("Freed # of bridges:\t{}\n", s.freed_bridges);
         // The heap is per thread, not per driver: these are the thread's.
         let gc = heap::stats();
         out += &format!("gc collections:  \t{}\n", gc.collections);

@@ -39,9 +39,11 @@
 //! slot, the heap), so a backend and its code belong to the thread that
 //! created them: `X86Backend` is neither `Send` nor `Sync`.
 //!
-//! Not supported yet: `call_assembler_*` (returns a `CompileError`),
-//! `guard_not_forced` never fails (as in llgraph), GC roots in compiled
-//! frames (the collector does not move or free objects yet).
+//! `call_assembler_*` stores its arguments on the native stack and calls
+//! the descr's helper (the framework re-enters the portal from there);
+//! `guard_not_forced` tests the thread's forced flag. References live in
+//! compiled frames are found by the collector's conservative stack scan
+//! (it does not move objects).
 
 // dynasm expands a dynamic register `Rq(expr)` to `expr.into()`; we number
 // registers with plain `u8`, so every such expansion is a no-op conversion.

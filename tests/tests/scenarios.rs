@@ -268,6 +268,33 @@ fn recursion_becomes_call_assembler() {
     insta::assert_snapshot!(normalized(header, t));
 }
 
+/// A main function with `n` loops one after the other, each hot once.
+fn phased_program(n: usize) -> String {
+    let mut src = String::from("func main args=0 locals=1\n");
+    for k in 0..n {
+        src += &format!(
+            "    push 0\n    store 0\nloop{k}:\n    load 0\n    push 50\n    lt\n    jumpifnot done{k}\n    load 0\n    push {}\n    add\n    store 0\n    jump loop{k}\ndone{k}:\n    load 0\n    print\n",
+            k % 3 + 1
+        );
+    }
+    src += "    push 0\n    ret\n";
+    src
+}
+
+#[test]
+fn loops_unused_for_loop_longevity_generations_are_freed() {
+    let src = phased_program(12);
+    let off = tvm(&src, "off");
+    let short = tvm(&src, "threshold=3,loop_longevity=2");
+    let long = tvm(&src, "threshold=3");
+    assert_eq!(short.output, off.output);
+    assert_eq!(long.output, off.output);
+    assert!(short.stats.loops >= 12, "{:?}", short.stats);
+    // Each phase's loop goes cold when the next phase starts.
+    assert!(short.stats.freed_loops >= 8, "{:?}", short.stats);
+    assert_eq!(long.stats.freed_loops, 0, "{:?}", long.stats);
+}
+
 #[test]
 fn call_assembler_result_of_another_shape_resumes_in_the_interpreter() {
     // `sum` recurses deeper each round until the depth limit: the compiled call

@@ -25,6 +25,10 @@ const CONFIGS: &[&str] = &[
     "threshold=2,trace_eagerness=1,function_threshold=3,backend=x86",
     "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
     "threshold=57,trace_eagerness=30,backend=x86",
+    // Loops freed as soon as they go unused (memmgr), with recursion
+    // compiled through call_assembler.
+    "threshold=3,trace_eagerness=2,function_threshold=4,loop_longevity=1",
+    "threshold=3,trace_eagerness=2,function_threshold=4,loop_longevity=1,backend=x86",
 ];
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

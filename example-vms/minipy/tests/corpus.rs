@@ -13,6 +13,8 @@ const MODES: &[&str] = &[
     "default",
     "threshold=3,function_threshold=5",
     "threshold=2,function_threshold=2,trace_eagerness=2",
+    // Unused loops freed right away (loop_longevity, memmgr).
+    "threshold=3,function_threshold=4,trace_eagerness=2,loop_longevity=1",
 ];
 
 fn dir(name: &str) -> PathBuf {
