@@ -109,7 +109,7 @@ impl<I: Interp> JitDriver<I> {
         }
         // PyPy checks every sqrt(max_age) generations.
         let every = ((max_age as f64).sqrt() as u64).max(1);
-        if self.generation % every == 0 {
+        if self.generation.is_multiple_of(every) {
             self.free_pending = true;
         }
     }
