@@ -1134,17 +1134,7 @@ impl<'a> Gen<'a> {
         let a = &mut self.a;
         if stack_bytes > 0 {
             dynasm!(a ; .arch x64 ; sub rsp, stack_bytes);
-            for (k, src) in stack_args.iter().enumerate() {
-                let disp = 8 * k as i32;
-                match *src {
-                    Loc::Gp(s) => dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(s)),
-                    Loc::Xmm(s) => dynasm!(a ; .arch x64 ; movsd QWORD [rsp + disp], Rx(s)),
-                    other => {
-                        emit::mov(a, Loc::Gp(R10), other);
-                        dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(R10));
-                    }
-                }
-            }
+            store_words_at_rsp(a, &stack_args);
         }
         emit::parallel_move(a, &reg_moves);
         emit::mov_imm(a, R11, addr as u64);
@@ -1203,17 +1193,7 @@ impl<'a> Gen<'a> {
         if bytes > 0 {
             dynasm!(a ; .arch x64 ; sub rsp, bytes);
         }
-        for (k, src) in srcs.iter().enumerate() {
-            let disp = 8 * k as i32;
-            match *src {
-                Loc::Gp(s) => dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(s)),
-                Loc::Xmm(s) => dynasm!(a ; .arch x64 ; movsd QWORD [rsp + disp], Rx(s)),
-                other => {
-                    emit::mov(a, Loc::Gp(R10), other);
-                    dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(R10));
-                }
-            }
-        }
+        store_words_at_rsp(a, &srcs);
         emit::mov_imm(a, frame::INT_ARG_REGS[0], d as *const _ as u64);
         dynasm!(a ; .arch x64 ; mov Rq(frame::INT_ARG_REGS[1]), rsp);
         emit::mov_imm(a, R11, d.helper as u64);
@@ -1427,5 +1407,22 @@ impl<'a> Gen<'a> {
             self.after_ovf(index);
         }
         Ok(())
+    }
+}
+
+/// Stores `srcs` as consecutive words at `[rsp]`, `[rsp + 8]`, ... (stack
+/// arguments of a call, the word array of `call_assembler`); R10 carries
+/// values that are not in a register.
+fn store_words_at_rsp(a: &mut emit::Asm, srcs: &[Loc]) {
+    for (k, src) in srcs.iter().enumerate() {
+        let disp = 8 * k as i32;
+        match *src {
+            Loc::Gp(s) => dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(s)),
+            Loc::Xmm(s) => dynasm!(a ; .arch x64 ; movsd QWORD [rsp + disp], Rx(s)),
+            other => {
+                emit::mov(a, Loc::Gp(R10), other);
+                dynasm!(a ; .arch x64 ; mov QWORD [rsp + disp], Rq(R10));
+            }
+        }
     }
 }
