@@ -30,6 +30,7 @@ use crate::ctx::{Interp, Plain, Shape, Unflatten, Words};
 use crate::heap::roots::{Handle, Rooted};
 use crate::ir::{AssemblerDescr, GuardId, Kind};
 use crate::warmstate::JitDriver;
+use std::any::TypeId;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -57,21 +58,28 @@ pub(crate) struct Forced<I: Interp> {
     pub _roots: Vec<Handle>,
 }
 
+/// The thread's current activation: the driver and interpreter that
+/// compiled code, or a `call_may_force` helper, was entered from.
 #[derive(Clone, Copy)]
 struct Current {
     driver: *mut (),
     interp: *mut (),
     id: usize,
+    /// `TypeId` of the interpreter: guest calls check it before casting.
+    ty: Option<TypeId>,
+}
+
+impl Current {
+    const NONE: Current = Current {
+        driver: std::ptr::null_mut(),
+        interp: std::ptr::null_mut(),
+        id: 0,
+        ty: None,
+    };
 }
 
 thread_local! {
-    static CURRENT: Cell<Current> = const {
-        Cell::new(Current {
-            driver: std::ptr::null_mut(),
-            interp: std::ptr::null_mut(),
-            id: 0,
-        })
-    };
+    static CURRENT: Cell<Current> = const { Cell::new(Current::NONE) };
 }
 
 static NEXT_DRIVER: AtomicUsize = AtomicUsize::new(1);
@@ -82,13 +90,54 @@ pub(crate) fn new_driver_id() -> usize {
     NEXT_DRIVER.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Restores the previous activation when compiled code returns (or a
-/// panic unwinds through it).
-struct Restore(Current);
+/// Restores the previous activation when compiled code or a helper
+/// returns (or a panic unwinds through it).
+pub(crate) struct Restore(Current);
 impl Drop for Restore {
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.0));
     }
+}
+
+/// Makes `driver` and `interp` the thread's activation until the result
+/// drops. Both pointers must come from live `&mut` borrows that stay
+/// unused meanwhile (the caller only waits for compiled code or a helper).
+pub(crate) fn activate<I: Interp>(driver: *mut JitDriver<I>, interp: *mut I, id: usize) -> Restore {
+    let current = Current {
+        driver: driver as *mut (),
+        interp: interp as *mut (),
+        id,
+        ty: Some(TypeId::of::<I>()),
+    };
+    Restore(CURRENT.with(|c| c.replace(current)))
+}
+
+/// Runs `f` on the thread's activation if it belongs to an interpreter
+/// of type `I` (`None` otherwise), leaving none behind while `f` runs:
+/// `f` is the only user of the pointers, so a nested helper cannot reach
+/// them a second time (it needs an activation of its own, made by
+/// `enter_code` or `call_may_force`).
+pub(crate) fn with_activation<I: Interp, T>(
+    f: impl FnOnce(&mut JitDriver<I>, &mut I, usize) -> T,
+) -> Option<T> {
+    let cur = CURRENT.with(|c| c.get());
+    if cur.driver.is_null() || cur.ty != Some(TypeId::of::<I>()) {
+        return None;
+    }
+    let _restore = Restore(CURRENT.with(|c| c.replace(Current::NONE)));
+    // SAFETY: an activation holds pointers from live `&mut` borrows of a
+    // `JitDriver<I>` and an `I` (the type id was just checked), made by
+    // `enter_code` or `call_may_force` further up this thread's stack,
+    // whose owners only wait for the call we are inside of. No activation
+    // is left behind until `_restore` drops, so these are the only
+    // references made from it meanwhile.
+    let (jit, interp) = unsafe {
+        (
+            &mut *(cur.driver as *mut JitDriver<I>),
+            &mut *(cur.interp as *mut I),
+        )
+    };
+    Some(f(jit, interp, cur.id))
 }
 
 impl<I: Interp> JitDriver<I> {
@@ -96,12 +145,7 @@ impl<I: Interp> JitDriver<I> {
     /// into this driver (`call_assembler`) while it runs.
     pub(crate) fn enter_code(&mut self, interp: &mut I, id: LoopId, args: &[u64]) -> DeadFrame {
         let me: *mut Self = self;
-        let current = Current {
-            driver: me as *mut (),
-            interp: interp as *mut I as *mut (),
-            id: self.driver_id,
-        };
-        let _restore = Restore(CURRENT.with(|c| c.replace(current)));
+        let _restore = activate(me, interp as *mut I, self.driver_id);
         self.running += 1;
         // Time in compiled code is measured at the outermost entry only
         // (nested entries are inside it).
@@ -259,21 +303,11 @@ impl<I: Interp> Forced<I> {
 /// `AssemblerDescr::invoke` for drivers of `I`: finds the running driver
 /// and runs the call there.
 fn invoke<I: Interp>(d: &AssemblerDescr, words: &[u64]) -> u64 {
-    let cur = CURRENT.with(|c| c.get());
-    assert!(
-        cur.id == d.owner && !cur.driver.is_null(),
-        "call_assembler ran outside the driver that compiled it"
-    );
-    // SAFETY: CURRENT is set by `enter_code` of driver `d.owner`, whose
-    // type is `JitDriver<I>` (the descr was made by that driver with this
-    // very `invoke::<I>`), from live `&mut` borrows of the driver and the
-    // interpreter that stay unused until the compiled code returns; we are
-    // inside that compiled code, on the same thread.
-    let (jit, interp) = unsafe {
-        (
-            &mut *(cur.driver as *mut JitDriver<I>),
-            &mut *(cur.interp as *mut I),
-        )
-    };
-    jit.assembler_call(interp, d.site, words)
+    // The activation is `enter_code`'s: the compiled code calling us was
+    // entered by driver `d.owner`.
+    with_activation::<I, _>(|jit, interp, owner| {
+        assert_eq!(owner, d.owner, "call_assembler ran in another driver");
+        jit.assembler_call(interp, d.site, words)
+    })
+    .expect("call_assembler ran outside compiled code")
 }

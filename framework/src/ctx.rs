@@ -329,11 +329,27 @@ pub trait Jit<I: Interp>: Ctx {
         greens: I::Greens,
         frame: I::Frame<Self::R>,
     ) -> I::Ret<Self::R>;
+
+    /// A residual call whose helper may run guest code (PyPy's
+    /// `call_may_force`): while the helper runs, [`crate::guest::reenter`]
+    /// hands it this interpreter and a direct-mode context, so it can make
+    /// portal calls — a user `__eq__` from inside a dict lookup, a key
+    /// function from a sort. In a trace it is `call_may_force_K`, after
+    /// which nothing cached about the heap or quasi-immutable fields is
+    /// trusted. Give `d` [`crate::ir::EffectInfo::MAY_FORCE`]; a helper
+    /// called through plain [`Ctx::call`] finds no activation and cannot
+    /// re-enter.
+    fn call_may_force(
+        &mut self,
+        interp: &mut I,
+        d: &'static CallDescr,
+        args: &[Val<Self::R>],
+    ) -> Val<Self::R>;
 }
 
 /// What a VM implements: RPython's `JitDriver(greens=..., reds=...)` plus
 /// the interpreter loop body.
-pub trait Interp: Sized {
+pub trait Interp: Sized + 'static {
     /// The green key: constant in a trace (pc, code object, ...).
     type Greens: Clone + Eq + Hash + Debug;
     /// The reds: the frame's live values. They become the trace's input

@@ -192,4 +192,16 @@ impl<I: Interp> Jit<I> for Direct<'_, I> {
     ) -> I::Ret<Plain> {
         self.jit.portal(interp, greens, frame)
     }
+
+    #[inline(always)]
+    fn call_may_force(
+        &mut self,
+        interp: &mut I,
+        d: &'static CallDescr,
+        args: &[Val<Plain>],
+    ) -> Val<Plain> {
+        let id = self.jit.driver_id;
+        let _restore = crate::assembler::activate(&mut *self.jit, interp, id);
+        invoke_plain(d, args)
+    }
 }

@@ -24,12 +24,14 @@
 //! - [`log`] — `METATRACE_LOG`.
 //! - [`exc`] — the pending-exception slot for residual calls that raise.
 //! - [`residual`] — the `residual!` macro declaring callable Rust functions.
+//! - [`guest`] — guest calls from residual helpers (`call_may_force`).
 
 mod assembler;
 pub mod backend;
 pub mod ctx;
 pub mod direct;
 pub mod exc;
+pub mod guest;
 pub mod heap;
 pub mod ir;
 pub mod log;

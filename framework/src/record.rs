@@ -693,6 +693,29 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
     }
 
     fn call(&mut self, d: &'static CallDescr, args: &[Val<Traced>]) -> Val<Traced> {
+        self.record_call(d, args, None)
+    }
+
+    fn peek_int(&self, a: T<i64>) -> i64 {
+        a.v
+    }
+    fn peek_float(&self, a: T<f64>) -> f64 {
+        a.v
+    }
+    fn peek_ref(&self, a: T<GcRef>) -> GcRef {
+        a.v
+    }
+}
+
+impl<'a, I: Interp> Recorder<'a, I> {
+    /// `call` and `call_may_force`: runs the helper (with `interp` as the
+    /// activation when it may re-enter) and records the call.
+    fn record_call(
+        &mut self,
+        d: &'static CallDescr,
+        args: &[Val<Traced>],
+        reenter: Option<&mut I>,
+    ) -> Val<Traced> {
         let parts: smallvec::SmallVec<[(u64, Operand); 8]> =
             args.iter().map(Self::val_parts).collect();
         let words: smallvec::SmallVec<[u64; 8]> = parts.iter().map(|p| p.0).collect();
@@ -720,8 +743,16 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         } else if let Some((w, o)) = self.replay_val(d.result) {
             return Self::traced_val(d.result, w, o);
         }
-        let w = (d.invoke)(&words);
-        let opnum = if d.effect.may_force {
+        let may_force = d.effect.may_force || reenter.is_some();
+        let w = match reenter {
+            Some(interp) => {
+                let id = self.jit.driver_id;
+                let _restore = crate::assembler::activate(&mut *self.jit, interp, id);
+                (d.invoke)(&words)
+            }
+            None => (d.invoke)(&words),
+        };
+        let opnum = if may_force {
             match d.result {
                 Kind::Int => OpNum::CallMayForceI,
                 Kind::Ref => OpNum::CallMayForceR,
@@ -737,35 +768,36 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
         } else {
             Effect::Val(d.result, o)
         });
-        if d.effect.writes_heap {
+        if d.effect.writes_heap || may_force {
             // Heap facts cached at trace time may be stale now.
             self.known_class.clear();
         }
-        if d.effect.can_raise {
+        if d.effect.can_raise || may_force {
             if crate::exc::is_pending() {
                 self.set_abort(AbortReason::ExceptionWhileTracing);
             } else {
                 self.guard(OpNum::GuardNoException, &[]);
             }
         }
-        if d.effect.may_invalidate {
+        if d.effect.may_invalidate || may_force {
+            // Guest code may have changed a quasi-immutable field: the
+            // next read of one guards again.
             self.invalidation_guarded = false;
         }
         Self::traced_val(d.result, w, o)
     }
-
-    fn peek_int(&self, a: T<i64>) -> i64 {
-        a.v
-    }
-    fn peek_float(&self, a: T<f64>) -> f64 {
-        a.v
-    }
-    fn peek_ref(&self, a: T<GcRef>) -> GcRef {
-        a.v
-    }
 }
 
 impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
+    fn call_may_force(
+        &mut self,
+        interp: &mut I,
+        d: &'static CallDescr,
+        args: &[Val<Traced>],
+    ) -> Val<Traced> {
+        self.record_call(d, args, Some(interp))
+    }
+
     fn call_portal(
         &mut self,
         interp: &mut I,

@@ -439,3 +439,50 @@ fn boxed_integers_and_temporaries_vanish_from_the_loop_body() {
     assert_eq!(allocations(b, Some("Obj")), 0, "{}", normalized(h, t));
     assert_eq!(allocations(b, Some("RefArray")), 0, "{}", normalized(h, t));
 }
+
+#[test]
+fn helper_loop_calls_guest_code_through_call_may_force() {
+    // `fold` runs its loop in a Rust helper that calls a guest function
+    // per item (`guest::reenter`). The caller's loop records the helper as
+    // one `call_may_force`; the callee, called hundreds of times from the
+    // helper, gets its own entry trace; in phase 2 a callee bumps the
+    // class version while the helper runs, and the caller's loop is
+    // invalidated under it.
+    let off = tvm(&example("fold.tvm"), "off");
+    let r = tvm(&example("fold.tvm"), "threshold=3,function_threshold=5");
+    assert_eq!(off.output, "741000\n48000\n1\n");
+    assert_eq!(r.output, off.output);
+    assert_eq!(r.error, None);
+    let (h, t) = r
+        .traces
+        .iter()
+        .find(|(h, _)| h.contains("main"))
+        .unwrap_or_else(|| panic!("main's loop not compiled: {:?}", r.stats));
+    let calls = count(&t.ops, |o| o == OpNum::CallMayForceR);
+    assert!(calls >= 1, "{}", normalized(h, t));
+    assert!(
+        r.traces.iter().any(|(h, _)| h.contains("addsq:0")),
+        "the callee had no trace of its own: {:?}",
+        r.traces.iter().map(|t| &t.0).collect::<Vec<_>>()
+    );
+    assert!(r.stats.invalidated_loops >= 1, "{:?}", r.stats);
+}
+
+#[test]
+fn guest_error_inside_a_helper_leaves_compiled_code_like_the_interpreter() {
+    let off = tvm(&example("fold_error.tvm"), "off");
+    let r = tvm(
+        &example("fold_error.tvm"),
+        "threshold=3,function_threshold=5",
+    );
+    assert!(
+        off.error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("OverflowError"),
+        "{:?}",
+        off.error
+    );
+    assert_eq!((&r.output, &r.error), (&off.output, &off.error));
+    assert!(r.stats.loops >= 1, "{:?}", r.stats);
+}

@@ -65,6 +65,10 @@ pub enum Instr {
     /// An effect followed by a guard in one instruction: deoptimization
     /// must not print twice.
     PrintAdd,
+    /// `fold FUNC`: pops n and then acc, pushes `FUNC(...FUNC(FUNC(acc, 0),
+    /// 1)..., n-1)`. The loop runs in a Rust helper that calls FUNC (a
+    /// function of two arguments) as guest code: `call_may_force`.
+    Fold(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -233,6 +237,14 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
                 })?;
                 Instr::Call(target)
             }
+            "fold" => {
+                let name = need("a function name")?;
+                let target = names.iter().position(|(n, _)| n == name).ok_or(AsmError {
+                    line: ln,
+                    msg: format!("unknown function '{name}'"),
+                })?;
+                Instr::Fold(target)
+            }
             "ret" => Instr::Ret,
             "print" => Instr::Print,
             "new" => Instr::New(idx("field count", 65)?),
@@ -257,6 +269,21 @@ pub fn parse(src: &str) -> Result<Program, AsmError> {
         match &mut funcs[fi].code[at] {
             Instr::Jump(t) | Instr::JumpIf(t) | Instr::JumpIfNot(t) => *t = target,
             _ => unreachable!(),
+        }
+    }
+    for f in &funcs {
+        for (i, ins) in f.code.iter().enumerate() {
+            if let Instr::Fold(t) = ins {
+                if funcs[*t].args != 2 {
+                    return err(
+                        f.lines[i],
+                        format!(
+                            "fold needs a function of 2 arguments, '{}' takes {}",
+                            funcs[*t].name, funcs[*t].args
+                        ),
+                    );
+                }
+            }
         }
     }
     let main = funcs

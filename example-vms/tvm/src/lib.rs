@@ -77,9 +77,38 @@ extern "C" fn tvm_square(v: i64) -> i64 {
     v.wrapping_mul(v).wrapping_add(1)
 }
 
+thread_local! {
+    /// The error a `fold` callee raised, for the instruction to return.
+    static FOLD_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// `fold`'s loop: guest calls from a helper. Null (error stashed in
+/// `FOLD_ERROR`) when a call fails.
+extern "C" fn tvm_fold(callee: i64, n: i64, acc: GcRef) -> GcRef {
+    let r = metatrace::guest::reenter::<Tvm, _>(|vm, ctx| {
+        let mut acc = acc;
+        for i in 0..n {
+            acc = match vm.call_func(ctx, callee as usize, vec![acc, boxed(i)]) {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => return Err(e),
+                Err(e) => return Err(format!("{e}\n  in fold")),
+            };
+        }
+        Ok(acc)
+    });
+    let e = match r {
+        Some(Ok(v)) => return v,
+        Some(Err(e)) => e,
+        None => "fold ran without an activation".to_string(),
+    };
+    FOLD_ERROR.with(|s| *s.borrow_mut() = Some(e));
+    GcRef::NULL
+}
+
 metatrace::residual!(static PRINT_INT = fn tvm_print_int(v: i64), EffectInfo::RESIDUAL);
 metatrace::residual!(static PRINT_OBJ = fn tvm_print_obj(o: GcRef), EffectInfo::RESIDUAL);
 metatrace::residual!(static SQUARE = fn tvm_square(v: i64) -> i64, EffectInfo::ELIDABLE);
+metatrace::residual!(static FOLD = fn tvm_fold(callee: i64, n: i64, acc: GcRef) -> GcRef, EffectInfo::MAY_FORCE);
 
 /// Takes what the program printed so far.
 pub fn take_output() -> Vec<u8> {
@@ -181,6 +210,40 @@ impl Tvm {
         Ok((fields, idx))
     }
 
+    /// A guest call of `callee` with `args` (depth-checked). The outer
+    /// `Err` is an error at the call; the inner one the callee's own,
+    /// already located.
+    #[allow(clippy::type_complexity)]
+    fn call_func<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        callee: usize,
+        mut locals: Vec<C::Ref>,
+    ) -> Result<Ret<C::R>, String> {
+        let zero = ctx.const_ref(self.zero);
+        locals.resize(self.program.funcs[callee].locals, zero);
+        let cell = ctx.const_ref(self.depth);
+        let depth = ctx.getfield_i(cell, &depth_cell::value);
+        let max = ctx.const_int(MAX_DEPTH as i64);
+        let ok = ctx.int_lt(depth, max);
+        if !ctx.is_true(ok) {
+            return Err("RecursionError: maximum recursion depth exceeded".into());
+        }
+        let one = ctx.const_int(1);
+        let deeper = ctx.int_add(depth, one);
+        ctx.setfield_i(cell, &depth_cell::value, deeper);
+        let r = ctx.call_portal(
+            self,
+            (callee, 0),
+            Frame {
+                locals,
+                stack: Vec::new(),
+            },
+        );
+        ctx.setfield_i(cell, &depth_cell::value, depth);
+        Ok(r)
+    }
+
     fn exec<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -251,40 +314,30 @@ impl Tvm {
                 }
             }
             Instr::Call(callee) => {
-                let (nargs, nlocals) = (
-                    self.program.funcs[callee].args,
-                    self.program.funcs[callee].locals,
-                );
+                let nargs = self.program.funcs[callee].args;
                 if f.stack.len() < nargs {
                     return Err("stack underflow".into());
                 }
-                let mut locals = f.stack.split_off(f.stack.len() - nargs);
-                let zero = ctx.const_ref(self.zero);
-                locals.resize(nlocals, zero);
-                let cell = ctx.const_ref(self.depth);
-                let depth = ctx.getfield_i(cell, &depth_cell::value);
-                let max = ctx.const_int(MAX_DEPTH as i64);
-                let ok = ctx.int_lt(depth, max);
-                if !ctx.is_true(ok) {
-                    return Err("RecursionError: maximum recursion depth exceeded".into());
-                }
-                let one = ctx.const_int(1);
-                let deeper = ctx.int_add(depth, one);
-                ctx.setfield_i(cell, &depth_cell::value, deeper);
-                let r = ctx.call_portal(
-                    self,
-                    (callee, 0),
-                    Frame {
-                        locals,
-                        stack: Vec::new(),
-                    },
-                );
-                ctx.setfield_i(cell, &depth_cell::value, depth);
-                match r {
+                let args = f.stack.split_off(f.stack.len() - nargs);
+                match self.call_func(ctx, callee, args)? {
                     Ok(v) => f.stack.push(v),
                     // Already located where it was raised.
                     Err(e) => return Ok(Step::Return(Err(e))),
                 }
+            }
+            Instr::Fold(callee) => {
+                let n = pop(&mut f.stack)?;
+                let n = Self::unbox(ctx, n, "fold")?;
+                let acc = pop(&mut f.stack)?;
+                let callee = ctx.const_int(callee as i64);
+                let r = ctx
+                    .call_may_force(self, &FOLD, &[Val::Int(callee), Val::Int(n), Val::Ref(acc)])
+                    .gcref();
+                if ctx.is_null(r) {
+                    let e = FOLD_ERROR.with(|e| e.borrow_mut().take());
+                    return Ok(Step::Return(Err(e.unwrap_or_else(|| "fold failed".into()))));
+                }
+                f.stack.push(r)
             }
             Instr::Ret => return Ok(Step::Return(Ok(pop(&mut f.stack)?))),
             Instr::Print => {

@@ -81,6 +81,16 @@ impl EffectInfo {
         may_invalidate: false,
         writes_heap: true,
     };
+    /// A helper that may run guest code (call it with
+    /// `Jit::call_may_force`): it may raise, write anything and invalidate
+    /// quasi-immutable fields.
+    pub const MAY_FORCE: EffectInfo = EffectInfo {
+        elidable: false,
+        can_raise: true,
+        may_force: true,
+        may_invalidate: true,
+        writes_heap: true,
+    };
     pub const ELIDABLE: EffectInfo = EffectInfo {
         elidable: true,
         can_raise: false,

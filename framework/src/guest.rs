@@ -1,0 +1,52 @@
+//! Guest calls from residual helpers: the run-time half of PyPy's
+//! `call_may_force`.
+//!
+//! Owns: [`reenter`] and [`call_portal`], the entry points a Rust helper
+//! uses to run guest code while it is itself running on behalf of the
+//! interpreter (a user `__hash__` called from a dict lookup, a key
+//! function called from a sort, a callback from a builtin `map`).
+//!
+//! Why an activation: a helper is a plain `extern "C"` function, called
+//! from the interpreter (through a context), from the recorder or from
+//! compiled code; none of them passes it the interpreter. The framework
+//! keeps the thread's *activation* — which driver and interpreter are
+//! waiting on the helper — and [`reenter`] borrows it:
+//! - compiled code makes one whenever it is entered (`enter_code`), so any
+//!   helper it calls can re-enter;
+//! - in the interpreter and while recording, [`crate::Jit::call_may_force`]
+//!   makes one from the `&mut` interpreter the VM passes in, for the
+//!   length of the helper call. A helper called with plain `Ctx::call`
+//!   finds none: [`reenter`] answers `None`, and the VM falls back (raises,
+//!   or runs a guest-level version of the work).
+//!
+//! The activation is taken, not shared, while the closure runs: a nested
+//! helper needs its own (made by the nested `call_may_force` or compiled
+//! code), so two `&mut` to the interpreter never coexist.
+//!
+//! What the trace knows: the call is `call_may_force_K` followed by
+//! `guard_no_exception`; heap caches are dropped and the next
+//! quasi-immutable read guards again (`guard_not_invalidated`). No
+//! `guard_not_forced` follows it: the caller's frame lives in its trace's
+//! registers, where guest code cannot reach it, so there is nothing a
+//! helper could force. The nested portal runs like any other: interpreted,
+//! entering compiled code, or tracing its own loops once none is being
+//! recorded.
+
+use crate::assembler::with_activation;
+use crate::ctx::{Interp, Jit, Plain};
+use crate::direct::Direct;
+
+/// Runs `f` with the interpreter and a direct-mode context of the current
+/// activation, or answers `None` when the thread has none for an `I`
+/// (the helper was not called through `call_may_force` or from compiled
+/// code). Anything `f` does through the context behaves as in the
+/// interpreter: portal calls may enter compiled code or start tracing.
+pub fn reenter<I: Interp, T>(f: impl FnOnce(&mut I, &mut Direct<'_, I>) -> T) -> Option<T> {
+    with_activation::<I, _>(|jit, interp, _| f(interp, &mut Direct { jit }))
+}
+
+/// A portal call from a helper: runs `frame` from `greens` to its return,
+/// like `Jit::call_portal` in direct mode. `None` without an activation.
+pub fn call_portal<I: Interp>(greens: I::Greens, frame: I::Frame<Plain>) -> Option<I::Ret<Plain>> {
+    reenter::<I, _>(|interp, ctx| ctx.call_portal(interp, greens, frame))
+}
