@@ -299,10 +299,8 @@ impl Vm {
             return self.compare_dunder(ctx, op, a, b, ta == tid::INST, tb == tid::INST);
         }
         let k = ctx.const_int(ops::CMPOPS.iter().position(|o| *o == op).unwrap_or(0) as i64);
-        let r = ctx
-            .call(&ops::COMPARE, &[Val::Int(k), Val::Ref(a), Val::Ref(b)])
-            .gcref();
-        match self.check(ctx, r)? {
+        let args = [Val::Int(k), Val::Ref(a), Val::Ref(b)];
+        match self.call_maybe_guest(ctx, &ops::COMPARE, &args)? {
             Some(v) => Ok(v),
             None => {
                 // A container holding objects with dunders: guest fallback.
@@ -348,10 +346,8 @@ impl Vm {
                 }
                 let k =
                     ctx.const_int(ops::CMPOPS.iter().position(|o| *o == op).unwrap_or(0) as i64);
-                let r = ctx
-                    .call(&ops::COMPARE, &[Val::Int(k), Val::Ref(a), Val::Ref(b)])
-                    .gcref();
-                return match self.check(ctx, r)? {
+                let args = [Val::Int(k), Val::Ref(a), Val::Ref(b)];
+                return match self.call_maybe_guest(ctx, &ops::COMPARE, &args)? {
                     Some(v) => Ok(v),
                     None => self.call_prelude(
                         ctx,
@@ -455,8 +451,7 @@ impl Vm {
                 }
             };
         }
-        let r = ctx.call(&ops::GETITEM, &[Val::Ref(o), Val::Ref(i)]).gcref();
-        match self.check(ctx, r)? {
+        match self.call_maybe_guest(ctx, &ops::GETITEM, &[Val::Ref(o), Val::Ref(i)])? {
             Some(v) => Ok(v),
             None => Err(self.exc(ctx, "TypeError", "unhashable key")),
         }
@@ -503,10 +498,7 @@ impl Vm {
                 }
             };
         }
-        let r = ctx
-            .call(&ops::SETITEM, &[Val::Ref(o), Val::Ref(i), Val::Ref(v)])
-            .gcref();
-        match self.check(ctx, r)? {
+        match self.call_maybe_guest(ctx, &ops::SETITEM, &[Val::Ref(o), Val::Ref(i), Val::Ref(v)])? {
             Some(_) => Ok(()),
             None => Err(self.exc(ctx, "TypeError", "unhashable key")),
         }
@@ -518,10 +510,9 @@ impl Vm {
             return Ok(v);
         }
         let k = ctx.const_int(if repr { 2 } else { 1 });
-        let r = ctx
-            .call(&builtins::TO_STR, &[Val::Ref(v), Val::Int(k)])
-            .gcref();
-        if let Some(s) = self.check(ctx, r)? {
+        if let Some(s) =
+            self.call_maybe_guest(ctx, &builtins::TO_STR, &[Val::Ref(v), Val::Int(k)])?
+        {
             return Ok(s);
         }
         self.call_prelude(ctx, if repr { "_slow_repr" } else { "_slow_str" }, vec![v])

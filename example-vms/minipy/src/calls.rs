@@ -550,13 +550,8 @@ impl Vm {
             ctx.call(&KWDICT, &[Val::Ref(nt), Val::Ref(vt)]).gcref()
         };
         let idc = ctx.const_int(id);
-        let r = ctx
-            .call(
-                &builtins::CALL_BUILTIN,
-                &[Val::Int(idc), Val::Ref(slf), Val::Ref(t), Val::Ref(kw)],
-            )
-            .gcref();
-        if let Some(v) = self.check(ctx, r)? {
+        let call = [Val::Int(idc), Val::Ref(slf), Val::Ref(t), Val::Ref(kw)];
+        if let Some(v) = self.call_maybe_guest(ctx, &builtins::CALL_BUILTIN, &call)? {
             return Ok(v);
         }
         // Needs guest code: the prelude's Python version.

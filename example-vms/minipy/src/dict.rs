@@ -4,9 +4,10 @@
 //! Owns: `DictObj` operations (insertion-ordered entries + open-addressing
 //! index, all in heap arrays), `hash`, `eq`.
 
+use crate::guestcall;
 use crate::numbers;
 use crate::objects::*;
-use crate::types::{self, PyResult, NEED_GUEST};
+use crate::types::{self, PyResult};
 use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY};
 
 fn iget(a: GcRef, i: usize) -> i64 {
@@ -77,7 +78,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
             let cls = getr(o, &inst_obj::cls);
             let h = types::class_lookup(cls, "__hash__");
             if !h.is_null() && h.tid() == tid::FUNC {
-                return Err(NEED_GUEST);
+                return guestcall::user_hash(o);
             }
             if h == rt().none {
                 return types::err(
@@ -155,13 +156,8 @@ pub fn eq(a: GcRef, b: GcRef) -> PyResult<bool> {
     }
     let (ta, tb) = (a.tid(), b.tid());
     if ta == tid::INST || tb == tid::INST {
-        for o in [a, b] {
-            if o.tid() == tid::INST {
-                let f = types::class_lookup(getr(o, &inst_obj::cls), "__eq__");
-                if !f.is_null() {
-                    return Err(NEED_GUEST);
-                }
-            }
+        if guestcall::has_dunder(a, "__eq__") || guestcall::has_dunder(b, "__eq__") {
+            return guestcall::user_eq(a, b);
         }
         return Ok(false);
     }

@@ -171,14 +171,20 @@ impl Vm {
 
     /// `check` for helpers that must produce a value: a null result with
     /// nothing pending means the helper met an object whose dunder method
-    /// it cannot call (e.g. a user `__hash__` inside a dict operation).
+    /// it cannot call.
     pub fn checked<C: Jit<Self>>(&self, ctx: &mut C, v: C::Ref) -> Res<C, C::Ref> {
-        match self.check(ctx, v)? {
+        let r = self.check(ctx, v)?;
+        self.need(ctx, r)
+    }
+
+    /// The value of a helper that must produce one (see `checked`).
+    pub fn need<C: Jit<Self>>(&self, ctx: &mut C, r: Option<C::Ref>) -> Res<C, C::Ref> {
+        match r {
             Some(v) => Ok(v),
             None => Err(self.exc(
                 ctx,
                 "NotImplementedError",
-                "minipy cannot call a user-defined dunder method (such as __hash__ or __eq__) inside this builtin operation",
+                "minipy cannot call a user-defined dunder method inside this builtin operation",
             )),
         }
     }
@@ -420,8 +426,10 @@ impl Vm {
                         ));
                     }
                 } else {
-                    let r = ctx.call(&DELITEM, &[Val::Ref(o), Val::Ref(i)]).gcref();
-                    self.check(ctx, r)?;
+                    let r = self.call_maybe_guest(ctx, &DELITEM, &[Val::Ref(o), Val::Ref(i)])?;
+                    if r.is_none() {
+                        return Err(self.exc(ctx, "TypeError", "unhashable key"));
+                    }
                 }
             }
             Instr::Binary(op) | Instr::Inplace(op) => {
@@ -493,15 +501,15 @@ impl Vm {
             Instr::BuildSet(n) => {
                 let items = f.stack.split_off(f.stack.len() - n as usize);
                 let t = self.new_tuple(ctx, &items);
-                let r = ctx.call(&BUILD_SET, &[Val::Ref(t)]).gcref();
-                let r = self.checked(ctx, r)?;
+                let r = self.call_maybe_guest(ctx, &BUILD_SET, &[Val::Ref(t)])?;
+                let r = self.need(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildDict(n) => {
                 let items = f.stack.split_off(f.stack.len() - 2 * n as usize);
                 let t = self.new_tuple(ctx, &items);
-                let r = ctx.call(&BUILD_DICT, &[Val::Ref(t)]).gcref();
-                let r = self.checked(ctx, r)?;
+                let r = self.call_maybe_guest(ctx, &BUILD_DICT, &[Val::Ref(t)])?;
+                let r = self.need(ctx, r)?;
                 f.stack.push(r)
             }
             Instr::BuildSlice(n) => {
@@ -522,17 +530,16 @@ impl Vm {
             Instr::SetAdd(d) => {
                 let v = pop!();
                 let s = f.stack[f.stack.len() - d as usize];
-                let r = ctx.call(&SET_ADD, &[Val::Ref(s), Val::Ref(v)]).gcref();
-                self.check(ctx, r)?;
+                let r = self.call_maybe_guest(ctx, &SET_ADD, &[Val::Ref(s), Val::Ref(v)])?;
+                self.need(ctx, r)?;
             }
             Instr::MapAdd(d) => {
                 let v = pop!();
                 let k = pop!();
                 let m = f.stack[f.stack.len() - d as usize];
-                let r = ctx
-                    .call(&ops::SETITEM, &[Val::Ref(m), Val::Ref(k), Val::Ref(v)])
-                    .gcref();
-                self.check(ctx, r)?;
+                let args = [Val::Ref(m), Val::Ref(k), Val::Ref(v)];
+                let r = self.call_maybe_guest(ctx, &ops::SETITEM, &args)?;
+                self.need(ctx, r)?;
             }
             Instr::BuildString(n) => {
                 let items = f.stack.split_off(f.stack.len() - n as usize);

@@ -28,6 +28,7 @@ pub mod compile;
 pub mod dict;
 pub mod enums;
 pub mod excinfo;
+pub mod guestcall;
 pub mod imports;
 pub mod interp;
 pub mod methods;

@@ -6,7 +6,7 @@
 use crate::dict;
 use crate::numbers::{self, float_repr};
 use crate::objects::*;
-use crate::types::{self, err, PyResult, NEED_GUEST};
+use crate::types::{self, err, PyResult};
 use metatrace::heap::GcRef;
 
 pub fn str_repr(s: &str) -> String {
@@ -49,7 +49,8 @@ thread_local! {
     static IN_REPR: std::cell::RefCell<Vec<GcRef>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// `repr(o)`; `Err(NEED_GUEST)` when a user `__repr__` is involved.
+/// `repr(o)`; a user `__repr__` runs as guest code (`Err(NEED_GUEST)` when
+/// the helper asking cannot re-enter).
 pub fn repr(o: GcRef) -> PyResult<String> {
     if matches!(o.tid(), tid::LIST | tid::DICT | tid::SET) {
         if IN_REPR.with(|r| r.borrow().contains(&o)) {
@@ -158,7 +159,7 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
         tid::MODULE => format!("<module '{}'>", str_of(getr(o, &module_obj::name))),
         tid::INST => {
             if has_dunder(o, "__repr__") {
-                return Err(NEED_GUEST);
+                return crate::guestcall::user_text(o, "__repr__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) {
@@ -197,7 +198,7 @@ pub fn to_str(o: GcRef) -> PyResult<String> {
         tid::STR => Ok(str_of(o)),
         tid::INST => {
             if has_dunder(o, "__str__") {
-                return Err(NEED_GUEST);
+                return crate::guestcall::user_text(o, "__str__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) && !has_dunder(o, "__repr__") {

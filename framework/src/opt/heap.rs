@@ -616,9 +616,19 @@ impl Pass for Heap {
                     Some(Descr::Call(c)) => c.effect,
                     _ => crate::ir::EffectInfo::RESIDUAL,
                 };
+                // `call_assembler` runs a portal and `call_may_force` may
+                // (whatever its descr says: the VM chose to let the helper
+                // re-enter): guest code can write and invalidate anything.
                 let assembler = matches!(
                     op.opnum,
-                    CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN
+                    CallAssemblerI
+                        | CallAssemblerR
+                        | CallAssemblerF
+                        | CallAssemblerN
+                        | CallMayForceI
+                        | CallMayForceR
+                        | CallMayForceF
+                        | CallMayForceN
                 );
                 if !op.opnum.is_pure() {
                     if effect.writes_heap || effect.may_force || assembler {
@@ -865,6 +875,30 @@ mod tests {
             setfield_gc(p0, i1, descr=flags)
             i3 = getfield_gc_i(p0, descr=flags)
             finish(44, i3, i3, descr=<Guard0>)",
+        );
+    }
+
+    #[test]
+    fn call_may_force_forgets_the_heap_whatever_its_descr_says() {
+        // `rd` writes nothing, but as `call_may_force` it runs guest code.
+        check(
+            P,
+            "[p0]
+            guard_not_invalidated(descr=<Guard1>) []
+            i1 = getfield_gc_i(p0, descr=flags)
+            i2 = call_may_force_i(ConstClass(0x1000), p0, descr=rd)
+            guard_no_exception(descr=<Guard2>) []
+            guard_not_invalidated(descr=<Guard3>) []
+            i3 = getfield_gc_i(p0, descr=flags)
+            finish(i1, i2, i3, descr=<Guard0>)",
+            "[p0]
+            guard_not_invalidated(descr=<Guard1>) []
+            i1 = getfield_gc_i(p0, descr=flags)
+            i2 = call_may_force_i(ConstClass(0x1000), p0, descr=rd)
+            guard_no_exception(descr=<Guard2>) []
+            guard_not_invalidated(descr=<Guard3>) []
+            i3 = getfield_gc_i(p0, descr=flags)
+            finish(i1, i2, i3, descr=<Guard0>)",
         );
     }
 
