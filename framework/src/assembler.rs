@@ -44,9 +44,9 @@ pub(crate) struct AsmSite<I: Interp> {
     pub descr: &'static AssemblerDescr,
     /// The callee's entry trace, as of `JitDriver::code_epoch`.
     pub code: Option<(u64, Option<LoopId>)>,
-    /// A `finish` of the callee whose result fits this site, with its
-    /// shape: its word goes back to the caller as it is.
-    pub fast: Vec<(GuardId, Rc<I::Ret<Shape>>)>,
+    /// The `finish`es of the callee whose result fits this site: their
+    /// word goes back to the caller as it is.
+    pub fast: Vec<GuardId>,
 }
 
 /// A portal result that did not fit its trace, waiting for the
@@ -205,11 +205,10 @@ impl<I: Interp> JitDriver<I> {
 
     /// The helper's work: run the portal for site `site` on `words`.
     fn assembler_call(&mut self, interp: &mut I, site: usize, words: &[u64]) -> u64 {
-        self.fast_word = None;
-        let r = self.assembler_portal(interp, site, words);
-        if let Some(w) = self.fast_word.take() {
-            return w;
-        }
+        let r = match self.assembler_portal(interp, site, words) {
+            Ok(w) => return w,
+            Err(r) => r,
+        };
         let mut out = std::mem::take(&mut self.scratch.0);
         let mut kinds = std::mem::take(&mut self.scratch.1);
         out.clear();
@@ -239,31 +238,37 @@ impl<I: Interp> JitDriver<I> {
     /// Runs the callee like a portal call from the interpreter would, but
     /// when its entry trace is compiled, enters it straight from the words
     /// (they are the callee frame's reds, flattened the same way), skipping
-    /// the frame rebuild and the function-entry bookkeeping.
-    fn assembler_portal(&mut self, interp: &mut I, site: usize, words: &[u64]) -> I::Ret<Plain> {
+    /// the frame rebuild and the function-entry bookkeeping. `Ok`: the
+    /// result word of a finish known to fit the site — the fast path, with
+    /// nothing rebuilt; `Err`: the result, to be checked.
+    fn assembler_portal(
+        &mut self,
+        interp: &mut I,
+        site: usize,
+        words: &[u64],
+    ) -> Result<u64, I::Ret<Plain>> {
         let epoch = self.code_epoch;
-        let s = &self.sites[site];
-        let mut greens = s.greens.clone();
-        let shape = s.frame.clone();
-        let code = match s.code {
+        let code = match self.sites[site].code {
             Some((e, code)) if e == epoch => code,
             _ => {
-                let args = s.descr.args;
+                let s = &self.sites[site];
+                let (greens, args) = (s.greens.clone(), s.descr.args);
                 let code = self.function_code(&greens, args);
                 self.sites[site].code = Some((epoch, code));
                 code
             }
         };
         let Some(id) = code else {
-            let frame = I::map_frame(&shape, &mut Unflatten(words.iter()));
-            return self.portal(interp, greens, frame);
+            let s = &self.sites[site];
+            let frame = I::map_frame(&s.frame, &mut Unflatten(words.iter()));
+            let greens = s.greens.clone();
+            return Err(self.portal(interp, greens, frame));
         };
         let dead = self.enter_code(interp, id, words);
-        if let Some((_, fshape)) = self.sites[site].fast.iter().find(|f| f.0 == dead.guard) {
-            self.fast_word = Some(dead.values.first().copied().unwrap_or(0));
-            return I::map_ret(fshape, &mut Unflatten(dead.values.iter()));
+        if self.sites[site].fast.contains(&dead.guard) {
+            return Ok(dead.values.first().copied().unwrap_or(0));
         }
-        if let Some((r, fshape)) = self.finish_result(&dead) {
+        if let Some((r, _)) = self.finish_result(&dead) {
             // Learn whether this finish fits the site (then next time its
             // word is passed on without a look at the shape).
             let mut out = Vec::new();
@@ -271,17 +276,19 @@ impl<I: Interp> JitDriver<I> {
             let got = I::map_ret(&r, &mut Words(&mut out, &mut kinds));
             let s = &mut self.sites[site];
             if out.len() <= 1 && s.fast.len() < 8 && I::ret_shape_eq(&got, &s.ret) == Some(true) {
-                s.fast.push((dead.guard, fshape));
+                s.fast.push(dead.guard);
             }
-            return r;
+            return Err(r);
         }
         // A guard failed: go on as the portal would. The frame is only
         // written from here on (the guard's frame is rebuilt into it).
-        let mut frame = I::map_frame(&shape, &mut Unflatten(words.iter()));
+        let s = &self.sites[site];
+        let mut greens = s.greens.clone();
+        let mut frame = I::map_frame(&s.frame, &mut Unflatten(words.iter()));
         let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
         let frame: &mut I::Frame<Plain> = &mut frame;
         let first = self.handle_exit(interp, dead, &mut greens, frame);
-        self.portal_loop(interp, &mut greens, frame, first)
+        Err(self.portal_loop(interp, &mut greens, frame, first))
     }
 
     /// The stashed result of the call whose `guard_not_forced` just failed

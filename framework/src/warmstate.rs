@@ -212,8 +212,6 @@ pub struct JitDriver<I: Interp> {
     pub(crate) recording: u32,
     /// Reused buffers for `call_assembler` results.
     pub(crate) scratch: (Vec<u64>, Vec<Kind>),
-    /// A `call_assembler` result word known to fit its site.
-    pub(crate) fast_word: Option<u64>,
     /// Bumped whenever a portal entry's compiled code changes (sites
     /// cache the callee's code per epoch).
     pub(crate) code_epoch: u64,
@@ -253,7 +251,6 @@ impl<I: Interp> JitDriver<I> {
             driver_id: crate::assembler::new_driver_id(),
             running: 0,
             scratch: (Vec::new(), Vec::new()),
-            fast_word: None,
             generation: 0,
             lives: HashMap::new(),
             token_owner: HashMap::new(),

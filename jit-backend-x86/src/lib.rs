@@ -101,13 +101,13 @@ struct LoopRec {
     traces: Vec<TraceRec>,
 }
 
-/// Where a guard (or finish) lives and how many values it leaves.
+/// Where a guard (or finish) lives (how many values it leaves is in
+/// `Tables::nvalues`).
 struct GuardRec {
     owner: LoopId,
     trace: usize,
     /// Slot index in that trace's data area (`None` for `finish`).
     slot: Option<usize>,
-    nvalues: usize,
 }
 
 struct TargetRec {
@@ -156,6 +156,10 @@ struct Tables {
     loops: HashMap<LoopId, LoopRec>,
     guards: HashMap<GuardId, GuardRec>,
     targets: HashMap<TargetToken, TargetRec>,
+    /// `execute`'s hash-free lookups (it runs once per `call_assembler`):
+    /// entry address by loop id (0: none) and dead-frame size by guard id.
+    entries: Vec<usize>,
+    nvalues: Vec<u32>,
     /// Largest number of dead-frame words any installed trace uses.
     max_words: usize,
 }
@@ -173,6 +177,8 @@ impl X86Backend {
                 loops: HashMap::new(),
                 guards: HashMap::new(),
                 targets: HashMap::new(),
+                entries: Vec::new(),
+                nvalues: Vec::new(),
                 max_words: 1,
             }),
             inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
@@ -246,6 +252,14 @@ impl X86Backend {
 impl Tables {
     /// Publishes guards, finishes and labels of trace `index` of `owner`.
     fn register(&mut self, owner: LoopId, index: usize, rec: &TraceRec, out: &Assembled) {
+        let exits = out.guards.iter().map(|g| (g.id, g.nvalues));
+        for (id, n) in exits.chain(out.finishes.iter().copied()) {
+            let i = id.0 as usize;
+            if self.nvalues.len() <= i {
+                self.nvalues.resize(i + 1, 0);
+            }
+            self.nvalues[i] = n as u32;
+        }
         for g in &out.guards {
             self.guards.insert(
                 g.id,
@@ -253,18 +267,16 @@ impl Tables {
                     owner,
                     trace: index,
                     slot: Some(g.slot),
-                    nvalues: g.nvalues,
                 },
             );
         }
-        for &(id, n) in &out.finishes {
+        for &(id, _) in &out.finishes {
             self.guards.insert(
                 id,
                 GuardRec {
                     owner,
                     trace: index,
                     slot: None,
-                    nvalues: n,
                 },
             );
         }
@@ -296,6 +308,11 @@ impl Backend for X86Backend {
         )?;
         let mut t = self.tables.borrow_mut();
         t.register(id, 0, &rec, &out);
+        let i = id.0 as usize;
+        if t.entries.len() <= i {
+            t.entries.resize(i + 1, 0);
+        }
+        t.entries[i] = rec.code.addr();
         t.loops.insert(
             id,
             LoopRec {
@@ -334,9 +351,8 @@ impl Backend for X86Backend {
     fn execute(&self, id: LoopId, args: &[u64]) -> DeadFrame {
         let (entry, words) = {
             let t = self.tables.borrow();
-            let entry = t.loops.get(&id).expect("execute: unknown loop").traces[0]
-                .code
-                .addr();
+            let entry = t.entries.get(id.0 as usize).copied().unwrap_or(0);
+            assert!(entry != 0, "execute: unknown loop {}", id.0);
             (entry, t.max_words)
         };
         // Room for bridges attached while this activation runs (from a
@@ -359,13 +375,10 @@ impl Backend for X86Backend {
             unsafe { entry::call(entry, &mut buf) }
         };
         let guard = GuardId(gid);
-        let n = self
-            .tables
-            .borrow()
-            .guards
-            .get(&guard)
-            .unwrap_or_else(|| panic!("x86: compiled code exited through unknown guard {gid}"))
-            .nvalues;
+        let n = match self.tables.borrow().nvalues.get(gid as usize) {
+            Some(&n) => n as usize,
+            None => panic!("x86: compiled code exited through unknown guard {gid}"),
+        };
         let values = buf[..n].to_vec();
         self.pool.borrow_mut().push(buf);
         DeadFrame { guard, values }
@@ -382,6 +395,7 @@ impl Backend for X86Backend {
         if t.loops.remove(&id).is_none() {
             return;
         }
+        t.entries[id.0 as usize] = 0;
         t.guards.retain(|_, g| g.owner != id);
         t.targets.retain(|_, t| t.owner != id);
     }
