@@ -10,6 +10,7 @@ use crate::dict;
 use crate::numbers::{self, to_big};
 use crate::objects::*;
 use crate::ops::{self, deliver, RAISES};
+use crate::sets;
 use crate::strings::{self, repr, to_str};
 use crate::types::{self, err, PyResult, NEED_GUEST};
 use metatrace::heap::GcRef;
@@ -135,6 +136,11 @@ pub const NAMES: &[&str] = &[
     "set.update",
     "set.copy",
     "set.clear",
+    "set.symmetric_difference",
+    "set.intersection_update",
+    "set.difference_update",
+    "set.symmetric_difference_update",
+    "set.isdisjoint",
     "int.bit_length",
     "float.is_integer",
     "BaseException.__init__",
@@ -602,14 +608,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
         }
         "set" | "frozenset" => {
-            let s = dict::new_set();
-            if !args.is_empty() {
-                let d = getr(s, &set_obj::dict);
-                for x in ops::iterate(a0)? {
-                    dict::set(d, x, none)?;
-                }
+            if args.is_empty() {
+                sets::new_set()
+            } else {
+                sets::from_iterable(a0)?
             }
-            s
         }
         "dict" => {
             let d = dict::new_dict();

@@ -262,9 +262,8 @@ fn effect(i: &Instr, code: &Code) -> (Option<i64>, Option<(u32, i64)>) {
         PopJumpIfFalse(t) | PopJumpIfTrue(t) => (Some(-1), Some((t, -1))),
         JumpIfFalseOrPop(t) | JumpIfTrueOrPop(t) => (Some(-1), Some((t, 0))),
         ForIter(t) => (Some(1), Some((t, -1))),
-        BuildList(n) | BuildTuple(n) | BuildSet(n) | BuildSlice(n) | BuildString(n) => {
-            f(1 - n as i64)
-        }
+        BuildList(n) | BuildTuple(n) | BuildSet(n) | BuildConstSet(n) | BuildSlice(n)
+        | BuildString(n) => f(1 - n as i64),
         BuildDict(n) => f(1 - 2 * n as i64),
         ListAppend(_) | SetAdd(_) => f(-1),
         MapAdd(_) => f(-2),

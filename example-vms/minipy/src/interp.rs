@@ -490,10 +490,15 @@ impl Vm {
                 };
                 f.stack.push(v)
             }
-            Instr::BuildSet(n) => {
+            Instr::BuildSet(n) | Instr::BuildConstSet(n) => {
                 let items = f.stack.split_off(f.stack.len() - n as usize);
                 let t = self.new_tuple(ctx, &items);
-                let r = ctx.call(&BUILD_SET, &[Val::Ref(t)]).gcref();
+                let which = if matches!(ins, Instr::BuildSet(_)) {
+                    &BUILD_SET
+                } else {
+                    &BUILD_CONST_SET
+                };
+                let r = ctx.call(which, &[Val::Ref(t)]).gcref();
                 let r = self.checked(ctx, r)?;
                 f.stack.push(r)
             }
@@ -1029,6 +1034,22 @@ impl Vm {
                 ctx.setfield_i(it, &seq_iter::kind, one);
                 Ok(it)
             }
+            t @ (tid::DICT | tid::DICT_VIEW) => {
+                let (d, kind) = if t == tid::DICT {
+                    (o, ctx.const_int(crate::views::KEYS))
+                } else {
+                    let d = ctx.getfield_r(o, &dict_view::dict);
+                    (d, ctx.getfield_i(o, &dict_view::kind))
+                };
+                let size = ctx.getfield_i(d, &dict_obj::count);
+                let it = ctx.new(&dict_iter::SIZE);
+                ctx.setfield_r(it, &dict_iter::dict, d);
+                let z = ctx.const_int(0);
+                ctx.setfield_i(it, &dict_iter::idx, z);
+                ctx.setfield_i(it, &dict_iter::kind, kind);
+                ctx.setfield_i(it, &dict_iter::size, size);
+                Ok(it)
+            }
             tid::INST => match self.call_dunder(ctx, o, "__iter__", &[])? {
                 Some(it) => Ok(it),
                 None if {
@@ -1100,6 +1121,7 @@ impl Vm {
                 ctx.setfield_i(it, &seq_iter::idx, n);
                 Ok(Some(v))
             }
+            tid::DICT_ITER => self.dict_iter_next(ctx, it),
             tid::GEN => self.resume_generator(ctx, it),
             tid::INST => {
                 match self.call_dunder(ctx, it, "__next__", &[]) {
@@ -1133,6 +1155,51 @@ impl Vm {
     }
 
     /// Runs a generator until its next yield.
+    /// `next` of a dict iterator, traced: the size check, then a scan of
+    /// the entry arrays for the next live slot (a guard per slot looked at).
+    fn dict_iter_next<C: Jit<Self>>(&mut self, ctx: &mut C, it: C::Ref) -> Res<C, Option<C::Ref>> {
+        let d = ctx.getfield_r(it, &dict_iter::dict);
+        let size = ctx.getfield_i(it, &dict_iter::size);
+        let count = ctx.getfield_i(d, &dict_obj::count);
+        let same = ctx.int_eq(size, count);
+        if !ctx.is_true(same) {
+            let m1 = ctx.const_int(-1);
+            ctx.setfield_i(it, &dict_iter::size, m1);
+            return Err(self.exc(ctx, "RuntimeError", crate::views::CHANGED_SIZE));
+        }
+        let used = ctx.getfield_i(d, &dict_obj::used);
+        let keys = ctx.getfield_r(d, &dict_obj::keys);
+        let mut idx = ctx.getfield_i(it, &dict_iter::idx);
+        loop {
+            let more = ctx.int_lt(idx, used);
+            if !ctx.is_true(more) {
+                ctx.setfield_i(it, &dict_iter::idx, idx);
+                return Ok(None);
+            }
+            let k = ctx.getarrayitem_r(keys, &REF_ARRAY, idx);
+            let one = ctx.const_int(1);
+            let next = ctx.int_add(idx, one);
+            if !ctx.is_null(k) {
+                ctx.setfield_i(it, &dict_iter::idx, next);
+                let kind = ctx.getfield_i(it, &dict_iter::kind);
+                let kc = ctx.const_int(crate::views::KEYS);
+                let is_keys = ctx.int_eq(kind, kc);
+                if ctx.is_true(is_keys) {
+                    return Ok(Some(k));
+                }
+                let vals = ctx.getfield_r(d, &dict_obj::vals);
+                let v = ctx.getarrayitem_r(vals, &REF_ARRAY, idx);
+                let vc = ctx.const_int(crate::views::VALUES);
+                let is_vals = ctx.int_eq(kind, vc);
+                if ctx.is_true(is_vals) {
+                    return Ok(Some(v));
+                }
+                return Ok(Some(self.new_tuple(ctx, &[k, v])));
+            }
+            idx = next;
+        }
+    }
+
     pub fn resume_generator<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,

@@ -28,6 +28,7 @@ pub mod compile;
 pub mod dict;
 pub mod enums;
 pub mod excinfo;
+pub mod hashing;
 pub mod imports;
 pub mod interp;
 pub mod methods;
@@ -37,8 +38,10 @@ pub mod objects;
 pub mod ops;
 pub mod residuals;
 pub mod scope;
+pub mod sets;
 pub mod strings;
 pub mod types;
+pub mod views;
 
 use interp::{module_cell, Frame, Ret, Vm};
 use metatrace::heap::GcRef;
