@@ -136,6 +136,7 @@ pub const NAMES: &[&str] = &[
     "set.update",
     "set.copy",
     "set.clear",
+    "type.mro",
     "set.symmetric_difference",
     "set.intersection_update",
     "set.difference_update",
@@ -890,6 +891,9 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if name == "__class__" {
                 return Ok(cls);
             }
+            if name == "__traceback__" && types::isinstance(o, rt().exc("BaseException")) {
+                return Ok(crate::excinfo::traceback_of(o));
+            }
             if name == "__dict__" {
                 let d = dict::new_dict();
                 let slots = getr(o, &inst_obj::slots);
@@ -932,6 +936,15 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 }
                 "__bases__" => return Ok(getr(o, &type_obj::bases)),
                 "__mro__" => return Ok(getr(o, &type_obj::mro)),
+                "mro" => {
+                    // `type.mro(C)` is unbound; `C.mro()` binds C.
+                    let slf = if o == rt().ty(tag::TYPE) {
+                        GcRef::NULL
+                    } else {
+                        o
+                    };
+                    return Ok(new_builtin(id_of("type.mro"), slf));
+                }
                 _ => {}
             }
             err(

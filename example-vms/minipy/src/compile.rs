@@ -825,8 +825,9 @@ impl<'a> Compiler<'a> {
             c.emit(Instr::LoadFast(t));
             c.emit(Instr::TypeOf);
             c.emit(Instr::LoadFast(t));
-            let k = c.const_obj(objects::none());
-            c.emit(Instr::LoadConst(k));
+            c.emit(Instr::LoadFast(t));
+            let tb = c.name("__traceback__");
+            c.emit(Instr::LoadAttr(tb));
             c.emit(Instr::Call(3));
             let j = c.emit(Instr::PopJumpIfTrue(0));
             c.emit(Instr::LoadFast(t));

@@ -63,6 +63,9 @@ pub struct Vm {
     pub gcells: Vec<Vec<GcRef>>,
     /// Module object of each module id.
     pub modules: Vec<GcRef>,
+    /// Ids of modules whose body raised: no longer importable by name
+    /// (CPython removes them from `sys.modules`), so a new import reruns.
+    pub failed_modules: Vec<usize>,
     pub builtins: GcRef,
     /// The `DepthCell` (kept alive with `objects::keep`).
     pub depth: GcRef,

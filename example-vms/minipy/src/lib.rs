@@ -210,6 +210,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
         codes: Vec::new(),
         gcells: Vec::new(),
         modules: Vec::new(),
+        failed_modules: Vec::new(),
         builtins: GcRef::NULL,
         depth: objects::keep(metatrace::heap::new_struct(&objects::depth_cell::SIZE)),
         current_code: None,

@@ -122,6 +122,14 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
             _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
         },
         "abc" => Ok(crate::modules::abstractmethod(o)),
+        "type" if o.tid() == tid::TYPE => Ok(new_list(&tuple_items(getr(o, &type_obj::mro)))),
+        "type" => err(
+            "TypeError",
+            format!(
+                "descriptor 'mro' for 'type' objects doesn't apply to a '{}' object",
+                types::tname(o)
+            ),
+        ),
         "" if name == "exit" => Err(types::exc_with_args(
             rt().exc("SystemExit"),
             &[a(args, 0).unwrap_or(none)],
