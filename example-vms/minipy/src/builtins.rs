@@ -10,6 +10,7 @@ use crate::dict;
 use crate::numbers::{self, to_big};
 use crate::objects::*;
 use crate::ops::{self, deliver, RAISES};
+use crate::sets;
 use crate::strings::{self, repr, to_str};
 use crate::types::{self, err, PyResult, NEED_GUEST};
 use metatrace::heap::GcRef;
@@ -135,6 +136,12 @@ pub const NAMES: &[&str] = &[
     "set.update",
     "set.copy",
     "set.clear",
+    "type.mro",
+    "set.symmetric_difference",
+    "set.intersection_update",
+    "set.difference_update",
+    "set.symmetric_difference_update",
+    "set.isdisjoint",
     "int.bit_length",
     "float.is_integer",
     "BaseException.__init__",
@@ -602,14 +609,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
         }
         "set" | "frozenset" => {
-            let s = dict::new_set();
-            if !args.is_empty() {
-                let d = getr(s, &set_obj::dict);
-                for x in ops::iterate(a0)? {
-                    dict::set(d, x, none)?;
-                }
+            if args.is_empty() {
+                sets::new_set()
+            } else {
+                sets::from_iterable(a0)?
             }
-            s
         }
         "dict" => {
             let d = dict::new_dict();
@@ -887,6 +891,9 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if name == "__class__" {
                 return Ok(cls);
             }
+            if name == "__traceback__" && types::isinstance(o, rt().exc("BaseException")) {
+                return Ok(crate::excinfo::traceback_of(o));
+            }
             if name == "__dict__" {
                 let d = dict::new_dict();
                 let slots = getr(o, &inst_obj::slots);
@@ -929,6 +936,15 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 }
                 "__bases__" => return Ok(getr(o, &type_obj::bases)),
                 "__mro__" => return Ok(getr(o, &type_obj::mro)),
+                "mro" => {
+                    // `type.mro(C)` is unbound; `C.mro()` binds C.
+                    let slf = if o == rt().ty(tag::TYPE) {
+                        GcRef::NULL
+                    } else {
+                        o
+                    };
+                    return Ok(new_builtin(id_of("type.mro"), slf));
+                }
                 _ => {}
             }
             err(

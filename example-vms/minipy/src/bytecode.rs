@@ -90,6 +90,11 @@ pub enum Instr {
     BuildList(u32),
     BuildTuple(u32),
     BuildSet(u32),
+    /// A display of n > 2 constants: CPython folds it into a frozenset
+    /// constant (built twice: from the items, then again from that set's
+    /// order by the constant merger) that `SET_UPDATE` copies into a new
+    /// set; element order follows that path.
+    BuildConstSet(u32),
     /// n key/value pairs.
     BuildDict(u32),
     BuildSlice(u32),

@@ -262,9 +262,8 @@ fn effect(i: &Instr, code: &Code) -> (Option<i64>, Option<(u32, i64)>) {
         PopJumpIfFalse(t) | PopJumpIfTrue(t) => (Some(-1), Some((t, -1))),
         JumpIfFalseOrPop(t) | JumpIfTrueOrPop(t) => (Some(-1), Some((t, 0))),
         ForIter(t) => (Some(1), Some((t, -1))),
-        BuildList(n) | BuildTuple(n) | BuildSet(n) | BuildSlice(n) | BuildString(n) => {
-            f(1 - n as i64)
-        }
+        BuildList(n) | BuildTuple(n) | BuildSet(n) | BuildConstSet(n) | BuildSlice(n)
+        | BuildString(n) => f(1 - n as i64),
         BuildDict(n) => f(1 - 2 * n as i64),
         ListAppend(_) | SetAdd(_) => f(-1),
         MapAdd(_) => f(-2),
@@ -826,8 +825,9 @@ impl<'a> Compiler<'a> {
             c.emit(Instr::LoadFast(t));
             c.emit(Instr::TypeOf);
             c.emit(Instr::LoadFast(t));
-            let k = c.const_obj(objects::none());
-            c.emit(Instr::LoadConst(k));
+            c.emit(Instr::LoadFast(t));
+            let tb = c.name("__traceback__");
+            c.emit(Instr::LoadAttr(tb));
             c.emit(Instr::Call(3));
             let j = c.emit(Instr::PopJumpIfTrue(0));
             c.emit(Instr::LoadFast(t));

@@ -5,6 +5,7 @@
 //! index, all in heap arrays), `hash`, `eq`.
 
 use crate::guestcall;
+use crate::hashing;
 use crate::numbers;
 use crate::objects::*;
 use crate::types::{self, PyResult};
@@ -36,39 +37,19 @@ pub fn len(d: GcRef) -> usize {
 /// Hash of a value; `Err(NEED_GUEST)` for instances defining `__hash__`.
 pub fn hash(o: GcRef) -> PyResult<i64> {
     Ok(match o.tid() {
-        tid::INT => geti(o, &int_obj::v),
+        tid::INT => hashing::int(geti(o, &int_obj::v)),
         tid::BOOL => geti(o, &bool_obj::v),
-        tid::BIG => {
-            let b = numbers::to_big(o).expect("big");
-            let s = b.to_string();
-            fnv(s.as_bytes())
-        }
-        tid::FLOAT => {
-            let f = getf(o, &float_obj::v);
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
-                f as i64
-            } else {
-                f.to_bits() as i64
-            }
-        }
-        tid::STR => {
-            let b = getr(o, &str_obj::bytes);
-            let n = heap::arraylen(b, &BYTE_ARRAY);
-            let mut h: u64 = 0xcbf29ce484222325;
-            for i in 0..n {
-                h ^= heap::getarrayitem(b, &BYTE_ARRAY, i);
-                h = h.wrapping_mul(0x100000001b3);
-            }
-            h as i64
-        }
+        tid::BIG => hashing::big(o),
+        tid::FLOAT => hashing::float(getf(o, &float_obj::v), hashing::pointer(o)),
+        tid::STR => hashing::str_hash(o),
         tid::TUPLE => {
-            let mut h: i64 = 0x345678;
+            let mut lanes = vec![];
             for it in tuple_items(o) {
-                h = h.wrapping_mul(1000003) ^ hash(it)?;
+                lanes.push(hash(it)?);
             }
-            h
+            hashing::tuple(&lanes)
         }
-        tid::LIST | tid::DICT | tid::SET => {
+        tid::LIST | tid::DICT | tid::SET | tid::DICT_VIEW => {
             return types::err(
                 "TypeError",
                 format!("unhashable type: '{}'", types::tname(o)),
@@ -96,17 +77,8 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
             }
             (o.addr() >> 3) as i64
         }
-        _ => (o.addr() >> 3) as i64,
+        _ => hashing::pointer(o),
     })
-}
-
-fn fnv(b: &[u8]) -> i64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for c in b {
-        h ^= *c as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h as i64
 }
 
 fn num_eq(a: GcRef, b: GcRef) -> Option<bool> {
@@ -161,6 +133,9 @@ pub fn eq(a: GcRef, b: GcRef) -> PyResult<bool> {
         }
         return Ok(false);
     }
+    if ta == tid::DICT_VIEW || tb == tid::DICT_VIEW {
+        return crate::views::eq(a, b);
+    }
     if ta != tb {
         return Ok(false);
     }
@@ -184,18 +159,7 @@ pub fn eq(a: GcRef, b: GcRef) -> PyResult<bool> {
             }
             Ok(true)
         }
-        tid::SET => {
-            let (da, db) = (getr(a, &set_obj::dict), getr(b, &set_obj::dict));
-            if len(da) != len(db) {
-                return Ok(false);
-            }
-            for k in keys(da) {
-                if get(db, k)?.is_none() {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
+        tid::SET => crate::sets::eq(a, b),
         tid::RANGE => Ok(geti(a, &range_obj::start) == geti(b, &range_obj::start)
             && geti(a, &range_obj::stop) == geti(b, &range_obj::stop)
             && geti(a, &range_obj::step) == geti(b, &range_obj::step)),
@@ -217,6 +181,17 @@ fn seq_eq(a: &[GcRef], b: &[GcRef]) -> PyResult<bool> {
 
 /// Entry number of `key`, if present.
 fn find(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<usize>> {
+    loop {
+        if let Some(r) = find_once(d, key, h)? {
+            return Ok(r);
+        }
+    }
+}
+
+/// One probe sequence of `find`. `None` when a user `__eq__` replaced the
+/// table or the entry it compared meanwhile: the entry number would mean
+/// nothing in the new arrays, so the lookup starts over (as CPython's).
+fn find_once(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<Option<usize>>> {
     let index = getr(d, &dict_obj::index);
     let keys_a = getr(d, &dict_obj::keys);
     let hashes = getr(d, &dict_obj::hashes);
@@ -226,12 +201,24 @@ fn find(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<usize>> {
     loop {
         let e = iget(index, i);
         if e == 0 {
-            return Ok(None);
+            return Ok(Some(None));
         }
         let e = (e - 1) as usize;
         let k = aget(keys_a, e);
-        if !k.is_null() && iget(hashes, e) == h && (k == key || eq(k, key)?) {
-            return Ok(Some(e));
+        if !k.is_null() && iget(hashes, e) == h {
+            if k == key {
+                return Ok(Some(Some(e)));
+            }
+            let same = eq(k, key)?;
+            if getr(d, &dict_obj::keys) != keys_a
+                || getr(d, &dict_obj::index) != index
+                || aget(keys_a, e) != k
+            {
+                return Ok(None);
+            }
+            if same {
+                return Ok(Some(Some(e)));
+            }
         }
         perturb >>= 5;
         i = (i * 5 + 1 + perturb as usize) & mask;
@@ -372,10 +359,4 @@ pub fn copy(d: GcRef) -> GcRef {
         let _ = set(n, k, v);
     }
     n
-}
-
-pub fn new_set() -> GcRef {
-    let o = heap::new_struct(&set_obj::SIZE);
-    setr(o, &set_obj::dict, new_dict());
-    o
 }

@@ -5,7 +5,8 @@
 //! way out of it), implicit chaining (`__context__`, set when an exception
 //! is first raised while another is handled), explicit chaining (`raise X
 //! from Y`: `__cause__`, `__suppress_context__`) and the chained
-//! traceback text.
+//! traceback text, and `__traceback__` objects built from an exception's
+//! recorded (code, line) entries.
 //!
 //! The stack lives behind residual calls rather than in `Vm` fields:
 //! compiled code does not run the interpreter's Rust code, so state the
@@ -103,4 +104,50 @@ fn chain(e: GcRef, single: &dyn Fn(GcRef) -> String, seen: &mut Vec<GcRef>) -> S
     }
     out += &single(e);
     out
+}
+
+thread_local! {
+    static TB_CLASS: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
+}
+
+/// The `traceback` class (made on first use; not a builtin name).
+fn tb_class() -> GcRef {
+    TB_CLASS.with(|c| {
+        if c.get().is_null() {
+            let ns = crate::dict::new_dict();
+            crate::dict::set_str(ns, "__module__", intern("builtins"));
+            let object = rt().ty(tag::OBJECT);
+            if let Ok(cls) = types::new_class(intern("traceback"), &[object], ns) {
+                c.set(keep(cls));
+            }
+        }
+        c.get()
+    })
+}
+
+/// `e.__traceback__`: a chain of traceback objects (outermost frame first,
+/// `tb_next` going inwards, `tb_lineno` each), or None if `e` was never
+/// raised.
+pub fn traceback_of(e: GcRef) -> GcRef {
+    let entries = match types::inst_get(e, "__tb__") {
+        Some(l) if l.tid() == tid::LIST => list_items(l),
+        _ => return none(),
+    };
+    let cls = tb_class();
+    if cls.is_null() {
+        return none();
+    }
+    let mut next = none();
+    for ent in entries {
+        if ent.tid() != tid::INT {
+            continue;
+        }
+        let line = geti(ent, &int_obj::v) & 0xffff_ffff;
+        let tb = types::new_instance(cls);
+        types::inst_set(tb, "tb_next", next);
+        types::inst_set(tb, "tb_lineno", new_int(line));
+        types::inst_set(tb, "tb_frame", none());
+        next = tb;
+    }
+    next
 }

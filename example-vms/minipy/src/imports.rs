@@ -45,8 +45,11 @@ impl Vm {
     pub fn module_by_name(&self, name: &str) -> Option<GcRef> {
         self.modules
             .iter()
-            .find(|m| str_of(getr(**m, &module_obj::name)) == name)
-            .copied()
+            .enumerate()
+            .find(|(i, m)| {
+                !self.failed_modules.contains(i) && str_of(getr(**m, &module_obj::name)) == name
+            })
+            .map(|p| *p.1)
     }
 
     /// `import name` (level 0) or the module part of `from ... import`
@@ -178,8 +181,23 @@ impl Vm {
         shown: &str,
         text: &str,
     ) -> Res<C, GcRef> {
-        let src = crate::compile::Source::new(shown, text);
         let mid = self.modules.len() - 1;
+        let r = self.exec_module_body(ctx, m, mid, shown, text);
+        if r.is_err() {
+            self.failed_modules.push(mid);
+        }
+        r
+    }
+
+    fn exec_module_body<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        m: GcRef,
+        mid: usize,
+        shown: &str,
+        text: &str,
+    ) -> Res<C, GcRef> {
+        let src = crate::compile::Source::new(shown, text);
         let cid = match crate::compile::compile_module(&src, text, mid) {
             Ok(c) => c,
             Err(e) => {

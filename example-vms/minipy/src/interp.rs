@@ -63,6 +63,9 @@ pub struct Vm {
     pub gcells: Vec<Vec<GcRef>>,
     /// Module object of each module id.
     pub modules: Vec<GcRef>,
+    /// Ids of modules whose body raised: no longer importable by name
+    /// (CPython removes them from `sys.modules`), so a new import reruns.
+    pub failed_modules: Vec<usize>,
     pub builtins: GcRef,
     /// The `DepthCell` (kept alive with `objects::keep`).
     pub depth: GcRef,
@@ -498,10 +501,15 @@ impl Vm {
                 };
                 f.stack.push(v)
             }
-            Instr::BuildSet(n) => {
+            Instr::BuildSet(n) | Instr::BuildConstSet(n) => {
                 let items = f.stack.split_off(f.stack.len() - n as usize);
                 let t = self.new_tuple(ctx, &items);
-                let r = self.call_maybe_guest(ctx, &BUILD_SET, &[Val::Ref(t)])?;
+                let which = if matches!(ins, Instr::BuildSet(_)) {
+                    &BUILD_SET
+                } else {
+                    &BUILD_CONST_SET
+                };
+                let r = self.call_maybe_guest(ctx, which, &[Val::Ref(t)])?;
                 let r = self.need(ctx, r)?;
                 f.stack.push(r)
             }
@@ -1036,6 +1044,22 @@ impl Vm {
                 ctx.setfield_i(it, &seq_iter::kind, one);
                 Ok(it)
             }
+            t @ (tid::DICT | tid::DICT_VIEW) => {
+                let (d, kind) = if t == tid::DICT {
+                    (o, ctx.const_int(crate::views::KEYS))
+                } else {
+                    let d = ctx.getfield_r(o, &dict_view::dict);
+                    (d, ctx.getfield_i(o, &dict_view::kind))
+                };
+                let size = ctx.getfield_i(d, &dict_obj::count);
+                let it = ctx.new(&dict_iter::SIZE);
+                ctx.setfield_r(it, &dict_iter::dict, d);
+                let z = ctx.const_int(0);
+                ctx.setfield_i(it, &dict_iter::idx, z);
+                ctx.setfield_i(it, &dict_iter::kind, kind);
+                ctx.setfield_i(it, &dict_iter::size, size);
+                Ok(it)
+            }
             tid::INST => match self.call_dunder(ctx, o, "__iter__", &[])? {
                 Some(it) => Ok(it),
                 None if {
@@ -1107,6 +1131,7 @@ impl Vm {
                 ctx.setfield_i(it, &seq_iter::idx, n);
                 Ok(Some(v))
             }
+            tid::DICT_ITER => self.dict_iter_next(ctx, it),
             tid::GEN => self.resume_generator(ctx, it),
             tid::INST => {
                 match self.call_dunder(ctx, it, "__next__", &[]) {
@@ -1140,6 +1165,51 @@ impl Vm {
     }
 
     /// Runs a generator until its next yield.
+    /// `next` of a dict iterator, traced: the size check, then a scan of
+    /// the entry arrays for the next live slot (a guard per slot looked at).
+    fn dict_iter_next<C: Jit<Self>>(&mut self, ctx: &mut C, it: C::Ref) -> Res<C, Option<C::Ref>> {
+        let d = ctx.getfield_r(it, &dict_iter::dict);
+        let size = ctx.getfield_i(it, &dict_iter::size);
+        let count = ctx.getfield_i(d, &dict_obj::count);
+        let same = ctx.int_eq(size, count);
+        if !ctx.is_true(same) {
+            let m1 = ctx.const_int(-1);
+            ctx.setfield_i(it, &dict_iter::size, m1);
+            return Err(self.exc(ctx, "RuntimeError", crate::views::CHANGED_SIZE));
+        }
+        let used = ctx.getfield_i(d, &dict_obj::used);
+        let keys = ctx.getfield_r(d, &dict_obj::keys);
+        let mut idx = ctx.getfield_i(it, &dict_iter::idx);
+        loop {
+            let more = ctx.int_lt(idx, used);
+            if !ctx.is_true(more) {
+                ctx.setfield_i(it, &dict_iter::idx, idx);
+                return Ok(None);
+            }
+            let k = ctx.getarrayitem_r(keys, &REF_ARRAY, idx);
+            let one = ctx.const_int(1);
+            let next = ctx.int_add(idx, one);
+            if !ctx.is_null(k) {
+                ctx.setfield_i(it, &dict_iter::idx, next);
+                let kind = ctx.getfield_i(it, &dict_iter::kind);
+                let kc = ctx.const_int(crate::views::KEYS);
+                let is_keys = ctx.int_eq(kind, kc);
+                if ctx.is_true(is_keys) {
+                    return Ok(Some(k));
+                }
+                let vals = ctx.getfield_r(d, &dict_obj::vals);
+                let v = ctx.getarrayitem_r(vals, &REF_ARRAY, idx);
+                let vc = ctx.const_int(crate::views::VALUES);
+                let is_vals = ctx.int_eq(kind, vc);
+                if ctx.is_true(is_vals) {
+                    return Ok(Some(v));
+                }
+                return Ok(Some(self.new_tuple(ctx, &[k, v])));
+            }
+            idx = next;
+        }
+    }
+
     pub fn resume_generator<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,

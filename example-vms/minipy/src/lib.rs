@@ -29,6 +29,7 @@ pub mod dict;
 pub mod enums;
 pub mod excinfo;
 pub mod guestcall;
+pub mod hashing;
 pub mod imports;
 pub mod interp;
 pub mod methods;
@@ -38,8 +39,10 @@ pub mod objects;
 pub mod ops;
 pub mod residuals;
 pub mod scope;
+pub mod sets;
 pub mod strings;
 pub mod types;
+pub mod views;
 
 use interp::{module_cell, Frame, Ret, Vm};
 use metatrace::heap::GcRef;
@@ -208,6 +211,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
         codes: Vec::new(),
         gcells: Vec::new(),
         modules: Vec::new(),
+        failed_modules: Vec::new(),
         builtins: GcRef::NULL,
         depth: objects::keep(metatrace::heap::new_struct(&objects::depth_cell::SIZE)),
         current_code: None,

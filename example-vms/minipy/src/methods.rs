@@ -8,6 +8,7 @@ use crate::dict;
 use crate::numbers::{self, to_big};
 use crate::objects::*;
 use crate::ops;
+use crate::sets;
 use crate::strings;
 use crate::types::{self, err, PyResult, NEED_GUEST};
 use metatrace::heap::GcRef;
@@ -121,6 +122,14 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
             _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
         },
         "abc" => Ok(crate::modules::abstractmethod(o)),
+        "type" if o.tid() == tid::TYPE => Ok(new_list(&tuple_items(getr(o, &type_obj::mro)))),
+        "type" => err(
+            "TypeError",
+            format!(
+                "descriptor 'mro' for 'type' objects doesn't apply to a '{}' object",
+                types::tname(o)
+            ),
+        ),
         "" if name == "exit" => Err(types::exc_with_args(
             rt().exc("SystemExit"),
             &[a(args, 0).unwrap_or(none)],
@@ -520,14 +529,9 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
     let none = rt().none;
     Ok(match m {
         "get" => dict::get(o, a(args, 0).unwrap_or(none))?.unwrap_or(a(args, 1).unwrap_or(none)),
-        "keys" => new_list(&dict::keys(o)),
-        "values" => new_list(&dict::items(o).into_iter().map(|p| p.1).collect::<Vec<_>>()),
-        "items" => new_list(
-            &dict::items(o)
-                .into_iter()
-                .map(|(k, v)| new_tuple(&[k, v]))
-                .collect::<Vec<_>>(),
-        ),
+        "keys" => crate::views::new_view(o, crate::views::KEYS),
+        "values" => crate::views::new_view(o, crate::views::VALUES),
+        "items" => crate::views::new_view(o, crate::views::ITEMS),
         "pop" => {
             let k = a(args, 0).unwrap_or(none);
             match dict::del(o, k)? {
@@ -589,89 +593,90 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
 
 fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
     let none = rt().none;
-    let d = getr(o, &set_obj::dict);
     let x = a(args, 0).unwrap_or(none);
     Ok(match m {
         "add" => {
-            dict::set(d, x, none)?;
+            sets::add(o, x)?;
             none
         }
         "remove" => {
-            if dict::del(d, x)?.is_none() {
+            if !sets::discard(o, x)? {
                 return Err(types::exc_with_args(rt().exc("KeyError"), &[x]));
             }
             none
         }
         "discard" => {
-            dict::del(d, x)?;
+            sets::discard(o, x)?;
             none
         }
-        "pop" => match dict::keys(d).first() {
-            Some(&k) => {
-                dict::del(d, k)?;
-                k
-            }
-            None => return err("KeyError", "pop from an empty set"),
-        },
-        "union" | "update" => {
-            let out = if m == "union" {
-                let s = dict::new_set();
-                let sd = getr(s, &set_obj::dict);
-                for k in dict::keys(d) {
-                    dict::set(sd, k, none)?;
-                }
-                s
-            } else {
-                o
-            };
-            let od = getr(out, &set_obj::dict);
+        "pop" => sets::pop(o)?,
+        "union" => {
+            let r = sets::copy(o);
             for a in args {
-                for k in ops::iterate(*a)? {
-                    dict::set(od, k, none)?;
+                if *a != o {
+                    sets::update(r, *a)?;
                 }
             }
-            if m == "update" {
-                none
-            } else {
-                out
-            }
+            r
         }
-        "intersection" | "difference" => {
-            let other = dict::new_set();
-            let odict = getr(other, &set_obj::dict);
-            for k in ops::iterate(x)? {
-                dict::set(odict, k, none)?;
+        "update" => {
+            for a in args {
+                sets::update(o, *a)?;
             }
-            let op = if m == "intersection" {
-                crate::bytecode::BinOp::And
+            none
+        }
+        "intersection" => {
+            let mut r = o;
+            for a in args {
+                r = sets::intersection(r, *a)?;
+            }
+            if args.is_empty() {
+                r = sets::copy(o);
+            }
+            r
+        }
+        "intersection_update" => {
+            for a in args {
+                sets::intersection_update(o, *a)?;
+            }
+            none
+        }
+        "difference" => {
+            if args.is_empty() {
+                return Ok(sets::copy(o));
+            }
+            let r = sets::difference(o, args[0])?;
+            for a in &args[1..] {
+                sets::difference_update(r, *a)?;
+            }
+            r
+        }
+        "difference_update" => {
+            for a in args {
+                sets::difference_update(o, *a)?;
+            }
+            none
+        }
+        "symmetric_difference" => sets::symmetric_difference(o, x)?,
+        "symmetric_difference_update" => {
+            sets::symmetric_difference_update(o, x)?;
+            none
+        }
+        "issubset" | "issuperset" | "isdisjoint" => {
+            let other = if x.tid() == tid::SET {
+                x
             } else {
-                crate::bytecode::BinOp::Sub
+                sets::from_iterable(x)?
             };
-            ops::binop(op, o, other)?
+            bool_obj(match m {
+                "issubset" => sets::is_subset(o, other)?,
+                "issuperset" => sets::is_subset(other, o)?,
+                _ => sets::len(sets::intersection(o, other)?) == 0,
+            })
         }
-        "issubset" | "issuperset" => {
-            let other = ops::iterate(x)?;
-            let od = dict::new_dict();
-            for k in &other {
-                dict::set(od, *k, none)?;
-            }
-            let (small, big) = if m == "issubset" { (d, od) } else { (od, d) };
-            let mut r = true;
-            for k in dict::keys(small) {
-                r &= dict::get(big, k)?.is_some();
-            }
-            bool_obj(r)
-        }
-        "copy" => {
-            let s = dict::new_set();
-            let sd = getr(s, &set_obj::dict);
-            for k in dict::keys(d) {
-                dict::set(sd, k, none)?;
-            }
-            s
-        }
+        "copy" => sets::copy(o),
         "clear" => {
-            dict::clear(d);
+            sets::clear(o);
             none
         }
         _ => {

@@ -59,8 +59,20 @@ metatrace::gc_struct! {
     }
 }
 metatrace::gc_struct! {
-    /// A set: a dict whose values are unused.
-    pub struct SetObj as set_obj { #[immutable] dict: GcRef }
+    /// A set, laid out like CPython's (see `sets`): a table of keys (null
+    /// = never used, the dummy = deleted) and their hashes, `fill` slots
+    /// not null, `used` live, and `pop`'s search `finger`.
+    pub struct SetObj as set_obj { keys: GcRef, hashes: GcRef, fill: i64, used: i64, finger: i64 }
+}
+metatrace::gc_struct! {
+    /// A live view of a dict: `kind` 0 keys, 1 values, 2 items.
+    pub struct DictView as dict_view { #[immutable] dict: GcRef, #[immutable] kind: i64 }
+}
+metatrace::gc_struct! {
+    /// An iterator over a dict or a view (`kind` as in `DictView`): `idx` is
+    /// the next entry slot; `size` the dict's length when iteration started
+    /// (-1 once a size change was reported: every later `next` raises too).
+    pub struct DictIter as dict_iter { #[immutable] dict: GcRef, idx: i64, #[immutable] kind: i64, size: i64 }
 }
 metatrace::gc_struct! {
     /// `range(start, stop, step)`.
@@ -171,6 +183,8 @@ pub mod tid {
     pub const SLICE: u32 = slice_obj::SIZE.tid;
     pub const GEN: u32 = gen_obj::SIZE.tid;
     pub const SUPER: u32 = super_obj::SIZE.tid;
+    pub const DICT_VIEW: u32 = dict_view::SIZE.tid;
+    pub const DICT_ITER: u32 = dict_iter::SIZE.tid;
 }
 
 // ---- plain field access ----------------------------------------------------
@@ -362,6 +376,16 @@ pub mod tag {
     pub const SUPER: i64 = 22;
     /// Exception classes (builtin ones; user subclasses are USER).
     pub const EXC: i64 = 23;
+    /// `dict_keys`, `dict_values`, `dict_items` (DICT_KEYS + view kind).
+    pub const DICT_KEYS: i64 = 24;
+    pub const DICT_VALUES: i64 = 25;
+    pub const DICT_ITEMS: i64 = 26;
+    /// `dict_keyiterator`, ... (DICT_KEYITER + iterator kind).
+    pub const DICT_KEYITER: i64 = 27;
+    pub const DICT_VALUEITER: i64 = 28;
+    pub const DICT_ITEMITER: i64 = 29;
+    /// One past the last tag.
+    pub const COUNT: i64 = 30;
 }
 
 /// Singletons and builtin types. Every `GcRef` here is also held by a

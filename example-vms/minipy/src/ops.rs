@@ -11,8 +11,10 @@ use crate::bytecode::{BinOp, CmpOp};
 use crate::dict::{self, to_f64};
 use crate::numbers::{self, to_big};
 use crate::objects::*;
+use crate::sets;
 use crate::strings;
 use crate::types::{self, err, PyResult, NEED_GUEST};
+use crate::views;
 use metatrace::heap::{self, GcRef, BYTE_ARRAY};
 use metatrace::ir::EffectInfo;
 use num_bigint::BigInt;
@@ -309,45 +311,16 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
             }
             Ok(d)
         }
-        (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, tid::SET, tid::SET) => {
-            let (da, db) = (getr(a, &set_obj::dict), getr(b, &set_obj::dict));
-            let out = dict::new_set();
-            let od = getr(out, &set_obj::dict);
-            let none = rt().none;
-            match op {
-                BinOp::Or => {
-                    for k in dict::keys(da).into_iter().chain(dict::keys(db)) {
-                        dict::set(od, k, none)?;
-                    }
-                }
-                BinOp::And => {
-                    for k in dict::keys(da) {
-                        if dict::get(db, k)?.is_some() {
-                            dict::set(od, k, none)?;
-                        }
-                    }
-                }
-                BinOp::Sub => {
-                    for k in dict::keys(da) {
-                        if dict::get(db, k)?.is_none() {
-                            dict::set(od, k, none)?;
-                        }
-                    }
-                }
-                _ => {
-                    for k in dict::keys(da) {
-                        if dict::get(db, k)?.is_none() {
-                            dict::set(od, k, none)?;
-                        }
-                    }
-                    for k in dict::keys(db) {
-                        if dict::get(da, k)?.is_none() {
-                            dict::set(od, k, none)?;
-                        }
-                    }
-                }
-            }
-            Ok(out)
+        (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, tid::SET, tid::SET) => match op {
+            BinOp::Or => sets::union(a, b),
+            BinOp::And => sets::intersection(a, b),
+            BinOp::Sub => sets::difference(a, b),
+            _ => sets::symmetric_difference(a, b),
+        },
+        (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, _, _)
+            if views::is_set_view(a) || views::is_set_view(b) =>
+        {
+            views::setop(op, a, b)
         }
         _ => unsupported(op, a, b),
     }
@@ -358,6 +331,16 @@ pub fn inplace(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
     if op == BinOp::Add && a.tid() == tid::LIST {
         for x in iterate(b)? {
             list_append(a, x);
+        }
+        return Ok(a);
+    }
+    if a.tid() == tid::SET && b.tid() == tid::SET {
+        match op {
+            BinOp::Or => sets::update(a, b)?,
+            BinOp::And => sets::intersection_update(a, b)?,
+            BinOp::Sub => sets::difference_update(a, b)?,
+            BinOp::Xor => sets::symmetric_difference_update(a, b)?,
+            _ => return binop(op, a, b),
         }
         return Ok(a);
     }
@@ -505,7 +488,8 @@ pub fn contains(c: GcRef, x: GcRef) -> PyResult<bool> {
             Ok(str_of(c).contains(&str_of(x)))
         }
         tid::DICT => Ok(dict::get(c, x)?.is_some()),
-        tid::SET => Ok(dict::get(getr(c, &set_obj::dict), x)?.is_some()),
+        tid::SET => sets::contains(c, x),
+        tid::DICT_VIEW => views::contains(c, x),
         tid::RANGE => {
             let Some(v) = to_big(x).and_then(|b| b.to_i64()) else {
                 return Ok(false);
@@ -555,7 +539,8 @@ pub fn truthy(o: GcRef) -> PyResult<bool> {
         tid::LIST => list_len(o) != 0,
         tid::TUPLE => alen(getr(o, &tuple_obj::items)) != 0,
         tid::DICT => dict::len(o) != 0,
-        tid::SET => dict::len(getr(o, &set_obj::dict)) != 0,
+        tid::SET => sets::len(o) != 0,
+        tid::DICT_VIEW => views::len(o) != 0,
         tid::RANGE => range_len(o) != 0,
         tid::INST => {
             let cls = getr(o, &inst_obj::cls);
@@ -603,7 +588,8 @@ pub fn len(o: GcRef) -> PyResult<i64> {
         tid::LIST => list_len(o) as i64,
         tid::TUPLE => alen(getr(o, &tuple_obj::items)) as i64,
         tid::DICT => dict::len(o) as i64,
-        tid::SET => dict::len(getr(o, &set_obj::dict)) as i64,
+        tid::SET => sets::len(o) as i64,
+        tid::DICT_VIEW => views::len(o) as i64,
         tid::RANGE => range_len(o),
         tid::INST => return Err(NEED_GUEST),
         tid::TYPE if crate::enums::len(o).is_some() => crate::enums::len(o).unwrap_or(0),
@@ -860,12 +846,13 @@ pub fn iterate(o: GcRef) -> PyResult<Vec<GcRef>> {
         tid::TUPLE => tuple_items(o),
         tid::STR => str_of(o).chars().map(|c| new_str(&c.to_string())).collect(),
         tid::DICT => dict::keys(o),
-        tid::SET => dict::keys(getr(o, &set_obj::dict)),
+        tid::SET => sets::keys(o),
+        tid::DICT_VIEW => views::items(o),
         tid::RANGE => {
             let (a, s) = (geti(o, &range_obj::start), geti(o, &range_obj::step));
             (0..range_len(o)).map(|k| new_int(a + s * k)).collect()
         }
-        tid::RANGE_ITER | tid::SEQ_ITER => {
+        tid::RANGE_ITER | tid::SEQ_ITER | tid::DICT_ITER => {
             let mut out = vec![];
             while let Some(v) = iter_next(o)? {
                 out.push(v);
@@ -897,9 +884,10 @@ pub fn get_iter(o: GcRef) -> PyResult<GcRef> {
             let chars: Vec<GcRef> = str_of(o).chars().map(|c| new_str(&c.to_string())).collect();
             new_seq_iter(new_tuple(&chars), 1)
         }
-        tid::DICT => new_seq_iter(new_tuple(&dict::keys(o)), 1),
-        tid::SET => new_seq_iter(new_tuple(&dict::keys(getr(o, &set_obj::dict))), 1),
-        tid::RANGE_ITER | tid::SEQ_ITER | tid::GEN => o,
+        tid::DICT => views::new_iter(o, views::KEYS),
+        tid::DICT_VIEW => views::iter_view(o),
+        tid::SET => new_seq_iter(new_tuple(&sets::keys(o)), 1),
+        tid::RANGE_ITER | tid::SEQ_ITER | tid::DICT_ITER | tid::GEN => o,
         tid::INST => return Err(NEED_GUEST),
         tid::TYPE if crate::enums::is_enum_class(o) => {
             crate::enums::iter(o).unwrap_or_else(|| new_seq_iter(new_tuple(&[]), 1))
@@ -949,6 +937,7 @@ pub fn iter_next(it: GcRef) -> PyResult<Option<GcRef>> {
                 Ok(None)
             }
         }
+        tid::DICT_ITER => views::iter_next(it),
         _ => Err(NEED_GUEST),
     }
 }

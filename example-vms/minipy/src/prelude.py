@@ -37,6 +37,9 @@ def _slow_repr(x):
         return '{' + ', '.join([repr(k) + ': ' + repr(v) for k, v in x.items()]) + '}'
     if isinstance(x, set):
         return '{' + ', '.join([repr(e) for e in x]) + '}'
+    n = type(x).__name__
+    if n == 'dict_keys' or n == 'dict_values' or n == 'dict_items':
+        return n + '(' + _slow_repr(list(x)) + ')'
     t = type(x)
     if hasattr(t, '__repr__'):
         return t.__repr__(x)

@@ -38,18 +38,20 @@ metatrace::residual!(
     pub static NS_SET = fn mp_ns_set(ns: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
 );
 extern "C" fn mp_build_set(t: GcRef) -> GcRef {
-    let s = dict::new_set();
-    let d = getr(s, &set_obj::dict);
-    for x in tuple_items(t) {
-        if let Err(e) = dict::set(d, x, none()) {
-            return ops::deliver(Err(e));
-        }
-    }
-    s
+    ops::deliver(crate::sets::from_items(&tuple_items(t)))
 }
 metatrace::residual!(
     /// A set from a tuple.
     pub static BUILD_SET = fn mp_build_set(t: GcRef) -> GcRef, ops::RAISES
+);
+extern "C" fn mp_build_const_set(t: GcRef) -> GcRef {
+    use crate::sets;
+    let folded = sets::from_items(&tuple_items(t)).and_then(|f| sets::from_items(&sets::keys(f)));
+    ops::deliver(folded.map(sets::copy))
+}
+metatrace::residual!(
+    /// A set display of constants (see `Instr::BuildConstSet`).
+    pub static BUILD_CONST_SET = fn mp_build_const_set(t: GcRef) -> GcRef, ops::RAISES
 );
 extern "C" fn mp_build_dict(t: GcRef) -> GcRef {
     let d = dict::new_dict();
@@ -66,7 +68,7 @@ metatrace::residual!(
     pub static BUILD_DICT = fn mp_build_dict(t: GcRef) -> GcRef, ops::RAISES
 );
 extern "C" fn mp_set_add(s: GcRef, v: GcRef) -> GcRef {
-    ops::deliver(dict::set(getr(s, &set_obj::dict), v, none()).map(|_| none()))
+    ops::deliver(crate::sets::add(s, v).map(|_| none()))
 }
 metatrace::residual!(
     /// set.add for comprehensions.

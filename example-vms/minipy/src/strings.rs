@@ -117,7 +117,7 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
             format!("{{{}}}", parts.join(", "))
         }
         tid::SET => {
-            let ks = dict::keys(getr(o, &set_obj::dict));
+            let ks = crate::sets::keys(o);
             if ks.is_empty() {
                 "set()".into()
             } else {
@@ -125,6 +125,7 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
                 format!("{{{}}}", parts?.join(", "))
             }
         }
+        tid::DICT_VIEW => crate::views::repr(o)?,
         tid::RANGE => {
             let (a, b, s) = (
                 geti(o, &range_obj::start),

@@ -68,6 +68,12 @@ const TYPE_NAMES: &[(i64, &str)] = &[
     (tag::CELL, "cell"),
     (tag::WRAP, "staticmethod"),
     (tag::SUPER, "super"),
+    (tag::DICT_KEYS, "dict_keys"),
+    (tag::DICT_VALUES, "dict_values"),
+    (tag::DICT_ITEMS, "dict_items"),
+    (tag::DICT_KEYITER, "dict_keyiterator"),
+    (tag::DICT_VALUEITER, "dict_valueiterator"),
+    (tag::DICT_ITEMITER, "dict_itemiterator"),
 ];
 
 fn new_type(name: &str, base: GcRef, t: i64) -> GcRef {
@@ -114,7 +120,7 @@ pub fn init_runtime() {
     r.root(r.world);
     let et = new_tuple(&[]);
     r.empty_tuple = r.root(et);
-    r.types = vec![GcRef::NULL; tag::EXC as usize + 1];
+    r.types = vec![GcRef::NULL; tag::COUNT as usize];
     let object = new_type("object", GcRef::NULL, tag::OBJECT);
     r.types[tag::OBJECT as usize] = r.root(object);
     for &(t, name) in TYPE_NAMES {
@@ -164,6 +170,8 @@ pub fn type_of(o: GcRef) -> GcRef {
         tid::CELL => tag::CELL,
         tid::WRAP => tag::WRAP,
         tid::SUPER => tag::SUPER,
+        tid::DICT_VIEW => tag::DICT_KEYS + geti(o, &dict_view::kind),
+        tid::DICT_ITER => tag::DICT_KEYITER + geti(o, &dict_iter::kind),
         _ => tag::OBJECT,
     };
     r.ty(t)

@@ -255,6 +255,7 @@ impl<'a> Compiler<'a> {
         self.emit(match kind {
             Instr::BuildList(_) => Instr::BuildList(n),
             Instr::BuildTuple(_) => Instr::BuildTuple(n),
+            _ if n > 2 && elts.iter().all(is_folded_const) => Instr::BuildConstSet(n),
             _ => Instr::BuildSet(n),
         });
         Ok(())
@@ -492,5 +493,17 @@ impl<'a> Compiler<'a> {
                 return Err(self.err("bytes and complex literals are not supported", r))
             }
         })
+    }
+}
+
+/// Whether CPython's AST optimizer turns `e` into a constant (literals,
+/// signed numbers, arithmetic on them, tuples of constants).
+fn is_folded_const(e: &Expr) -> bool {
+    match e {
+        Expr::Constant(_) => true,
+        Expr::UnaryOp(u) => !matches!(u.op, ast::UnaryOp::Not) && is_folded_const(&u.operand),
+        Expr::BinOp(b) => is_folded_const(&b.left) && is_folded_const(&b.right),
+        Expr::Tuple(t) => t.elts.iter().all(is_folded_const),
+        _ => false,
     }
 }
