@@ -28,7 +28,7 @@
 use crate::backend::{DeadFrame, LoopId};
 use crate::ctx::{Interp, Plain, Shape, Unflatten, Words};
 use crate::heap::roots::{Handle, Rooted};
-use crate::ir::{AssemblerDescr, GuardId, Kind};
+use crate::ir::{AsmTarget, AssemblerDescr, GuardId, Kind};
 use crate::warmstate::JitDriver;
 use std::any::TypeId;
 use std::cell::Cell;
@@ -189,6 +189,8 @@ impl<I: Interp> JitDriver<I> {
             result,
             helper: crate::backend::assembler_trampoline as *const () as usize,
             invoke: invoke::<I>,
+            target: Box::leak(Box::new(AsmTarget::new())),
+            exit: exit::<I>,
             site,
             owner: self.driver_id,
         }));
@@ -205,7 +207,16 @@ impl<I: Interp> JitDriver<I> {
 
     /// The helper's work: run the portal for site `site` on `words`.
     fn assembler_call(&mut self, interp: &mut I, site: usize, words: &[u64]) -> u64 {
-        let r = match self.assembler_portal(interp, site, words) {
+        let r = self.assembler_portal(interp, site, words);
+        self.assembler_result(site, r)
+    }
+
+    /// The result word of a call at `site`: a word already known to fit,
+    /// or the portal's result if its shape is the traced one; otherwise
+    /// the result is stashed and the forced flag set (its
+    /// `guard_not_forced` fails, and the interpreter takes the result).
+    fn assembler_result(&mut self, site: usize, r: Result<u64, I::Ret<Plain>>) -> u64 {
+        let r = match r {
             Ok(w) => return w,
             Err(r) => r,
         };
@@ -255,6 +266,14 @@ impl<I: Interp> JitDriver<I> {
                 let (greens, args) = (s.greens.clone(), s.descr.args);
                 let code = self.function_code(&greens, args);
                 self.sites[site].code = Some((epoch, code));
+                // Native code may call it directly from now on (until the
+                // epoch changes, which clears the target).
+                let entry = code.and_then(|id| self.backend.loop_entry(id));
+                let target = self.sites[site].descr.target;
+                target.clear();
+                if let Some(entry) = entry {
+                    target.entry.store(entry, Ordering::Relaxed);
+                }
                 code
             }
         };
@@ -265,30 +284,58 @@ impl<I: Interp> JitDriver<I> {
             return Err(self.portal(interp, greens, frame));
         };
         let dead = self.enter_code(interp, id, words);
+        self.assembler_exit(interp, site, dead)
+    }
+
+    /// Goes on after the callee's code left through `dead`: a finish
+    /// (fitting the site or not) or a guard, resumed in the interpreter.
+    fn assembler_exit(
+        &mut self,
+        interp: &mut I,
+        site: usize,
+        dead: DeadFrame,
+    ) -> Result<u64, I::Ret<Plain>> {
         if self.sites[site].fast.contains(&dead.guard) {
             return Ok(dead.values.first().copied().unwrap_or(0));
         }
         if let Some((r, _)) = self.finish_result(&dead) {
             // Learn whether this finish fits the site (then next time its
-            // word is passed on without a look at the shape).
+            // word is passed on without a look at the shape, by the helper
+            // or by native code calling the callee directly).
             let mut out = Vec::new();
             let mut kinds = Vec::new();
             let got = I::map_ret(&r, &mut Words(&mut out, &mut kinds));
             let s = &mut self.sites[site];
             if out.len() <= 1 && s.fast.len() < 8 && I::ret_shape_eq(&got, &s.ret) == Some(true) {
                 s.fast.push(dead.guard);
+                let _ = s.descr.target.fast.compare_exchange(
+                    u32::MAX,
+                    dead.guard.0,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
             }
             return Err(r);
         }
         // A guard failed: go on as the portal would. The frame is only
-        // written from here on (the guard's frame is rebuilt into it).
+        // written from here on (the guard's frame is rebuilt into it), so
+        // its initial contents do not matter: zero words of its shape.
         let s = &self.sites[site];
         let mut greens = s.greens.clone();
-        let mut frame = I::map_frame(&s.frame, &mut Unflatten(words.iter()));
+        let zeros = vec![0u64; s.descr.args.len()];
+        let mut frame = I::map_frame(&s.frame, &mut Unflatten(zeros.iter()));
         let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
         let frame: &mut I::Frame<Plain> = &mut frame;
         let first = self.handle_exit(interp, dead, &mut greens, frame);
         Err(self.portal_loop(interp, &mut greens, frame, first))
+    }
+
+    /// Compiled code changed: no site may call its old callee directly.
+    pub(crate) fn bump_code_epoch(&mut self) {
+        self.code_epoch += 1;
+        for s in &self.sites {
+            s.descr.target.clear();
+        }
     }
 
     /// The stashed result of the call whose `guard_not_forced` just failed
@@ -309,6 +356,21 @@ impl<I: Interp> Forced<I> {
 
 /// `AssemblerDescr::invoke` for drivers of `I`: finds the running driver
 /// and runs the call there.
+/// `AssemblerDescr::exit`: a direct call from native code left the
+/// callee through exit `guard` with dead frame `words`.
+fn exit<I: Interp>(d: &AssemblerDescr, guard: GuardId, words: &[u64]) -> u64 {
+    with_activation::<I, _>(|jit, interp, owner| {
+        assert_eq!(owner, d.owner, "call_assembler ran in another driver");
+        let dead = DeadFrame {
+            guard,
+            values: words.to_vec(),
+        };
+        let r = jit.assembler_exit(interp, d.site, dead);
+        jit.assembler_result(d.site, r)
+    })
+    .expect("call_assembler ran outside compiled code")
+}
+
 fn invoke<I: Interp>(d: &AssemblerDescr, words: &[u64]) -> u64 {
     // The activation is `enter_code`'s: the compiled code calling us was
     // entered by driver `d.owner`.

@@ -193,7 +193,7 @@ impl<I: Interp> JitDriver<I> {
                 cell.calls = 0;
             }
         }
-        self.code_epoch += 1;
+        self.bump_code_epoch();
         self.guards.retain(|_, g| g.owner != id);
         for loops in self.qi_deps.values_mut() {
             loops.retain(|l| *l != id);

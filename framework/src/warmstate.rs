@@ -1170,7 +1170,7 @@ impl<I: Interp> JitDriver<I> {
         let entry = Some(LoopEntry { id, token, kinds });
         if function {
             self.cell_mut(greens).function = entry;
-            self.code_epoch += 1;
+            self.bump_code_epoch();
         } else {
             self.cell_mut(greens).entry = entry;
         }
@@ -1246,6 +1246,7 @@ impl<I: Interp> JitDriver<I> {
         else {
             return;
         };
+        let mut function_changed = false;
         for id in loops {
             self.backend.invalidate(id);
             self.stats.invalidated_loops += 1;
@@ -1256,10 +1257,13 @@ impl<I: Interp> JitDriver<I> {
                 }
                 if cell.function.as_ref().is_some_and(|e| e.id == id) {
                     cell.function = None;
-                    self.code_epoch += 1;
+                    function_changed = true;
                     cell.calls = 0;
                 }
             }
+        }
+        if function_changed {
+            self.bump_code_epoch();
         }
     }
 

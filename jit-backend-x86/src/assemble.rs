@@ -57,6 +57,9 @@ pub struct Ctx<'a> {
     /// Emit the inline bump-pointer fast path for allocations (otherwise
     /// every allocation calls `runtime`; for measurements).
     pub inline_alloc: bool,
+    /// Words of the native-stack buffer a direct `call_assembler` call
+    /// gives the callee (see `call_assembler`); 0: always call the helper.
+    pub direct_words: usize,
 }
 
 /// Is this a loop (entered from Rust through its prologue) or a bridge
@@ -90,6 +93,9 @@ pub struct Assembled {
     /// Largest number of words this trace reads from or writes to the
     /// dead-frame buffer.
     pub max_words: usize,
+    /// Whether the code calls callees directly (with `Ctx::direct_words`
+    /// buffers): from then on no trace may need more words than that.
+    pub direct_calls: bool,
 }
 
 /// Number of guard slots a trace needs.
@@ -178,6 +184,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
             labels: Vec::new(),
             notes: Vec::new(),
             max_words: trace.inputargs.len(),
+            direct_calls: false,
         },
         pending_cond: None,
         ovf_in_flags: false,
@@ -1188,6 +1195,59 @@ impl<'a> Gen<'a> {
         }
         let srcs: Vec<Loc> = op.args.iter().map(|o| self.ra.loc(o)).collect();
         self.ra.spill_caller_saved(&mut self.a);
+        let done = self.a.new_dynamic_label();
+        let words = self.ctx.direct_words;
+        if words >= srcs.len().max(1) {
+            // PyPy's fast path: when the framework knows the callee's
+            // compiled entry (`target.entry`), call it like Rust would —
+            // its prologue takes a buffer pointer — with the buffer on our
+            // own stack, holding the arguments. If it leaves through the
+            // site's fast `finish`, its first word is the result; any other
+            // exit goes to the framework with the dead frame. Only a
+            // callee not compiled (yet) goes through the helper below.
+            self.out.direct_calls = true;
+            let helper = self.a.new_dynamic_label();
+            let other = self.a.new_dynamic_label();
+            let buf = (8 * words).next_multiple_of(16) as i32;
+            let exit = metatrace::backend::assembler_exit_trampoline as *const () as u64;
+            let a = &mut self.a;
+            emit::mov_imm(a, R11, &d.target.entry as *const _ as u64);
+            dynasm!(a
+                ; .arch x64
+                ; mov Rq(R11), QWORD [Rq(R11)]
+                ; test Rq(R11), Rq(R11)
+                ; jz =>helper
+                ; sub rsp, buf
+            );
+            store_words_at_rsp(a, &srcs);
+            dynasm!(a
+                ; .arch x64
+                ; mov Rq(frame::INT_ARG_REGS[0]), rsp
+                ; call Rq(R11)
+            );
+            emit::mov_imm(a, R11, &d.target.fast as *const _ as u64);
+            dynasm!(a
+                ; .arch x64
+                ; cmp eax, DWORD [Rq(R11)]
+                ; jne =>other
+                ; mov rax, QWORD [rsp]
+                ; add rsp, buf
+                ; jmp =>done
+                ; =>other
+                ; mov edx, eax
+                ; mov Rq(frame::INT_ARG_REGS[1]), rsp
+            );
+            emit::mov_imm(a, frame::INT_ARG_REGS[0], d as *const _ as u64);
+            emit::mov_imm(a, frame::INT_ARG_REGS[3], words as u64);
+            emit::mov_imm(a, R11, exit);
+            dynasm!(a
+                ; .arch x64
+                ; call Rq(R11)
+                ; add rsp, buf
+                ; jmp =>done
+                ; =>helper
+            );
+        }
         let bytes = (8 * srcs.len()).next_multiple_of(16) as i32;
         let a = &mut self.a;
         if bytes > 0 {
@@ -1201,6 +1261,7 @@ impl<'a> Gen<'a> {
         if bytes > 0 {
             dynasm!(a ; .arch x64 ; add rsp, bytes);
         }
+        dynasm!(a ; .arch x64 ; =>done);
         if let Some(v) = op.res {
             if self.ra.is_float(v) {
                 dynasm!(self.a ; .arch x64 ; movq xmm0, rax);

@@ -127,6 +127,9 @@ pub struct X86Backend {
     /// Dead-frame buffer sizes of the activations running now (innermost
     /// last): code installed meanwhile must not write past any of them.
     running: RefCell<Vec<usize>>,
+    /// Smallest buffer (words) any installed direct `call_assembler` call
+    /// gives its callee: the most words a trace may need from then on.
+    direct_cap: std::cell::Cell<usize>,
     /// Dead-frame buffers of finished activations, for reuse.
     pool: RefCell<Vec<Vec<u64>>>,
     _thread_bound: PhantomData<*const ()>,
@@ -134,6 +137,10 @@ pub struct X86Backend {
 
 /// The smallest dead-frame buffer `execute` hands to compiled code.
 const MIN_BUF: usize = 256;
+
+/// The smallest buffer a direct `call_assembler` call gives its callee
+/// (on the native stack: 1 KiB per nested call).
+const MIN_DIRECT_WORDS: usize = 128;
 
 /// One running activation's buffer size, popped when it returns (also
 /// when a panic unwinds through `execute`).
@@ -183,6 +190,7 @@ impl X86Backend {
             }),
             inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
             running: RefCell::new(Vec::new()),
+            direct_cap: std::cell::Cell::new(usize::MAX),
             pool: RefCell::new(Vec::new()),
             _thread_bound: PhantomData,
         }
@@ -212,8 +220,17 @@ impl X86Backend {
         metatrace::ir::verify::verify(trace).map_err(|e| CompileError(e.to_string()))?;
         let data = DataArea::new(assemble::count_guards(trace));
         let lookup = |t: TargetToken| self.tables.borrow().targets.get(&t).map(|r| r.info.clone());
+        // Direct `call_assembler` buffers: room for twice the largest dead
+        // frame so far, and at least `MIN_DIRECT_WORDS`. Once code with
+        // such calls is installed, no trace may need more words than its
+        // buffer (`direct_cap`) — a callee could jump into it.
+        let max_words = self.tables.borrow().max_words;
+        let direct_words = (2 * max_words)
+            .max(MIN_DIRECT_WORDS)
+            .min(self.direct_cap.get());
         let ctx = Ctx {
             targets: &lookup,
+            direct_words,
             inval_flag,
             exc_slot: metatrace::exc::slot_addr(),
             forced_slot: metatrace::exc::forced_slot_addr(),
@@ -222,6 +239,17 @@ impl X86Backend {
             inline_alloc: self.inline_alloc,
         };
         let out = assemble::assemble(trace, entry, &ctx)?;
+        let cap = if out.direct_calls {
+            direct_words
+        } else {
+            self.direct_cap.get()
+        };
+        if out.max_words > cap {
+            return Err(CompileError(format!(
+                "the trace's dead frame needs {} words, more than direct call_assembler buffers hold ({cap})",
+                out.max_words
+            )));
+        }
         if let Some(&room) = self.running.borrow().iter().min() {
             if out.max_words > room {
                 return Err(CompileError(format!(
@@ -232,6 +260,7 @@ impl X86Backend {
         }
         let code = CodeBlock::install(&out.bytes)
             .map_err(|e| CompileError(format!("cannot map code memory: {e}")))?;
+        self.direct_cap.set(cap);
         let exit = (code.addr() + out.exit_offset) as u64;
         for g in &out.guards {
             data.set(g.slot, exit);
@@ -398,6 +427,11 @@ impl Backend for X86Backend {
         t.entries[id.0 as usize] = 0;
         t.guards.retain(|_, g| g.owner != id);
         t.targets.retain(|_, t| t.owner != id);
+    }
+
+    fn loop_entry(&self, id: LoopId) -> Option<usize> {
+        let e = *self.tables.borrow().entries.get(id.0 as usize)?;
+        (e != 0).then_some(e)
     }
 
     fn disassemble(&self, id: LoopId) -> Option<String> {

@@ -74,6 +74,8 @@ pub fn leak_assembler(
         result,
         helper: metatrace::backend::assembler_trampoline as *const () as usize,
         invoke,
+        target: Box::leak(Box::new(metatrace::ir::AsmTarget::new())),
+        exit: |_, g, _| panic!("test call_assembler descrs have no direct target (exit {g:?})"),
         site: 0,
         owner: 0,
     }))

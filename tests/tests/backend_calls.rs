@@ -6,8 +6,9 @@
 use metatrace::backend::{Backend, DeadFrame};
 use metatrace::exc;
 use metatrace::heap::{self, GcRef};
-use metatrace::ir::{Descr, Kind, OpNum, Operand, Var};
+use metatrace::ir::{Descr, GuardId, Kind, OpNum, Operand, Var};
 use metatrace_tests::*;
+use std::sync::atomic::Ordering;
 use OpNum::*;
 
 metatrace::gc_struct! {
@@ -424,4 +425,93 @@ fn guard_not_forced_fails_after_a_forcing_helper() {
             true
         )
     );
+}
+
+// ---- direct call_assembler (AssemblerDescr::target) ------------------
+
+thread_local! {
+    /// (helper calls, direct exits seen: (guard, first word)).
+    static DIRECT_LOG: std::cell::RefCell<(u32, Vec<(u32, u64)>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+/// What the callee computes, run by the helper when a backend does not
+/// call directly: `a + b` below 100, else the exit's answer.
+fn direct_invoke(_d: &metatrace::ir::AssemblerDescr, a: &[u64]) -> u64 {
+    DIRECT_LOG.with(|l| l.borrow_mut().0 += 1);
+    let s = a[0] as i64 + a[1] as i64;
+    if s < 100 {
+        s as u64
+    } else {
+        direct_exit_answer(s as u64)
+    }
+}
+
+fn direct_exit_answer(w: u64) -> u64 {
+    w * 1000
+}
+
+fn direct_exit(_d: &metatrace::ir::AssemblerDescr, g: GuardId, words: &[u64]) -> u64 {
+    DIRECT_LOG.with(|l| l.borrow_mut().1.push((g.0, words[0])));
+    direct_exit_answer(words[0])
+}
+
+#[test]
+fn call_assembler_calls_a_compiled_callee_directly() {
+    // The callee: `a + b`, finishing through `fast` below 100 and leaving
+    // through a guard otherwise.
+    let mut c = B::new();
+    let ab = c.inputs(&[Kind::Int, Kind::Int]);
+    let s = c.op(IntAdd, &[v(ab[0]), v(ab[1])]);
+    let lt = c.op(IntLt, &[v(s), ci(100)]);
+    let guard = c.guard(GuardTrue, &[v(lt)], &[v(s)]);
+    let fast = c.finish(&[v(s)]);
+    let callee = c.build();
+    let got = on_all_backends(|be: &mut dyn Backend| {
+        DIRECT_LOG.with(|l| *l.borrow_mut() = (0, Vec::new()));
+        let callee_id = fresh_loop();
+        be.compile_loop(callee_id, &callee).unwrap();
+        let d = Box::leak(Box::new(metatrace::ir::AssemblerDescr {
+            exit: direct_exit,
+            ..*leak_assembler(
+                "asm_direct",
+                &[Kind::Int, Kind::Int],
+                Kind::Int,
+                direct_invoke,
+            )
+        }));
+        // What the framework does once it knows the callee's code.
+        if let Some(entry) = be.loop_entry(callee_id) {
+            d.target.entry.store(entry, Ordering::Relaxed);
+            d.target.fast.store(fast.0, Ordering::Relaxed);
+        }
+        let mut b = B::new();
+        let xy = b.inputs(&[Kind::Int, Kind::Int, Kind::Ref]);
+        let r = b
+            .op_d(CallAssemblerI, &[v(xy[0]), v(xy[1])], Descr::Assembler(d))
+            .unwrap();
+        // Values live across the call survive it.
+        b.finish(&[v(r), v(xy[0]), v(xy[2])]);
+        let caller = b.build();
+        let obj = new_obj();
+        let runs: Vec<Vec<u64>> = [(3, 4), (60, 50), (-5, 2)]
+            .iter()
+            .map(|&(x, y)| {
+                let out = run_once(be, &caller, &[ib(x), ib(y), obj.addr() as u64]).values;
+                assert_eq!(out[2], obj.addr() as u64, "{}", be.name());
+                out[..2].to_vec()
+            })
+            .collect();
+        let log = DIRECT_LOG.with(|l| l.borrow().clone());
+        if be.loop_entry(callee_id).is_some() {
+            // Native: no helper call; the one guard exit went to `exit`
+            // with the callee's dead frame.
+            assert_eq!(log, (0, vec![(guard.0, 110)]), "{}", be.name());
+        } else {
+            assert_eq!(log, (3, vec![]), "{}", be.name());
+        }
+        be.free(callee_id);
+        runs
+    });
+    assert_eq!(got, [vec![7, 3], vec![110_000, 60], vec![ib(-3), ib(-5)]]);
 }

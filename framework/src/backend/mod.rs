@@ -75,6 +75,12 @@ pub trait Backend {
     fn invalidate(&self, id: LoopId);
     /// Frees the loop and its bridges. Later jumps into it are the caller's bug.
     fn free(&self, id: LoopId);
+    /// Native entry address of loop `id`, for direct `call_assembler`
+    /// calls (`AssemblerDescr::target`); `None` for backends that always
+    /// go through the helper.
+    fn loop_entry(&self, _id: LoopId) -> Option<usize> {
+        None
+    }
     /// Human-readable machine code of a loop or bridge for `jit-backend`
     /// logs (`None` when the backend has nothing to show).
     fn disassemble(&self, _id: LoopId) -> Option<String> {
@@ -102,6 +108,29 @@ pub unsafe extern "C" fn assembler_trampoline(
         (d, std::slice::from_raw_parts(args, d.args.len()))
     };
     (d.invoke)(d, words)
+}
+
+/// Where native code goes when a direct `call_assembler` call left the
+/// callee through an exit other than the site's fast `finish`: `buf` holds
+/// the exit's dead frame (`nwords` words, at least as many as the exit
+/// wrote), `gid` is the exit. Returns the call's result word.
+///
+/// # Safety
+/// `d` must be a `call_assembler` op's descr and `buf` must point at
+/// `nwords` initialized words alive for the call.
+pub unsafe extern "C" fn assembler_exit_trampoline(
+    d: *const crate::ir::AssemblerDescr,
+    buf: *const u64,
+    gid: u32,
+    nwords: usize,
+) -> u64 {
+    // SAFETY: per this function's contract (backends pass the op's leaked
+    // `'static` descr and the direct call's buffer on their stack).
+    let (d, words) = unsafe {
+        let d = &*d;
+        (d, std::slice::from_raw_parts(buf, nwords))
+    };
+    (d.exit)(d, crate::ir::GuardId(gid), words)
 }
 
 /// Turns a word read from a dead frame or compiled code back into a `GcRef`.

@@ -146,10 +146,53 @@ pub struct AssemblerDescr {
     pub helper: usize,
     /// The same helper for the IR interpreter.
     pub invoke: fn(&AssemblerDescr, &[u64]) -> u64,
+    /// Where a native backend may call the callee's code directly (PyPy's
+    /// `call_assembler` fast path); kept up to date by the framework.
+    pub target: &'static AsmTarget,
+    /// After a direct call left the callee through another exit than
+    /// `target.fast`: the exit's guard and dead-frame words; returns the
+    /// call's result word (the framework resumes the callee, or stashes a
+    /// result of another shape for `guard_not_forced`). Native code
+    /// reaches it through `backend::assembler_exit_trampoline`.
+    pub exit: fn(&AssemblerDescr, GuardId, &[u64]) -> u64,
     /// Framework-private: which call site this is, and which driver made
     /// it (the helper checks it runs under that driver).
     pub site: usize,
     pub owner: usize,
+}
+
+/// A `call_assembler` site's direct-call target. Native code reads both
+/// fields at every call; the framework writes them between calls.
+#[derive(Debug)]
+pub struct AsmTarget {
+    /// Native entry address of the callee's compiled entry trace (0: none
+    /// known — call the helper). Cleared whenever compiled code changes.
+    pub entry: std::sync::atomic::AtomicUsize,
+    /// The callee's `finish` whose result word goes back to the caller as
+    /// it is (`u32::MAX`: none known yet).
+    pub fast: std::sync::atomic::AtomicU32,
+}
+
+impl AsmTarget {
+    pub const fn new() -> AsmTarget {
+        AsmTarget {
+            entry: std::sync::atomic::AtomicUsize::new(0),
+            fast: std::sync::atomic::AtomicU32::new(u32::MAX),
+        }
+    }
+
+    /// Forgets the target (its code may be freed or replaced).
+    pub fn clear(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.entry.store(0, Relaxed);
+        self.fast.store(u32::MAX, Relaxed);
+    }
+}
+
+impl Default for AsmTarget {
+    fn default() -> Self {
+        AsmTarget::new()
+    }
 }
 
 impl fmt::Debug for AssemblerDescr {

@@ -19,8 +19,8 @@ pub mod print;
 pub mod verify;
 
 pub use descr::{
-    ArrayDescr, AssemblerDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr, GuardId,
-    SizeDescr, TargetToken,
+    ArrayDescr, AsmTarget, AssemblerDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr,
+    GuardId, SizeDescr, TargetToken,
 };
 pub use opcode::OpNum;
 
