@@ -308,12 +308,15 @@ impl<I: Interp> JitDriver<I> {
             let s = &mut self.sites[site];
             if out.len() <= 1 && s.fast.len() < 8 && I::ret_shape_eq(&got, &s.ret) == Some(true) {
                 s.fast.push(dead.guard);
-                let _ = s.descr.target.fast.compare_exchange(
-                    u32::MAX,
-                    dead.guard.0,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
+                if let Some(slot) = s
+                    .descr
+                    .target
+                    .fast
+                    .iter()
+                    .find(|f| f.load(Ordering::Relaxed) == u32::MAX)
+                {
+                    slot.store(dead.guard.0, Ordering::Relaxed);
+                }
             }
             return Err(r);
         }
@@ -361,6 +364,9 @@ impl<I: Interp> Forced<I> {
 fn exit<I: Interp>(d: &AssemblerDescr, guard: GuardId, words: &[u64]) -> u64 {
     with_activation::<I, _>(|jit, interp, owner| {
         assert_eq!(owner, d.owner, "call_assembler ran in another driver");
+        if jit.sites[d.site].fast.contains(&guard) {
+            return words.first().copied().unwrap_or(0);
+        }
         let dead = DeadFrame {
             guard,
             values: words.to_vec(),

@@ -1225,11 +1225,16 @@ impl<'a> Gen<'a> {
                 ; mov Rq(frame::INT_ARG_REGS[0]), rsp
                 ; call Rq(R11)
             );
+            let fast = self.a.new_dynamic_label();
+            let a = &mut self.a;
             emit::mov_imm(a, R11, &d.target.fast as *const _ as u64);
             dynasm!(a
                 ; .arch x64
                 ; cmp eax, DWORD [Rq(R11)]
+                ; je =>fast
+                ; cmp eax, DWORD [Rq(R11) + 4]
                 ; jne =>other
+                ; =>fast
                 ; mov rax, QWORD [rsp]
                 ; add rsp, buf
                 ; jmp =>done

@@ -483,7 +483,7 @@ fn call_assembler_calls_a_compiled_callee_directly() {
         // What the framework does once it knows the callee's code.
         if let Some(entry) = be.loop_entry(callee_id) {
             d.target.entry.store(entry, Ordering::Relaxed);
-            d.target.fast.store(fast.0, Ordering::Relaxed);
+            d.target.fast[1].store(fast.0, Ordering::Relaxed);
         }
         let mut b = B::new();
         let xy = b.inputs(&[Kind::Int, Kind::Int, Kind::Ref]);

@@ -168,16 +168,20 @@ pub struct AsmTarget {
     /// Native entry address of the callee's compiled entry trace (0: none
     /// known — call the helper). Cleared whenever compiled code changes.
     pub entry: std::sync::atomic::AtomicUsize,
-    /// The callee's `finish` whose result word goes back to the caller as
-    /// it is (`u32::MAX`: none known yet).
-    pub fast: std::sync::atomic::AtomicU32,
+    /// The callee's `finish`es whose result word goes back to the caller
+    /// as it is (`u32::MAX`: none known yet). Two: a function's entry
+    /// trace and its first bridge usually return through one each.
+    pub fast: [std::sync::atomic::AtomicU32; 2],
 }
 
 impl AsmTarget {
     pub const fn new() -> AsmTarget {
         AsmTarget {
             entry: std::sync::atomic::AtomicUsize::new(0),
-            fast: std::sync::atomic::AtomicU32::new(u32::MAX),
+            fast: [
+                std::sync::atomic::AtomicU32::new(u32::MAX),
+                std::sync::atomic::AtomicU32::new(u32::MAX),
+            ],
         }
     }
 
@@ -185,7 +189,9 @@ impl AsmTarget {
     pub fn clear(&self) {
         use std::sync::atomic::Ordering::Relaxed;
         self.entry.store(0, Relaxed);
-        self.fast.store(u32::MAX, Relaxed);
+        for f in &self.fast {
+            f.store(u32::MAX, Relaxed);
+        }
     }
 }
 
