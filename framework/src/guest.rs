@@ -23,6 +23,15 @@
 //! helper needs its own (made by the nested `call_may_force` or compiled
 //! code), so two `&mut` to the interpreter never coexist.
 //!
+//! Collections: a helper runs inside a `heap::gc::NoCollect` scope (see
+//! `residual!`), and guest code it runs stays inside it — collections that
+//! come due meanwhile wait until the helper returns. That is what lets a
+//! helper keep references anywhere (a `Vec` of a dict's items while a user
+//! `__eq__` runs, which might drop them from the dict); the price is that
+//! the garbage of one guest call from a helper is only collected after it.
+//! Fine for dunders and callbacks; a helper running a long guest loop
+//! should give the work back to the interpreter instead.
+//!
 //! What the trace knows: the call is `call_may_force_K` followed by
 //! `guard_no_exception`; heap caches are dropped and the next
 //! quasi-immutable read guards again (`guard_not_invalidated`). No

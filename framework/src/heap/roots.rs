@@ -44,8 +44,58 @@ use super::GcRef;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
+/// Slots with a free list: registering and unregistering are O(1) however
+/// many are live (a recursion 100000 guest calls deep registers a frame
+/// per call; a scan for a free slot would make it quadratic).
+struct Slots<T> {
+    slots: Vec<Option<T>>,
+    /// Indexes freed below the end (may be stale: re-checked on use).
+    free: Vec<usize>,
+}
+
+impl<T> Slots<T> {
+    const fn new() -> Slots<T> {
+        Slots {
+            slots: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, v: T) -> usize {
+        while let Some(i) = self.free.pop() {
+            if i < self.slots.len() && self.slots[i].is_none() {
+                self.slots[i] = Some(v);
+                return i;
+            }
+        }
+        self.slots.push(Some(v));
+        self.slots.len() - 1
+    }
+
+    /// Frees slot `i`; trailing free slots are dropped (LIFO use keeps
+    /// the table as long as the live registrations).
+    fn remove(&mut self, i: usize) {
+        self.slots[i] = None;
+        if i + 1 == self.slots.len() {
+            while matches!(self.slots.last(), Some(None)) {
+                self.slots.pop();
+            }
+        } else {
+            self.free.push(i);
+        }
+        if self.free.len() > 2 * self.slots.len() + 16 {
+            let n = self.slots.len();
+            self.free.retain(|&f| f < n);
+        }
+    }
+
+    fn live(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().flatten()
+    }
+}
+
 thread_local! {
-    static HANDLES: RefCell<Vec<Option<GcRef>>> = const { RefCell::new(Vec::new()) };
+    static HANDLES: RefCell<Slots<GcRef>> = const { RefCell::new(Slots::new()) };
 }
 
 /// A GC reference held by Rust code, registered as a root while it lives.
@@ -56,31 +106,24 @@ pub struct Handle {
 
 impl Handle {
     pub fn new(r: GcRef) -> Handle {
-        HANDLES.with(|h| {
-            let mut h = h.borrow_mut();
-            if let Some(slot) = h.iter().position(|s| s.is_none()) {
-                h[slot] = Some(r);
-                Handle { slot }
-            } else {
-                h.push(Some(r));
-                Handle { slot: h.len() - 1 }
-            }
+        HANDLES.with(|h| Handle {
+            slot: h.borrow_mut().insert(r),
         })
     }
     pub fn get(&self) -> GcRef {
-        HANDLES.with(|h| h.borrow()[self.slot].unwrap_or(GcRef::NULL))
+        HANDLES.with(|h| h.borrow().slots[self.slot].unwrap_or(GcRef::NULL))
     }
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        HANDLES.with(|h| h.borrow_mut()[self.slot] = None);
+        HANDLES.with(|h| h.borrow_mut().remove(self.slot));
     }
 }
 
 /// Calls `f` on every reference held by a live [`Handle`].
 pub fn for_each_handle(mut f: impl FnMut(GcRef)) {
-    HANDLES.with(|h| h.borrow().iter().flatten().for_each(|r| f(*r)));
+    HANDLES.with(|h| h.borrow().live().for_each(|r| f(*r)));
 }
 
 /// A root visitor: gets the structure and reports each word that may be a
@@ -95,7 +138,7 @@ struct Entry {
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Vec<Option<Entry>>> = const { RefCell::new(Vec::new()) };
+    static REGISTRY: RefCell<Slots<Entry>> = const { RefCell::new(Slots::new()) };
 }
 
 /// # Safety
@@ -125,19 +168,7 @@ impl<'a, T> Rooted<'a, T> {
             visit: visit as *const (),
             tramp: tramp::<T>,
         };
-        let slot = REGISTRY.with(|r| {
-            let mut r = r.borrow_mut();
-            match r.iter().rposition(|s| s.is_none()) {
-                Some(i) => {
-                    r[i] = Some(e);
-                    i
-                }
-                None => {
-                    r.push(Some(e));
-                    r.len() - 1
-                }
-            }
-        });
+        let slot = REGISTRY.with(|r| r.borrow_mut().insert(e));
         Rooted {
             ptr,
             slot,
@@ -162,13 +193,7 @@ impl<T> std::ops::DerefMut for Rooted<'_, T> {
 
 impl<T> Drop for Rooted<'_, T> {
     fn drop(&mut self) {
-        REGISTRY.with(|r| {
-            let mut r = r.borrow_mut();
-            r[self.slot] = None;
-            while matches!(r.last(), Some(None)) {
-                r.pop();
-            }
-        });
+        REGISTRY.with(|r| r.borrow_mut().remove(self.slot));
     }
 }
 
@@ -211,14 +236,14 @@ pub fn root_refs<X: RefWord>(v: &mut Vec<X>) -> Rooted<'_, Vec<X>> {
 
 /// Number of live registrations (tests).
 pub fn registered() -> usize {
-    REGISTRY.with(|r| r.borrow().iter().flatten().count())
+    REGISTRY.with(|r| r.borrow().live().count())
 }
 
 /// Every precise root: handles, registered structures, the pending
 /// exception. Registered visitors run without any heap borrow held.
 pub(super) fn precise_roots(out: &mut dyn FnMut(usize)) {
     for_each_handle(|r| out(r.addr()));
-    let entries: Vec<Entry> = REGISTRY.with(|r| r.borrow().iter().flatten().copied().collect());
+    let entries: Vec<Entry> = REGISTRY.with(|r| r.borrow().live().copied().collect());
     for e in entries {
         // SAFETY: entries are removed when their `Rooted` drops, so `data`
         // is live and `visit` matches it.

@@ -311,3 +311,44 @@ fn residual_helpers_run_without_collections() {
     gc::set_stress(false);
     assert_eq!(ok, 1, "a collection ran inside the residual helper");
 }
+
+#[test]
+fn handles_and_registrations_reuse_freed_slots_in_any_order() {
+    use crate::heap::roots::{for_each_handle, registered};
+    let objs: Vec<GcRef> = (0..300).map(|i| cons(i, GcRef::NULL)).collect();
+    let mut hs: Vec<Option<Handle>> = objs.iter().map(|o| Some(Handle::new(*o))).collect();
+    // Free every third one (holes below the end), then refill them.
+    for (i, h) in hs.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            *h = None;
+        }
+    }
+    for (i, h) in hs.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            *h = Some(Handle::new(objs[i]));
+        }
+    }
+    for (i, h) in hs.iter().enumerate() {
+        assert_eq!(h.as_ref().unwrap().get(), objs[i]);
+    }
+    let mut seen = 0;
+    for_each_handle(|r| seen += objs.contains(&r) as usize);
+    assert!(seen >= 300, "{seen}");
+    // Nested registrations dropped out of order leave none behind.
+    let before = registered();
+    let (mut a, mut b, mut c) = (vec![objs[0]], vec![objs[1]], vec![objs[2]]);
+    let ra = Rooted::new(&mut a, |v: &Vec<GcRef>, f| {
+        v.iter().for_each(|r| f(r.addr()))
+    });
+    let rb = Rooted::new(&mut b, |v: &Vec<GcRef>, f| {
+        v.iter().for_each(|r| f(r.addr()))
+    });
+    drop(ra);
+    let rc = Rooted::new(&mut c, |v: &Vec<GcRef>, f| {
+        v.iter().for_each(|r| f(r.addr()))
+    });
+    assert_eq!(registered(), before + 2);
+    drop(rc);
+    drop(rb);
+    assert_eq!(registered(), before);
+}
