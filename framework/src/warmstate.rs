@@ -177,6 +177,11 @@ pub struct JitDriver<I: Interp> {
     pub(crate) bodies: HashMap<TargetToken, Rc<crate::opt::unroll::BodyEntry>>,
     next_id: u32,
     pub(crate) qi_deps: HashMap<(usize, usize), Vec<LoopId>>,
+    /// Quasi-immutable fields written while a trace is being recorded —
+    /// by guest code the recording ran concretely (a `call_assembler`
+    /// callee, a `call_may_force` helper): a trace that read one of them
+    /// as a constant would be stale from birth, so it is aborted.
+    qi_written: Vec<(usize, usize)>,
     pub stats: Stats,
     pub log: Log,
     /// When true, every compiled loop and bridge is kept in `traces` as
@@ -235,6 +240,7 @@ impl<I: Interp> JitDriver<I> {
             bodies: HashMap::new(),
             next_id: 1,
             qi_deps: HashMap::new(),
+            qi_written: Vec::new(),
             stats: Stats {
                 start: Some(Instant::now()),
                 ..Stats::default()
@@ -682,6 +688,7 @@ impl<I: Interp> JitDriver<I> {
         start: Start<I>,
     ) -> Step<I::Ret<Plain>> {
         self.stats.tracings += 1;
+        self.qi_written.clear();
         self.recording += 1;
         let step = self.trace_and_compile(interp, greens, frame, start);
         self.recording -= 1;
@@ -834,6 +841,11 @@ impl<I: Interp> JitDriver<I> {
         self.log.section(cat::TRACING, || {
             format!("# {}\n{}", interp.printable_location(&start_greens), trace)
         });
+        let stale = qi_deps.iter().any(|(obj, d)| {
+            let key = (obj.addr(), *d as *const FieldDescr as usize);
+            self.qi_written.contains(&key)
+        });
+        let abort = abort.or(stale.then_some(AbortReason::QuasiImmutWrite));
         if let Some(reason) = abort {
             self.abort(interp, &start_greens, &end_greens, reason, &start);
             return step;
@@ -1240,6 +1252,10 @@ impl<I: Interp> JitDriver<I> {
     /// A quasi-immutable field was written: every loop that read it as a
     /// constant is invalidated and will not be entered again.
     pub(crate) fn quasi_immutable_written(&mut self, obj: GcRef, d: &'static FieldDescr) {
+        if self.recording > 0 {
+            self.qi_written
+                .push((obj.addr(), d as *const FieldDescr as usize));
+        }
         let Some(loops) = self
             .qi_deps
             .remove(&(obj.addr(), d as *const FieldDescr as usize))

@@ -486,3 +486,27 @@ fn guest_error_inside_a_helper_leaves_compiled_code_like_the_interpreter() {
     assert_eq!((&r.output, &r.error), (&off.output, &off.error));
     assert!(r.stats.loops >= 1, "{:?}", r.stats);
 }
+
+#[test]
+fn quasi_immutable_written_by_guest_code_under_the_recorder_aborts_the_trace() {
+    // Each iteration reads the class version, then a helper runs guest
+    // code bumping it. A trace recorded over that iteration read the old
+    // version as a constant: it is aborted, never compiled stale.
+    let off = tvm(&example("qi_nested.tvm"), "off");
+    let r = tvm(
+        &example("qi_nested.tvm"),
+        "threshold=3,function_threshold=5",
+    );
+    assert_eq!(r.output, off.output);
+    assert!(r.output.starts_with("0\n1\n2\n3\n4\n"), "{}", r.output);
+    assert!(
+        r.stats
+            .aborts
+            .get("quasi-immutable write")
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "{:?}",
+        r.stats
+    );
+}
