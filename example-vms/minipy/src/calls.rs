@@ -47,7 +47,7 @@ extern "C" fn mp_class_setattr(cls: GcRef, name: GcRef, v: GcRef) {
     let _ = dict::set(d, name, v);
 }
 metatrace::residual!(
-    /// Writes a class attribute (the caller bumps the world version).
+    /// Writes a class attribute (the caller bumps the class versions).
     pub static CLASS_SETATTR = fn mp_class_setattr(cls: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
 );
 extern "C" fn mp_module_setattr(m: GcRef, name: GcRef, v: GcRef) {
@@ -153,8 +153,7 @@ impl Vm {
     /// Elidable class attribute lookup (constant in traces).
     fn class_attr<C: Jit<Self>>(&mut self, ctx: &mut C, cls: GcRef, name: GcRef) -> C::Ref {
         let c = ctx.const_ref(cls);
-        let w = ctx.const_ref(world());
-        let ver = ctx.getfield_i(w, &world_obj::version);
+        let ver = ctx.getfield_i(c, &type_obj::version);
         let n = ctx.const_ref(name);
         ctx.call(&CLASS_LOOKUP, &[Val::Ref(c), Val::Ref(n), Val::Int(ver)])
             .gcref()
@@ -851,10 +850,7 @@ impl Vm {
             tid::TYPE => {
                 let n = ctx.const_ref(name);
                 ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
-                let w = ctx.const_ref(world());
-                let ver = types::world_changed();
-                let ver = ctx.const_int(ver);
-                ctx.setfield_i(w, &world_obj::version, ver);
+                ctx.call_may_force(self, &types::BUMP_VERSIONS, &[Val::Ref(o)]);
                 Ok(())
             }
             tid::MODULE => {
@@ -918,11 +914,7 @@ impl Vm {
                 })
             }
         };
-        // A new class changes what lookups may see (shadowing).
-        let w = ctx.const_ref(world());
-        let ver = types::world_changed();
-        let ver = ctx.const_int(ver);
-        ctx.setfield_i(w, &world_obj::version, ver);
+        // A new class changes no existing class's lookups: nothing to bump.
         Ok(ctx.const_ref(cls))
     }
 }

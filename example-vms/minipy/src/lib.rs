@@ -13,9 +13,10 @@
 //!   the optimizer can make virtual. Ints overflow into big ints through
 //!   `int_add_ovf` & co. (the slow path is a residual call).
 //! - Instances use maps (hidden classes); class attribute lookup is an
-//!   elidable call keyed by one quasi-immutable "world version" that any
-//!   class-namespace write bumps (simpler than per-class versions; a loop
-//!   that writes class attributes is not compiled).
+//!   elidable call keyed by the class's quasi-immutable version. Writing a
+//!   class attribute bumps the versions of that class and its subclasses
+//!   (a `call_may_force` helper, so compiled code can do it too); creating
+//!   a class bumps nothing.
 //! - Builtins that would need guest code (key functions, dunders of user
 //!   objects inside containers) fall back to Python versions in the prelude.
 //! - Generator expressions are lazy: compiled as generator functions.

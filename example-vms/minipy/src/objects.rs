@@ -116,6 +116,10 @@ metatrace::gc_struct! {
         #[immutable] name: GcRef, #[immutable] base: GcRef, #[immutable] dict: GcRef,
         #[immutable] tag: i64, #[immutable] root_map: GcRef,
         #[immutable] bases: GcRef, #[immutable] mro: GcRef,
+        // What attribute lookups on this class may see: quasi-immutable,
+        // so traces fold lookups; bumped when this class's or a base's
+        // namespace changes (see `types::bump_versions`).
+        #[quasi_immutable] version: i64,
     }
 }
 metatrace::gc_struct! {
@@ -131,11 +135,6 @@ metatrace::gc_struct! {
 metatrace::gc_struct! {
     /// A module: its namespace dict and name.
     pub struct ModuleObj as module_obj { #[immutable] dict: GcRef, #[immutable] name: GcRef }
-}
-metatrace::gc_struct! {
-    /// The world version of all class namespaces: quasi-immutable, so method
-    /// lookups fold in traces; bumped when any class namespace changes.
-    pub struct WorldObj as world_obj { #[quasi_immutable] version: i64 }
 }
 metatrace::gc_struct! {
     /// `staticmethod`, `classmethod` or `property` wrapper (kind 0/1/2);
@@ -394,7 +393,6 @@ pub struct Runtime {
     pub none: GcRef,
     pub true_: GcRef,
     pub false_: GcRef,
-    pub world: GcRef,
     pub empty_tuple: GcRef,
     /// Builtin type objects by tag.
     pub types: Vec<GcRef>,
@@ -416,20 +414,14 @@ pub fn rt() -> std::rc::Rc<Runtime> {
 }
 
 pub fn set_runtime(r: Runtime) {
-    FAST.with(|f| f.set([r.none, r.true_, r.false_, r.world]));
+    FAST.with(|f| f.set([r.none, r.true_, r.false_]));
     RT.with(|x| *x.borrow_mut() = Some(std::rc::Rc::new(r)));
 }
 
 thread_local! {
-    /// None, True, False and the world object, for cheap access (they are
-    /// rooted by the runtime's handles).
-    static FAST: std::cell::Cell<[GcRef; 4]> = const { std::cell::Cell::new([GcRef::NULL; 4]) };
-}
-
-/// The world-version object.
-#[inline]
-pub fn world() -> GcRef {
-    FAST.with(|f| f.get()[3])
+    /// None, True and False, for cheap access (they are rooted by the
+    /// runtime's handles).
+    static FAST: std::cell::Cell<[GcRef; 3]> = const { std::cell::Cell::new([GcRef::NULL; 3]) };
 }
 
 impl Runtime {
@@ -442,7 +434,6 @@ impl Runtime {
             none: GcRef::NULL,
             true_: GcRef::NULL,
             false_: GcRef::NULL,
-            world: GcRef::NULL,
             empty_tuple: GcRef::NULL,
             types: Vec::new(),
             excs: Vec::new(),

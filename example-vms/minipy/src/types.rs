@@ -2,7 +2,7 @@
 //!
 //! Owns: runtime initialisation (builtin type objects, the exception
 //! hierarchy, singletons), `type_of`, MRO walks and the elidable class
-//! attribute lookup keyed by the world version, the map table (attribute
+//! attribute lookup keyed by per-class versions, the map table (attribute
 //! name → slot, transitions) with its elidable lookups, and constructing
 //! exception instances from Rust (`exc_new`).
 
@@ -104,8 +104,6 @@ pub fn init_runtime() {
     r.true_ = r.root(t);
     let f = heap::new_struct(&bool_obj::SIZE);
     r.false_ = r.root(f);
-    let w = heap::new_struct(&world_obj::SIZE);
-    r.world = r.root(w);
     objects::set_runtime(r);
     // Types need the runtime for dicts (None); build them in a second phase.
     let mut r = Runtime::empty();
@@ -113,11 +111,9 @@ pub fn init_runtime() {
     r.none = old.none;
     r.true_ = old.true_;
     r.false_ = old.false_;
-    r.world = old.world;
     r.root(r.none);
     r.root(r.true_);
     r.root(r.false_);
-    r.root(r.world);
     let et = new_tuple(&[]);
     r.empty_tuple = r.root(et);
     r.types = vec![GcRef::NULL; tag::COUNT as usize];
@@ -267,51 +263,68 @@ pub fn c3_mro(cls: GcRef, bases: &[GcRef]) -> PyResult<Vec<GcRef>> {
     }
 }
 
-type LookupCache = (i64, HashMap<(usize, usize), GcRef>);
-
 thread_local! {
-    /// (class, name) → attribute for the current world version. Classes
-    /// and names are never freed (both are kept alive), and the cache is
-    /// dropped whenever the version moves, so no entry can go stale.
-    static LOOKUP_CACHE: RefCell<LookupCache> = RefCell::new((-1, HashMap::new()));
+    /// (class, name) → (class version, attribute). Classes and names are
+    /// never freed (both are kept alive), so keys cannot be reused; an
+    /// entry of an older version is simply overwritten.
+    static LOOKUP_CACHE: RefCell<HashMap<(usize, usize), (i64, GcRef)>> =
+        RefCell::new(HashMap::new());
     static SLOT_CACHE: RefCell<HashMap<(i64, usize), i64>> = RefCell::new(HashMap::new());
+    /// Every user class (kept alive by `keep`), to find subclasses.
+    static USER_CLASSES: RefCell<Vec<GcRef>> = const { RefCell::new(Vec::new()) };
 }
 
 extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
     let key = (t.addr(), name.addr());
-    if let Some(v) = LOOKUP_CACHE.with(|c| {
-        let c = c.borrow();
-        if c.0 == version {
-            c.1.get(&key).copied()
-        } else {
-            None
+    let hit = LOOKUP_CACHE.with(|c| c.borrow().get(&key).copied());
+    if let Some((ver, v)) = hit {
+        if ver == version {
+            return v;
         }
-    }) {
-        return v;
     }
     let v = class_lookup(t, &str_of(name));
-    LOOKUP_CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.0 != version {
-            c.0 = version;
-            c.1.clear();
-        }
-        c.1.insert(key, v);
-    });
+    LOOKUP_CACHE.with(|c| c.borrow_mut().insert(key, (version, v)));
     v
 }
 metatrace::residual!(
-    /// Class attribute lookup: elidable, keyed by the (quasi-immutable)
-    /// world version so traces fold it and are invalidated on change.
+    /// Class attribute lookup: elidable, keyed by the class's
+    /// (quasi-immutable) version so traces fold it and are invalidated
+    /// when the class or one of its bases changes.
     pub static CLASS_LOOKUP = fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef,
     EffectInfo::ELIDABLE
 );
 
-/// Bumps the world version (a class namespace changed).
-pub fn world_changed() -> i64 {
-    let w = rt().world;
-    geti(w, &world_obj::version) + 1
+/// `cls` and every user class with `cls` in its MRO: whose lookups a write
+/// to `cls`'s namespace may change.
+pub fn affected_by(cls: GcRef) -> Vec<GcRef> {
+    let mut v = vec![cls];
+    USER_CLASSES.with(|c| {
+        for k in c.borrow().iter() {
+            if *k != cls && mro_of(*k).contains(&cls) {
+                v.push(*k);
+            }
+        }
+    });
+    v
 }
+
+extern "C" fn mp_bump_versions(cls: GcRef) {
+    // The versions are quasi-immutable: written through a context, so
+    // the JIT invalidates the loops that folded them (guest::reenter
+    // hands this helper one; it is called with `call_may_force`).
+    let _ = crate::guestcall::guest(|_, ctx| {
+        for k in affected_by(cls) {
+            let v = metatrace::Ctx::getfield_i(ctx, k, &type_obj::version);
+            metatrace::Ctx::setfield_i(ctx, k, &type_obj::version, v + 1);
+        }
+        Ok(())
+    });
+}
+metatrace::residual!(
+    /// After a write to `cls`'s namespace: bumps the versions of `cls` and
+    /// its subclasses.
+    pub static BUMP_VERSIONS = fn mp_bump_versions(cls: GcRef), EffectInfo::MAY_FORCE
+);
 
 // ---- maps -----------------------------------------------------------------
 
@@ -496,7 +509,9 @@ pub fn new_class(name: GcRef, bases: &[GcRef], ns: GcRef) -> PyResult<GcRef> {
     seti(o, &type_obj::tag, tag::USER);
     let m = new_map_obj(o, 0);
     setr(o, &type_obj::root_map, m);
-    Ok(keep(o))
+    let o = keep(o);
+    USER_CLASSES.with(|c| c.borrow_mut().push(o));
+    Ok(o)
 }
 
 /// Nearest builtin tag of a class (for subclasses of builtins).
