@@ -442,6 +442,18 @@ impl Vm {
                     _ => {}
                 }
             }
+            ("dict.get", 1 | 2, 0)
+                if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::DICT =>
+            {
+                let dflt = match args.get(1) {
+                    Some(d) => *d,
+                    None => self.none_c(ctx),
+                };
+                let call = [Val::Ref(slf), Val::Ref(args[0]), Val::Ref(dflt)];
+                if let Some(v) = self.call_maybe_guest(ctx, &dict::DICT_GET, &call)? {
+                    return Ok(v);
+                }
+            }
             ("list.append", 1, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
             {
