@@ -221,13 +221,20 @@ fn find_once(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<Option<usize>>> {
             if k == key {
                 return Ok(Some(Some(e)));
             }
-            let same = eq(k, key)?;
-            if getr(d, &dict_obj::keys) != keys_a
-                || getr(d, &dict_obj::index) != index
-                || aget(keys_a, e) != k
-            {
-                return Ok(None);
-            }
+            let same = match (small_int(k), small_int(key)) {
+                // Two machine ints: no guest code runs, the table stays.
+                (Some(x), Some(y)) => x == y,
+                _ => {
+                    let same = eq(k, key)?;
+                    if getr(d, &dict_obj::keys) != keys_a
+                        || getr(d, &dict_obj::index) != index
+                        || aget(keys_a, e) != k
+                    {
+                        return Ok(None);
+                    }
+                    same
+                }
+            };
             if same {
                 return Ok(Some(Some(e)));
             }

@@ -2,8 +2,9 @@
 //! go through a generic helper (`BINOP`, `TO_STR`) with string formatting
 //! and Rust `String` round trips on the way.
 //!
-//! Owns: `str(int)` from a raw machine int ([`INT_STR`]) and `str + str`
-//! copied heap array to heap array ([`STR_CONCAT`]). Each does exactly
+//! Owns: `str(int)` from a raw machine int ([`INT_STR`]), `str + str`
+//! copied heap array to heap array ([`STR_CONCAT`], also used by
+//! `str.join`). Each does exactly
 //! what the generic path does for those types (the corpus runs with the
 //! JIT on and off and compares).
 
@@ -22,18 +23,34 @@ pub const ALLOCATES: EffectInfo = EffectInfo {
     writes_heap: false,
 };
 
-/// A str object of the given UTF-8 bytes and character count.
-fn str_from_parts(parts: &[(GcRef, i64)], nchars: i64) -> GcRef {
+/// A str's byte array and its length, for [`str_from_parts`].
+pub fn str_part(s: GcRef) -> (GcRef, i64) {
+    let b = getr(s, &str_obj::bytes);
+    (b, heap::arraylen(b, &BYTE_ARRAY))
+}
+
+/// A str object of the concatenated bytes of `parts` (see [`str_part`])
+/// with `nchars` characters in all.
+pub fn str_from_parts(parts: &[(GcRef, i64)], nchars: i64) -> GcRef {
     let n: i64 = parts.iter().map(|p| p.1).sum();
     let b = heap::new_array(&BYTE_ARRAY, n).expect("str length");
+    let base = BYTE_ARRAY.base_offset;
     let mut at = 0;
     for &(src, len) in parts {
-        for i in 0..len {
-            let c = heap::getarrayitem(src, &BYTE_ARRAY, i);
-            heap::setarrayitem(b, &BYTE_ARRAY, at + i, c);
+        // SAFETY: `src` holds `len` bytes from `base` on and `b` holds `n`
+        // bytes, `at + len <= n`; the two arrays are different objects
+        // (`b` is new), and nothing allocates during the copy (the heap
+        // does not move objects anyway).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                (src.addr() + base) as *const u8,
+                (b.addr() + base + at as usize) as *mut u8,
+                len as usize,
+            );
         }
         at += len;
     }
+    debug_assert_eq!(at, n);
     let o = heap::new_struct(&str_obj::SIZE);
     setr(o, &str_obj::bytes, b);
     seti(o, &str_obj::nchars, nchars);
@@ -41,11 +58,7 @@ fn str_from_parts(parts: &[(GcRef, i64)], nchars: i64) -> GcRef {
 }
 
 extern "C" fn mp_str_concat(a: GcRef, b: GcRef) -> GcRef {
-    let (x, y) = (getr(a, &str_obj::bytes), getr(b, &str_obj::bytes));
-    let parts = [
-        (x, heap::arraylen(x, &BYTE_ARRAY)),
-        (y, heap::arraylen(y, &BYTE_ARRAY)),
-    ];
+    let parts = [str_part(a), str_part(b)];
     let nchars = geti(a, &str_obj::nchars) + geti(b, &str_obj::nchars);
     str_from_parts(&parts, nchars)
 }

@@ -46,3 +46,11 @@ try:
     "a" + 1
 except TypeError as e:
     print("TypeError", e)
+
+# str.join copies heap bytes directly: separators and parts of any width.
+j = "·é".join(parts[:4])
+print(j, len(j), len("".join([])), "-".join(["solo"]), len(", ".join(parts)))
+try:
+    " ".join(["a", 1])
+except TypeError as e:
+    print("TypeError", e)
