@@ -7,6 +7,7 @@
 
 use crate::builtins;
 use crate::bytecode::{BinOp, CmpOp, UnOp};
+use crate::fast;
 use crate::interp::{module_cell, Res, Vm};
 use crate::objects::*;
 use crate::ops;
@@ -102,6 +103,9 @@ impl Vm {
             }
         } else if ta == tid::INST || tb == tid::INST {
             return self.binop_dunder(ctx, op, a, b, inplace, ta == tid::INST);
+        } else if op == BinOp::Add && ta == tid::STR && tb == tid::STR {
+            let r = ctx.call(&fast::STR_CONCAT, &[Val::Ref(a), Val::Ref(b)]);
+            return Ok(r.gcref());
         }
         let k = ctx.const_int(ops::binop_index(op));
         let d: &'static metatrace::ir::CallDescr =
@@ -506,8 +510,13 @@ impl Vm {
 
     /// str(v) (or repr), calling `__str__` / `__repr__` when needed.
     pub fn to_str<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref, repr: bool) -> Res<C, C::Ref> {
-        if !repr && ctx.class_of(v) == tid::STR {
-            return Ok(v);
+        match ctx.class_of(v) {
+            tid::STR if !repr => return Ok(v),
+            tid::INT => {
+                let i = ctx.getfield_i(v, &int_obj::v);
+                return Ok(ctx.call(&fast::INT_STR, &[Val::Int(i)]).gcref());
+            }
+            _ => {}
         }
         let k = ctx.const_int(if repr { 2 } else { 1 });
         if let Some(s) =

@@ -119,7 +119,9 @@ pub enum Instr {
     /// Code id; flags: 1 defaults tuple, 2 kw-defaults dict, 4 closure tuple.
     MakeFunction(u32, u8),
     /// name constant: stack has the class-body function and the bases tuple.
-    BuildClass(u32),
+    /// Pops bases (a tuple) and the body function, plus the `metaclass=`
+    /// value first when the flag says there is one.
+    BuildClass(u32, bool),
     Return,
     Pop,
     Dup,

@@ -441,6 +441,18 @@ impl Vm {
                     _ => {}
                 }
             }
+            ("dict.get", 1 | 2, 0)
+                if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::DICT =>
+            {
+                let dflt = match args.get(1) {
+                    Some(d) => *d,
+                    None => self.none_c(ctx),
+                };
+                let call = [Val::Ref(slf), Val::Ref(args[0]), Val::Ref(dflt)];
+                if let Some(v) = self.call_maybe_guest(ctx, &dict::DICT_GET, &call)? {
+                    return Ok(v);
+                }
+            }
             ("list.append", 1, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
             {
@@ -880,7 +892,28 @@ impl Vm {
         body: C::Ref,
         bases: C::Ref,
         name: GcRef,
+        meta: Option<C::Ref>,
     ) -> Res<C, C::Ref> {
+        // `metaclass=`: `type` changes nothing, `abc.ABCMeta` makes an
+        // abstract base class like deriving from `abc.ABC`; minipy cannot
+        // run any other metaclass, and says so rather than ignore it.
+        let abc_meta = match meta.map(|m| ctx.peek_ref(m)) {
+            None => false,
+            Some(m) if m == rt().ty(tag::TYPE) => false,
+            Some(m) if Some(m) == crate::modules::abc_meta() => true,
+            Some(m) => {
+                let what = if m.tid() == tid::TYPE {
+                    format!("'{}'", types::type_name(m))
+                } else {
+                    format!("of type '{}'", types::tname(m))
+                };
+                let msg = format!(
+                    "minipy does not support metaclass {what} (class {}): only type and abc.ABCMeta",
+                    str_of(name)
+                );
+                return Err(self.exc(ctx, "TypeError", &msg));
+            }
+        };
         let bc = ctx.peek_ref(bases);
         let bl = tuple_items(bc);
         let bases = if bl.is_empty() {
@@ -897,9 +930,18 @@ impl Vm {
                 return Err(self.exc(ctx, "TypeError", &msg));
             }
         }
+        if let Err(e) = crate::enums::check_extend(name, &bases) {
+            return Err(Thrown {
+                exc: ctx.const_ref(e),
+                tb: true,
+            });
+        }
         let ns = dict::new_dict();
         let nsr = ctx.const_ref(keep(ns));
         self.call_function(ctx, body, vec![nsr], &[], vec![])?;
+        if abc_meta {
+            crate::modules::mark_abc(ns);
+        }
         let made = types::new_class(name, &bases, ns).and_then(|c| {
             crate::modules::record_abstract(c);
             crate::enums::make_members(c)?;

@@ -274,7 +274,7 @@ fn effect(i: &Instr, code: &Code) -> (Option<i64>, Option<(u32, i64)>) {
         CallKw(n, k, _) => f(-(n as i64) - k as i64),
         CallEx => f(-2),
         MakeFunction(_, fl) => f(-(fl.count_ones() as i64) + 1),
-        BuildClass(_) => f(-1),
+        BuildClass(_, meta) => f(-1 - meta as i64),
         Return | Raise(_) | AssertFail(_) => (None, None),
         Dup => f(1),
         Dup2 => f(2),
@@ -1193,8 +1193,21 @@ impl<'a> Compiler<'a> {
             self.expr(b)?;
         }
         self.emit(Instr::BuildTuple(c.bases.len() as u32));
+        let mut meta = false;
+        for kw in &c.keywords {
+            match kw.arg.as_deref() {
+                Some("metaclass") if !meta => {
+                    self.expr(&kw.value)?;
+                    meta = true;
+                }
+                _ => {
+                    let msg = "class keyword arguments other than one metaclass= are not supported";
+                    return Err(self.err(msg, kw.range));
+                }
+            }
+        }
         let k = self.const_obj(intern(&c.name));
-        self.emit(Instr::BuildClass(k));
+        self.emit(Instr::BuildClass(k, meta));
         for _ in &c.decorator_list {
             self.emit(Instr::Call(1));
         }

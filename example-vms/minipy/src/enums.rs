@@ -66,6 +66,29 @@ pub fn make_members(cls: GcRef) -> PyResult<()> {
     Ok(())
 }
 
+/// CPython 3.11's `EnumType._check_for_existing_members_`, run before the
+/// class body: an enum that has members is final; one without members
+/// (only methods) may be a base.
+pub fn check_extend(class_name: GcRef, bases: &[GcRef]) -> PyResult<()> {
+    for chain in bases {
+        for base in types::mro_of(*chain) {
+            let own = dict::get_str(getr(base, &type_obj::dict), "_member_names_");
+            let has_members = own.is_some_and(|l| l.tid() == tid::LIST && list_len(l) > 0);
+            if is_enum_class(base) && has_members {
+                return err(
+                    "TypeError",
+                    format!(
+                        "<enum '{}'> cannot extend <enum '{}'>",
+                        str_of(class_name),
+                        types::type_name(base)
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn members(cls: GcRef) -> Vec<GcRef> {
     let names = types::class_lookup(cls, "_member_names_");
     if names.is_null() {

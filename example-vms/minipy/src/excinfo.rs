@@ -51,6 +51,46 @@ metatrace::residual!(
     pub static EXC_CURRENT = fn mp_exc_current() -> GcRef, EffectInfo::RESIDUAL
 );
 
+extern "C" fn mp_exc_gen_enter(gen: GcRef) -> i64 {
+    HANDLED.with(|h| {
+        let mut h = h.borrow_mut();
+        let depth = h.len() as i64;
+        let saved = getr(gen, &gen_obj::exc);
+        if !saved.is_null() {
+            h.extend(tuple_items(saved).into_iter().map(Handle::new));
+            setr(gen, &gen_obj::exc, GcRef::NULL);
+        }
+        depth
+    })
+}
+metatrace::residual!(
+    /// A generator resumes: the exceptions its frame was handling when it
+    /// last yielded are handled again (on top of the caller's). Returns
+    /// the stack depth to give back to [`EXC_GEN_LEAVE`].
+    pub static EXC_GEN_ENTER = fn mp_exc_gen_enter(gen: GcRef) -> i64, EffectInfo::RESIDUAL
+);
+
+extern "C" fn mp_exc_gen_leave(gen: GcRef, depth: i64) {
+    let rest: Vec<GcRef> = HANDLED.with(|h| {
+        let mut h = h.borrow_mut();
+        let d = (depth.max(0) as usize).min(h.len());
+        h.split_off(d).iter().map(|x| x.get()).collect()
+    });
+    let saved = if rest.is_empty() {
+        GcRef::NULL
+    } else {
+        new_tuple(&rest)
+    };
+    setr(gen, &gen_obj::exc, saved);
+}
+metatrace::residual!(
+    /// A generator yielded or finished: the exceptions its frame still
+    /// handles (a yield inside an except block) leave the stack with it,
+    /// kept in the generator for its next resumption, so they never become
+    /// the caller's `__context__` (CPython's per-frame `gi_exc_state`).
+    pub static EXC_GEN_LEAVE = fn mp_exc_gen_leave(gen: GcRef, depth: i64), EffectInfo::RESIDUAL
+);
+
 /// A fresh raise of `e`: chain it to the exception being handled, like
 /// CPython's `_PyErr_SetObject` (never to itself, never into a cycle).
 pub fn on_first_raise(e: GcRef) {

@@ -25,7 +25,8 @@ fn fix(h: i64) -> i64 {
 
 /// Hash of a small int.
 pub fn int(v: i64) -> i64 {
-    let a = (v.unsigned_abs() % MODULUS) as i64;
+    let m = v.unsigned_abs();
+    let a = if m < MODULUS { m } else { m % MODULUS } as i64;
     fix(if v < 0 { -a } else { a })
 }
 

@@ -662,10 +662,12 @@ impl Vm {
                 ctx.setfield_r(fo, &func_obj::module, m);
                 f.stack.push(fo)
             }
-            Instr::BuildClass(k) => {
+            Instr::BuildClass(k, meta) => {
+                let meta = if meta { Some(pop!()) } else { None };
                 let bases = pop!();
                 let body = pop!();
-                let cls = self.build_class(ctx, body, bases, code.consts[k as usize])?;
+                let name = code.consts[k as usize];
+                let cls = self.build_class(ctx, body, bases, name, meta)?;
                 f.stack.push(cls)
             }
             Instr::Return => {
@@ -1249,6 +1251,9 @@ impl Vm {
         }
         let one = ctx.const_int(1);
         ctx.setfield_i(gen, &gen_obj::state, one);
+        let exc_depth = ctx
+            .call(&crate::excinfo::EXC_GEN_ENTER, &[Val::Ref(gen)])
+            .int();
         let depth = self.enter_call(ctx)?;
         heap::gc::no_collect_exit(); // the callee's steps may collect
         let r = ctx.call_portal(
@@ -1262,6 +1267,10 @@ impl Vm {
         );
         heap::gc::no_collect_enter();
         self.leave_call(ctx, depth);
+        ctx.call(
+            &crate::excinfo::EXC_GEN_LEAVE,
+            &[Val::Ref(gen), Val::Int(exc_depth)],
+        );
         match r {
             Ret::Yield(v) => {
                 let z = ctx.const_int(0);

@@ -29,6 +29,7 @@ pub mod compile;
 pub mod dict;
 pub mod enums;
 pub mod excinfo;
+pub mod fast;
 pub mod guestcall;
 pub mod hashing;
 pub mod imports;

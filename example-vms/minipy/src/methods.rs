@@ -206,7 +206,9 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         }
         "join" => {
             let items = ops::iterate(a(args, 0).unwrap_or(none))?;
-            let mut out = String::new();
+            let sep = crate::fast::str_part(o);
+            let mut parts = Vec::with_capacity(items.len() * 2);
+            let mut nchars = 0;
             for (i, it) in items.iter().enumerate() {
                 if it.tid() != tid::STR {
                     return err(
@@ -218,11 +220,13 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     );
                 }
                 if i > 0 {
-                    out.push_str(&s);
+                    parts.push(sep);
+                    nchars += geti(o, &str_obj::nchars);
                 }
-                out.push_str(&str_of(*it));
+                parts.push(crate::fast::str_part(*it));
+                nchars += geti(*it, &str_obj::nchars);
             }
-            new_str(&out)
+            crate::fast::str_from_parts(&parts, nchars)
         }
         "strip" | "lstrip" | "rstrip" => {
             let chars: Option<Vec<char>> = arg_or_none(0).map(|c| str_of(c).chars().collect());

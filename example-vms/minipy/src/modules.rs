@@ -49,6 +49,12 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
             let object = rt().ty(tag::OBJECT);
             let abc = crate::types::new_class(intern("ABC"), &[object], ns).ok()?;
             set(m, "ABC", abc);
+            let ns = crate::dict::new_dict();
+            crate::dict::set_str(ns, "__module__", intern("abc"));
+            let ty = rt().ty(tag::TYPE);
+            let meta = crate::types::new_class(intern("ABCMeta"), &[ty], ns).ok()?;
+            ABC_META.with(|c| c.set(keep(meta)));
+            set(m, "ABCMeta", meta);
         }
         _ => {}
     }
@@ -61,6 +67,22 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
         "enum" => Some(include_str!("lib/enum.py")),
         _ => None,
     }
+}
+
+thread_local! {
+    /// `abc.ABCMeta` once `abc` was imported (compared by identity).
+    static ABC_META: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
+}
+
+/// `abc.ABCMeta`, if the `abc` module was imported.
+pub fn abc_meta() -> Option<GcRef> {
+    Some(ABC_META.with(|c| c.get())).filter(|m| !m.is_null())
+}
+
+/// A class namespace whose class says `metaclass=ABCMeta`: it gets the
+/// marker every class below `abc.ABC` inherits.
+pub fn mark_abc(ns: GcRef) {
+    crate::dict::set_str(ns, "__abc__", bool_obj(true));
 }
 
 thread_local! {

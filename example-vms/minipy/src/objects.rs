@@ -147,8 +147,9 @@ metatrace::gc_struct! {
 }
 metatrace::gc_struct! {
     /// A generator: saved frame (locals + stack as tuples), resume pc,
-    /// state (0 new/suspended, 1 running, 2 done), the function.
-    pub struct GenObj as gen_obj { func: GcRef, locals: GcRef, stack: GcRef, pc: i64, state: i64 }
+    /// state (0 new/suspended, 1 running, 2 done), the function, and the
+    /// exceptions its frame handled when it yielded (a tuple, or null).
+    pub struct GenObj as gen_obj { func: GcRef, locals: GcRef, stack: GcRef, pc: i64, state: i64, exc: GcRef }
 }
 metatrace::gc_struct! {
     /// A `super()` proxy: start lookup after `cls`, bind to `slf`.

@@ -260,3 +260,36 @@ fn hostile_programs_do_not_crash() {
         }
     }
 }
+
+/// A metaclass minipy cannot run is refused with a clear error (CPython
+/// would run it, so there is no CPython output to compare with), and other
+/// class keywords are refused at compile time instead of being ignored.
+#[test]
+fn unsupported_metaclasses_are_refused() {
+    let cases = [
+        (
+            "class M(type):\n    pass\nclass A(metaclass=M):\n    pass\nprint('unreached')",
+            "TypeError: minipy does not support metaclass 'M' (class A): only type and abc.ABCMeta",
+        ),
+        (
+            "class A(metaclass=5):\n    pass",
+            "TypeError: minipy does not support metaclass of type 'int' (class A): only type and abc.ABCMeta",
+        ),
+        (
+            "class A(foo=1):\n    pass",
+            "SyntaxError: class keyword arguments other than one metaclass= are not supported",
+        ),
+    ];
+    for (src, want) in cases {
+        for mode in ["off", "threshold=3,function_threshold=5"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_minipy"))
+                .args(["--jit", mode, "-c", src])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{src}: {err}");
+            assert!(out.stdout.is_empty(), "{src}");
+            assert_eq!(err.lines().last(), Some(want), "{src}: {err}");
+        }
+    }
+}
