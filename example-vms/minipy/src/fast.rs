@@ -34,20 +34,9 @@ pub fn str_part(s: GcRef) -> (GcRef, i64) {
 pub fn str_from_parts(parts: &[(GcRef, i64)], nchars: i64) -> GcRef {
     let n: i64 = parts.iter().map(|p| p.1).sum();
     let b = heap::new_array(&BYTE_ARRAY, n).expect("str length");
-    let base = BYTE_ARRAY.base_offset;
     let mut at = 0;
     for &(src, len) in parts {
-        // SAFETY: `src` holds `len` bytes from `base` on and `b` holds `n`
-        // bytes, `at + len <= n`; the two arrays are different objects
-        // (`b` is new), and nothing allocates during the copy (the heap
-        // does not move objects anyway).
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                (src.addr() + base) as *const u8,
-                (b.addr() + base + at as usize) as *mut u8,
-                len as usize,
-            );
-        }
+        heap::arraycopy(src, 0, b, at as usize, len as usize, &BYTE_ARRAY);
         at += len;
     }
     debug_assert_eq!(at, n);

@@ -250,6 +250,31 @@ pub fn setarrayitem(arr: GcRef, d: &ArrayDescr, index: i64, bits: u64) {
     )
 }
 
+/// RPython's `ll_arraycopy`: copies items `src[from..from + n]` to
+/// `dst[to..to + n]` (both arrays of descriptor `d`, which must not hold
+/// references; the ranges may overlap). Out-of-range indexes are a VM
+/// bug: they panic.
+pub fn arraycopy(src: GcRef, from: usize, dst: GcRef, to: usize, n: usize, d: &ArrayDescr) {
+    assert!(d.kind != Kind::Ref, "arraycopy of a reference array");
+    let (ls, ld) = (arraylen(src, d) as usize, arraylen(dst, d) as usize);
+    assert!(
+        from.checked_add(n).is_some_and(|e| e <= ls) && to.checked_add(n).is_some_and(|e| e <= ld),
+        "arraycopy out of bounds: {from}+{n} of {ls} to {to} of {ld}"
+    );
+    let item = d.item_size as usize;
+    // SAFETY: both are live arrays of `d` (the caller's descriptor is their
+    // type's), the ranges were checked against their lengths, and the
+    // items hold no references the collector would need to see copied
+    // (`ptr::copy` handles overlap).
+    unsafe {
+        std::ptr::copy(
+            (src.0 + d.base_offset + from * item) as *const u8,
+            (dst.0 + d.base_offset + to * item) as *mut u8,
+            n * item,
+        );
+    }
+}
+
 /// Rust types that may be fields of a `gc_struct!`.
 pub trait GcField {
     const KIND: Kind;
