@@ -351,7 +351,7 @@ impl Vm {
                 let k =
                     ctx.const_int(ops::CMPOPS.iter().position(|o| *o == op).unwrap_or(0) as i64);
                 let args = [Val::Int(k), Val::Ref(a), Val::Ref(b)];
-                return match self.call_maybe_guest(ctx, &ops::COMPARE, &args)? {
+                return match self.call_keyed(ctx, a, &ops::COMPARE, &args)? {
                     Some(v) => Ok(v),
                     None => self.call_prelude(
                         ctx,
@@ -455,7 +455,12 @@ impl Vm {
                 }
             };
         }
-        match self.call_maybe_guest(ctx, &ops::GETITEM, &[Val::Ref(o), Val::Ref(i)])? {
+        if t == tid::DICT && ctx.class_of(i) == tid::INST {
+            if let Some(v) = self.dict_getitem_user(ctx, o, i)? {
+                return Ok(v);
+            }
+        }
+        match self.call_keyed(ctx, i, &ops::GETITEM, &[Val::Ref(o), Val::Ref(i)])? {
             Some(v) => Ok(v),
             None => Err(self.exc(ctx, "TypeError", "unhashable key")),
         }
@@ -502,7 +507,12 @@ impl Vm {
                 }
             };
         }
-        match self.call_maybe_guest(ctx, &ops::SETITEM, &[Val::Ref(o), Val::Ref(i), Val::Ref(v)])? {
+        match self.call_keyed(
+            ctx,
+            i,
+            &ops::SETITEM,
+            &[Val::Ref(o), Val::Ref(i), Val::Ref(v)],
+        )? {
             Some(_) => Ok(()),
             None => Err(self.exc(ctx, "TypeError", "unhashable key")),
         }

@@ -449,7 +449,7 @@ impl Vm {
                     None => self.none_c(ctx),
                 };
                 let call = [Val::Ref(slf), Val::Ref(args[0]), Val::Ref(dflt)];
-                if let Some(v) = self.call_maybe_guest(ctx, &dict::DICT_GET, &call)? {
+                if let Some(v) = self.call_keyed(ctx, args[0], &dict::DICT_GET, &call)? {
                     return Ok(v);
                 }
             }

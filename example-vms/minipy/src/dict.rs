@@ -244,6 +244,33 @@ fn find_once(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<Option<usize>>> {
     }
 }
 
+/// The entry number of the `n`-th live entry with hash `h` along the probe
+/// sequence of `h` (the candidates `find` compares, in its order).
+pub fn probe(d: GcRef, h: i64, n: usize) -> Option<usize> {
+    let index = getr(d, &dict_obj::index);
+    let keys_a = getr(d, &dict_obj::keys);
+    let hashes = getr(d, &dict_obj::hashes);
+    let mask = ilen(index) - 1;
+    let mut i = (h as u64 as usize) & mask;
+    let mut perturb = h as u64;
+    let mut seen = 0;
+    loop {
+        let e = iget(index, i);
+        if e == 0 {
+            return None;
+        }
+        let e = (e - 1) as usize;
+        if !aget(keys_a, e).is_null() && iget(hashes, e) == h {
+            if seen == n {
+                return Some(e);
+            }
+            seen += 1;
+        }
+        perturb >>= 5;
+        i = (i * 5 + 1 + perturb as usize) & mask;
+    }
+}
+
 pub fn get(d: GcRef, key: GcRef) -> PyResult<Option<GcRef>> {
     let h = hash(key)?;
     Ok(find(d, key, h)?.map(|e| aget(getr(d, &dict_obj::vals), e)))

@@ -429,7 +429,7 @@ impl Vm {
                         ));
                     }
                 } else {
-                    let r = self.call_maybe_guest(ctx, &DELITEM, &[Val::Ref(o), Val::Ref(i)])?;
+                    let r = self.call_keyed(ctx, i, &DELITEM, &[Val::Ref(o), Val::Ref(i)])?;
                     if r.is_none() {
                         return Err(self.exc(ctx, "TypeError", "unhashable key"));
                     }
@@ -538,7 +538,7 @@ impl Vm {
             Instr::SetAdd(d) => {
                 let v = pop!();
                 let s = f.stack[f.stack.len() - d as usize];
-                let r = self.call_maybe_guest(ctx, &SET_ADD, &[Val::Ref(s), Val::Ref(v)])?;
+                let r = self.call_keyed(ctx, v, &SET_ADD, &[Val::Ref(s), Val::Ref(v)])?;
                 self.need(ctx, r)?;
             }
             Instr::MapAdd(d) => {
@@ -546,7 +546,7 @@ impl Vm {
                 let k = pop!();
                 let m = f.stack[f.stack.len() - d as usize];
                 let args = [Val::Ref(m), Val::Ref(k), Val::Ref(v)];
-                let r = self.call_maybe_guest(ctx, &ops::SETITEM, &args)?;
+                let r = self.call_keyed(ctx, k, &ops::SETITEM, &args)?;
                 self.need(ctx, r)?;
             }
             Instr::BuildString(n) => {

@@ -402,7 +402,7 @@ pub struct Runtime {
     pub builtins_mod: GcRef,
     handles: Vec<Handle>,
     /// Interned strings (names, messages): rooted.
-    pub interned: std::collections::HashMap<String, GcRef>,
+    pub interned: hashbrown::HashMap<String, GcRef>,
 }
 
 thread_local! {
@@ -456,7 +456,7 @@ impl Runtime {
 }
 
 thread_local! {
-    static INTERN: RefCell<(std::collections::HashMap<String, GcRef>, Vec<Handle>)> = RefCell::new(Default::default());
+    static INTERN: RefCell<(hashbrown::HashMap<String, GcRef>, Vec<Handle>)> = RefCell::new(Default::default());
 }
 
 /// An interned (rooted, shared) str object.

@@ -8,10 +8,10 @@
 
 use crate::dict;
 use crate::objects::{self, *};
+use hashbrown::HashMap;
 use metatrace::heap::{self, GcRef};
 use metatrace::ir::EffectInfo;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// `Err(exception)`, or `Err(NULL)`: "this needs guest code (a dunder
 /// method)", the caller falls back to a guest-level path.
