@@ -36,7 +36,7 @@ metatrace::residual!(
 extern "C" fn mp_hash_result(r: GcRef) -> i64 {
     match r.tid() {
         tid::INT | tid::BOOL | tid::BIG => match crate::dict::hash(r) {
-            Ok(h) if h == -1 => -2,
+            Ok(-1) => -2,
             Ok(h) => h,
             Err(e) => {
                 crate::ops::deliver(Err(e));
