@@ -255,21 +255,45 @@ impl Heap {
                 self.mark_obj(a);
             }
         }
-        let mut slots = Vec::new();
-        while let Some(a) = self.mark_stack.pop() {
-            slots.clear();
-            // SAFETY: a is a marked object start.
-            unsafe { self.types.for_each_ref(a, |s| slots.push(s)) };
-            for &s in &slots {
-                // SAFETY: s is a reference slot inside a live object.
-                let r = unsafe { *(s as *const usize) };
-                if r != 0 {
-                    if self.verify {
+        if self.verify {
+            let mut slots = Vec::new();
+            while let Some(a) = self.mark_stack.pop() {
+                slots.clear();
+                // SAFETY: a is a marked object start.
+                unsafe { self.types.for_each_ref(a, |s| slots.push(s)) };
+                for &s in &slots {
+                    // SAFETY: s is a reference slot inside a live object.
+                    let r = unsafe { *(s as *const usize) };
+                    if r != 0 {
                         self.check_ref(a, r);
+                        self.mark_obj(r);
                     }
-                    self.mark_obj(r);
                 }
             }
+            return;
+        }
+        // The hot loop: objects without references (boxed numbers, byte
+        // arrays — most of a typical heap) are marked without a trip
+        // through the stack.
+        let types = &self.types;
+        let stack = &mut self.mark_stack;
+        while let Some(a) = stack.pop() {
+            // SAFETY: a is a marked object start; its reference slots hold
+            // null or object starts (the heap invariant).
+            unsafe {
+                types.for_each_ref(a, |s| {
+                    let r = *(s as *const usize);
+                    if r != 0 {
+                        let h = &mut *(r as *mut GcHeader);
+                        if h.flags & MARK == 0 {
+                            h.flags |= MARK;
+                            if types.has_refs(h.tid) {
+                                stack.push(r);
+                            }
+                        }
+                    }
+                })
+            };
         }
     }
 

@@ -143,6 +143,16 @@ impl Types {
         }
     }
 
+    /// Whether objects of `tid` may hold references (unknown: yes).
+    #[inline]
+    pub fn has_refs(&self, tid: u32) -> bool {
+        match self.get(tid) {
+            Some(Layout::Struct { refs, .. }) => !refs.is_empty(),
+            Some(Layout::Array { refs, .. }) => *refs,
+            None => true,
+        }
+    }
+
     /// Calls `f` with the address of every reference slot of the object at
     /// `addr`.
     ///
