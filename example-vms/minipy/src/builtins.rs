@@ -896,9 +896,8 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             }
             if name == "__dict__" {
                 let d = dict::new_dict();
-                let slots = getr(o, &inst_obj::slots);
                 for (i, n) in types::map_names(getr(o, &inst_obj::map)).iter().enumerate() {
-                    let v = aget(slots, i);
+                    let v = slot_get(o, i);
                     if !v.is_null() {
                         dict::set(d, intern(n), v)?;
                     }

@@ -150,6 +150,28 @@ impl Vm {
         Ok(Some(self.call_value(ctx, f, a, &[], Vec::new(), None)?))
     }
 
+    /// Attribute slot `slot` of instance `o` (null if unset; the slot
+    /// number is a trace constant).
+    fn slot_read<C: Jit<Self>>(ctx: &mut C, o: C::Ref, slot: usize) -> C::Ref {
+        if slot < INLINE_SLOTS {
+            return ctx.getfield_r(o, inline_slot(slot));
+        }
+        let slots = ctx.getfield_r(o, &inst_obj::slots);
+        let k = ctx.const_int((slot - INLINE_SLOTS) as i64);
+        ctx.getarrayitem_r(slots, &REF_ARRAY, k)
+    }
+
+    /// Writes attribute slot `slot` of `o`, which has room for it.
+    fn slot_write<C: Jit<Self>>(ctx: &mut C, o: C::Ref, slot: usize, v: C::Ref) {
+        if slot < INLINE_SLOTS {
+            ctx.setfield_r(o, inline_slot(slot), v);
+            return;
+        }
+        let slots = ctx.getfield_r(o, &inst_obj::slots);
+        let k = ctx.const_int((slot - INLINE_SLOTS) as i64);
+        ctx.setarrayitem_r(slots, &REF_ARRAY, k, v);
+    }
+
     /// Elidable class attribute lookup (constant in traces).
     fn class_attr<C: Jit<Self>>(&mut self, ctx: &mut C, cls: GcRef, name: GcRef) -> C::Ref {
         let c = ctx.const_ref(cls);
@@ -630,9 +652,6 @@ impl Vm {
         ctx.setfield_r(o, &inst_obj::cls, c);
         let m = ctx.const_ref(getr(cls, &type_obj::root_map));
         ctx.setfield_r(o, &inst_obj::map, m);
-        let n = ctx.const_int(INST_SLOTS as i64);
-        let slots = ctx.new_array(&REF_ARRAY, n);
-        ctx.setfield_r(o, &inst_obj::slots, slots);
         if is_exc {
             let a = self.new_tuple(ctx, &args);
             ctx.call(&SET_EXC_ARGS, &[Val::Ref(o), Val::Ref(a)]);
@@ -716,9 +735,7 @@ impl Vm {
                 let slot = ctx.call(&MAP_SLOT, &[Val::Ref(m), Val::Ref(n)]).int();
                 let slot = ctx.promote_int(slot);
                 if slot >= 0 {
-                    let slots = ctx.getfield_r(o, &inst_obj::slots);
-                    let k = ctx.const_int(slot);
-                    let v = ctx.getarrayitem_r(slots, &REF_ARRAY, k);
+                    let v = Self::slot_read(ctx, o, slot as usize);
                     if !ctx.is_null(v) {
                         return Ok(v);
                     }
@@ -835,28 +852,30 @@ impl Vm {
                 let n = ctx.const_ref(name);
                 let slot = ctx.call(&MAP_SLOT, &[Val::Ref(m), Val::Ref(n)]).int();
                 let slot = ctx.promote_int(slot);
-                let slots = ctx.getfield_r(o, &inst_obj::slots);
                 if slot >= 0 {
-                    let k = ctx.const_int(slot);
-                    ctx.setarrayitem_r(slots, &REF_ARRAY, k, v);
+                    Self::slot_write(ctx, o, slot as usize, v);
                     return Ok(());
                 }
                 let nm = ctx.call(&MAP_ADD, &[Val::Ref(m), Val::Ref(n)]).gcref();
                 let nmc = ctx.promote_ref(nm);
-                let slot = types::map_slot(nmc, &str_of(name));
-                let len = ctx.arraylen(slots, &REF_ARRAY);
-                let need = ctx.const_int(slot + 1);
-                let small = ctx.int_lt(len, need);
-                let slots = if ctx.is_true(small) {
-                    ctx.call(&GROW_SLOTS, &[Val::Ref(o), Val::Int(need)]);
-                    ctx.getfield_r(o, &inst_obj::slots)
-                } else {
-                    slots
-                };
+                let slot = types::map_slot(nmc, &str_of(name)) as usize;
+                if slot >= INLINE_SLOTS {
+                    // Room in the overflow array (null until the first).
+                    let slots = ctx.getfield_r(o, &inst_obj::slots);
+                    let need = ctx.const_int((slot + 1) as i64);
+                    let small = ctx.is_null(slots) || {
+                        let len = ctx.arraylen(slots, &REF_ARRAY);
+                        let room = ctx.const_int((slot - INLINE_SLOTS + 1) as i64);
+                        let lt = ctx.int_lt(len, room);
+                        ctx.is_true(lt)
+                    };
+                    if small {
+                        ctx.call(&GROW_SLOTS, &[Val::Ref(o), Val::Int(need)]);
+                    }
+                }
                 let nmr = ctx.const_ref(nmc);
                 ctx.setfield_r(o, &inst_obj::map, nmr);
-                let k = ctx.const_int(slot);
-                ctx.setarrayitem_r(slots, &REF_ARRAY, k, v);
+                Self::slot_write(ctx, o, slot, v);
                 Ok(())
             }
             tid::TYPE => {

@@ -124,8 +124,14 @@ metatrace::gc_struct! {
 }
 metatrace::gc_struct! {
     /// An instance of a user class (or of an exception class): attributes
-    /// live in `slots`, laid out by the hidden class `map`.
-    pub struct InstObj as inst_obj { #[immutable] cls: GcRef, map: GcRef, slots: GcRef }
+    /// are laid out by the hidden class `map`, the first `INLINE_SLOTS` in
+    /// the object itself (one allocation for a typical instance, as in
+    /// PyPy's mapdict), the rest in the `slots` array (null until needed).
+    pub struct InstObj as inst_obj {
+        #[immutable] cls: GcRef, map: GcRef,
+        s0: GcRef, s1: GcRef, s2: GcRef, s3: GcRef,
+        slots: GcRef,
+    }
 }
 metatrace::gc_struct! {
     /// A hidden class: its id indexes the Rust-side map table (attribute
@@ -344,8 +350,28 @@ pub fn new_seq_iter(seq: GcRef, kind: i64) -> GcRef {
     o
 }
 
-/// Initial attribute capacity of a new instance.
+/// Smallest overflow slot array (attributes beyond the inline ones).
 pub const INST_SLOTS: usize = 6;
+
+/// Attribute slots stored in the instance itself.
+pub const INLINE_SLOTS: usize = 4;
+
+/// The field of inline slot `s` (< `INLINE_SLOTS`).
+pub fn inline_slot(s: usize) -> &'static metatrace::ir::FieldDescr {
+    [&inst_obj::s0, &inst_obj::s1, &inst_obj::s2, &inst_obj::s3][s]
+}
+
+/// Attribute slot `s` of instance `o` (null if unset).
+pub fn slot_get(o: GcRef, s: usize) -> GcRef {
+    if s < INLINE_SLOTS {
+        return getr(o, inline_slot(s));
+    }
+    let a = getr(o, &inst_obj::slots);
+    if a.is_null() || s - INLINE_SLOTS >= alen(a) {
+        return GcRef::NULL;
+    }
+    aget(a, s - INLINE_SLOTS)
+}
 
 // ---- runtime table ---------------------------------------------------------
 

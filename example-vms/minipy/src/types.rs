@@ -429,7 +429,7 @@ pub fn inst_get(o: GcRef, name: &str) -> Option<GcRef> {
     if s < 0 {
         return None;
     }
-    let v = aget(getr(o, &inst_obj::slots), s as usize);
+    let v = slot_get(o, s as usize);
     (!v.is_null()).then_some(v)
 }
 
@@ -443,16 +443,27 @@ pub fn inst_set(o: GcRef, name: &str, v: GcRef) {
         grow_slots(o, s as usize + 1);
         setr(o, &inst_obj::map, nm);
     }
-    aset(getr(o, &inst_obj::slots), s as usize, v);
+    let s = s as usize;
+    if s < INLINE_SLOTS {
+        setr(o, inline_slot(s), v);
+    } else {
+        aset(getr(o, &inst_obj::slots), s - INLINE_SLOTS, v);
+    }
 }
 
+/// Makes room for `need` attribute slots (the overflow array beyond the
+/// inline ones).
 pub fn grow_slots(o: GcRef, need: usize) {
+    let Some(need) = need.checked_sub(INLINE_SLOTS).filter(|n| *n > 0) else {
+        return;
+    };
     let sl = getr(o, &inst_obj::slots);
-    if alen(sl) >= need {
+    let have = if sl.is_null() { 0 } else { alen(sl) };
+    if have >= need {
         return;
     }
     let n = new_refs((need * 2).max(INST_SLOTS));
-    for i in 0..alen(sl) {
+    for i in 0..have {
         aset(n, i, aget(sl, i));
     }
     setr(o, &inst_obj::slots, n);
@@ -470,7 +481,6 @@ pub fn new_instance(cls: GcRef) -> GcRef {
     let o = heap::new_struct(&inst_obj::SIZE);
     setr(o, &inst_obj::cls, cls);
     setr(o, &inst_obj::map, getr(cls, &type_obj::root_map));
-    setr(o, &inst_obj::slots, new_refs(INST_SLOTS));
     o
 }
 
