@@ -8,7 +8,8 @@
 //! - [`frame`]: the shared native frame layout and register roles.
 //! - [`emit`]: locations, moves, condition codes, the parallel move.
 //! - [`regalloc`]: liveness and linear-scan register allocation.
-//! - [`assemble`]: instruction selection for every op, labels, jumps.
+//! - [`assemble`]: instruction selection for every op, labels, jumps
+//!   (allocations and calls in its `alloc` and `calls` children).
 //! - [`guard`]: guard exit stubs and the per-guard jump slots.
 //! - [`codemem`]: immutable executable mappings and data words.
 //! - [`entry`]: the entry trampoline (Rust → compiled code).
@@ -39,8 +40,13 @@
 //! slot, the heap), so a backend and its code belong to the thread that
 //! created them: `X86Backend` is neither `Send` nor `Sync`.
 //!
-//! `call_assembler_*` stores its arguments on the native stack and calls
-//! the descr's helper (the framework re-enters the portal from there);
+//! `call_assembler_*` calls the callee's compiled entry directly once the
+//! framework knows it (`AssemblerDescr::target`): the arguments go in a
+//! buffer on the caller's native stack (`Ctx::direct_words` words; later
+//! traces may not need more, see `direct_cap`), the site's fast finishes
+//! are recognized inline and any other exit is handed to the framework.
+//! Otherwise it stores the arguments on the native stack and calls the
+//! descr's helper (the framework re-enters the portal from there).
 //! `guard_not_forced` tests the thread's forced flag. References live in
 //! compiled frames are found by the collector's conservative stack scan
 //! (it does not move objects).
