@@ -124,6 +124,11 @@ struct Heap {
     events: Vec<String>,
     stats: GcStats,
     mark_stack: Vec<usize>,
+    /// Per block of `blocks` (by `(addr - lo) / BLOCK_SIZE`): whether the
+    /// mark found anything in it. The sweep frees wholly dead blocks
+    /// without walking their objects — most blocks, when short-lived
+    /// garbage dominates.
+    block_marks: Vec<bool>,
     collecting: bool,
 }
 
@@ -145,6 +150,7 @@ impl Heap {
             events: Vec::new(),
             stats: GcStats::default(),
             mark_stack: Vec::new(),
+            block_marks: Vec::new(),
             collecting: false,
         }
     }
@@ -241,12 +247,16 @@ impl Heap {
         debug_assert_ne!(h.tid, FILLER_TID, "marking a filler at {a:#x}");
         if h.flags & MARK == 0 {
             h.flags |= MARK;
+            note_block(&mut self.block_marks, self.blocks.lo, a);
             self.mark_stack.push(a);
         }
     }
 
     fn mark(&mut self, roots: &mut Vec<usize>) {
         self.blocks.forget_starts();
+        let span = self.blocks.hi.saturating_sub(self.blocks.lo) / BLOCK_SIZE;
+        self.block_marks.clear();
+        self.block_marks.resize(span, false);
         // Stacks repeat the same references many times: look each up once.
         roots.sort_unstable();
         roots.dedup();
@@ -277,6 +287,7 @@ impl Heap {
         // through the stack.
         let types = &self.types;
         let stack = &mut self.mark_stack;
+        let (marks, lo) = (&mut self.block_marks, self.blocks.lo);
         while let Some(a) = stack.pop() {
             // SAFETY: a is a marked object start; its reference slots hold
             // null or object starts (the heap invariant).
@@ -287,6 +298,7 @@ impl Heap {
                         let h = &mut *(r as *mut GcHeader);
                         if h.flags & MARK == 0 {
                             h.flags |= MARK;
+                            note_block(marks, lo, r);
                             if types.has_refs(h.tid) {
                                 stack.push(r);
                             }
@@ -499,7 +511,7 @@ pub fn collect() {
         let before = h.blocks.mapped_bytes() + h.large.bytes;
         let allocated = h.since_gc;
         h.mark(&mut cands);
-        let (live_s, freed_s) = h.blocks.sweep(&h.types, MARK);
+        let (live_s, freed_s) = h.blocks.sweep(&h.types, MARK, &h.block_marks);
         let (live_l, freed_l) = h.large.sweep(MARK);
         if h.verify {
             h.verify_heap();
@@ -596,4 +608,14 @@ pub fn is_live_object(r: GcRef) -> bool {
         blocks.forget_starts();
         blocks.is_object(types, r.addr()) || large.find(r.addr()) == Some(r.addr())
     })
+}
+
+/// Records that the mark found an object at `a` (a block object, or a
+/// large object: those fall outside the blocks' range, or into no used
+/// block's slot, and are ignored by the sweep of blocks).
+#[inline]
+fn note_block(marks: &mut [bool], lo: usize, a: usize) {
+    if let Some(m) = marks.get_mut(a.wrapping_sub(lo) / BLOCK_SIZE) {
+        *m = true;
+    }
 }
