@@ -172,6 +172,7 @@ pub const NAMES: &[&str] = &[
     "sys.exit",
     "sys.setrecursionlimit",
     "sys.getrecursionlimit",
+    "sys.exc_info",
     "frozenset",
     "slice",
     "str.removeprefix",
@@ -609,10 +610,15 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
         }
         "set" | "frozenset" => {
-            if args.is_empty() {
+            let s = if args.is_empty() {
                 sets::new_set()
             } else {
                 sets::from_iterable(a0)?
+            };
+            if name == "frozenset" {
+                sets::freeze(s)
+            } else {
+                s
             }
         }
         "dict" => {
@@ -1024,6 +1030,8 @@ fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
         tag::LIST => "list",
         tag::DICT => "dict",
         tag::SET => "set",
+        tag::FROZENSET if crate::sets::is_mutator(name) => return None,
+        tag::FROZENSET => "set",
         tag::INT | tag::BOOL => "int",
         tag::FLOAT => "float",
         tag::TUPLE => "tuple",
