@@ -548,7 +548,17 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         "max" => min_max(args, kw, Ordering::Greater, "max")?,
         "sum" => {
             let mut acc = args.get(1).copied().unwrap_or_else(|| new_int(0));
-            for x in ops::iterate(a0)? {
+            let items = ops::iterate(a0)?;
+            let reiterable = matches!(a0.tid(), tid::LIST | tid::TUPLE | tid::SET | tid::DICT);
+            if reiterable
+                && std::iter::once(&acc)
+                    .chain(&items)
+                    .any(|x| x.tid() == tid::INST)
+            {
+                // User `__add__`/`__radd__`: the prelude's `_slow_sum`.
+                return Err(NEED_GUEST);
+            }
+            for x in items {
                 acc = ops::binop(crate::bytecode::BinOp::Add, acc, x)?;
             }
             acc

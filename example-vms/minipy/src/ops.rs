@@ -440,6 +440,18 @@ pub fn compare(op: CmpOp, a: GcRef, b: GcRef) -> PyResult<bool> {
                     });
                 }
             }
+            if a.tid() == tid::SET && b.tid() == tid::SET {
+                // Subset order (set and frozenset alike).
+                let (small, big) = if matches!(op, CmpOp::Lt | CmpOp::Le) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let strict = matches!(op, CmpOp::Lt | CmpOp::Gt);
+                return Ok(
+                    (!strict || sets::len(small) < sets::len(big)) && sets::is_subset(small, big)?
+                );
+            }
             let o = order(a, b, op)?;
             match op {
                 CmpOp::Lt => o == Less,
