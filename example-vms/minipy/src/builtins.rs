@@ -433,8 +433,17 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
     }
 }
 
+/// An IntEnum member as its int value; anything else unchanged.
+fn as_int(o: GcRef) -> GcRef {
+    if o.tid() == tid::INST {
+        crate::enums::int_value(o).unwrap_or(o)
+    } else {
+        o
+    }
+}
+
 fn round(args: &[GcRef]) -> PyResult<GcRef> {
-    let v = arg(args, 0);
+    let v = as_int(arg(args, 0));
     let nd = args.get(1).copied().filter(|x| *x != rt().none);
     if numbers::is_intlike(v) {
         return Ok(v);
@@ -762,8 +771,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             new_str(&if b.is_negative() { format!("-{s}") } else { s })
         }
         "divmod" => {
-            let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, arg(args, 1))?;
-            let r = ops::binop(crate::bytecode::BinOp::Mod, a0, arg(args, 1))?;
+            let (a0, a1) = (as_int(a0), as_int(arg(args, 1)));
+            let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, a1)?;
+            let r = ops::binop(crate::bytecode::BinOp::Mod, a0, a1)?;
             new_tuple(&[q, r])
         }
         "pow" => {

@@ -131,6 +131,10 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
                 Ok(none)
             }
+            "exc_info" if !args.is_empty() => err(
+                "TypeError",
+                format!("sys.exc_info() takes no arguments ({} given)", args.len()),
+            ),
             "exc_info" => Ok(crate::excinfo::exc_info()),
             _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
         },

@@ -24,10 +24,12 @@ def _iv(x):
     return x
 
 
-class IntEnum(Enum):
+class IntEnum(int, Enum):
     # Members are ints to arithmetic, comparisons, hashing, indexing and
-    # formatting (CPython's IntEnum derives from int; minipy's instances
-    # forward to `_value_`). str() and format() print the value (3.11).
+    # formatting. `int` is in the MRO (isinstance), but the members are
+    # plain instances: these methods, and builtins wanting an int (see
+    # `enums::int_value`), use `_value_`. str() and format() print the
+    # value (3.11).
     def __str__(self):
         return str(self._value_)
 

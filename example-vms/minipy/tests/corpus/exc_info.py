@@ -64,3 +64,7 @@ for i in range(3000):
         if t is IndexError and v.args[0] == i and tb is not None:
             n += 10
 print(n, sys.exc_info())
+try:
+    sys.exc_info(1)
+except TypeError as e:
+    print(e)

@@ -24,6 +24,10 @@ print(hash(Level.MID) == hash(2), {Level.LOW: "a"}[1], {1: "b"}[Level.LOW])
 print(str(Color.RED), repr(Color.RED), Color.RED == 1)
 print(max(Level), min(Level.HIGH, Level.MID), sum([Level.LOW, Level.MID]))
 
+print(list(range(Level.HIGH)), "abc"[Level.LOW], [0] * Level.MID, hex(Level.HIGH), Level.HIGH << 2)
+print(round(Level.MID), divmod(Level.HIGH, 2), isinstance(Level.LOW, int), isinstance(Level.LOW, Level))
+print(isinstance(Color.RED, int), Level.HIGH in [3], 3 in [Level.HIGH], "%d" % Level.HIGH)
+
 # Hot loop: members in arithmetic, comparisons and indexing.
 counts = [0, 0, 0, 0]
 acc = 0
