@@ -441,6 +441,11 @@ impl Vm {
                 if ctx.is_true(lo) && ctx.is_true(hi) {
                     return Ok(ctx.getarrayitem_r(items, &REF_ARRAY, k));
                 }
+            } else if ti == tid::INST {
+                // An index object (`__index__`, e.g. an IntEnum member).
+                if let Some(k) = self.call_dunder(ctx, i, "__index__", &[])? {
+                    return self.getitem(ctx, o, k);
+                }
             }
         } else if t == tid::INST {
             return match self.call_dunder(ctx, o, "__getitem__", &[i])? {
@@ -490,6 +495,11 @@ impl Vm {
             if ctx.is_true(lo) && ctx.is_true(hi) {
                 ctx.setarrayitem_r(items, &REF_ARRAY, k, v);
                 return Ok(());
+            }
+        } else if t == tid::LIST && ctx.class_of(i) == tid::INST {
+            // An index object (`__index__`, e.g. an IntEnum member).
+            if let Some(k) = self.call_dunder(ctx, i, "__index__", &[])? {
+                return self.setitem(ctx, o, k, v);
             }
         } else if t == tid::INST {
             return match self.call_dunder(ctx, o, "__setitem__", &[i, v])? {

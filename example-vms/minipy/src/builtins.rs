@@ -172,6 +172,7 @@ pub const NAMES: &[&str] = &[
     "sys.exit",
     "sys.setrecursionlimit",
     "sys.getrecursionlimit",
+    "sys.exc_info",
     "frozenset",
     "slice",
     "str.removeprefix",
@@ -432,8 +433,17 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
     }
 }
 
+/// An IntEnum member as its int value; anything else unchanged.
+fn as_int(o: GcRef) -> GcRef {
+    if o.tid() == tid::INST {
+        crate::enums::int_value(o).unwrap_or(o)
+    } else {
+        o
+    }
+}
+
 fn round(args: &[GcRef]) -> PyResult<GcRef> {
-    let v = arg(args, 0);
+    let v = as_int(arg(args, 0));
     let nd = args.get(1).copied().filter(|x| *x != rt().none);
     if numbers::is_intlike(v) {
         return Ok(v);
@@ -547,7 +557,17 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         "max" => min_max(args, kw, Ordering::Greater, "max")?,
         "sum" => {
             let mut acc = args.get(1).copied().unwrap_or_else(|| new_int(0));
-            for x in ops::iterate(a0)? {
+            let items = ops::iterate(a0)?;
+            let reiterable = matches!(a0.tid(), tid::LIST | tid::TUPLE | tid::SET | tid::DICT);
+            if reiterable
+                && std::iter::once(&acc)
+                    .chain(&items)
+                    .any(|x| x.tid() == tid::INST)
+            {
+                // User `__add__`/`__radd__`: the prelude's `_slow_sum`.
+                return Err(NEED_GUEST);
+            }
+            for x in items {
                 acc = ops::binop(crate::bytecode::BinOp::Add, acc, x)?;
             }
             acc
@@ -609,10 +629,15 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
         }
         "set" | "frozenset" => {
-            if args.is_empty() {
+            let s = if args.is_empty() {
                 sets::new_set()
             } else {
                 sets::from_iterable(a0)?
+            };
+            if name == "frozenset" {
+                sets::freeze(s)
+            } else {
+                s
             }
         }
         "dict" => {
@@ -746,8 +771,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             new_str(&if b.is_negative() { format!("-{s}") } else { s })
         }
         "divmod" => {
-            let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, arg(args, 1))?;
-            let r = ops::binop(crate::bytecode::BinOp::Mod, a0, arg(args, 1))?;
+            let (a0, a1) = (as_int(a0), as_int(arg(args, 1)));
+            let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, a1)?;
+            let r = ops::binop(crate::bytecode::BinOp::Mod, a0, a1)?;
             new_tuple(&[q, r])
         }
         "pow" => {
@@ -1024,6 +1050,8 @@ fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
         tag::LIST => "list",
         tag::DICT => "dict",
         tag::SET => "set",
+        tag::FROZENSET if crate::sets::is_mutator(name) => return None,
+        tag::FROZENSET => "set",
         tag::INT | tag::BOOL => "int",
         tag::FLOAT => "float",
         tag::TUPLE => "tuple",

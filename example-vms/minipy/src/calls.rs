@@ -497,6 +497,11 @@ impl Vm {
                     let cls = if oc == tid::INST {
                         let c = ctx.getfield_r(o, &inst_obj::cls);
                         ctx.promote_ref(c)
+                    } else if oc == tid::TYPE {
+                        // A class's own class depends on the class
+                        // (`abc.ABCMeta` or `type`), not only on its tid.
+                        let p = ctx.promote_ref(o);
+                        types::type_of(p)
                     } else {
                         types::type_of(ctx.peek_ref(o))
                     };
@@ -801,6 +806,20 @@ impl Vm {
             t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
                 if builtins::method_id(t, &str_of(name)).is_some() =>
             {
+                if t == tid::SET && crate::sets::is_mutator(&str_of(name)) {
+                    // A frozenset has no mutating methods: its flag is
+                    // guarded and the generic lookup raises.
+                    let f = ctx.getfield_i(o, &set_obj::frozen);
+                    let zero = ctx.const_int(0);
+                    let frozen = ctx.int_ne(f, zero);
+                    if ctx.is_true(frozen) {
+                        let n = ctx.const_ref(name);
+                        let r = ctx
+                            .call(&builtins::GETATTR, &[Val::Ref(o), Val::Ref(n)])
+                            .gcref();
+                        return self.checked(ctx, r);
+                    }
+                }
                 // The class is guarded and the name constant: the method id
                 // folds at trace time and the bound builtin can stay virtual.
                 let id = builtins::method_id(t, &str_of(name)).unwrap_or(-1);

@@ -49,6 +49,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
             }
             hashing::tuple(&lanes)
         }
+        tid::SET if crate::sets::is_frozen(o) => crate::sets::frozen_hash(o),
         tid::LIST | tid::DICT | tid::SET | tid::DICT_VIEW => {
             return types::err(
                 "TypeError",

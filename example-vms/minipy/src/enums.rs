@@ -20,6 +20,16 @@ pub fn is_enum_class(cls: GcRef) -> bool {
         && dict::get_str(getr(cls, &type_obj::dict), "__enum__").is_none()
 }
 
+/// The int an `IntEnum` member stands for (its `_value_`), for builtins
+/// that want an integer (`range`, `hex`, indexing a str, ...).
+pub fn int_value(o: GcRef) -> Option<GcRef> {
+    let cls = getr(o, &inst_obj::cls);
+    if !is_enum_class(cls) || !types::is_subclass(cls, rt().ty(tag::INT)) {
+        return None;
+    }
+    types::inst_get(o, "_value_").filter(|v| crate::numbers::is_intlike(*v))
+}
+
 fn is_member_candidate(name: &str, v: GcRef) -> bool {
     let private = name.starts_with("__") || (name.starts_with('_') && name.ends_with('_'));
     let callable = matches!(v.tid(), tid::FUNC | tid::WRAP | tid::BUILTIN | tid::TYPE);

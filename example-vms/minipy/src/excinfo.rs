@@ -28,6 +28,15 @@ pub fn current() -> Option<GcRef> {
     HANDLED.with(|h| h.borrow().last().map(|x| x.get()))
 }
 
+/// `sys.exc_info()`: (type, value, traceback) of the exception handled
+/// innermost, or three Nones outside every handler.
+pub fn exc_info() -> GcRef {
+    match current() {
+        Some(e) if e != none() => new_tuple(&[types::type_of(e), e, traceback_of(e)]),
+        _ => new_tuple(&[none(), none(), none()]),
+    }
+}
+
 extern "C" fn mp_exc_push(e: GcRef) {
     HANDLED.with(|h| h.borrow_mut().push(Handle::new(e)));
 }

@@ -99,8 +99,19 @@ fn setup(vm: &mut Vm) {
         }
         let name = types::type_name(*ty);
         if [
-            "int", "float", "bool", "str", "list", "tuple", "dict", "set", "range", "type",
-            "object", "slice",
+            "int",
+            "float",
+            "bool",
+            "str",
+            "list",
+            "tuple",
+            "dict",
+            "set",
+            "frozenset",
+            "range",
+            "type",
+            "object",
+            "slice",
         ]
         .contains(&name.as_str())
         {

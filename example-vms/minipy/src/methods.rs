@@ -99,7 +99,19 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
             }
         }
         "dict" => dict_method(m, o, &args[1.min(args.len())..]),
-        "set" => set_method(m, o, &args[1.min(args.len())..]),
+        "set" => {
+            let r = set_method(m, o, &args[1.min(args.len())..])?;
+            let new_set = matches!(
+                m,
+                "union" | "intersection" | "difference" | "symmetric_difference" | "copy"
+            );
+            // A frozenset's methods give frozensets.
+            Ok(if new_set && r.tid() == tid::SET {
+                crate::sets::like(r, o, o)
+            } else {
+                r
+            })
+        }
         "int" => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
         "float" => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
         "math" => math(m, args),
@@ -119,6 +131,11 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
                 Ok(none)
             }
+            "exc_info" if !args.is_empty() => err(
+                "TypeError",
+                format!("sys.exc_info() takes no arguments ({} given)", args.len()),
+            ),
+            "exc_info" => Ok(crate::excinfo::exc_info()),
             _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
         },
         "abc" => Ok(crate::modules::abstractmethod(o)),

@@ -79,6 +79,14 @@ pub fn abc_meta() -> Option<GcRef> {
     Some(ABC_META.with(|c| c.get())).filter(|m| !m.is_null())
 }
 
+/// The metaclass of class `cls` when it is not `type`: `abc.ABCMeta` for
+/// every class below `abc.ABC` or declared with `metaclass=ABCMeta` (both
+/// carry the `__abc__` marker).
+pub fn metaclass_of(cls: GcRef) -> Option<GcRef> {
+    let meta = abc_meta()?;
+    (cls != meta && !crate::types::class_lookup(cls, "__abc__").is_null()).then_some(meta)
+}
+
 /// A class namespace whose class says `metaclass=ABCMeta`: it gets the
 /// marker every class below `abc.ABC` inherits.
 pub fn mark_abc(ns: GcRef) {

@@ -61,8 +61,11 @@ metatrace::gc_struct! {
 metatrace::gc_struct! {
     /// A set, laid out like CPython's (see `sets`): a table of keys (null
     /// = never used, the dummy = deleted) and their hashes, `fill` slots
-    /// not null, `used` live, and `pop`'s search `finger`.
-    pub struct SetObj as set_obj { keys: GcRef, hashes: GcRef, fill: i64, used: i64, finger: i64 }
+    /// not null, `used` live, and `pop`'s search `finger`. `frozen` is 1
+    /// for a `frozenset` (same table, no mutating methods, hashable).
+    pub struct SetObj as set_obj {
+        keys: GcRef, hashes: GcRef, fill: i64, used: i64, finger: i64, #[immutable] frozen: i64,
+    }
 }
 metatrace::gc_struct! {
     /// A live view of a dict: `kind` 0 keys, 1 values, 2 items.
@@ -410,8 +413,9 @@ pub mod tag {
     pub const DICT_KEYITER: i64 = 27;
     pub const DICT_VALUEITER: i64 = 28;
     pub const DICT_ITEMITER: i64 = 29;
+    pub const FROZENSET: i64 = 30;
     /// One past the last tag.
-    pub const COUNT: i64 = 30;
+    pub const COUNT: i64 = 31;
 }
 
 /// Singletons and builtin types. Every `GcRef` here is also held by a

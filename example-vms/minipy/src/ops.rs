@@ -311,12 +311,15 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
             }
             Ok(d)
         }
-        (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, tid::SET, tid::SET) => match op {
-            BinOp::Or => sets::union(a, b),
-            BinOp::And => sets::intersection(a, b),
-            BinOp::Sub => sets::difference(a, b),
-            _ => sets::symmetric_difference(a, b),
-        },
+        (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, tid::SET, tid::SET) => {
+            let r = match op {
+                BinOp::Or => sets::union(a, b),
+                BinOp::And => sets::intersection(a, b),
+                BinOp::Sub => sets::difference(a, b),
+                _ => sets::symmetric_difference(a, b),
+            }?;
+            Ok(sets::like(r, a, b))
+        }
         (BinOp::Or | BinOp::And | BinOp::Sub | BinOp::Xor, _, _)
             if views::is_set_view(a) || views::is_set_view(b) =>
         {
@@ -334,7 +337,7 @@ pub fn inplace(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
         }
         return Ok(a);
     }
-    if a.tid() == tid::SET && b.tid() == tid::SET {
+    if a.tid() == tid::SET && b.tid() == tid::SET && !sets::is_frozen(a) {
         match op {
             BinOp::Or => sets::update(a, b)?,
             BinOp::And => sets::intersection_update(a, b)?,
@@ -436,6 +439,18 @@ pub fn compare(op: CmpOp, a: GcRef, b: GcRef) -> PyResult<bool> {
                         _ => x >= y,
                     });
                 }
+            }
+            if a.tid() == tid::SET && b.tid() == tid::SET {
+                // Subset order (set and frozenset alike).
+                let (small, big) = if matches!(op, CmpOp::Lt | CmpOp::Le) {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let strict = matches!(op, CmpOp::Lt | CmpOp::Gt);
+                return Ok(
+                    (!strict || sets::len(small) < sets::len(big)) && sets::is_subset(small, big)?
+                );
             }
             let o = order(a, b, op)?;
             match op {

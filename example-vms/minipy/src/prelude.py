@@ -146,7 +146,7 @@ def _slow_set(it):
 
 
 def _slow_frozenset(it):
-    return set(_slow_list(it))
+    return frozenset(_slow_list(it))
 
 
 def _slow_sum(it, start=0):

@@ -8,6 +8,10 @@
 //! depends on the code path (construction, merge, union, intersection,
 //! difference, symmetric difference, `pop` with its finger). Hashing and
 //! key equality come from `dict::hash` / `dict::eq`.
+//!
+//! A `frozenset` is the same table with the `frozen` flag set: the flag
+//! selects its type, repr and hash (`frozenset_hash`), hides the mutating
+//! methods, and binary operations give the left operand's kind.
 
 use crate::dict;
 use crate::objects::*;
@@ -59,6 +63,64 @@ pub fn new_set() -> GcRef {
     setr(o, &set_obj::keys, new_refs(MINSIZE));
     setr(o, &set_obj::hashes, new_ints(MINSIZE));
     o
+}
+
+/// Is `s` a frozenset?
+pub fn is_frozen(s: GcRef) -> bool {
+    geti(s, &set_obj::frozen) != 0
+}
+
+/// Marks a fresh set (no one else holds it) as a frozenset.
+pub fn freeze(s: GcRef) -> GcRef {
+    seti(s, &set_obj::frozen, 1);
+    s
+}
+
+/// The methods of `set` that `frozenset` lacks.
+pub fn is_mutator(name: &str) -> bool {
+    matches!(
+        name,
+        "add"
+            | "remove"
+            | "discard"
+            | "pop"
+            | "clear"
+            | "update"
+            | "intersection_update"
+            | "difference_update"
+            | "symmetric_difference_update"
+    )
+}
+
+/// The result `r` of `a op b` (or of a method of `a`) as the kind of `a`:
+/// a frozenset when `a` is one. `r` is copied rather than changed when it
+/// is an operand.
+pub fn like(r: GcRef, a: GcRef, b: GcRef) -> GcRef {
+    if is_frozen(r) == is_frozen(a) {
+        return r;
+    }
+    let r = if r == a || r == b { copy(r) } else { r };
+    seti(r, &set_obj::frozen, is_frozen(a) as i64);
+    r
+}
+
+/// `hash(frozenset)`: CPython 3.11's `frozenset_hash` (the table's empty
+/// and dummy slots cancel out, so only the live entries count).
+pub fn frozen_hash(s: GcRef) -> i64 {
+    fn shuffle(h: u64) -> u64 {
+        ((h ^ 89869747) ^ (h << 16)).wrapping_mul(3644798167)
+    }
+    let mut h: u64 = 0;
+    for (_, eh) in entries(s) {
+        h ^= shuffle(eh as u64);
+    }
+    h ^= (len(s) as u64 + 1).wrapping_mul(1927868237);
+    h ^= (h >> 11) ^ (h >> 25);
+    h = h.wrapping_mul(69069).wrapping_add(907133923);
+    if h == u64::MAX {
+        h = 590923713;
+    }
+    h as i64
 }
 
 pub fn len(s: GcRef) -> usize {

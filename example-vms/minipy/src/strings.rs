@@ -118,11 +118,17 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
         }
         tid::SET => {
             let ks = crate::sets::keys(o);
+            let frozen = crate::sets::is_frozen(o);
             if ks.is_empty() {
-                "set()".into()
+                if frozen { "frozenset()" } else { "set()" }.into()
             } else {
                 let parts: PyResult<Vec<String>> = ks.into_iter().map(repr).collect();
-                format!("{{{}}}", parts?.join(", "))
+                let body = format!("{{{}}}", parts?.join(", "));
+                if frozen {
+                    format!("frozenset({body})")
+                } else {
+                    body
+                }
             }
         }
         tid::DICT_VIEW => crate::views::repr(o)?,
@@ -147,7 +153,12 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
             let t = geti(o, &type_obj::tag);
             let n = types::type_name(o);
             if t == tag::USER {
-                format!("<class '__main__.{n}'>")
+                // `abc.ABC` and `abc.ABCMeta` name their module; guest
+                // classes print as `__main__`'s.
+                let m = crate::dict::get_str(getr(o, &type_obj::dict), "__module__")
+                    .filter(|m| m.tid() == tid::STR && str_of(*m) == "abc")
+                    .map_or("__main__".to_string(), str_of);
+                format!("<class '{m}.{n}'>")
             } else {
                 format!("<class '{n}'>")
             }
