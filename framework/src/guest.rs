@@ -1,7 +1,7 @@
 //! Guest calls from residual helpers: the run-time half of PyPy's
 //! `call_may_force`.
 //!
-//! Owns: [`reenter`] and [`call_portal`], the entry points a Rust helper
+//! Owns: [`reenter`], the entry point a Rust helper
 //! uses to run guest code while it is itself running on behalf of the
 //! interpreter (a user `__hash__` called from a dict lookup, a key
 //! function called from a sort, a callback from a builtin `map`).
@@ -42,7 +42,7 @@
 //! recorded.
 
 use crate::assembler::with_activation;
-use crate::ctx::{Interp, Jit, Plain};
+use crate::ctx::Interp;
 use crate::direct::Direct;
 
 /// Runs `f` with the interpreter and a direct-mode context of the current
@@ -50,12 +50,9 @@ use crate::direct::Direct;
 /// (the helper was not called through `call_may_force` or from compiled
 /// code). Anything `f` does through the context behaves as in the
 /// interpreter: portal calls may enter compiled code or start tracing.
+/// Make guest calls the way the VM's `step` makes them (its own call
+/// path, with its bookkeeping such as a recursion-depth cell), not with a
+/// bare `call_portal`.
 pub fn reenter<I: Interp, T>(f: impl FnOnce(&mut I, &mut Direct<'_, I>) -> T) -> Option<T> {
     with_activation::<I, _>(|jit, interp, _| f(interp, &mut Direct { jit }))
-}
-
-/// A portal call from a helper: runs `frame` from `greens` to its return,
-/// like `Jit::call_portal` in direct mode. `None` without an activation.
-pub fn call_portal<I: Interp>(greens: I::Greens, frame: I::Frame<Plain>) -> Option<I::Ret<Plain>> {
-    reenter::<I, _>(|interp, ctx| ctx.call_portal(interp, greens, frame))
 }
