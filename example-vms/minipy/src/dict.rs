@@ -207,42 +207,35 @@ fn find(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<usize>> {
 fn find_once(d: GcRef, key: GcRef, h: i64) -> PyResult<Option<Option<usize>>> {
     let index = getr(d, &dict_obj::index);
     let keys_a = getr(d, &dict_obj::keys);
-    let hashes = getr(d, &dict_obj::hashes);
-    let mask = ilen(index) - 1;
-    let mut i = (h as u64 as usize) & mask;
-    let mut perturb = h as u64;
-    loop {
-        let e = iget(index, i);
-        if e == 0 {
-            return Ok(Some(None));
-        }
-        let e = (e - 1) as usize;
+    // The candidates are `probe`'s, in its order (also what traces walk
+    // through `DICT_PROBE`); equal hashes are rare, so re-probing from
+    // the start for each one costs nothing worth a second probe loop.
+    let mut n = 0;
+    while let Some(e) = probe(d, h, n) {
         let k = aget(keys_a, e);
-        if !k.is_null() && iget(hashes, e) == h {
-            if k == key {
-                return Ok(Some(Some(e)));
-            }
-            let same = match (small_int(k), small_int(key)) {
-                // Two machine ints: no guest code runs, the table stays.
-                (Some(x), Some(y)) => x == y,
-                _ => {
-                    let same = eq(k, key)?;
-                    if getr(d, &dict_obj::keys) != keys_a
-                        || getr(d, &dict_obj::index) != index
-                        || aget(keys_a, e) != k
-                    {
-                        return Ok(None);
-                    }
-                    same
-                }
-            };
-            if same {
-                return Ok(Some(Some(e)));
-            }
+        if k == key {
+            return Ok(Some(Some(e)));
         }
-        perturb >>= 5;
-        i = (i * 5 + 1 + perturb as usize) & mask;
+        let same = match (small_int(k), small_int(key)) {
+            // Two machine ints: no guest code runs, the table stays.
+            (Some(x), Some(y)) => x == y,
+            _ => {
+                let same = eq(k, key)?;
+                if getr(d, &dict_obj::keys) != keys_a
+                    || getr(d, &dict_obj::index) != index
+                    || aget(keys_a, e) != k
+                {
+                    return Ok(None);
+                }
+                same
+            }
+        };
+        if same {
+            return Ok(Some(Some(e)));
+        }
+        n += 1;
     }
+    Ok(Some(None))
 }
 
 /// The entry number of the `n`-th live entry with hash `h` along the probe

@@ -145,6 +145,31 @@ impl Vm {
         c
     }
 
+    /// The value of global `ni` of `code` (module `cid`'s globals, then
+    /// the builtins), or NameError.
+    fn load_global<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        code: &Code,
+        cid: usize,
+        ni: usize,
+    ) -> Res<C, C::Ref> {
+        let cell = self.global_cell(code, cid, ni);
+        let c = ctx.const_ref(cell);
+        let v = ctx.getfield_r(c, &cell_obj::value);
+        if !ctx.is_null(v) {
+            return Ok(v);
+        }
+        let name = &code.name_strs[ni];
+        let b = self.builtin_cell(name);
+        let c = ctx.const_ref(b);
+        let v = ctx.getfield_r(c, &cell_obj::value);
+        if ctx.is_null(v) {
+            return Err(self.exc(ctx, "NameError", &format!("name '{name}' is not defined")));
+        }
+        Ok(v)
+    }
+
     pub fn builtin_cell(&self, name: &str) -> GcRef {
         module_cell(self.builtins, name)
     }
@@ -311,25 +336,8 @@ impl Vm {
             }
             Instr::LoadCell(s) => f.stack.push(f.locals[s as usize]),
             Instr::LoadGlobal(ni) => {
-                let cell = self.global_cell(code, g.0, ni as usize);
-                let c = ctx.const_ref(cell);
-                let v = ctx.getfield_r(c, &cell_obj::value);
-                if !ctx.is_null(v) {
-                    f.stack.push(v);
-                } else {
-                    let name = &code.name_strs[ni as usize];
-                    let b = self.builtin_cell(name);
-                    let c = ctx.const_ref(b);
-                    let v = ctx.getfield_r(c, &cell_obj::value);
-                    if ctx.is_null(v) {
-                        return Err(self.exc(
-                            ctx,
-                            "NameError",
-                            &format!("name '{name}' is not defined"),
-                        ));
-                    }
-                    f.stack.push(v);
-                }
+                let v = self.load_global(ctx, code, g.0, ni as usize)?;
+                f.stack.push(v)
             }
             Instr::StoreGlobal(ni) => {
                 let v = pop!();
@@ -356,32 +364,13 @@ impl Vm {
                 let ns = f.locals[0];
                 let name = ctx.const_ref(code.names[ni as usize]);
                 let v = ctx.call(&NS_GET, &[Val::Ref(ns), Val::Ref(name)]).gcref();
-                if ctx.is_null(v) {
+                let v = if ctx.is_null(v) {
                     // Fall back to globals / builtins.
-                    let ins2 = Instr::LoadGlobal(ni);
-                    let _ = ins2;
-                    let cell = self.global_cell(code, g.0, ni as usize);
-                    let c = ctx.const_ref(cell);
-                    let v = ctx.getfield_r(c, &cell_obj::value);
-                    if !ctx.is_null(v) {
-                        f.stack.push(v);
-                    } else {
-                        let nm = &code.name_strs[ni as usize];
-                        let b = self.builtin_cell(nm);
-                        let c = ctx.const_ref(b);
-                        let v = ctx.getfield_r(c, &cell_obj::value);
-                        if ctx.is_null(v) {
-                            return Err(self.exc(
-                                ctx,
-                                "NameError",
-                                &format!("name '{nm}' is not defined"),
-                            ));
-                        }
-                        f.stack.push(v);
-                    }
+                    self.load_global(ctx, code, g.0, ni as usize)?
                 } else {
-                    f.stack.push(v);
-                }
+                    v
+                };
+                f.stack.push(v)
             }
             Instr::StoreName(ni) => {
                 let v = pop!();
