@@ -179,59 +179,74 @@ fn lookup(s: GcRef, key: GcRef, hash: i64) -> PyResult<Option<usize>> {
 /// One probe sequence of `lookup`; `None` when it must start over.
 fn lookup_once(s: GcRef, key: GcRef, hash: i64) -> PyResult<Option<Option<usize>>> {
     let (k, h) = (keys_a(s), hashes_a(s));
-    let mask = mask(s);
-    let mut perturb = hash as u64;
-    let mut i = hash as u64 as usize & mask;
+    let mut probe = Probe::new(hash, mask(s));
     loop {
-        let probes = if i + LINEAR_PROBES <= mask {
+        let j = probe.next_slot();
+        let e = aget(k, j);
+        if e.is_null() {
+            return Ok(Some(None));
+        }
+        match same_key(s, (k, j, e, hget(h, j)), key, hash)? {
+            Some(true) => return Ok(Some(Some(j))),
+            Some(false) => {}
+            None => return Ok(None),
+        }
+    }
+}
+
+/// CPython's probe sequence over a table of `mask + 1` slots: up to
+/// `LINEAR_PROBES` neighbours of each slot (when they fit before the end),
+/// then a jump driven by the perturbed hash.
+struct Probe {
+    mask: usize,
+    perturb: u64,
+    /// The slot the current run of neighbours started at, and the next.
+    i: usize,
+    j: usize,
+}
+
+impl Probe {
+    fn new(hash: i64, mask: usize) -> Probe {
+        let i = hash as u64 as usize & mask;
+        Probe {
+            mask,
+            perturb: hash as u64,
+            i,
+            j: i,
+        }
+    }
+
+    fn next_slot(&mut self) -> usize {
+        let probes = if self.i + LINEAR_PROBES <= self.mask {
             LINEAR_PROBES
         } else {
             0
         };
-        for j in i..=i + probes {
-            let e = aget(k, j);
-            if e.is_null() {
-                return Ok(Some(None));
-            }
-            match same_key(s, (k, j, e, hget(h, j)), key, hash)? {
-                Some(true) => return Ok(Some(Some(j))),
-                Some(false) => {}
-                None => return Ok(None),
-            }
+        if self.j > self.i + probes {
+            self.perturb >>= PERTURB_SHIFT;
+            self.i = (self
+                .i
+                .wrapping_mul(5)
+                .wrapping_add(1)
+                .wrapping_add(self.perturb as usize))
+                & self.mask;
+            self.j = self.i;
         }
-        perturb >>= PERTURB_SHIFT;
-        i = (i
-            .wrapping_mul(5)
-            .wrapping_add(1)
-            .wrapping_add(perturb as usize))
-            & mask;
+        self.j += 1;
+        self.j - 1
     }
 }
 
 /// `set_insert_clean`: into a table known to have no dummies nor `key`.
 fn insert_clean(k: GcRef, h: GcRef, key: GcRef, hash: i64) {
-    let mask = alen(k) - 1;
-    let mut perturb = hash as u64;
-    let mut i = hash as u64 as usize & mask;
+    let mut probe = Probe::new(hash, alen(k) - 1);
     loop {
-        let probes = if i + LINEAR_PROBES <= mask {
-            LINEAR_PROBES
-        } else {
-            0
-        };
-        for j in i..=i + probes {
-            if aget(k, j).is_null() {
-                aset(k, j, key);
-                hset(h, j, hash);
-                return;
-            }
+        let j = probe.next_slot();
+        if aget(k, j).is_null() {
+            aset(k, j, key);
+            hset(h, j, hash);
+            return;
         }
-        perturb >>= PERTURB_SHIFT;
-        i = (i
-            .wrapping_mul(5)
-            .wrapping_add(1)
-            .wrapping_add(perturb as usize))
-            & mask;
     }
 }
 
@@ -273,37 +288,24 @@ pub fn add_entry(s: GcRef, key: GcRef, hash: i64) -> PyResult<()> {
 fn add_entry_once(s: GcRef, key: GcRef, hash: i64) -> PyResult<bool> {
     let (k, h) = (keys_a(s), hashes_a(s));
     let mask = mask(s);
-    let mut perturb = hash as u64;
-    let mut i = hash as u64 as usize & mask;
+    let mut probe = Probe::new(hash, mask);
     let mut free: Option<usize> = None;
-    let slot = 'search: loop {
-        let probes = if i + LINEAR_PROBES <= mask {
-            LINEAR_PROBES
-        } else {
-            0
-        };
-        for j in i..=i + probes {
-            let e = aget(k, j);
-            if e.is_null() {
-                break 'search j;
-            }
-            let eh = hget(h, j);
-            match same_key(s, (k, j, e, eh), key, hash)? {
-                Some(true) => return Ok(true),
-                Some(false) => {}
-                None => return Ok(false),
-            }
-            if eh == DUMMY_HASH {
-                // CPython 3.11 keeps the last dummy seen.
-                free = Some(j);
-            }
+    let slot = loop {
+        let j = probe.next_slot();
+        let e = aget(k, j);
+        if e.is_null() {
+            break j;
         }
-        perturb >>= PERTURB_SHIFT;
-        i = (i
-            .wrapping_mul(5)
-            .wrapping_add(1)
-            .wrapping_add(perturb as usize))
-            & mask;
+        let eh = hget(h, j);
+        match same_key(s, (k, j, e, eh), key, hash)? {
+            Some(true) => return Ok(true),
+            Some(false) => {}
+            None => return Ok(false),
+        }
+        if eh == DUMMY_HASH {
+            // CPython 3.11 keeps the last dummy seen.
+            free = Some(j);
+        }
     };
     let used = len(s) + 1;
     seti(s, &set_obj::used, used as i64);
