@@ -352,3 +352,18 @@ fn handles_and_registrations_reuse_freed_slots_in_any_order() {
     drop(rb);
     assert_eq!(registered(), before);
 }
+
+#[test]
+fn arraycopy_copies_overlapping_ranges_and_refuses_out_of_bounds() {
+    let a = new_array(&INT_ARRAY, 6).unwrap();
+    for i in 0..6 {
+        setarrayitem(a, &INT_ARRAY, i, 10 + i as u64);
+    }
+    // Overlapping, forwards: [10, 11, 10, 11, 12, 15].
+    arraycopy(a, 0, a, 2, 3, &INT_ARRAY);
+    let got: Vec<u64> = (0..6).map(|i| getarrayitem(a, &INT_ARRAY, i)).collect();
+    assert_eq!(got, [10, 11, 10, 11, 12, 15]);
+    let b = new_array(&INT_ARRAY, 2).unwrap();
+    let r = std::panic::catch_unwind(|| arraycopy(a, 5, b, 0, 2, &INT_ARRAY));
+    assert!(r.is_err(), "a copy past the source's end must be refused");
+}
