@@ -41,9 +41,9 @@
 //! entering compiled code, or tracing its own loops once none is being
 //! recorded.
 
-use crate::assembler::with_activation;
 use crate::ctx::Interp;
-use crate::direct::Direct;
+use crate::metainterp::activation::with_activation;
+use crate::metainterp::{Direct, JitDriver};
 
 /// Runs `f` with the interpreter and a direct-mode context of the current
 /// activation, or answers `None` when the thread has none for an `I`
@@ -54,5 +54,5 @@ use crate::direct::Direct;
 /// path, with its bookkeeping such as a recursion-depth cell), not with a
 /// bare `call_portal`.
 pub fn reenter<I: Interp, T>(f: impl FnOnce(&mut I, &mut Direct<'_, I>) -> T) -> Option<T> {
-    with_activation::<I, _>(|jit, interp, _| f(interp, &mut Direct { jit }))
+    with_activation::<JitDriver<I>, I, _>(|jit, interp, _| f(interp, &mut Direct { jit }))
 }

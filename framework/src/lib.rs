@@ -12,38 +12,37 @@
 //!
 //! Module map (each module's first lines say what it owns):
 //! - [`ctx`] — the hint API — `Ctx`, `Jit`, `Interp`, value representations.
-//! - [`direct`] — direct mode (zero-cost interpretation).
-//! - [`record`] — recording mode, effect logs and replay for exact deopt.
-//! - [`warmstate`] — hot counters, tracing/compiled state machine, bridges,
-//!   resume, invalidation, `jit-summary`.
+//! - [`metainterp`] — the metainterpreter, one concern per module as in
+//!   PyPy's `metainterp/`: direct mode, the recorder, warm-up counters,
+//!   the driver and its portal loop, tracing, compiling, resume data and
+//!   deoptimization, quasi-immutable invalidation, `call_assembler`,
+//!   freeing loops, statistics (its docs have the module map).
 //! - [`ir`] — operations, traces, descriptors, text printer/parser, verifier.
 //! - [`opt`] — the optimizer pipeline.
 //! - [`heap`] — guest objects, `gc_struct!`, the root API.
 //! - [`backend`] — the backend contract and the IR interpreter (`llgraph`).
 //! - [`params`] — `--jit key=value,...` with PyPy's names and defaults.
+//! - [`cli`] — the `--jit` flag every VM binary shares (clap).
 //! - [`log`] — `METATRACE_LOG`.
 //! - [`exc`] — the pending-exception slot for residual calls that raise.
 //! - [`residual`] — the `residual!` macro declaring callable Rust functions.
 //! - [`guest`] — guest calls from residual helpers (`call_may_force`).
 
-mod assembler;
 pub mod backend;
+pub mod cli;
 pub mod ctx;
-pub mod direct;
 pub mod exc;
 pub mod guest;
 pub mod heap;
 pub mod ir;
 pub mod log;
-mod memmgr;
+pub mod metainterp;
 pub mod opt;
 pub mod params;
-pub mod record;
 pub mod residual;
-pub mod warmstate;
 
 pub use backend::{llgraph::LlGraph, Backend};
 pub use ctx::{Ctx, Interp, Jit, MapReds, Plain, Repr, Shape, Step, Traced, Val, T};
 pub use heap::GcRef;
+pub use metainterp::{AbortReason, Direct, JitDriver, Recorder, Stats};
 pub use params::JitParams;
-pub use warmstate::{AbortReason, JitDriver};

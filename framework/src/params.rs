@@ -157,10 +157,12 @@ impl JitParams {
                 self.enable_opts = value.to_string();
             }
             "backend" => match value {
-                "auto" | "llgraph" | "x86" | "aarch64" => self.backend = value.to_string(),
+                "auto" | "native" | "llgraph" | "x86" | "aarch64" => {
+                    self.backend = value.to_string()
+                }
                 _ => {
                     return Err(ParamError(format!(
-                        "unknown backend '{value}' (known: auto, llgraph, x86, aarch64)"
+                        "unknown backend '{value}' (known: auto, native, llgraph, x86, aarch64)"
                     )))
                 }
             },
@@ -174,6 +176,86 @@ impl JitParams {
             }
         }
         Ok(())
+    }
+
+    /// The `--jit` help: every parameter with its default (PyPy's names).
+    pub fn help_text() -> String {
+        let d = JitParams::default();
+        let rows: [(&str, String, &str); 13] = [
+            (
+                "threshold",
+                d.threshold.to_string(),
+                "back-edges before a loop is traced",
+            ),
+            (
+                "function_threshold",
+                d.function_threshold.to_string(),
+                "calls before a function entry is traced",
+            ),
+            (
+                "trace_eagerness",
+                d.trace_eagerness.to_string(),
+                "guard failures before a bridge is traced",
+            ),
+            (
+                "decay",
+                d.decay.to_string(),
+                "per mille taken off hot counters per compile",
+            ),
+            (
+                "trace_limit",
+                d.trace_limit.to_string(),
+                "maximum ops in one trace",
+            ),
+            (
+                "inlining",
+                (d.inlining as u8).to_string(),
+                "inline guest calls while tracing (0 or 1)",
+            ),
+            (
+                "loop_longevity",
+                d.loop_longevity.to_string(),
+                "generations an unused loop is kept (0: forever)",
+            ),
+            (
+                "retrace_limit",
+                d.retrace_limit.to_string(),
+                "retraces of one loop",
+            ),
+            (
+                "max_retrace_guards",
+                d.max_retrace_guards.to_string(),
+                "guards a retraced loop may have",
+            ),
+            (
+                "max_unroll_recursion",
+                d.max_unroll_recursion.to_string(),
+                "depth of inlined recursive calls",
+            ),
+            (
+                "enable_opts",
+                d.enable_opts.clone(),
+                "optimizer passes, ':'-separated",
+            ),
+            (
+                "backend",
+                d.backend.clone(),
+                "auto | native | llgraph | x86 | aarch64",
+            ),
+            ("off", String::new(), "turn the JIT off ('--jit off')"),
+        ];
+        let mut out = String::from(
+            "JIT parameters: 'off', 'default', or key=value,... (PyPy's set_param names):\n",
+        );
+        for (k, v, what) in rows {
+            if v.is_empty() {
+                out += &format!("  {k:<22} {what}\n");
+            } else {
+                out += &format!("  {k:<22} {what} [default: {v}]\n");
+            }
+        }
+        out += &format!("  (optimizer passes: {})", ALL_OPTS.join(":"));
+        out
     }
 
     /// Is optimizer pass `name` enabled?

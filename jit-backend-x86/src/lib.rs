@@ -456,14 +456,10 @@ impl Backend for X86Backend {
     }
 }
 
-/// The backend a VM should use for its `--jit backend=...` parameter:
-/// `auto` and `x86` give native code on x86-64 hosts; elsewhere (and for
-/// `llgraph`) the IR interpreter runs the traces, since x86 code cannot.
-/// Every example VM and the differential tests choose through this one
-/// function; the AArch64 backend will join it here.
-pub fn backend_for(params: &metatrace::JitParams) -> Box<dyn Backend> {
-    match params.backend.as_str() {
-        "auto" | "x86" if cfg!(target_arch = "x86_64") => Box::new(X86Backend::new()),
-        _ => Box::new(metatrace::LlGraph::new()),
-    }
-}
+/// This backend for the framework's registry (`metatrace::backend::select`):
+/// `--jit backend=x86` (or `auto`/`native` on an x86-64 host).
+pub static BACKEND: metatrace::backend::BackendInfo = metatrace::backend::BackendInfo {
+    name: "x86",
+    arch: Some("x86_64"),
+    new: || Box::new(X86Backend::new()),
+};

@@ -8,6 +8,8 @@
 //! it on the IR interpreter (the reference) and on the x86 backend and
 //! insists both observed the same thing.
 
+pub mod compile_fail;
+
 use metatrace::backend::llgraph::LlGraph;
 use metatrace::backend::{Backend, DeadFrame, LoopId};
 use metatrace::ir::{Descr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, Var};

@@ -541,24 +541,8 @@ fn ref_fields_and_raw_fields() {
     assert_eq!(got, (vec![99, ib(-3), fb(0.25)], true));
 }
 
-static I16_ARRAY: ArrayDescr = ArrayDescr {
-    name: "I16Array",
-    tid: 77,
-    len_offset: 8,
-    base_offset: 16,
-    item_size: 2,
-    signed: true,
-    kind: Kind::Int,
-};
-static U32_ARRAY: ArrayDescr = ArrayDescr {
-    name: "U32Array",
-    tid: 78,
-    len_offset: 8,
-    base_offset: 16,
-    item_size: 4,
-    signed: false,
-    kind: Kind::Int,
-};
+static I16_ARRAY: ArrayDescr = ArrayDescr::new("I16Array", 77, 8, 16, 2, true, Kind::Int);
+static U32_ARRAY: ArrayDescr = ArrayDescr::new("U32Array", 78, 8, 16, 4, false, Kind::Int);
 
 #[test]
 fn arrays_of_every_item_size() {

@@ -33,7 +33,8 @@ fn run(rounds: u64, params: &str) -> metatrace::heap::GcStats {
         .spawn(move || {
             let program = tvm::asm::parse(&src).unwrap();
             let params = JitParams::parse(&params).unwrap();
-            let backend = metatrace_x86::backend_for(&params);
+            let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+                .expect("backend");
             let mut driver = JitDriver::new(params, backend);
             let out = tvm::run(&mut driver, program);
             assert_eq!(out.error, None);

@@ -160,7 +160,8 @@ fn run_tvm(params: &str, stress: bool) -> (String, u64, bool, u64) {
             gc::set_verify(stress);
             let program = tvm::asm::parse(VIRTUAL_AT_GUARD).unwrap();
             let params = JitParams::parse(&params).unwrap();
-            let backend = metatrace_x86::backend_for(&params);
+            let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+                .expect("backend");
             let mut driver = JitDriver::new(params, backend);
             driver.keep_traces = true;
             let out = tvm::run(&mut driver, program);
@@ -213,7 +214,8 @@ fn gc_log_and_summary() {
             .replace("push 60          # ROUNDS", "push 1500");
         let program = tvm::asm::parse(&src).unwrap();
         let params = JitParams::parse("off").unwrap();
-        let backend = metatrace_x86::backend_for(&params);
+        let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+            .expect("backend");
         let mut driver =
             JitDriver::new(params, backend).with_log(metatrace::log::Log::from_spec(&spec));
         let out = tvm::run(&mut driver, program);
@@ -276,7 +278,8 @@ fn merged_allocations_are_separate_objects() {
                 heap::collect();
                 let r: Vec<GcRef> = dead
                     .iter()
-                    .map(|w| metatrace::backend::word_to_ref(*w))
+                    // SAFETY: the words are the reference results compiled code returned.
+                    .map(|w| unsafe { GcRef::from_addr(*w as usize) })
                     .collect();
                 let name = be.name();
                 assert_eq!(r[0].tid(), cell::SIZE.tid, "{name}");

@@ -5,7 +5,7 @@
 //! update cannot silently accept a regression.
 
 use metatrace::ir::{OpNum, Trace};
-use metatrace::warmstate::Stats;
+use metatrace::Stats;
 use metatrace::{JitDriver, JitParams, LlGraph};
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

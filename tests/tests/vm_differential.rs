@@ -1,6 +1,7 @@
 //! JIT on vs JIT off: every example program (and programs written to make
 //! guards fail) must give byte-identical output and the same error, under
-//! several JIT settings, on the IR-interpreter backend.
+//! several JIT settings, on the IR-interpreter backend (the reference) and
+//! on every native backend of the host.
 //!
 //! Each run happens in its own thread with a large stack: guest recursion
 //! is Rust recursion in direct mode, and the VMs keep their I/O buffers in
@@ -12,24 +13,46 @@
 //! backends, and with verify mode for some: a missed root shows up as a
 //! wrong output, a verify failure or a crash.
 
-use metatrace::warmstate::Stats;
+use metatrace::Stats;
 use metatrace::{JitDriver, JitParams};
 use std::path::PathBuf;
 
-/// JIT settings each program runs under, besides `off`.
-const CONFIGS: &[&str] = &[
+/// JIT settings each program runs under, besides `off`: each on the IR
+/// interpreter (the reference) and on every native backend of this host.
+const BASE_CONFIGS: &[&str] = &[
     "threshold=2,trace_eagerness=1,function_threshold=3",
     "threshold=3,trace_eagerness=2,inlining=0,function_threshold=2",
     "threshold=7,trace_eagerness=5,trace_limit=400",
     "threshold=57,trace_eagerness=30",
-    "threshold=2,trace_eagerness=1,function_threshold=3,backend=x86",
-    "threshold=7,trace_eagerness=5,trace_limit=400,backend=x86",
-    "threshold=57,trace_eagerness=30,backend=x86",
     // Loops freed as soon as they go unused (memmgr), with recursion
     // compiled through call_assembler.
     "threshold=3,trace_eagerness=2,function_threshold=4,loop_longevity=1",
-    "threshold=3,trace_eagerness=2,function_threshold=4,loop_longevity=1,backend=x86",
 ];
+
+/// The native backends whose code runs on this host.
+fn native_backends() -> Vec<&'static str> {
+    [&metatrace_x86::BACKEND]
+        .iter()
+        .filter(|b| b.arch == Some(std::env::consts::ARCH))
+        .map(|b| b.name)
+        .collect()
+}
+
+/// `BASE_CONFIGS` × (llgraph + native backends).
+fn configs() -> Vec<String> {
+    let mut v = Vec::new();
+    for c in BASE_CONFIGS {
+        v.push(format!("{c},backend=llgraph"));
+        for b in native_backends() {
+            v.push(format!("{c},backend={b}"));
+        }
+    }
+    v
+}
+
+fn backend(params: &JitParams) -> Box<dyn metatrace::Backend> {
+    metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND]).expect("backend")
+}
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
@@ -43,11 +66,18 @@ fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 /// JIT settings of the GC stress runs, besides `off` (stress makes every
 /// run slow, so fewer than `CONFIGS`; the x86 ones only on x86-64, where
 /// they do not fall back to llgraph).
-fn stress_configs() -> Vec<&'static str> {
-    let mut v = vec!["off", "threshold=2,trace_eagerness=1,function_threshold=3"];
-    if cfg!(target_arch = "x86_64") {
-        v.push("threshold=2,trace_eagerness=1,function_threshold=3,backend=x86");
-        v.push("threshold=7,trace_eagerness=5,trace_limit=400,backend=x86");
+fn stress_configs() -> Vec<String> {
+    let mut v = vec![
+        "off".to_string(),
+        "threshold=2,trace_eagerness=1,function_threshold=3,backend=llgraph".to_string(),
+    ];
+    for b in native_backends() {
+        v.push(format!(
+            "threshold=2,trace_eagerness=1,function_threshold=3,backend={b}"
+        ));
+        v.push(format!(
+            "threshold=7,trace_eagerness=5,trace_limit=400,backend={b}"
+        ));
     }
     v
 }
@@ -85,7 +115,7 @@ fn run_bf_gc(
         bf::capture_io(&input);
         let program = bf::Program::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
-        let b = metatrace_x86::backend_for(&params);
+        let b = backend(&params);
         let mut driver = JitDriver::new(params, b);
         let mut vm = bf::Bf { program };
         let r = bf::run(&mut driver, &mut vm);
@@ -105,7 +135,7 @@ fn run_tvm_gc(src: &str, params: &str, gc: Gc) -> (tvm::Outcome, Stats, u64) {
         gc.apply();
         let program = tvm::asm::parse(&src).expect("test programs parse");
         let params = JitParams::parse(&params).unwrap();
-        let b = metatrace_x86::backend_for(&params);
+        let b = backend(&params);
         let mut driver = JitDriver::new(params, b);
         let out = tvm::run(&mut driver, program);
         let collections = metatrace::heap::stats().collections;
@@ -172,7 +202,7 @@ fn bf_jit_on_equals_jit_off() {
     let mut compiled_something = false;
     for (name, src, input) in &corpus {
         let (want_out, want_res, _) = run_bf(src, input, "off");
-        for cfg in CONFIGS {
+        for cfg in &configs() {
             let (out, res, stats) = run_bf(src, input, cfg);
             assert_eq!(
                 String::from_utf8_lossy(&out),
@@ -196,7 +226,7 @@ fn tvm_jit_on_equals_jit_off() {
     for (name, src) in examples("example-vms/tvm/examples", "tvm") {
         let src = String::from_utf8(src).unwrap();
         let (want, _) = run_tvm(&src, "off");
-        for cfg in CONFIGS {
+        for cfg in &configs() {
             let (got, stats) = run_tvm(&src, cfg);
             assert_eq!(
                 String::from_utf8_lossy(&got.output),
@@ -235,7 +265,7 @@ fn bf_corpus_under_gc_stress() {
             } else {
                 Gc::Stress
             };
-            let (out, res, _, n) = run_bf_gc(src, input, cfg, gc);
+            let (out, res, _, n) = run_bf_gc(src, input, &cfg, gc);
             assert_eq!(
                 String::from_utf8_lossy(&out),
                 String::from_utf8_lossy(&want_out),
@@ -260,7 +290,7 @@ fn tvm_corpus_under_gc_stress() {
             } else {
                 Gc::Stress
             };
-            let (got, stats, collections) = run_tvm_gc(&src, cfg, gc);
+            let (got, stats, collections) = run_tvm_gc(&src, &cfg, gc);
             assert_eq!(
                 String::from_utf8_lossy(&got.output),
                 String::from_utf8_lossy(&want.output),

@@ -9,7 +9,7 @@
 //! `jit-summary` and flushes. Snapshots are normalized (timings,
 //! percentages, addresses) so they do not depend on the machine.
 
-use metatrace::warmstate::Stats;
+use metatrace::Stats;
 use metatrace::{JitDriver, JitParams, LlGraph};
 use metatrace_tools::logfile::{self, LogError, TraceId};
 use std::path::{Path, PathBuf};

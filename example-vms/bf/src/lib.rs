@@ -9,6 +9,10 @@
 //! Semantics: 8-bit wrapping cells; the tape starts with 30,000 cells and
 //! grows on demand to the right; moving left of cell 0 is an error; `,`
 //! stores 0 at end of input; `.` writes the raw byte.
+#![forbid(unsafe_code)]
+
+/// The backends this VM links (`--jit backend=...` chooses among them).
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
 
 use metatrace::heap::{GcRef, BYTE_ARRAY};
 use metatrace::ir::EffectInfo;

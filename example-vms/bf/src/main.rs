@@ -1,6 +1,7 @@
 //! `bf [--jit off | --jit key=value,...] FILE`
+#![forbid(unsafe_code)]
 use clap::Parser;
-use metatrace::{JitDriver, JitParams};
+use metatrace::JitDriver;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -9,21 +10,17 @@ use std::process::ExitCode;
     about = "Brainfuck with a tracing JIT (Metatrace's tutorial VM)"
 )]
 struct Cli {
-    /// JIT parameters: `off`, `default`, or key=value,... (threshold=N, trace_eagerness=N, backend=llgraph, ...)
-    #[arg(long, value_name = "PARAMS")]
-    jit: Option<String>,
+    #[command(flatten)]
+    jit: metatrace::cli::JitArgs,
     /// The brainfuck program.
     file: std::path::PathBuf,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let params = match JitParams::parse(cli.jit.as_deref().unwrap_or("default")) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("bf: --jit: {e}");
-            return ExitCode::from(2);
-        }
+    let (params, backend) = match cli.jit.setup("bf", bf::BACKENDS) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let src = match std::fs::read(&cli.file) {
         Ok(s) => s,
@@ -39,7 +36,6 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let backend = metatrace_x86::backend_for(&params);
     let mut driver = JitDriver::new(params, backend);
     let mut vm = bf::Bf { program };
     match bf::run(&mut driver, &mut vm) {

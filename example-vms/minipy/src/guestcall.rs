@@ -19,9 +19,9 @@ use crate::bytecode::CmpOp;
 use crate::interp::{Res, Thrown, Vm};
 use crate::objects::*;
 use crate::types::{self, PyResult, NEED_GUEST};
-use metatrace::direct::Direct;
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::{CallDescr, EffectInfo};
+use metatrace::Direct;
 use metatrace::{Jit, Val};
 
 extern "C" fn mp_dict_probe(d: GcRef, h: i64, n: i64) -> i64 {

@@ -20,6 +20,7 @@
 //! - Builtins that would need guest code (key functions, dunders of user
 //!   objects inside containers) fall back to Python versions in the prelude.
 //! - Generator expressions are lazy: compiled as generator functions.
+#![forbid(unsafe_code)]
 
 pub mod arith;
 pub mod builtins;
@@ -215,6 +216,9 @@ fn exc_line(exc: GcRef) -> String {
     }
 }
 
+/// The backends this VM links (`--jit backend=...` chooses among them).
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
+
 /// Compiles and runs `text` as `__main__`. Output goes to stdout, errors
 /// to stderr; returns the process exit code.
 pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<String>) -> i32 {
@@ -234,7 +238,8 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
             .unwrap_or_default(),
     };
     setup(&mut vm);
-    let backend = metatrace_x86::backend_for(&params);
+    let backend = metatrace::backend::select(&params.backend, BACKENDS)
+        .unwrap_or_else(|_| (metatrace::backend::LLGRAPH.new)());
     let mut driver: JitDriver<Vm> = JitDriver::new(params, backend);
     // The prelude runs in the builtins module.
     let psrc = compile::Source::new("<prelude>", PRELUDE);

@@ -3,8 +3,8 @@
 //!
 //! Owns: argument parsing (usage errors exit 2), reading the program, and
 //! running it on a thread with a large stack (guest calls recurse in Rust).
+#![forbid(unsafe_code)]
 
-use metatrace::JitParams;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: minipy [--jit off | --jit key=value,...] (FILE | -c CODE) [ARGS...]";
@@ -59,11 +59,15 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let params = match JitParams::parse(jit.as_deref().unwrap_or("default")) {
+    // The `--jit` value goes through the framework's shared parser (the
+    // rest of the command line follows CPython's rules: everything after
+    // FILE or `-c CODE` belongs to the program).
+    let params = match (metatrace::cli::JitArgs { jit }).checked_params("minipy", minipy::BACKENDS)
+    {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("minipy: --jit: {e}\n{USAGE}");
-            return ExitCode::from(2);
+        Err(code) => {
+            eprintln!("{USAGE}");
+            return code;
         }
     };
     let child = std::thread::Builder::new()

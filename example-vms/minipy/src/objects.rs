@@ -204,7 +204,7 @@ pub fn geti(o: GcRef, d: &metatrace::ir::FieldDescr) -> i64 {
 }
 #[inline]
 pub fn getr(o: GcRef, d: &metatrace::ir::FieldDescr) -> GcRef {
-    metatrace::backend::word_to_ref(heap::getfield(o, d))
+    heap::getfield_ref(o, d)
 }
 #[inline]
 pub fn getf(o: GcRef, d: &metatrace::ir::FieldDescr) -> f64 {
@@ -216,15 +216,15 @@ pub fn seti(o: GcRef, d: &metatrace::ir::FieldDescr, v: i64) {
 }
 #[inline]
 pub fn setr(o: GcRef, d: &metatrace::ir::FieldDescr, v: GcRef) {
-    heap::setfield(o, d, v.addr() as u64)
+    heap::setfield_ref(o, d, v)
 }
 #[inline]
 pub fn aget(a: GcRef, i: usize) -> GcRef {
-    metatrace::backend::word_to_ref(heap::getarrayitem(a, &REF_ARRAY, i as i64))
+    heap::getarrayitem_ref(a, &REF_ARRAY, i as i64)
 }
 #[inline]
 pub fn aset(a: GcRef, i: usize, v: GcRef) {
-    heap::setarrayitem(a, &REF_ARRAY, i as i64, v.addr() as u64)
+    heap::setarrayitem_ref(a, &REF_ARRAY, i as i64, v)
 }
 #[inline]
 pub fn alen(a: GcRef) -> usize {

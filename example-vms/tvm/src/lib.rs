@@ -8,6 +8,10 @@
 //! Owns: the object layout (`IntObj`, `Obj`, `Class`), the interpreter
 //! (`Tvm`), output buffering, and `run_source`, the whole pipeline used by
 //! the binary and the tests.
+#![forbid(unsafe_code)]
+
+/// The backends this VM links (`--jit backend=...` chooses among them).
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
 
 pub mod asm;
 

@@ -1,6 +1,7 @@
 //! `tvm [--jit off | --jit key=value,...] FILE`
+#![forbid(unsafe_code)]
 use clap::Parser;
-use metatrace::{JitDriver, JitParams};
+use metatrace::JitDriver;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -10,21 +11,17 @@ use std::process::ExitCode;
     about = "Metatrace's test VM: a small stack language with objects and calls"
 )]
 struct Cli {
-    /// JIT parameters: `off`, `default`, or key=value,...
-    #[arg(long, value_name = "PARAMS")]
-    jit: Option<String>,
+    #[command(flatten)]
+    jit: metatrace::cli::JitArgs,
     /// The program (text form, see example-vms/tvm/src/asm.rs).
     file: std::path::PathBuf,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let params = match JitParams::parse(cli.jit.as_deref().unwrap_or("default")) {
+    let params = match cli.jit.checked_params("tvm", tvm::BACKENDS) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("tvm: --jit: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let src = match std::fs::read_to_string(&cli.file) {
         Ok(s) => s,
@@ -44,7 +41,9 @@ fn main() -> ExitCode {
     let child = std::thread::Builder::new()
         .stack_size(1 << 30)
         .spawn(move || {
-            let backend = metatrace_x86::backend_for(&params);
+            // The backend belongs to the thread that runs its code.
+            let backend = metatrace::backend::select(&params.backend, tvm::BACKENDS)
+                .unwrap_or_else(|_| (metatrace::backend::LLGRAPH.new)());
             let mut driver = JitDriver::new(params, backend);
             tvm::run(&mut driver, program)
         });

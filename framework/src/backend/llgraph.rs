@@ -216,31 +216,52 @@ impl LlGraph {
                 GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
                 | GetfieldGcPureF => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
-                    result = Some(heap::getfield(r(a(0)), d))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    result = Some(unsafe { heap::raw::getfield(r(a(0)), d) })
                 }
                 SetfieldGc => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
-                    heap::setfield(r(a(0)), d, a(1))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    unsafe { heap::raw::setfield(r(a(0)), d, a(1)) }
                 }
                 GetfieldRawI | GetfieldRawF => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
-                    result = Some(heap::getfield(r(a(0)), d))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    result = Some(unsafe { heap::raw::getfield(r(a(0)), d) })
                 }
                 SetfieldRaw => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
-                    heap::setfield(r(a(0)), d, a(1))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    unsafe { heap::raw::setfield(r(a(0)), d, a(1)) }
                 }
                 GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
-                    result = Some(heap::getarrayitem(r(a(0)), d, a(1) as i64))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    result = Some(unsafe { heap::raw::getarrayitem(r(a(0)), d, a(1) as i64) })
                 }
                 SetarrayitemGc => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
-                    heap::setarrayitem(r(a(0)), d, a(1) as i64, a(2))
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    unsafe { heap::raw::setarrayitem(r(a(0)), d, a(1) as i64, a(2)) }
                 }
                 ArraylenGc => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
-                    result = Some(heap::arraylen(r(a(0)), d) as u64)
+                    // SAFETY: the trace is trusted as machine code is: its heap ops
+                    // were recorded from checked interpreter accesses (or written
+                    // by a test that allocated the objects of these descriptors).
+                    result = Some(unsafe { heap::raw::arraylen(r(a(0)), d) } as u64)
                 }
                 New | NewWithVtable => {
                     let d = op.descr.and_then(|d| d.as_size()).unwrap();

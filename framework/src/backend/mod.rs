@@ -133,11 +133,103 @@ pub unsafe extern "C" fn assembler_exit_trampoline(
     (d.exit)(d, crate::ir::GuardId(gid), words)
 }
 
-/// Turns a word read from a dead frame or compiled code back into a `GcRef`.
+/// Turns a word read from a dead frame or compiled code back into a
+/// `GcRef`. Crate-private: outside the framework a reference can only be
+/// minted by the allocator (or by the unsafe `GcRef::from_addr`).
 #[inline]
-pub fn word_to_ref(w: u64) -> crate::heap::GcRef {
+pub(crate) fn word_to_ref(w: u64) -> crate::heap::GcRef {
     // SAFETY: words of kind Ref leaving compiled code (dead frames, call
     // results) were heap references or null when they entered it; backends
     // never fabricate references.
     unsafe { crate::heap::GcRef::from_addr(w as usize) }
+}
+
+/// A backend as a VM links it: its `--jit backend=` name, the CPU its
+/// code runs on, and how to make one. Each backend crate exports one
+/// (`metatrace_x86::BACKEND`, `metatrace_aarch64::BACKEND`); a VM passes
+/// the ones it links to [`select`], so the framework never depends on a
+/// backend crate and a backend never decides for the VM.
+pub struct BackendInfo {
+    pub name: &'static str,
+    /// `std::env::consts::ARCH` of the CPUs the code runs on (`None`: any).
+    pub arch: Option<&'static str>,
+    pub new: fn() -> Box<dyn Backend>,
+}
+
+/// The IR interpreter, which runs anywhere.
+pub static LLGRAPH: BackendInfo = BackendInfo {
+    name: "llgraph",
+    arch: None,
+    new: || Box::new(llgraph::LlGraph::new()),
+};
+
+/// The backend `--jit backend=NAME` asks for, among the `linked` ones:
+/// - `llgraph`: the IR interpreter;
+/// - `native`: the linked backend for this host's CPU (an error if none);
+/// - `auto` (the default): `native` if there is one, else `llgraph`;
+/// - a backend's own name: that backend, if it is linked and runs on this
+///   host — otherwise an error naming the host, never a silent fallback.
+pub fn select(name: &str, linked: &[&BackendInfo]) -> Result<Box<dyn Backend>, String> {
+    choose(name, linked, std::env::consts::ARCH).map(|b| (b.new)())
+}
+
+/// Which of `linked` (or llgraph) `backend=NAME` means on CPU `host`.
+pub fn choose<'a>(
+    name: &str,
+    linked: &[&'a BackendInfo],
+    host: &str,
+) -> Result<&'a BackendInfo, String> {
+    let native = linked.iter().copied().find(|b| b.arch == Some(host));
+    match name {
+        "llgraph" => Ok(&LLGRAPH),
+        "auto" => Ok(native.unwrap_or(&LLGRAPH)),
+        "native" => native.ok_or_else(|| {
+            format!(
+                "backend=native: no native backend for this host ({host}) is built in; use backend=llgraph"
+            )
+        }),
+        _ => match linked.iter().copied().find(|b| b.name == name) {
+            Some(b) if b.arch.is_none_or(|a| a == host) => Ok(b),
+            Some(b) => Err(format!(
+                "backend={name}: this host is {host}; the {name} backend's code runs only on {}",
+                b.arch.unwrap_or("?")
+            )),
+            None => Err(format!(
+                "backend={name}: not built into this program (available: llgraph{})",
+                linked.iter().map(|b| format!(", {}", b.name)).collect::<String>()
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod select_tests {
+    use super::*;
+
+    static FAKE_ARM: BackendInfo = BackendInfo {
+        name: "aarch64",
+        arch: Some("aarch64"),
+        new: || Box::new(llgraph::LlGraph::new()),
+    };
+
+    #[test]
+    fn auto_and_native_pick_the_hosts_backend() {
+        let linked = [&FAKE_ARM];
+        assert_eq!(choose("auto", &linked, "aarch64").unwrap().name, "aarch64");
+        assert_eq!(
+            choose("native", &linked, "aarch64").unwrap().name,
+            "aarch64"
+        );
+        assert_eq!(choose("auto", &linked, "x86_64").unwrap().name, "llgraph");
+        assert!(choose("native", &linked, "x86_64").is_err());
+    }
+
+    #[test]
+    fn a_backend_for_another_cpu_is_an_error_naming_the_host() {
+        let e = choose("aarch64", &[&FAKE_ARM], "x86_64").err().unwrap();
+        assert!(e.contains("this host is x86_64"), "{e}");
+        let e = choose("x86", &[&FAKE_ARM], "aarch64").err().unwrap();
+        assert!(e.contains("not built into"), "{e}");
+        assert_eq!(choose("llgraph", &[], "riscv64").unwrap().name, "llgraph");
+    }
 }

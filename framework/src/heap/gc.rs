@@ -464,7 +464,25 @@ pub fn safepoint() {
 
 /// Registers the trace information of `tid` (idempotent).
 pub(super) fn register(tid: u32, l: Layout) {
+    // Heaps are per thread, descriptors are per process (and cache the
+    // checks they passed): so every thread must agree on each type's
+    // layout. The first registration in the process fixes it.
+    static LAYOUTS: std::sync::Mutex<Option<hashbrown::HashMap<u32, Layout>>> =
+        std::sync::Mutex::new(None);
+    {
+        let mut g = LAYOUTS.lock().unwrap_or_else(|e| e.into_inner());
+        let old = *g
+            .get_or_insert_with(Default::default)
+            .entry(tid)
+            .or_insert(l);
+        assert_eq!(old, l, "two different types share the type id {tid}");
+    }
     with_heap(|h| h.types.insert(tid, l));
+}
+
+/// The registered layout of `tid`, if any.
+pub(super) fn layout_of(tid: u32) -> Option<Layout> {
+    with_heap(|h| h.types.get(tid).copied())
 }
 
 /// Runs a full collection now.

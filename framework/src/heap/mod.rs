@@ -41,6 +41,7 @@ pub use large::LARGE_OBJECT;
 pub use structs::{count_refs, has_attr, ref_offsets};
 
 use crate::ir::{ArrayDescr, FieldDescr, Kind, SizeDescr};
+use std::sync::atomic::Ordering::Relaxed;
 
 /// A reference to a heap object (or null). Plain address, `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -101,15 +102,15 @@ const ARRAY_BASE_OFFSET: usize = HEADER_SIZE + 8;
 
 macro_rules! builtin_array {
     ($name:ident, $str:literal, $tid:expr, $size:expr, $signed:expr, $kind:ident) => {
-        pub static $name: ArrayDescr = ArrayDescr {
-            name: $str,
-            tid: $tid,
-            len_offset: ARRAY_LEN_OFFSET,
-            base_offset: ARRAY_BASE_OFFSET,
-            item_size: $size,
-            signed: $signed,
-            kind: Kind::$kind,
-        };
+        pub static $name: ArrayDescr = ArrayDescr::new(
+            $str,
+            $tid,
+            ARRAY_LEN_OFFSET,
+            ARRAY_BASE_OFFSET,
+            $size,
+            $signed,
+            Kind::$kind,
+        );
     };
 }
 builtin_array!(INT_ARRAY, "IntArray", 1, 8, true, Int);
@@ -140,46 +141,260 @@ pub fn bytes_allocated() -> u64 {
     gc::stats().bytes_allocated
 }
 
+/// Why the heap refused an access through its checked API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeapError {
+    /// The reference was null.
+    Null { descr: &'static str },
+    /// The object's type is not the descriptor's.
+    WrongType {
+        descr: &'static str,
+        expected: u32,
+        found: u32,
+    },
+    /// The descriptor does not describe its type's registered layout (a
+    /// field outside the object, over the header, misaligned, or of
+    /// another kind than the slot: an integer over a reference).
+    BadDescr {
+        descr: &'static str,
+        why: &'static str,
+    },
+    /// An array index outside `0..len`.
+    IndexOutOfBounds {
+        descr: &'static str,
+        index: i64,
+        len: i64,
+    },
+    /// No type with this id was ever allocated.
+    UnknownType { descr: &'static str, tid: u32 },
+}
+
+impl std::fmt::Display for HeapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeapError::Null { descr } => write!(f, "{descr}: access through a null reference"),
+            HeapError::WrongType {
+                descr,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{descr}: the object has type id {found:#x}, the descriptor is for {expected:#x}"
+            ),
+            HeapError::BadDescr { descr, why } => write!(f, "{descr}: bad descriptor: {why}"),
+            HeapError::IndexOutOfBounds { descr, index, len } => {
+                write!(f, "{descr}: index {index} out of bounds (length {len})")
+            }
+            HeapError::UnknownType { descr, tid } => {
+                write!(f, "{descr}: type id {tid:#x} was never registered")
+            }
+        }
+    }
+}
+impl std::error::Error for HeapError {}
+
+#[cold]
+#[inline(never)]
+fn refused(e: HeapError) -> ! {
+    panic!("heap access refused: {e}")
+}
+
+/// Cache keys of checked descriptors: (type id, offset, size, kind) packed
+/// without loss, so a descriptor changed after its check (a leaked `Box`
+/// can be mutated) no longer matches and is checked again. Descriptors
+/// outside the packable range are never cached (`NEVER`).
+const NEVER: u64 = u64::MAX - 1;
+
+#[inline(always)]
+fn kind_code(k: Kind) -> u64 {
+    match k {
+        Kind::Int => 0,
+        Kind::Float => 1,
+        Kind::Ref => 2,
+        Kind::Void => 3,
+    }
+}
+
+#[inline(always)]
+fn field_key(tid: u32, d: &FieldDescr) -> u64 {
+    if d.offset >= 1 << 20 {
+        return NEVER;
+    }
+    tid as u64 | (d.offset as u64) << 32 | (d.size as u64) << 52 | kind_code(d.kind) << 60
+}
+
+#[inline(always)]
+fn array_key(d: &ArrayDescr) -> u64 {
+    if d.base_offset >= 1 << 16 || d.len_offset >= 1 << 8 || d.item_size >= 16 {
+        return NEVER;
+    }
+    d.tid as u64
+        | (d.base_offset as u64) << 32
+        | (d.len_offset as u64) << 48
+        | (d.item_size as u64) << 56
+        | kind_code(d.kind) << 60
+}
+
+/// Checks that `d` may be used on `obj`: fast when `d` was checked for
+/// `obj`'s type before (one header load, one compare).
+#[inline(always)]
+fn check_field(obj: GcRef, d: &FieldDescr) -> Result<(), HeapError> {
+    let key = field_key(obj.tid(), d);
+    if d.checked.load(Relaxed) == key {
+        return Ok(());
+    }
+    check_field_slow(obj, d, key)
+}
+
+#[cold]
+fn check_field_slow(obj: GcRef, d: &FieldDescr, key: u64) -> Result<(), HeapError> {
+    let descr = d.name;
+    if obj.is_null() {
+        return Err(HeapError::Null { descr });
+    }
+    let tid = obj.tid();
+    if tid != d.owner {
+        return Err(HeapError::WrongType {
+            descr,
+            expected: d.owner,
+            found: tid,
+        });
+    }
+    let bad = |why| Err(HeapError::BadDescr { descr, why });
+    let Some(trace::Layout::Struct { size, refs }) = gc::layout_of(tid) else {
+        return bad("the object's type is not a struct");
+    };
+    let (off, n) = (d.offset, d.size as usize);
+    if !matches!(n, 1 | 2 | 4 | 8) {
+        return bad("size is not 1, 2, 4 or 8");
+    }
+    if off < HEADER_SIZE || off.checked_add(n).is_none_or(|e| e > size) || off % n != 0 {
+        return bad("the field is not an aligned part of the object after its header");
+    }
+    match d.kind {
+        Kind::Ref if n != 8 || !refs.contains(&off) => {
+            return bad("a reference field where the type has no reference slot")
+        }
+        Kind::Float if n != 8 => return bad("a float field of another size than 8"),
+        Kind::Void => return bad("a void field"),
+        Kind::Int | Kind::Float if refs.iter().any(|&r| r < off + n && off < r + 8) => {
+            return bad("a non-reference field over a reference slot")
+        }
+        _ => {}
+    }
+    if key != NEVER {
+        d.checked.store(key, Relaxed);
+    }
+    Ok(())
+}
+
+/// Checks that `arr` is an array of `d`'s type and that `d` is that type's
+/// registered layout.
+#[inline(always)]
+fn check_array(arr: GcRef, d: &ArrayDescr) -> Result<(), HeapError> {
+    let tid = arr.tid();
+    if tid == d.tid && d.checked.load(Relaxed) == array_key(d) {
+        return Ok(());
+    }
+    check_array_slow(arr, d)
+}
+
+#[cold]
+fn check_array_slow(arr: GcRef, d: &ArrayDescr) -> Result<(), HeapError> {
+    let descr = d.name;
+    if arr.is_null() {
+        return Err(HeapError::Null { descr });
+    }
+    let tid = arr.tid();
+    if tid != d.tid {
+        return Err(HeapError::WrongType {
+            descr,
+            expected: d.tid,
+            found: tid,
+        });
+    }
+    check_array_descr(d)
+}
+
+/// Checks `d` against the layout its type registered (registering it
+/// if it is new) and caches the verdict in `d`.
+fn check_array_descr(d: &ArrayDescr) -> Result<(), HeapError> {
+    let descr = d.name;
+    let Some(l) = gc::layout_of(d.tid) else {
+        return Err(HeapError::UnknownType { descr, tid: d.tid });
+    };
+    if l != trace::Layout::of_array(d) || d.kind == Kind::Void {
+        return Err(HeapError::BadDescr {
+            descr,
+            why: "not the layout its type registered",
+        });
+    }
+    let key = array_key(d);
+    if key != NEVER {
+        d.checked.store(key, Relaxed);
+    }
+    Ok(())
+}
+
 /// Registers the trace information of a struct type (backends call this
 /// for the types they allocate inline; `new_struct` does it itself).
+/// Panics on a layout the collector could not trace safely (reference
+/// slots over the header, outside the object or misaligned), or on a
+/// second, different layout for a type id already registered.
 pub fn register_struct(d: &SizeDescr) {
-    if !trace::known(d.tid) {
+    if !trace::known_struct(d.tid, trace::round(d.size)) {
+        if let Err(why) = trace::Layout::validate_struct(d) {
+            panic!("{}: cannot register the type: {why}", d.name);
+        }
         gc::register(d.tid, trace::Layout::of_struct(d));
     }
 }
 
-/// Registers the trace information of an array type.
+/// Registers the trace information of an array type (panics as
+/// [`register_struct`] does).
 pub fn register_array(d: &ArrayDescr) {
     if !trace::known(d.tid) {
+        if let Err(why) = trace::Layout::validate_array(d) {
+            panic!("{}: cannot register the type: {why}", d.name);
+        }
         gc::register(d.tid, trace::Layout::of_array(d));
     }
 }
 
-/// `new(descr=size)`.
+/// `new(descr=size)`: a zeroed struct of `d`'s type.
 pub fn new_struct(d: &SizeDescr) -> GcRef {
     register_struct(d);
     alloc(d.size, d.tid)
 }
 
 /// `new_array(len, descr=array)`; `None` for a negative or absurd length.
+/// Panics if `d` is not its type's registered layout.
 pub fn new_array(d: &ArrayDescr, len: i64) -> Option<GcRef> {
     if !(0..=(1 << 40)).contains(&len) {
         return None;
     }
     register_array(d);
+    if d.checked.load(Relaxed) != array_key(d) {
+        if let Err(e) = check_array_descr(d) {
+            refused(e)
+        }
+    }
     let r = alloc(d.base_offset + len as usize * d.item_size as usize, d.tid);
-    store(r, d.len_offset, 8, len as u64);
+    // SAFETY: `r` was just allocated with room for the length word at
+    // `d.len_offset` (checked against the registered layout above).
+    unsafe { store(r, d.len_offset, 8, len as u64) };
     Some(r)
 }
 
 /// Reads `size` bytes at `obj + offset`, sign- or zero-extended to 64 bits.
+///
+/// # Safety
+/// `obj` must be a live object and `[offset, offset + size)` an aligned
+/// part of it after the header (its type's layout says so).
 #[inline]
-pub fn load(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
-    debug_assert!(!obj.is_null(), "load through null GcRef");
+pub(crate) unsafe fn load(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
     let p = obj.0 + offset;
-    // SAFETY: obj is a live heap object and the descriptor that produced
-    // offset/size belongs to its type, so the bytes lie inside the object
-    // and are aligned to their size.
+    // SAFETY: per this function's contract.
     unsafe {
         match (size, signed) {
             (8, _) => *(p as *const u64),
@@ -194,11 +409,13 @@ pub fn load(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
 }
 
 /// Writes the low `size` bytes of `bits` at `obj + offset`.
+///
+/// # Safety
+/// As [`load`]; and a reference slot only gets a reference or null.
 #[inline]
-pub fn store(obj: GcRef, offset: usize, size: u8, bits: u64) {
-    debug_assert!(!obj.is_null(), "store through null GcRef");
+pub(crate) unsafe fn store(obj: GcRef, offset: usize, size: u8, bits: u64) {
     let p = obj.0 + offset;
-    // SAFETY: as in `load`.
+    // SAFETY: per this function's contract.
     unsafe {
         match size {
             8 => *(p as *mut u64) = bits,
@@ -209,51 +426,186 @@ pub fn store(obj: GcRef, offset: usize, size: u8, bits: u64) {
     }
 }
 
+/// `getfield_gc`: reads field `d` of `obj`. Panics with a clear message
+/// if `d` is not a field of `obj`'s type or `obj` is null
+/// ([`try_getfield`] returns the error instead).
 #[inline]
 pub fn getfield(obj: GcRef, d: &FieldDescr) -> u64 {
-    load(obj, d.offset, d.size, d.signed)
+    match try_getfield(obj, d) {
+        Ok(v) => v,
+        Err(e) => refused(e),
+    }
 }
+
+/// `getfield_gc`, or why not.
+#[inline]
+pub fn try_getfield(obj: GcRef, d: &FieldDescr) -> Result<u64, HeapError> {
+    check_field(obj, d)?;
+    // SAFETY: checked: `obj` is an object of `d`'s type, whose layout has
+    // the field as an aligned part after the header.
+    Ok(unsafe { load(obj, d.offset, d.size, d.signed) })
+}
+
+/// `setfield_gc`: writes field `d` of `obj` (panics as [`getfield`]).
 #[inline]
 pub fn setfield(obj: GcRef, d: &FieldDescr, bits: u64) {
-    store(obj, d.offset, d.size, bits)
+    if let Err(e) = try_setfield(obj, d, bits) {
+        refused(e)
+    }
 }
+
+/// `setfield_gc`, or why not. A reference field takes the bits of a
+/// [`GcRef`]: use [`setfield_ref`] to store one from safe code.
+#[inline]
+pub fn try_setfield(obj: GcRef, d: &FieldDescr, bits: u64) -> Result<(), HeapError> {
+    check_field(obj, d)?;
+    if d.kind == Kind::Ref && bits != 0 {
+        return Err(HeapError::BadDescr {
+            descr: d.name,
+            why: "raw bits stored into a reference field (use setfield_ref)",
+        });
+    }
+    // SAFETY: as in `try_getfield`; a reference slot gets only null here.
+    unsafe { store(obj, d.offset, d.size, bits) };
+    Ok(())
+}
+
+/// Stores a reference into reference field `d` of `obj`.
+#[inline]
+pub fn setfield_ref(obj: GcRef, d: &FieldDescr, value: GcRef) {
+    if let Err(e) = check_field(obj, d).and_then(|()| {
+        if d.kind == Kind::Ref {
+            Ok(())
+        } else {
+            Err(HeapError::BadDescr {
+                descr: d.name,
+                why: "a reference stored into a non-reference field",
+            })
+        }
+    }) {
+        refused(e)
+    }
+    // SAFETY: checked: a reference slot of an object of `d`'s type.
+    unsafe { store(obj, d.offset, 8, value.addr() as u64) };
+}
+
+/// Reads a reference field.
+#[inline]
+pub fn getfield_ref(obj: GcRef, d: &FieldDescr) -> GcRef {
+    let w = getfield(obj, d);
+    if d.kind != Kind::Ref {
+        refused(HeapError::BadDescr {
+            descr: d.name,
+            why: "a reference read from a non-reference field",
+        })
+    }
+    GcRef(w as usize)
+}
+
+/// `arraylen_gc` (panics if `arr` is not an array of `d`'s type).
 #[inline]
 pub fn arraylen(arr: GcRef, d: &ArrayDescr) -> i64 {
-    load(arr, d.len_offset, 8, true) as i64
+    if let Err(e) = check_array(arr, d) {
+        refused(e)
+    }
+    // SAFETY: checked: an array of `d`'s layout keeps its length there.
+    unsafe { load(arr, d.len_offset, 8, true) as i64 }
 }
-/// Item read. The caller (the VM) has checked `0 <= index < len`; in debug
-/// builds this is asserted.
+
+#[inline(always)]
+fn item_offset(arr: GcRef, d: &ArrayDescr, index: i64) -> Result<usize, HeapError> {
+    check_array(arr, d)?;
+    // SAFETY: checked as in `arraylen`.
+    let len = unsafe { load(arr, d.len_offset, 8, true) as i64 };
+    if index < 0 || index >= len {
+        return Err(HeapError::IndexOutOfBounds {
+            descr: d.name,
+            index,
+            len,
+        });
+    }
+    Ok(d.base_offset + index as usize * d.item_size as usize)
+}
+
+/// `getarrayitem_gc`: item `index` of `arr` (panics on a wrong type or an
+/// index outside `0..len`; [`try_getarrayitem`] returns the error).
 #[inline]
 pub fn getarrayitem(arr: GcRef, d: &ArrayDescr, index: i64) -> u64 {
-    debug_assert!(
-        index >= 0 && index < arraylen(arr, d),
-        "array index {index} out of bounds"
-    );
-    load(
-        arr,
-        d.base_offset + index as usize * d.item_size as usize,
-        d.item_size,
-        d.signed,
-    )
+    match try_getarrayitem(arr, d, index) {
+        Ok(v) => v,
+        Err(e) => refused(e),
+    }
 }
+
+/// `getarrayitem_gc`, or why not.
+#[inline]
+pub fn try_getarrayitem(arr: GcRef, d: &ArrayDescr, index: i64) -> Result<u64, HeapError> {
+    let off = item_offset(arr, d, index)?;
+    // SAFETY: checked: an item inside the array.
+    Ok(unsafe { load(arr, off, d.item_size, d.signed) })
+}
+
+/// `setarrayitem_gc` (panics as [`getarrayitem`]). Items of a reference
+/// array take the bits of a [`GcRef`] or 0: use [`setarrayitem_ref`].
 #[inline]
 pub fn setarrayitem(arr: GcRef, d: &ArrayDescr, index: i64, bits: u64) {
-    debug_assert!(
-        index >= 0 && index < arraylen(arr, d),
-        "array index {index} out of bounds"
-    );
-    store(
-        arr,
-        d.base_offset + index as usize * d.item_size as usize,
-        d.item_size,
-        bits,
-    )
+    if let Err(e) = try_setarrayitem(arr, d, index, bits) {
+        refused(e)
+    }
+}
+
+/// `setarrayitem_gc`, or why not.
+#[inline]
+pub fn try_setarrayitem(
+    arr: GcRef,
+    d: &ArrayDescr,
+    index: i64,
+    bits: u64,
+) -> Result<(), HeapError> {
+    let off = item_offset(arr, d, index)?;
+    if d.kind == Kind::Ref && bits != 0 {
+        return Err(HeapError::BadDescr {
+            descr: d.name,
+            why: "raw bits stored into a reference array (use setarrayitem_ref)",
+        });
+    }
+    // SAFETY: checked: an item inside the array; reference items get null.
+    unsafe { store(arr, off, d.item_size, bits) };
+    Ok(())
+}
+
+/// Stores a reference into item `index` of a reference array.
+#[inline]
+pub fn setarrayitem_ref(arr: GcRef, d: &ArrayDescr, index: i64, value: GcRef) {
+    let off = match item_offset(arr, d, index) {
+        Ok(o) if d.kind == Kind::Ref => o,
+        Ok(_) => refused(HeapError::BadDescr {
+            descr: d.name,
+            why: "a reference stored into a non-reference array",
+        }),
+        Err(e) => refused(e),
+    };
+    // SAFETY: checked: a reference item inside the array.
+    unsafe { store(arr, off, 8, value.addr() as u64) };
+}
+
+/// Reads a reference item.
+#[inline]
+pub fn getarrayitem_ref(arr: GcRef, d: &ArrayDescr, index: i64) -> GcRef {
+    let w = getarrayitem(arr, d, index);
+    if d.kind != Kind::Ref {
+        refused(HeapError::BadDescr {
+            descr: d.name,
+            why: "a reference read from a non-reference array",
+        })
+    }
+    GcRef(w as usize)
 }
 
 /// RPython's `ll_arraycopy`: copies items `src[from..from + n]` to
 /// `dst[to..to + n]` (both arrays of descriptor `d`, which must not hold
-/// references; the ranges may overlap). Out-of-range indexes are a VM
-/// bug: they panic.
+/// references; the ranges may overlap). Out-of-range indexes, arrays of
+/// another type and reference arrays are VM bugs: they panic.
 pub fn arraycopy(src: GcRef, from: usize, dst: GcRef, to: usize, n: usize, d: &ArrayDescr) {
     assert!(d.kind != Kind::Ref, "arraycopy of a reference array");
     let (ls, ld) = (arraylen(src, d) as usize, arraylen(dst, d) as usize);
@@ -262,16 +614,60 @@ pub fn arraycopy(src: GcRef, from: usize, dst: GcRef, to: usize, n: usize, d: &A
         "arraycopy out of bounds: {from}+{n} of {ls} to {to} of {ld}"
     );
     let item = d.item_size as usize;
-    // SAFETY: both are live arrays of `d` (the caller's descriptor is their
-    // type's), the ranges were checked against their lengths, and the
-    // items hold no references the collector would need to see copied
-    // (`ptr::copy` handles overlap).
+    // SAFETY: both are live arrays of `d`'s registered layout (checked by
+    // `arraylen`), the ranges were checked against their lengths, and the
+    // items hold no references (`ptr::copy` handles overlap).
     unsafe {
         std::ptr::copy(
             (src.0 + d.base_offset + from * item) as *const u8,
             (dst.0 + d.base_offset + to * item) as *mut u8,
             n * item,
         );
+    }
+}
+
+/// Unchecked access for the framework's own executors of compiled traces
+/// (the IR interpreter, resume): like machine code, they trust the trace,
+/// whose ops came from checked interpreter code.
+pub(crate) mod raw {
+    use super::*;
+
+    /// # Safety
+    /// `obj` is a live object whose type has field `d`.
+    #[inline]
+    pub unsafe fn getfield(obj: GcRef, d: &FieldDescr) -> u64 {
+        // SAFETY: per the contract.
+        unsafe { load(obj, d.offset, d.size, d.signed) }
+    }
+    /// # Safety
+    /// As [`getfield`]; a reference field gets a reference or null.
+    #[inline]
+    pub unsafe fn setfield(obj: GcRef, d: &FieldDescr, bits: u64) {
+        // SAFETY: per the contract.
+        unsafe { store(obj, d.offset, d.size, bits) }
+    }
+    /// # Safety
+    /// `arr` is a live array of `d`'s layout.
+    #[inline]
+    pub unsafe fn arraylen(arr: GcRef, d: &ArrayDescr) -> i64 {
+        // SAFETY: per the contract.
+        unsafe { load(arr, d.len_offset, 8, true) as i64 }
+    }
+    /// # Safety
+    /// As [`arraylen`], and `0 <= index < len`.
+    #[inline]
+    pub unsafe fn getarrayitem(arr: GcRef, d: &ArrayDescr, index: i64) -> u64 {
+        let off = d.base_offset + index as usize * d.item_size as usize;
+        // SAFETY: per the contract.
+        unsafe { load(arr, off, d.item_size, d.signed) }
+    }
+    /// # Safety
+    /// As [`getarrayitem`]; reference items get a reference or null.
+    #[inline]
+    pub unsafe fn setarrayitem(arr: GcRef, d: &ArrayDescr, index: i64, bits: u64) {
+        let off = d.base_offset + index as usize * d.item_size as usize;
+        // SAFETY: per the contract.
+        unsafe { store(arr, off, d.item_size, bits) }
     }
 }
 

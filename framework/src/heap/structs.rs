@@ -112,15 +112,16 @@ macro_rules! gc_struct {
                 gc_ptrs: &GC_PTRS,
             };
             $(
-                pub static $field: $crate::ir::FieldDescr = $crate::ir::FieldDescr {
-                    name: concat!(stringify!($name), ".", stringify!($field)),
-                    offset: ::core::mem::offset_of!($name, $field),
-                    size: ::core::mem::size_of::<$fty>() as u8,
-                    signed: <$fty as $crate::heap::GcField>::SIGNED,
-                    kind: <$fty as $crate::heap::GcField>::KIND,
-                    immutable: $crate::heap::has_attr(&[$(stringify!($fattr)),*], "immutable"),
-                    quasi_immutable: $crate::heap::has_attr(&[$(stringify!($fattr)),*], "quasi_immutable"),
-                };
+                pub static $field: $crate::ir::FieldDescr = $crate::ir::FieldDescr::new(
+                    concat!(stringify!($name), ".", stringify!($field)),
+                    $crate::heap::type_id_of(concat!(module_path!(), "::", stringify!($name))),
+                    ::core::mem::offset_of!($name, $field),
+                    ::core::mem::size_of::<$fty>() as u8,
+                    <$fty as $crate::heap::GcField>::SIGNED,
+                    <$fty as $crate::heap::GcField>::KIND,
+                    $crate::heap::has_attr(&[$(stringify!($fattr)),*], "immutable"),
+                    $crate::heap::has_attr(&[$(stringify!($fattr)),*], "quasi_immutable"),
+                );
             )*
         }
     };

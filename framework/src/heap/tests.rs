@@ -18,7 +18,7 @@ crate::gc_struct! {
 fn cons(value: i64, next: GcRef) -> GcRef {
     let n = new_struct(&node::SIZE);
     setfield(n, &node::value, value as u64);
-    setfield(n, &node::next, next.addr() as u64);
+    setfield_ref(n, &node::next, next);
     n
 }
 
@@ -41,7 +41,7 @@ fn make_garbage(lists: usize, len: usize) {
         while !next(tail).is_null() {
             tail = next(tail);
         }
-        setfield(tail, &node::next, l.addr() as u64);
+        setfield_ref(tail, &node::next, l);
         std::hint::black_box(l);
     }
 }
@@ -149,7 +149,7 @@ fn ref_arrays_are_traced() {
     let h = Handle::new(arr);
     for i in 0..300 {
         let n = cons(i, GcRef::NULL);
-        setarrayitem(h.get(), &REF_ARRAY, i, n.addr() as u64);
+        setarrayitem_ref(h.get(), &REF_ARRAY, i, n);
     }
     make_garbage(100, 50);
     collect();
@@ -180,7 +180,7 @@ fn stress_and_verify_collect_at_every_allocation() {
     for i in 1..200 {
         l = cons(i, l);
         let other = cons(-i, GcRef::NULL);
-        setfield(l, &node::other, other.addr() as u64);
+        setfield_ref(l, &node::other, other);
     }
     gc::set_stress(false);
     gc::set_verify(false);
@@ -202,7 +202,7 @@ fn holes_in_partly_live_blocks_are_reused() {
         for i in 0..32_000 {
             let n = cons(i, GcRef::NULL);
             if i % 16 == 0 {
-                setarrayitem(h.get(), &REF_ARRAY, i / 16, n.addr() as u64);
+                setarrayitem_ref(h.get(), &REF_ARRAY, i / 16, n);
             }
         }
     }

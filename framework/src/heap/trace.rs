@@ -43,6 +43,37 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// Can the collector trace objects of `d` safely: reference slots
+    /// 8-aligned, after the header and inside the object?
+    pub fn validate_struct(d: &SizeDescr) -> Result<(), &'static str> {
+        if d.size < HEADER_SIZE {
+            return Err("smaller than the object header");
+        }
+        for &r in d.gc_ptrs {
+            if r < HEADER_SIZE || r % 8 != 0 || r + 8 > d.size {
+                return Err("a reference slot over the header, misaligned or outside the object");
+            }
+        }
+        Ok(())
+    }
+
+    /// Is `d` an array layout the heap can size and trace?
+    pub fn validate_array(d: &ArrayDescr) -> Result<(), &'static str> {
+        if d.len_offset < HEADER_SIZE || d.len_offset % 8 != 0 {
+            return Err("the length word must follow the header, 8-aligned");
+        }
+        if !matches!(d.item_size, 1 | 2 | 4 | 8) || d.base_offset % 8 != 0 {
+            return Err("items of 1, 2, 4 or 8 bytes from an 8-aligned base");
+        }
+        if d.base_offset < d.len_offset + 8 {
+            return Err("the items overlap the length word");
+        }
+        if matches!(d.kind, Kind::Ref | Kind::Float) && d.item_size != 8 {
+            return Err("references and floats take 8 bytes");
+        }
+        Ok(())
+    }
+
     pub fn of_struct(d: &SizeDescr) -> Layout {
         Layout::Struct {
             size: round(d.size),
@@ -70,6 +101,8 @@ const CACHE: usize = 64;
 thread_local! {
     /// tids known to be registered, direct-mapped by `tid % CACHE`.
     static KNOWN: [Cell<u32>; CACHE] = const { [const { Cell::new(u32::MAX) }; CACHE] };
+    /// (tid, rounded size) of struct types known to be registered.
+    static KNOWN_SIZE: [Cell<u64>; CACHE] = const { [const { Cell::new(u64::MAX) }; CACHE] };
 }
 
 /// The type table of one thread's heap. Sweeping looks up every object's
@@ -112,6 +145,9 @@ impl Types {
             *slot = (tid, l);
         }
         KNOWN.with(|k| k[tid as usize % CACHE].set(tid));
+        if let Layout::Struct { size, .. } = l {
+            KNOWN_SIZE.with(|k| k[tid as usize % CACHE].set(tid as u64 | (size as u64) << 32));
+        }
     }
 
     /// Size in bytes of the object (or filler) at `addr`.
@@ -182,4 +218,13 @@ impl Types {
 #[inline]
 pub fn known(tid: u32) -> bool {
     KNOWN.with(|k| k[tid as usize % CACHE].get() == tid)
+}
+
+/// Is `tid` certainly registered as a struct of `size` (rounded) bytes? A
+/// miss means "ask the heap", which refuses a second, different layout:
+/// so a size descriptor changed after its type was registered cannot
+/// make objects smaller than the layout the checks trust.
+#[inline]
+pub fn known_struct(tid: u32, size: usize) -> bool {
+    KNOWN_SIZE.with(|k| k[tid as usize % CACHE].get() == (tid as u64 | (size as u64) << 32))
 }

@@ -28,6 +28,43 @@ pub struct FieldDescr {
     /// Quasi-immutable (`x?` in RPython): read as a constant under
     /// `guard_not_invalidated`; writing it invalidates dependent loops.
     pub quasi_immutable: bool,
+    /// Type id of the struct the field belongs to (0: none, e.g. a
+    /// descriptor made up by an IR test; the checked heap API refuses it).
+    pub owner: u32,
+    /// The heap's verdict, cached: the key (type id, offset, size, kind)
+    /// this descriptor was last checked against the owner's registered
+    /// layout with (`heap::getfield`'s fast path compares it). Private,
+    /// so only the heap can vouch for a descriptor (see `heap::check`).
+    pub(crate) checked: std::sync::atomic::AtomicU64,
+}
+
+impl FieldDescr {
+    /// A field descriptor. `gc_struct!` makes them from the struct, with
+    /// `offset_of!`; the heap checks every descriptor against the layout
+    /// its owner type registered before the first access through it.
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        name: &'static str,
+        owner: u32,
+        offset: usize,
+        size: u8,
+        signed: bool,
+        kind: Kind,
+        immutable: bool,
+        quasi_immutable: bool,
+    ) -> FieldDescr {
+        FieldDescr {
+            name,
+            offset,
+            size,
+            signed,
+            kind,
+            immutable,
+            quasi_immutable,
+            owner,
+            checked: std::sync::atomic::AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 /// A heap array type: header, length word, then items.
@@ -43,6 +80,33 @@ pub struct ArrayDescr {
     pub item_size: u8,
     pub signed: bool,
     pub kind: Kind,
+    /// The heap's verdict, cached (see [`FieldDescr`]'s `checked`).
+    pub(crate) checked: std::sync::atomic::AtomicU64,
+}
+
+impl ArrayDescr {
+    /// An array descriptor: header, then the `i64` length at `len_offset`,
+    /// then items of `item_size` bytes from `base_offset`.
+    pub const fn new(
+        name: &'static str,
+        tid: u32,
+        len_offset: usize,
+        base_offset: usize,
+        item_size: u8,
+        signed: bool,
+        kind: Kind,
+    ) -> ArrayDescr {
+        ArrayDescr {
+            name,
+            tid,
+            len_offset,
+            base_offset,
+            item_size,
+            signed,
+            kind,
+            checked: std::sync::atomic::AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 /// Size and type id of a fixed-size heap struct, for `new` / `new_with_vtable`.

@@ -346,33 +346,27 @@ pub(crate) mod fixtures {
     }
 
     fn field(name: &'static str, offset: usize, kind: Kind, signed: bool) -> &'static FieldDescr {
-        Box::leak(Box::new(FieldDescr {
+        Box::leak(Box::new(FieldDescr::new(
             name,
+            0,
             offset,
-            size: if kind == Kind::Int && !signed { 1 } else { 8 },
+            if kind == Kind::Int && !signed { 1 } else { 8 },
             signed,
             kind,
-            immutable: false,
-            quasi_immutable: false,
-        }))
+            false,
+            false,
+        )))
     }
 
     fn array(name: &'static str, kind: Kind) -> &'static ArrayDescr {
-        Box::leak(Box::new(ArrayDescr {
-            name,
-            // The built-in arrays' ids: same layout, so the collector's
-            // type table agrees.
-            tid: match kind {
-                Kind::Int => 1,
-                Kind::Float => 2,
-                _ => 3,
-            },
-            len_offset: 8,
-            base_offset: 16,
-            item_size: 8,
-            signed: true,
-            kind,
-        }))
+        // The built-in arrays' ids: same layout, so the collector's type
+        // table agrees.
+        let tid = match kind {
+            Kind::Int => 1,
+            Kind::Float => 2,
+            _ => 3,
+        };
+        Box::leak(Box::new(ArrayDescr::new(name, tid, 8, 16, 8, true, kind)))
     }
 
     fn call(

@@ -805,8 +805,8 @@ mod tests {
             P,
             "[i0]
             p1 = new(descr=Node)
-            guard_nonnull_class(p1, 3, descr=<Guard1>) []
-            guard_class(p1, 3, descr=<Guard2>) []
+            guard_nonnull_class(p1, 2119630851, descr=<Guard1>) []
+            guard_class(p1, 2119630851, descr=<Guard2>) []
             p2 = new_array(i0, descr=ints)
             guard_nonnull(p2, descr=<Guard3>) []
             p3 = new_array(2, descr=ints)

@@ -81,7 +81,7 @@ fn build_objects(seed: u64) -> Objects {
             0 => GcRef::NULL,
             k => nodes[k - 1],
         };
-        heap::setfield(n, w.next, next.addr() as u64);
+        heap::setfield_ref(n, w.next, next);
     }
     let len = MIN_ARRAY + r.below(5) as i64;
     let arr = heap::new_array(w.ints, len).unwrap(); // (nodes are rooted)
@@ -145,10 +145,12 @@ impl Gen {
                 Some(eval::int_binop(plain, a[0] as i64, a[1] as i64) as u64)
             }
             GetfieldGcI | GetfieldGcR | GetfieldGcPureI => {
-                Some(heap::getfield(r(0), descr.unwrap().as_field().unwrap()))
+                // SAFETY: the generator only makes ops on objects of their descrs' types.
+                Some(unsafe { heap::raw::getfield(r(0), descr.unwrap().as_field().unwrap()) })
             }
             SetfieldGc => {
-                heap::setfield(r(0), descr.unwrap().as_field().unwrap(), a[1]);
+                // SAFETY: as above; reference fields get references.
+                unsafe { heap::raw::setfield(r(0), descr.unwrap().as_field().unwrap(), a[1]) };
                 None
             }
             GetarrayitemGcI => Some(heap::getarrayitem(
@@ -157,7 +159,15 @@ impl Gen {
                 a[1] as i64,
             )),
             SetarrayitemGc => {
-                heap::setarrayitem(r(0), descr.unwrap().as_array().unwrap(), a[1] as i64, a[2]);
+                // SAFETY: as above; indexes are in bounds.
+                unsafe {
+                    heap::raw::setarrayitem(
+                        r(0),
+                        descr.unwrap().as_array().unwrap(),
+                        a[1] as i64,
+                        a[2],
+                    )
+                };
                 None
             }
             ArraylenGc => Some(heap::arraylen(r(0), descr.unwrap().as_array().unwrap()) as u64),
@@ -302,7 +312,13 @@ impl Gen {
                     .unwrap();
                 if self.rng.chance(60) {
                     if self.env[r.index()] != 0 {
-                        self.guard(GuardNonnullClass, &[Operand::Var(r), Operand::ConstInt(3)]);
+                        self.guard(
+                            GuardNonnullClass,
+                            &[
+                                Operand::Var(r),
+                                Operand::ConstInt(crate::opt::testutil::NODE_TID as i64),
+                            ],
+                        );
                         self.nodes.push(r);
                     } else {
                         self.guard(GuardIsnull, &[Operand::Var(r)]);
@@ -393,7 +409,10 @@ impl Gen {
             16 => match self.rng.below(4) {
                 0 => {
                     let n = self.node();
-                    self.guard(GuardClass, &[n, Operand::ConstInt(3)]);
+                    self.guard(
+                        GuardClass,
+                        &[n, Operand::ConstInt(crate::opt::testutil::NODE_TID as i64)],
+                    );
                 }
                 1 => {
                     let n = self.node();
@@ -686,7 +705,7 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
     if op2.pending.as_ref().is_some_and(|p| !p.is_empty()) {
         PENDING_DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    crate::warmstate::materialize(
+    crate::metainterp::resume::materialize(
         op2.virtuals.as_deref().unwrap_or(&[]),
         op2.pending.as_deref().unwrap_or(&[]),
         &mut words,

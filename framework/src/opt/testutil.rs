@@ -2,7 +2,7 @@
 //! descriptors (like PyPy's `test/test_util.py` `LLtypeMixin`), and the
 //! text-in / text-out check used by every pass's tests.
 //!
-//! The world: `Node` structs (tid 3) with fields `x`, `y` (i64), `next`
+//! The world: `Node` structs (tid `NODE_TID`) with fields `x`, `y` (i64), `next`
 //! (ref to a Node or null), `flags` (u8), `imm` (immutable i64), `f`
 //! (f64); arrays `ints` (tid 7), `refs` (tid 8, Nodes or null), `bytes`
 //! (tid 9, u8 items); calls `elid` (elidable), `wr` (writes `x` of its
@@ -46,27 +46,21 @@ fn field(
     kind: Kind,
     immutable: bool,
 ) -> &'static FieldDescr {
-    Box::leak(Box::new(FieldDescr {
-        name,
-        offset,
-        size,
-        signed,
-        kind,
-        immutable,
-        quasi_immutable: false,
-    }))
+    Box::leak(Box::new(FieldDescr::new(
+        name, NODE_TID, offset, size, signed, kind, immutable, false,
+    )))
 }
 
 fn array(name: &'static str, tid: u32, item_size: u8, kind: Kind) -> &'static ArrayDescr {
-    Box::leak(Box::new(ArrayDescr {
+    Box::leak(Box::new(ArrayDescr::new(
         name,
         tid,
-        len_offset: heap::HEADER_SIZE,
-        base_offset: heap::HEADER_SIZE + 8,
+        heap::HEADER_SIZE,
+        heap::HEADER_SIZE + 8,
         item_size,
-        signed: item_size == 8,
+        item_size == 8,
         kind,
-    }))
+    )))
 }
 
 fn call(
@@ -108,6 +102,9 @@ fn nothing(_: &[u64]) -> u64 {
     0
 }
 
+/// The test node's type id (clear of the built-in arrays' 1..=4).
+pub(crate) const NODE_TID: u32 = 0x7e57_0003;
+
 pub(crate) fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| World {
@@ -119,7 +116,7 @@ pub(crate) fn world() -> &'static World {
         f: field("f", 48, 8, true, Kind::Float, false),
         node: Box::leak(Box::new(SizeDescr {
             name: "Node",
-            tid: 3,
+            tid: NODE_TID,
             size: 56,
             gc_ptrs: &[24],
         })),

@@ -760,7 +760,7 @@ mod tests {
             "all",
             "[i0, p1]
             label(i0, p1, descr=TargetToken(1))
-            guard_nonnull_class(p1, 3, descr=<Guard1>) [i0, p1]
+            guard_nonnull_class(p1, 2119630851, descr=<Guard1>) [i0, p1]
             i2 = getfield_gc_i(p1, descr=x)
             i3 = int_add_ovf(i2, 1)
             guard_no_overflow(descr=<Guard2>) [i0, p1]
@@ -771,7 +771,7 @@ mod tests {
             jump(i0, p4, descr=TargetToken(1))",
             "[i0, p1]
             label(i0, p1, descr=TargetToken(1))
-            guard_nonnull_class(p1, 3, descr=<Guard1>) [i0, p1]
+            guard_nonnull_class(p1, 2119630851, descr=<Guard1>) [i0, p1]
             i2 = getfield_gc_i(p1, descr=x)
             i3 = int_add_ovf(i2, 1)
             guard_no_overflow(descr=<Guard2>) [i0, p1]

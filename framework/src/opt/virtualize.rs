@@ -587,7 +587,7 @@ mod tests {
             setfield_gc(p1, i0, descr=x)
             i2 = getfield_gc_i(p1, descr=x)
             i3 = getfield_gc_i(p1, descr=y)
-            guard_nonnull_class(p1, 3, descr=<Guard1>) []
+            guard_nonnull_class(p1, 2119630851, descr=<Guard1>) []
             p4 = new_array(2, descr=ints)
             setarrayitem_gc(p4, 1, i2, descr=ints)
             i5 = getarrayitem_gc_i(p4, 1, descr=ints)
@@ -736,7 +736,7 @@ mod tests {
         // Resume builds one object and writes it into both slots.
         let v = opt.trace.ops[0].virtuals.as_deref().unwrap();
         let mut words = vec![0, 1, 0, 42];
-        crate::warmstate::materialize(v, &[], &mut words);
+        crate::metainterp::resume::materialize(v, &[], &mut words);
         assert_ne!(words[0], 0);
         assert_eq!(words[0], words[2]);
         let obj = crate::backend::word_to_ref(words[0]);

@@ -73,7 +73,8 @@ fn rss(rounds: u64, jit: &str) -> Result<(), String> {
     let (out, stats) = std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
-            let backend = metatrace_x86::backend_for(&params);
+            let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+                .expect("backend");
             let mut driver = JitDriver::new(params, backend);
             let out = tvm::run(&mut driver, program);
             (out, heap::stats())

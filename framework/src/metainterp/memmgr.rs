@@ -16,10 +16,10 @@
 //! is gone from the backend; its green keys count up again and may be
 //! traced anew.
 
+use super::driver::JitDriver;
 use crate::backend::LoopId;
 use crate::ctx::Interp;
 use crate::ir::{Descr, OpNum, TargetToken, Trace};
-use crate::warmstate::JitDriver;
 use hashbrown::HashSet;
 
 /// What the memory manager knows about one compiled loop.
@@ -133,12 +133,7 @@ impl<I: Interp> JitDriver<I> {
             return;
         }
         for cell in self.cells.values_mut() {
-            if cell.counter > 0 {
-                cell.counter -= cell.counter * decay / 1000;
-            }
-            if cell.calls > 0 {
-                cell.calls -= cell.calls * decay / 1000;
-            }
+            cell.decay(decay);
         }
     }
 
@@ -184,14 +179,7 @@ impl<I: Interp> JitDriver<I> {
             self.bodies.remove(t);
         }
         for cell in self.cells.values_mut() {
-            if cell.entry.as_ref().is_some_and(|e| e.id == id) {
-                cell.entry = None;
-                cell.counter = 0;
-            }
-            if cell.function.as_ref().is_some_and(|e| e.id == id) {
-                cell.function = None;
-                cell.calls = 0;
-            }
+            cell.forget(id);
         }
         self.bump_code_epoch();
         self.guards.retain(|_, g| g.owner != id);

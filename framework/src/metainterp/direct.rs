@@ -6,14 +6,14 @@
 //! test on a `'static` descriptor) and portal calls, which go back through
 //! the warm state so nested frames can enter compiled code.
 
+use super::hooks::Hooks;
 use crate::ctx::{Ctx, Interp, Jit, Plain, Repr, Val};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, ArrayDescr, CallDescr, FieldDescr, Kind, OpNum, SizeDescr};
-use crate::warmstate::JitState;
 
 /// The direct-mode context.
 pub struct Direct<'a, I: Interp> {
-    pub(crate) jit: &'a mut JitState<I>,
+    pub(crate) jit: &'a mut dyn Hooks<I>,
 }
 
 impl<I: Interp> Repr for Direct<'_, I> {
@@ -142,7 +142,10 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
         if d.quasi_immutable {
             self.jit.quasi_immutable_written(obj, d);
         }
-        heap::setfield(obj, d, plain_word(&v))
+        match v {
+            Val::Ref(r) => heap::setfield_ref(obj, d, r),
+            v => heap::setfield(obj, d, plain_word(&v)),
+        }
     }
     #[inline(always)]
     fn getarrayitem(&mut self, arr: GcRef, d: &'static ArrayDescr, i: i64) -> Val<Plain> {
@@ -150,7 +153,10 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
     }
     #[inline(always)]
     fn setarrayitem(&mut self, arr: GcRef, d: &'static ArrayDescr, i: i64, v: Val<Plain>) {
-        heap::setarrayitem(arr, d, i, plain_word(&v))
+        match v {
+            Val::Ref(r) => heap::setarrayitem_ref(arr, d, i, r),
+            v => heap::setarrayitem(arr, d, i, plain_word(&v)),
+        }
     }
     #[inline(always)]
     fn arraylen(&mut self, arr: GcRef, d: &'static ArrayDescr) -> i64 {
@@ -200,8 +206,7 @@ impl<I: Interp> Jit<I> for Direct<'_, I> {
         d: &'static CallDescr,
         args: &[Val<Plain>],
     ) -> Val<Plain> {
-        let id = self.jit.driver_id;
-        let _restore = crate::assembler::activate(&mut *self.jit, interp, id);
+        let _restore = self.jit.activate(interp);
         invoke_plain(d, args)
     }
 }

@@ -20,13 +20,15 @@
 //! guard failure when no bridge is wanted: values are computed, nothing is
 //! recorded.
 
+use super::hooks::Hooks;
+use super::resume::{EffectShape, FrameResume, GuardResume, Replayed};
+use super::stats::AbortReason;
 use crate::ctx::{Ctx, Interp, Jit, Lift, Operands, Repr, Shape, Step, Traced, Val, T};
 use crate::heap::roots::Rooted;
 use crate::heap::{self, GcRef};
 use crate::ir::{
     eval, ArrayDescr, CallDescr, Descr, FieldDescr, GuardId, Kind, OpNum, Operand, SizeDescr, Trace,
 };
-use crate::warmstate::{AbortReason, JitState};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -50,21 +52,6 @@ pub(crate) enum Effect<I: Interp> {
     Pending,
 }
 
-/// How resume data describes one effect (operands dropped).
-pub(crate) enum EffectShape<I: Interp> {
-    Val(Kind),
-    Void,
-    Ret(Rc<I::Ret<Shape>>, usize),
-    Pending,
-}
-
-/// What replay hands back for one effect.
-pub(crate) enum Replayed<I: Interp> {
-    Val(Kind, u64, Operand),
-    Void,
-    Ret(I::Ret<Traced>),
-}
-
 /// The per-frame state of an inline frame being recorded.
 pub(crate) struct FrameRec<I: Interp> {
     pub greens: I::Greens,
@@ -76,26 +63,9 @@ pub(crate) struct FrameRec<I: Interp> {
     pub effects: Vec<Effect<I>>,
 }
 
-/// Resume data of one frame of a guard.
-pub(crate) struct FrameResume<I: Interp> {
-    pub greens: I::Greens,
-    /// Where the frame's portal invocation started (a bridge's recursion
-    /// detection goes on from there).
-    pub entry: I::Greens,
-    pub shape: Rc<I::Frame<Shape>>,
-    pub n_reds: usize,
-    pub effects: Vec<EffectShape<I>>,
-}
-
-/// Resume data of a guard: the frame chain, outermost first. Fail args are
-/// laid out frame by frame: reds, then the effect log's values.
-pub(crate) struct GuardResume<I: Interp> {
-    pub frames: Vec<FrameResume<I>>,
-}
-
 /// The recording-mode context.
 pub struct Recorder<'a, I: Interp> {
-    pub(crate) jit: &'a mut JitState<I>,
+    pub(crate) jit: &'a mut dyn Hooks<I>,
     pub(crate) trace: Trace,
     pub(crate) mode: Mode,
     pub(crate) abort: Option<AbortReason>,
@@ -112,7 +82,7 @@ pub struct Recorder<'a, I: Interp> {
 }
 
 impl<'a, I: Interp> Recorder<'a, I> {
-    pub(crate) fn new(jit: &'a mut JitState<I>, mode: Mode) -> Self {
+    pub(crate) fn new(jit: &'a mut dyn Hooks<I>, mode: Mode) -> Self {
         Recorder {
             jit,
             trace: Trace::new(),
@@ -221,7 +191,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
             &mut Operands(&mut fr.snapshot, &mut fr.kinds),
         ));
         fr.effects.clear();
-        if self.trace.ops.len() > self.jit.params.trace_limit {
+        if self.trace.ops.len() > self.jit.params().trace_limit {
             self.set_abort(AbortReason::TraceTooLong);
         }
     }
@@ -616,7 +586,10 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
             self.set_abort(AbortReason::QuasiImmutWrite);
             self.jit.quasi_immutable_written(obj.v, d);
         }
-        heap::setfield(obj.v, d, w);
+        match v {
+            Val::Ref(r) => heap::setfield_ref(obj.v, d, r.v),
+            _ => heap::setfield(obj.v, d, w),
+        }
         self.rec(OpNum::SetfieldGc, &[obj.op, o], Some(Descr::Field(d)), 0);
         self.log_effect(Effect::Void);
     }
@@ -634,7 +607,10 @@ impl<'a, I: Interp> Ctx for Recorder<'a, I> {
             return;
         }
         let (w, o) = Self::val_parts(&v);
-        heap::setarrayitem(arr.v, d, i.v, w);
+        match v {
+            Val::Ref(r) => heap::setarrayitem_ref(arr.v, d, i.v, r.v),
+            _ => heap::setarrayitem(arr.v, d, i.v, w),
+        }
         self.rec(
             OpNum::SetarrayitemGc,
             &[arr.op, i.op, o],
@@ -746,8 +722,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let may_force = d.effect.may_force || reenter.is_some();
         let w = match reenter {
             Some(interp) => {
-                let id = self.jit.driver_id;
-                let _restore = crate::assembler::activate(&mut *self.jit, interp, id);
+                let _restore = self.jit.activate(interp);
                 (d.invoke)(&words)
             }
             None => (d.invoke)(&words),
@@ -818,7 +793,7 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
         if self.recording() && self.wants_call_assembler(interp, &greens) {
             return self.call_assembler(interp, greens, frame);
         }
-        if self.recording() && self.frames.len() > self.jit.params.max_inline_depth() {
+        if self.recording() && self.frames.len() > self.jit.params().max_inline_depth() {
             self.set_abort(AbortReason::RecursionLimit);
         }
         if !self.recording() {
@@ -851,12 +826,12 @@ impl<'a, I: Interp> Recorder<'a, I> {
     /// `max_unroll_recursion`. Only for VMs that compare result shapes.
     fn wants_call_assembler(&self, interp: &I, greens: &I::Greens) -> bool {
         // Learned on the first attempt (see `call_assembler`).
-        if self.jit.no_call_assembler {
+        if !self.jit.call_assembler_allowed() {
             return false;
         }
         interp.can_never_inline(greens)
             || self.frames.iter().any(|f| &f.entry == greens)
-            || self.frames.len() > self.jit.params.max_inline_depth()
+            || self.frames.len() > self.jit.params().max_inline_depth()
     }
 
     /// Runs the callee concretely (a nested portal invocation, which may
@@ -883,7 +858,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         if I::ret_shape_eq(&rshape, &rshape).is_none() {
             // The VM cannot compare result shapes: no `call_assembler`
             // for it, ever. This trace already ran the call, so it ends.
-            self.jit.no_call_assembler = true;
+            self.jit.forbid_call_assembler();
             self.set_abort(AbortReason::RecursionLimit);
             return I::map_ret(&r, &mut Lift(Operand::from_bits));
         }

@@ -25,15 +25,15 @@
 //! `&self` and keep their tables in `RefCell`s for the same reason (see
 //! `backend`). Code is never freed while an activation runs (`running`).
 
+use super::activation::{activate, with_activation};
+use super::driver::JitDriver;
+use super::resume::Forced;
 use crate::backend::{DeadFrame, LoopId};
 use crate::ctx::{Interp, Plain, Shape, Unflatten, Words};
 use crate::heap::roots::{Handle, Rooted};
 use crate::ir::{AsmTarget, AssemblerDescr, GuardId, Kind};
-use crate::warmstate::JitDriver;
-use std::any::TypeId;
-use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 /// One `call_assembler` call site: whom it calls and what result shape
 /// its trace goes on with.
@@ -47,97 +47,6 @@ pub(crate) struct AsmSite<I: Interp> {
     /// The `finish`es of the callee whose result fits this site: their
     /// word goes back to the caller as it is.
     pub fast: Vec<GuardId>,
-}
-
-/// A portal result that did not fit its trace, waiting for the
-/// `guard_not_forced` exit to hand it to the interpreter.
-pub(crate) struct Forced<I: Interp> {
-    pub shape: I::Ret<Shape>,
-    pub words: Vec<u64>,
-    /// Keeps the result's references alive until it is taken.
-    pub _roots: Vec<Handle>,
-}
-
-/// The thread's current activation: the driver and interpreter that
-/// compiled code, or a `call_may_force` helper, was entered from.
-#[derive(Clone, Copy)]
-struct Current {
-    driver: *mut (),
-    interp: *mut (),
-    id: usize,
-    /// `TypeId` of the interpreter: guest calls check it before casting.
-    ty: Option<TypeId>,
-}
-
-impl Current {
-    const NONE: Current = Current {
-        driver: std::ptr::null_mut(),
-        interp: std::ptr::null_mut(),
-        id: 0,
-        ty: None,
-    };
-}
-
-thread_local! {
-    static CURRENT: Cell<Current> = const { Cell::new(Current::NONE) };
-}
-
-static NEXT_DRIVER: AtomicUsize = AtomicUsize::new(1);
-
-/// A process-unique driver number (descrs name their driver by it: drivers
-/// move, numbers do not).
-pub(crate) fn new_driver_id() -> usize {
-    NEXT_DRIVER.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Restores the previous activation when compiled code or a helper
-/// returns (or a panic unwinds through it).
-pub(crate) struct Restore(Current);
-impl Drop for Restore {
-    fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.0));
-    }
-}
-
-/// Makes `driver` and `interp` the thread's activation until the result
-/// drops. Both pointers must come from live `&mut` borrows that stay
-/// unused meanwhile (the caller only waits for compiled code or a helper).
-pub(crate) fn activate<I: Interp>(driver: *mut JitDriver<I>, interp: *mut I, id: usize) -> Restore {
-    let current = Current {
-        driver: driver as *mut (),
-        interp: interp as *mut (),
-        id,
-        ty: Some(TypeId::of::<I>()),
-    };
-    Restore(CURRENT.with(|c| c.replace(current)))
-}
-
-/// Runs `f` on the thread's activation if it belongs to an interpreter
-/// of type `I` (`None` otherwise), leaving none behind while `f` runs:
-/// `f` is the only user of the pointers, so a nested helper cannot reach
-/// them a second time (it needs an activation of its own, made by
-/// `enter_code` or `call_may_force`).
-pub(crate) fn with_activation<I: Interp, T>(
-    f: impl FnOnce(&mut JitDriver<I>, &mut I, usize) -> T,
-) -> Option<T> {
-    let cur = CURRENT.with(|c| c.get());
-    if cur.driver.is_null() || cur.ty != Some(TypeId::of::<I>()) {
-        return None;
-    }
-    let _restore = Restore(CURRENT.with(|c| c.replace(Current::NONE)));
-    // SAFETY: an activation holds pointers from live `&mut` borrows of a
-    // `JitDriver<I>` and an `I` (the type id was just checked), made by
-    // `enter_code` or `call_may_force` further up this thread's stack,
-    // whose owners only wait for the call we are inside of. No activation
-    // is left behind until `_restore` drops, so these are the only
-    // references made from it meanwhile.
-    let (jit, interp) = unsafe {
-        (
-            &mut *(cur.driver as *mut JitDriver<I>),
-            &mut *(cur.interp as *mut I),
-        )
-    };
-    Some(f(jit, interp, cur.id))
 }
 
 impl<I: Interp> JitDriver<I> {
@@ -351,18 +260,12 @@ impl<I: Interp> JitDriver<I> {
     }
 }
 
-impl<I: Interp> Forced<I> {
-    pub(crate) fn result(&self) -> I::Ret<Plain> {
-        I::map_ret(&self.shape, &mut Unflatten(self.words.iter()))
-    }
-}
-
 /// `AssemblerDescr::invoke` for drivers of `I`: finds the running driver
 /// and runs the call there.
 /// `AssemblerDescr::exit`: a direct call from native code left the
 /// callee through exit `guard` with dead frame `words`.
 fn exit<I: Interp>(d: &AssemblerDescr, guard: GuardId, words: &[u64]) -> u64 {
-    with_activation::<I, _>(|jit, interp, owner| {
+    with_activation::<JitDriver<I>, I, _>(|jit, interp, owner| {
         assert_eq!(owner, d.owner, "call_assembler ran in another driver");
         if jit.sites[d.site].fast.contains(&guard) {
             return words.first().copied().unwrap_or(0);
@@ -380,7 +283,7 @@ fn exit<I: Interp>(d: &AssemblerDescr, guard: GuardId, words: &[u64]) -> u64 {
 fn invoke<I: Interp>(d: &AssemblerDescr, words: &[u64]) -> u64 {
     // The activation is `enter_code`'s: the compiled code calling us was
     // entered by driver `d.owner`.
-    with_activation::<I, _>(|jit, interp, owner| {
+    with_activation::<JitDriver<I>, I, _>(|jit, interp, owner| {
         assert_eq!(owner, d.owner, "call_assembler ran in another driver");
         jit.assembler_call(interp, d.site, words)
     })
