@@ -145,7 +145,7 @@ fn pick_invoke(a: &[u64]) -> u64 {
 
 extern "C" fn poke(p: usize, x: i64) {
     // SAFETY: compiled code passed `p`, a reference to an `obj`.
-    heap::setfield(unsafe { GcRef::from_addr(p as usize) }, &obj::a, x as u64);
+    heap::setfield(unsafe { GcRef::from_addr(p) }, &obj::a, x as u64);
 }
 
 fn poke_invoke(a: &[u64]) -> u64 {

@@ -21,12 +21,59 @@
 //! - [`roots`] — handles, registered structures (interpreter frames, dead
 //!   frames, ...), conservative scan of the native stack.
 //!
-//! This module is one of the three places `unsafe` may live. Soundness rests
-//! on one invariant: a `GcRef` is either null or the address of a live
-//! object allocated here, and descriptors used with it describe its type.
-//! `GcRef`s are only minted by the allocator or by `GcRef::from_addr`
-//! (unsafe: backends vouch for addresses coming out of compiled code).
-//! An object stays live while a root or a live object refers to it.
+//! This module is one of the three places `unsafe` may live.
+//!
+//! ## The safe API, and what makes it sound
+//!
+//! VM crates are `#![forbid(unsafe_code)]`; everything they do to the heap
+//! goes through this module's safe functions, which check what they rely
+//! on instead of trusting the caller:
+//!
+//! - **References are minted only by the allocator.** `GcRef`'s field is
+//!   private; `GcRef::from_addr` is `unsafe` (backends vouch for words
+//!   leaving compiled code); the framework's word-to-reference conversion
+//!   is crate-private. Raw offset access (`load`/`store`) is crate-private.
+//! - **Descriptors are checked against their type's registered layout.**
+//!   A type's layout (size, reference slots; for arrays the length and
+//!   item layout) is fixed by its first registration in the process: a
+//!   second, different layout for the same type id panics, and a layout
+//!   with reference slots over the header, outside the object or
+//!   misaligned is refused. Before a field descriptor is used on an
+//!   object, the heap checks that the object's type is the descriptor's
+//!   owner and that the field is an aligned part of the object after its
+//!   header, of the slot's kind (an integer view of a reference slot would
+//!   forge references). The verdict is cached in the descriptor (a private
+//!   field: descriptors cannot be written as struct literals outside this
+//!   crate, only made with `FieldDescr::new`/`ArrayDescr::new`) as a key of
+//!   (type id, offset, size, kind), so the fast path of
+//!   [`getfield`]/[`setfield`] is one header load and one compare, and a
+//!   descriptor changed after its check no longer matches its key.
+//! - **Null and indexes are checked**: null has type id 0, which no
+//!   descriptor matches; array items are bounds-checked against the length.
+//! - **References go into reference slots only through the `*_ref`
+//!   functions**; raw bits into a reference slot are refused.
+//!
+//! Failures are [`HeapError`]s from the `try_*` functions, or a panic with
+//! the same message from the plain ones (a VM bug, never reachable from a
+//! correct VM's guest program). Compiled code pays nothing: the JIT emits
+//! its own ops, and the framework's own executors of traces (the IR
+//! interpreter, resume) use the unchecked `raw` functions.
+//!
+//! **Rooting** is enforced by the types where Rust structures hold
+//! references: [`roots::Rooted`] borrows the structure it registers (it
+//! can be neither changed behind the root's back, moved nor dropped while
+//! rooted), and [`roots::Handle`] roots one reference for its lifetime.
+//! References in Rust locals are found by the conservative stack scan,
+//! which stays because the collector does not move objects (see `roots`).
+//! Not enforced yet: a `GcRef` copied into a Rust heap structure that is
+//! not rooted (a plain `Vec<GcRef>`) may dangle after a collection. The
+//! design that closes it — a `GcRef<'scope>` branded by a handle scope
+//! that collections need `&mut` of, with `Handle` as the way out of a
+//! scope — needs every VM helper signature to carry the scope; it is the
+//! generational collector's prerequisite and is listed as open work.
+//! Also trusted: the words passed to residual helpers (`residual!`
+//! converts argument words back to `GcRef`s; the framework and compiled
+//! code pass only references there).
 
 mod blocks;
 pub mod gc;
@@ -268,7 +315,7 @@ fn check_field_slow(obj: GcRef, d: &FieldDescr, key: u64) -> Result<(), HeapErro
     if !matches!(n, 1 | 2 | 4 | 8) {
         return bad("size is not 1, 2, 4 or 8");
     }
-    if off < HEADER_SIZE || off.checked_add(n).is_none_or(|e| e > size) || off % n != 0 {
+    if off < HEADER_SIZE || off.checked_add(n).is_none_or(|e| e > size) || !off.is_multiple_of(n) {
         return bad("the field is not an aligned part of the object after its header");
     }
     match d.kind {

@@ -50,7 +50,7 @@ impl Layout {
             return Err("smaller than the object header");
         }
         for &r in d.gc_ptrs {
-            if r < HEADER_SIZE || r % 8 != 0 || r + 8 > d.size {
+            if r < HEADER_SIZE || !r.is_multiple_of(8) || r + 8 > d.size {
                 return Err("a reference slot over the header, misaligned or outside the object");
             }
         }
@@ -59,10 +59,10 @@ impl Layout {
 
     /// Is `d` an array layout the heap can size and trace?
     pub fn validate_array(d: &ArrayDescr) -> Result<(), &'static str> {
-        if d.len_offset < HEADER_SIZE || d.len_offset % 8 != 0 {
+        if d.len_offset < HEADER_SIZE || !d.len_offset.is_multiple_of(8) {
             return Err("the length word must follow the header, 8-aligned");
         }
-        if !matches!(d.item_size, 1 | 2 | 4 | 8) || d.base_offset % 8 != 0 {
+        if !matches!(d.item_size, 1 | 2 | 4 | 8) || !d.base_offset.is_multiple_of(8) {
             return Err("items of 1, 2, 4 or 8 bytes from an 8-aligned base");
         }
         if d.base_offset < d.len_offset + 8 {
