@@ -440,6 +440,16 @@ fn cut_logs_are_shown_up_to_the_cut() {
     );
     assert!(stderr.contains(&want), "missing {want:?} in {stderr}");
 
+    // Cut inside the first section: nothing complete, still read.
+    let first = tmp("cut-first.log");
+    std::fs::write(&first, &text[..full.sections[0].offset + 40]).unwrap();
+    let (ok, stdout, stderr) = mtlog(&["traces", first.to_str().unwrap()]);
+    assert!(
+        ok && stdout.contains("no complete optimized loop"),
+        "{stdout}{stderr}"
+    );
+    assert!(stderr.contains("opened at line 1 (byte 0)"), "{stderr}");
+
     // Every command reads a cut log and exits 0 with the note.
     for args in [
         vec!["summary", cut_mid.to_str().unwrap()],
