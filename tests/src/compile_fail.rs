@@ -39,8 +39,8 @@
 //! }
 //! ```
 //!
-//! Descriptors cannot be written as struct literals: their checked
-//! verdict is private to the heap, so a made-up descriptor must go
+//! Descriptors cannot be written as struct literals: their verdict key
+//! is private to the heap, so a made-up descriptor must go
 //! through `FieldDescr::new` and the heap's check against its type's
 //! registered layout.
 //!
@@ -50,6 +50,29 @@
 //!     name: "x", offset: 4096, size: 8, signed: false, kind: Kind::Int,
 //!     immutable: false, quasi_immutable: false, owner: 1,
 //! };
+//! ```
+//!
+//! Nor changed once made (the heap's verdict on a descriptor must stay
+//! true): its fields are readable, not writable.
+//!
+//! ```compile_fail
+//! use metatrace::ir::{FieldDescr, Kind};
+//! let mut d = FieldDescr::new("P.x", 1, 8, 8, true, Kind::Int, false, false);
+//! d.offset = 4096;
+//! ```
+//!
+//! ```compile_fail
+//! use metatrace::ir::{FieldDescr, FieldInfo, Kind};
+//! let mut d = FieldDescr::new("P.x", 1, 8, 8, true, Kind::Int, false, false);
+//! let i: &mut FieldInfo = &mut d;
+//! ```
+//!
+//! Reading them is what every VM and backend does:
+//!
+//! ```
+//! use metatrace::ir::{FieldDescr, Kind};
+//! let d = FieldDescr::new("P.x", 1, 8, 8, true, Kind::Int, false, false);
+//! assert_eq!((d.offset, d.size, d.kind), (8, 8, Kind::Int));
 //! ```
 //!
 //! A rooted vector is borrowed by its root: it can be neither changed

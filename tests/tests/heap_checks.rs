@@ -5,7 +5,7 @@
 //! second layout for a registered type id.
 
 use metatrace::heap::{self, GcRef, HeapError, INT_ARRAY, REF_ARRAY};
-use metatrace::ir::{FieldDescr, Kind, SizeDescr};
+use metatrace::ir::{FieldDescr, Kind, SizeDescr, Verdict};
 
 metatrace::gc_struct! {
     pub struct Point as point {
@@ -166,25 +166,39 @@ fn references_only_go_into_reference_slots_through_the_ref_api() {
 }
 
 #[test]
-fn a_descriptor_changed_after_its_check_is_checked_again() {
+fn a_verdict_shared_by_two_descriptors_vouches_only_for_the_one_checked() {
+    // Descriptors cannot change after construction (compile-fail suite);
+    // what a VM can do is attach one verdict slot to a good and a bad
+    // descriptor. The slot holds the key of the descriptor it vouches
+    // for, so the bad one is still checked, and refused, every time.
+    static SHARED: Verdict = Verdict::new();
     let p = heap::new_struct(&point::SIZE);
     let x = std::mem::offset_of!(Point, x);
-    let mut d = Box::new(FieldDescr::new(
-        "Point.x2",
-        point::SIZE.tid,
-        x,
-        8,
-        true,
-        Kind::Int,
-        false,
-        false,
-    ));
-    assert_eq!(heap::try_getfield(p, &d), Ok(0));
-    d.offset = 4096;
-    assert!(matches!(
-        heap::try_getfield(p, &d),
-        Err(HeapError::BadDescr { .. })
-    ));
+    let field = |offset| -> &'static FieldDescr {
+        Box::leak(Box::new(
+            FieldDescr::new(
+                "Point.x2",
+                point::SIZE.tid,
+                offset,
+                8,
+                true,
+                Kind::Int,
+                false,
+                false,
+            )
+            .with_verdict(&SHARED),
+        ))
+    };
+    let (good, bad) = (field(x), field(4096));
+    for _ in 0..3 {
+        assert_eq!(heap::try_getfield(p, good), Ok(0));
+        assert!(matches!(
+            heap::try_getfield(p, bad),
+            Err(HeapError::BadDescr { .. })
+        ));
+    }
+    heap::setfield(p, good, 7);
+    assert_eq!(heap::getfield(p, good), 7);
 }
 
 #[test]

@@ -121,7 +121,11 @@ macro_rules! gc_struct {
                     <$fty as $crate::heap::GcField>::KIND,
                     $crate::heap::has_attr(&[$(stringify!($fattr)),*], "immutable"),
                     $crate::heap::has_attr(&[$(stringify!($fattr)),*], "quasi_immutable"),
-                );
+                )
+                .with_verdict({
+                    static VERDICT: $crate::ir::Verdict = $crate::ir::Verdict::new();
+                    &VERDICT
+                });
             )*
         }
     };

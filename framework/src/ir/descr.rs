@@ -11,9 +11,10 @@
 use super::Kind;
 use std::fmt;
 
-/// A field of a `#[repr(C)]` heap struct.
-#[derive(Debug)]
-pub struct FieldDescr {
+/// What a field descriptor says: plain data, read through
+/// [`FieldDescr`]'s `Deref` (`d.offset`, `d.kind`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
     /// `Type.field`, unique in a process; printed in traces.
     pub name: &'static str,
     /// Byte offset from the object start (the header is at offset 0).
@@ -31,11 +32,84 @@ pub struct FieldDescr {
     /// Type id of the struct the field belongs to (0: none, e.g. a
     /// descriptor made up by an IR test; the checked heap API refuses it).
     pub owner: u32,
-    /// The heap's verdict, cached: the key (type id, offset, size, kind)
-    /// this descriptor was last checked against the owner's registered
-    /// layout with (`heap::getfield`'s fast path compares it). Private,
-    /// so only the heap can vouch for a descriptor (see `heap::check`).
-    pub(crate) checked: std::sync::atomic::AtomicU64,
+}
+
+/// A field of a `#[repr(C)]` heap struct.
+///
+/// Immutable once made: its [`FieldInfo`] is readable through `Deref`
+/// but not writable, so the heap's verdict on a descriptor (checked once
+/// against the owner type's registered layout) stays true for as long as
+/// the descriptor lives — the fast path of `heap::getfield` relies on it.
+#[derive(Debug)]
+pub struct FieldDescr {
+    info: FieldInfo,
+    /// The verdict key (owner, offset, size, kind), packed at construction.
+    pub(crate) key: u64,
+    /// Where the heap caches its verdict on this descriptor (see
+    /// [`Verdict`]); `None`: checked on every access.
+    pub(crate) checked: Option<&'static Verdict>,
+}
+
+impl std::ops::Deref for FieldDescr {
+    type Target = FieldInfo;
+    #[inline(always)]
+    fn deref(&self) -> &FieldInfo {
+        &self.info
+    }
+}
+
+/// The heap's cached verdict on a descriptor: the key (type id, offset,
+/// size, kind; for arrays the whole layout) of the descriptor it last
+/// found valid for its type's registered layout, which the checked
+/// accessors' inlined fast path compares with the descriptor's own key.
+/// Only the heap writes it (the field is private), so attaching a fresh
+/// `Verdict` to any descriptor vouches for nothing, and one verdict shared
+/// by two descriptors vouches only for the one whose key it holds.
+///
+/// It lives outside the descriptor, in its own static: a descriptor that
+/// held an atomic would have interior mutability, which Rust places in
+/// writable memory and the optimizer may not treat as a constant.
+#[derive(Debug)]
+pub struct Verdict(pub(crate) std::sync::atomic::AtomicU64);
+
+impl Verdict {
+    /// A verdict slot that vouches for nothing yet.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Verdict {
+        Verdict(std::sync::atomic::AtomicU64::new(u64::MAX))
+    }
+}
+
+/// Verdict keys: the facts a check depends on, packed without loss, or
+/// `NEVER_CACHED` for descriptors outside the packable range (checked on
+/// every access).
+pub(crate) const NEVER_CACHED: u64 = u64::MAX - 1;
+
+const fn kind_code(k: Kind) -> u64 {
+    match k {
+        Kind::Int => 0,
+        Kind::Float => 1,
+        Kind::Ref => 2,
+        Kind::Void => 3,
+    }
+}
+
+const fn field_key(i: &FieldInfo) -> u64 {
+    if i.offset >= 1 << 20 || i.size >= 16 {
+        return NEVER_CACHED;
+    }
+    i.owner as u64 | (i.offset as u64) << 32 | (i.size as u64) << 52 | kind_code(i.kind) << 60
+}
+
+const fn array_key(i: &ArrayInfo) -> u64 {
+    if i.base_offset >= 1 << 16 || i.len_offset >= 1 << 8 || i.item_size >= 16 {
+        return NEVER_CACHED;
+    }
+    i.tid as u64
+        | (i.base_offset as u64) << 32
+        | (i.len_offset as u64) << 48
+        | (i.item_size as u64) << 56
+        | kind_code(i.kind) << 60
 }
 
 impl FieldDescr {
@@ -53,7 +127,7 @@ impl FieldDescr {
         immutable: bool,
         quasi_immutable: bool,
     ) -> FieldDescr {
-        FieldDescr {
+        let info = FieldInfo {
             name,
             offset,
             size,
@@ -62,14 +136,26 @@ impl FieldDescr {
             immutable,
             quasi_immutable,
             owner,
-            checked: std::sync::atomic::AtomicU64::new(u64::MAX),
+        };
+        FieldDescr {
+            key: field_key(&info),
+            info,
+            checked: None,
         }
+    }
+
+    /// This descriptor with a slot for the heap's verdict, so accesses
+    /// after the first are checked by two compares (`gc_struct!` gives
+    /// every field its own). Without one, every access is checked in full.
+    pub const fn with_verdict(mut self, v: &'static Verdict) -> FieldDescr {
+        self.checked = Some(v);
+        self
     }
 }
 
-/// A heap array type: header, length word, then items.
-#[derive(Debug)]
-pub struct ArrayDescr {
+/// What an array descriptor says, read through [`ArrayDescr`]'s `Deref`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrayInfo {
     pub name: &'static str,
     /// Type id written into the header of new arrays.
     pub tid: u32,
@@ -80,8 +166,25 @@ pub struct ArrayDescr {
     pub item_size: u8,
     pub signed: bool,
     pub kind: Kind,
-    /// The heap's verdict, cached (see [`FieldDescr`]'s `checked`).
-    pub(crate) checked: std::sync::atomic::AtomicU64,
+}
+
+/// A heap array type: header, length word, then items. Immutable once
+/// made, as [`FieldDescr`] is.
+#[derive(Debug)]
+pub struct ArrayDescr {
+    info: ArrayInfo,
+    /// The verdict key (the whole layout), packed at construction.
+    pub(crate) key: u64,
+    /// Where the heap caches its verdict (see [`Verdict`]).
+    pub(crate) checked: Option<&'static Verdict>,
+}
+
+impl std::ops::Deref for ArrayDescr {
+    type Target = ArrayInfo;
+    #[inline(always)]
+    fn deref(&self) -> &ArrayInfo {
+        &self.info
+    }
 }
 
 impl ArrayDescr {
@@ -96,7 +199,7 @@ impl ArrayDescr {
         signed: bool,
         kind: Kind,
     ) -> ArrayDescr {
-        ArrayDescr {
+        let info = ArrayInfo {
             name,
             tid,
             len_offset,
@@ -104,8 +207,19 @@ impl ArrayDescr {
             item_size,
             signed,
             kind,
-            checked: std::sync::atomic::AtomicU64::new(u64::MAX),
+        };
+        ArrayDescr {
+            key: array_key(&info),
+            info,
+            checked: None,
         }
+    }
+
+    /// This descriptor with a slot for the heap's verdict (see
+    /// [`FieldDescr::with_verdict`]).
+    pub const fn with_verdict(mut self, v: &'static Verdict) -> ArrayDescr {
+        self.checked = Some(v);
+        self
     }
 }
 

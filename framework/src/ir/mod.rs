@@ -19,8 +19,8 @@ pub mod print;
 pub mod verify;
 
 pub use descr::{
-    ArrayDescr, AsmTarget, AssemblerDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr,
-    GuardId, SizeDescr, TargetToken,
+    ArrayDescr, ArrayInfo, AsmTarget, AssemblerDescr, CallDescr, Descr, DescrTable, EffectInfo,
+    FieldDescr, FieldInfo, GuardId, SizeDescr, TargetToken, Verdict,
 };
 pub use opcode::{Family, OpNum};
 
