@@ -30,6 +30,11 @@ pub struct JitParams {
     pub loop_longevity: u32,
     pub retrace_limit: u32,
     pub max_retrace_guards: u32,
+    /// Bridges one loop tree (a loop and the bridges grown on it) may
+    /// have (LuaJIT's `maxside`); a guard failing past it goes on
+    /// resuming in the interpreter, logged in `jit-abort` and counted in
+    /// `jit-summary` as `abort: bridge limit`. 0: no limit.
+    pub bridge_limit: u32,
     /// How deep inlined portal calls may nest in one trace.
     pub max_unroll_recursion: u32,
     /// Optimizer passes, colon-separated (`all` = every pass).
@@ -52,6 +57,7 @@ impl Default for JitParams {
             loop_longevity: 1000,
             retrace_limit: 0,
             max_retrace_guards: 15,
+            bridge_limit: 100,
             max_unroll_recursion: 7,
             enable_opts: "all".to_string(),
             backend: "auto".to_string(),
@@ -140,6 +146,7 @@ impl JitParams {
             "loop_longevity" => self.loop_longevity = num(key, value)?,
             "retrace_limit" => self.retrace_limit = num(key, value)?,
             "max_retrace_guards" => self.max_retrace_guards = num(key, value)?,
+            "bridge_limit" => self.bridge_limit = num(key, value)?,
             "max_unroll_recursion" => self.max_unroll_recursion = num(key, value)?,
             "enable_opts" => {
                 if value != "all" && !value.is_empty() {
@@ -177,7 +184,8 @@ impl JitParams {
                 return Err(ParamError(format!(
                     "unknown JIT parameter '{key}' (known: threshold, function_threshold, \
                      trace_eagerness, decay, trace_limit, inlining, loop_longevity, \
-                     retrace_limit, max_retrace_guards, max_unroll_recursion, enable_opts, backend)"
+                     retrace_limit, max_retrace_guards, bridge_limit, max_unroll_recursion, enable_opts, \
+                     backend)"
                 )))
             }
         }
@@ -187,7 +195,7 @@ impl JitParams {
     /// The `--jit` help: every parameter with its default (PyPy's names).
     pub fn help_text() -> String {
         let d = JitParams::default();
-        let rows: [(&str, String, &str); 13] = [
+        let rows: [(&str, String, &str); 14] = [
             (
                 "threshold",
                 d.threshold.to_string(),
@@ -232,6 +240,11 @@ impl JitParams {
                 "max_retrace_guards",
                 d.max_retrace_guards.to_string(),
                 "guards a retraced loop may have",
+            ),
+            (
+                "bridge_limit",
+                d.bridge_limit.to_string(),
+                "bridges of one loop tree (0: no limit)",
             ),
             (
                 "max_unroll_recursion",
@@ -300,7 +313,7 @@ mod tests {
             (p.loop_longevity, p.retrace_limit, p.max_retrace_guards),
             (1000, 0, 15)
         );
-        assert_eq!(p.max_unroll_recursion, 7);
+        assert_eq!((p.max_unroll_recursion, p.bridge_limit), (7, 100));
         assert!(p.inlining && p.enabled && p.enable_opts == "all");
     }
 

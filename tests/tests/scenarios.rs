@@ -295,6 +295,49 @@ fn loops_unused_for_loop_longevity_generations_are_freed() {
     assert_eq!(long.stats.freed_loops, 0, "{:?}", long.stats);
 }
 
+/// One loop whose branches flip one after another (`i < 300`, `i < 600`,
+/// ...): each flip is a guard that starts failing, so the loop tree grows
+/// a bridge per threshold (bridges out of bridges after the first).
+fn flipping_branches(n: usize) -> String {
+    let mut src = String::from(
+        "func main args=0 locals=2\n    push 0\n    store 0\n    push 0\n    store 1\nloop:\n    load 0\n    push 4000\n    lt\n    jumpifnot done\n",
+    );
+    for k in 0..n {
+        src += &format!(
+            "    load 0\n    push {}\n    lt\n    jumpifnot big{k}\n    load 1\n    push 1\n    add\n    store 1\n    jump next{k}\nbig{k}:\n    load 1\n    push {}\n    add\n    store 1\nnext{k}:\n",
+            (k + 1) * 300,
+            k + 2
+        );
+    }
+    src += "    load 0\n    push 1\n    add\n    store 0\n    jump loop\ndone:\n    load 1\n    print\n    push 0\n    ret\n";
+    src
+}
+
+#[test]
+fn bridge_limit_bounds_the_bridges_of_a_loop_tree() {
+    let src = flipping_branches(10);
+    let off = tvm(&src, "off");
+    let free = tvm(&src, "threshold=7,trace_eagerness=5,bridge_limit=0");
+    let bounded = tvm(&src, "threshold=7,trace_eagerness=5,bridge_limit=3");
+    assert_eq!(free.output, off.output);
+    assert_eq!(bounded.output, off.output);
+    assert!(free.stats.bridges >= 8, "{:?}", free.stats);
+    assert_eq!(free.stats.aborts.get("bridge limit"), None);
+    assert!(bounded.stats.bridges <= 3, "{:?}", bounded.stats);
+    // Every guard past the limit is refused once (it is not asked again).
+    assert!(
+        bounded
+            .stats
+            .aborts
+            .get("bridge limit")
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "{:?}",
+        bounded.stats
+    );
+}
+
 #[test]
 fn call_assembler_result_of_another_shape_resumes_in_the_interpreter() {
     // `sum` recurses deeper each round until the depth limit: the compiled call

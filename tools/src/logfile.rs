@@ -15,7 +15,7 @@
 //! Nothing here panics on any input.
 
 use metatrace::log::reader::{self, Cut};
-use metatrace::log::{cat, TraceHeader};
+use metatrace::log::{cat, BackendHeader, TraceHeader};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -329,11 +329,9 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
         }
         cat::BACKEND => {
             let mut lines = s.body.iter();
-            let header = lines
-                .next()
-                .map(|(_, l)| l.trim_start_matches('#').trim().to_string())
-                .unwrap_or_default();
-            let id = backend_id(&header);
+            let first = lines.next().map(|(_, l)| *l).unwrap_or_default();
+            let id = backend_id(first);
+            let header = first.trim_start_matches('#').trim().to_string();
             let text: Vec<&str> = lines.map(|(_, l)| *l).collect();
             log.backend.push(Backend {
                 id,
@@ -355,20 +353,19 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
     Ok(())
 }
 
-/// `Loop N (...)` / `bridge out of Guard N ...` at the start of a header.
-fn backend_id(header: &str) -> Option<TraceId> {
-    if let Some(rest) = header.strip_prefix("Loop ") {
-        return leading_number(rest).map(TraceId::Loop);
-    }
-    if let Some(rest) = header.strip_prefix("bridge out of Guard ") {
-        return leading_number(rest).map(TraceId::Bridge);
-    }
-    None
-}
-
 fn leading_number(s: &str) -> Option<u64> {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     s[..end].parse().ok()
+}
+
+/// The trace a `jit-backend` section's header line names (none for a
+/// `freed loop` note or a header this reader does not know).
+fn backend_id(line: &str) -> Option<TraceId> {
+    match BackendHeader::parse(line)? {
+        BackendHeader::Loop { id, .. } => Some(TraceId::Loop(id)),
+        BackendHeader::Bridge { guard } => Some(TraceId::Bridge(guard)),
+        BackendHeader::Freed { .. } => None,
+    }
 }
 
 fn read_trace(s: &Section) -> Result<Trace, LogError> {

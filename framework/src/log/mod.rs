@@ -206,6 +206,60 @@ impl TraceHeader {
     }
 }
 
+/// The first body line of a `jit-backend` section:
+///
+/// ```text
+/// # Loop N (<printable location>)
+/// # bridge out of Guard N
+/// # freed loop N and K bridges
+/// ```
+///
+/// followed (for the first two) by the backend's listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendHeader {
+    Loop { id: u64, location: String },
+    Bridge { guard: u64 },
+    Freed { id: u64, bridges: usize },
+}
+
+impl fmt::Display for BackendHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendHeader::Loop { id, location } => write!(f, "# Loop {id} ({location})"),
+            BackendHeader::Bridge { guard } => write!(f, "# bridge out of Guard {guard}"),
+            BackendHeader::Freed { id, bridges } => {
+                write!(f, "# freed loop {id} and {bridges} bridges")
+            }
+        }
+    }
+}
+
+impl BackendHeader {
+    /// Reads a header line (`None` if it is none of the three forms).
+    pub fn parse(line: &str) -> Option<BackendHeader> {
+        let line = line.trim_end();
+        if let Some(rest) = line.strip_prefix("# Loop ") {
+            let (num, loc) = rest.split_once(" (")?;
+            let loc = loc.strip_suffix(')')?;
+            return Some(BackendHeader::Loop {
+                id: num.parse().ok()?,
+                location: loc.to_string(),
+            });
+        }
+        if let Some(num) = line.strip_prefix("# bridge out of Guard ") {
+            return Some(BackendHeader::Bridge {
+                guard: num.parse().ok()?,
+            });
+        }
+        let rest = line.strip_prefix("# freed loop ")?;
+        let (num, rest) = rest.split_once(" and ")?;
+        Some(BackendHeader::Freed {
+            id: num.parse().ok()?,
+            bridges: rest.strip_suffix(" bridges")?.parse().ok()?,
+        })
+    }
+}
+
 /// The warning for a `METATRACE_LOG` value that has no `:FILE` but looks
 /// like a list of categories (every comma-separated piece is a category
 /// the framework writes, or a `-`-bounded prefix of one such as
@@ -450,6 +504,17 @@ mod tests {
                 5, "bf pc=472 '-' @532 (x)", "entry bridge", 13
             )
         );
+        for h in [
+            BackendHeader::Loop {
+                id: 3,
+                location: "f:1 (a) b".into(),
+            },
+            BackendHeader::Bridge { guard: 12 },
+            BackendHeader::Freed { id: 2, bridges: 5 },
+        ] {
+            assert_eq!(BackendHeader::parse(&h.to_string()), Some(h));
+        }
+        assert_eq!(BackendHeader::parse("# Loop x (y)"), None);
         assert_eq!(b.to_string(), "# bridge out of Guard 4 with 1 ops");
         assert_eq!(TraceHeader::parse(&l.to_string(), false), Some(l.clone()));
         assert_eq!(TraceHeader::parse(&b.to_string(), true), Some(b.clone()));

@@ -17,7 +17,7 @@ use crate::heap::GcRef;
 use crate::ir::{
     Descr, FieldDescr, GuardId, Kind, OpNum, Operand, PendingWrite, TargetToken, Trace, VirtualInfo,
 };
-use crate::log::{cat, TraceHeader};
+use crate::log::{cat, BackendHeader, TraceHeader};
 use hashbrown::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
@@ -222,7 +222,13 @@ impl<I: Interp> JitDriver<I> {
         self.log
             .section(cat::OPT_LOOP, || format!("{header}\n{}", opt.trace));
         self.keep_trace(header, &opt.trace);
-        self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
+        self.log_backend(
+            id,
+            BackendHeader::Loop {
+                id: id.0 as u64,
+                location: loc.clone(),
+            },
+        );
         let entry = Some(LoopEntry { id, token, kinds });
         if function {
             self.cell_mut(greens).function = entry;
@@ -274,14 +280,14 @@ impl<I: Interp> JitDriver<I> {
         true
     }
 
-    pub(crate) fn log_backend(&self, id: LoopId, what: &str) {
+    pub(crate) fn log_backend(&self, id: LoopId, header: BackendHeader) {
         if self.log.enabled(cat::BACKEND) {
             let text = self
                 .backend
                 .disassemble(id)
                 .unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
             self.log
-                .section(cat::BACKEND, || format!("# {what}\n{text}"));
+                .section(cat::BACKEND, || format!("{header}\n{text}"));
         }
     }
 }

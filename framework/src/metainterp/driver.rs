@@ -21,7 +21,7 @@ use super::compile::GuardEntry;
 use super::direct::Direct;
 use super::hooks::Hooks;
 use super::resume::{materialize, Forced};
-use super::stats::Stats;
+use super::stats::{AbortReason, Stats};
 use super::tracer::Start;
 use super::warmstate::{Cell, LoopEntry};
 use crate::backend::{Backend, DeadFrame, LoopId};
@@ -365,9 +365,34 @@ impl<I: Interp> JitDriver<I> {
         };
         self.stats.forced_exits += forced.is_some() as u64;
         let entry = self.guards.get_mut(&dead.guard).expect("looked up above");
-        let want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1);
+        let mut want_bridge = !entry.bridge_tried && entry.fails >= eagerness.max(1);
         if want_bridge {
             entry.bridge_tried = true;
+            let owner = entry.owner;
+            let limit = self.params.bridge_limit;
+            let bridges = self.lives.get(&owner).map_or(0, |l| l.bridges);
+            if limit != 0 && bridges >= limit {
+                // Bounded compilation (LuaJIT's maxside): this guard keeps
+                // resuming in the interpreter rather than growing the tree.
+                want_bridge = false;
+                *self
+                    .stats
+                    .aborts
+                    .entry(AbortReason::BridgeLimit.name())
+                    .or_default() += 1;
+                self.log.section(cat::ABORT, || {
+                    format!(
+                        "{}: guard {} of loop {} not bridged (the loop has {bridges} bridges, \
+                         bridge_limit={limit})",
+                        AbortReason::BridgeLimit.name(),
+                        dead.guard.0,
+                        owner.0
+                    )
+                });
+            }
+        }
+        if want_bridge {
+            let entry = self.guards.get_mut(&dead.guard).expect("looked up above");
             let kinds = entry.kinds.clone();
             return self.trace(
                 interp,

@@ -188,7 +188,11 @@ impl<I: Interp> JitDriver<I> {
         }
         self.entered.remove(&id);
         self.log.section(crate::log::cat::BACKEND, || {
-            format!("freed loop {} and {} bridges", id.0, life.bridges)
+            crate::log::BackendHeader::Freed {
+                id: id.0 as u64,
+                bridges: life.bridges as usize,
+            }
+            .to_string()
         });
     }
 

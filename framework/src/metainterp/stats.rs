@@ -30,6 +30,9 @@ pub enum AbortReason {
     /// A portal result of several words cannot come back from a
     /// `call_assembler` (one word).
     ResultTooWide,
+    /// A guard's loop tree has `bridge_limit` bridges already: no more
+    /// are traced for it (counted once per guard).
+    BridgeLimit,
 }
 
 impl AbortReason {
@@ -43,6 +46,7 @@ impl AbortReason {
             AbortReason::FrameShapeMismatch => "frame shape mismatch",
             AbortReason::Compiling => "compiling",
             AbortReason::ResultTooWide => "portal result too wide",
+            AbortReason::BridgeLimit => "bridge limit",
         }
     }
 }
