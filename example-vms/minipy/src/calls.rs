@@ -75,6 +75,14 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
         .map_or(mro.len(), |i| i + 1);
     let v = types::lookup_in(&mro[after..], &n);
     if v.is_null() {
+        // Builtin classes further along the MRO (`object`, `int`, ...)
+        // keep their methods in the builtin table, not in a namespace.
+        if let Some(id) = mro[after..]
+            .iter()
+            .find_map(|c| builtins::type_method(*c, &n))
+        {
+            return new_builtin(id, slf);
+        }
         return crate::ops::deliver(types::err(
             "AttributeError",
             format!("'super' object has no attribute '{n}'"),
@@ -86,7 +94,9 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
         tid::WRAP => {
             let f = getr(v, &wrap_obj::a);
             if geti(v, &wrap_obj::kind) == 1 {
-                new_method(f, types::type_of(slf))
+                // A classmethod binds the class (`slf` is one already in
+                // a classmethod's own `super()`).
+                new_method(f, owner)
             } else {
                 f
             }
