@@ -75,9 +75,7 @@ pub const ALL_OPTS: &[&str] = &[
     "intbounds",
     "rewrite",
     "virtualize",
-    "string",
     "pure",
-    "earlyforce",
     "heap",
     "unroll",
 ];
@@ -147,8 +145,16 @@ impl JitParams {
                 if value != "all" && !value.is_empty() {
                     for name in value.split(':') {
                         if !ALL_OPTS.contains(&name) {
+                            // PyPy's names for passes Metatrace does not
+                            // need (see the `opt` module docs).
+                            let why = match name {
+                                "string" | "earlyforce" => {
+                                    " (PyPy has it; Metatrace's IR needs no such pass)"
+                                }
+                                _ => "",
+                            };
                             return Err(ParamError(format!(
-                                "unknown optimization '{name}' in enable_opts (known: {})",
+                                "unknown optimization '{name}' in enable_opts{why} (known: {})",
                                 ALL_OPTS.join(":")
                             )));
                         }
@@ -318,6 +324,11 @@ mod tests {
         assert!(e.0.contains("expected key=value"), "{e}");
         let e = JitParams::parse("enable_opts=rewrite:magic").unwrap_err();
         assert!(e.0.contains("'magic'"), "{e}");
+        let e = JitParams::parse("enable_opts=rewrite:string").unwrap_err();
+        assert!(
+            e.0.contains("'string'") && e.0.contains("needs no such pass"),
+            "{e}"
+        );
         let e = JitParams::parse("backend=sparc").unwrap_err();
         assert!(e.0.contains("'sparc'"), "{e}");
     }

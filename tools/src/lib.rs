@@ -8,8 +8,13 @@
 //!
 //! # The log format `mtlog` reads
 //!
-//! Sections as the framework's `log.rs` writes them, `[hex stamp] {category`
-//! … `[hex stamp] category}`; text outside sections is ignored. Categories:
+//! Sections as the framework's `metatrace::log` writes them (and its
+//! `metatrace::log::reader` reads them), `[hex stamp] {category` …
+//! `[hex stamp] category}`, then `[hex stamp] end of log` when the log was
+//! closed normally; text outside sections is ignored. A log without the
+//! `end of log` line was cut short (the program was killed or crashed):
+//! `mtlog` shows every complete section and says on stderr where the log
+//! stops. Categories:
 //!
 //! - `jit-log-opt-loop`: `# Loop N (<printable location>) : <kind> with K ops`
 //!   (`<kind>` is `loop`, or `entry bridge` for a loop entered at a function's start),
@@ -63,4 +68,12 @@ pub mod report;
 pub fn read_log(path: &std::path::Path) -> Result<logfile::Log, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     logfile::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The note `mtlog` prints on stderr for a log that was cut short: where
+/// it stops (section, line, byte). `None` for a log closed normally.
+pub fn cut_note(path: &std::path::Path, log: &logfile::Log) -> Option<String> {
+    log.cut
+        .as_ref()
+        .map(|c| format!("mtlog: note: {}: {c}", path.display()))
 }

@@ -3,13 +3,19 @@
 //! Owns: turning a log file's bytes into a [`Log`] — the loops, bridges,
 //! aborts, backend listings, `jit-summary` figures and
 //! `jit-backend-counts` counters it contains — and every error a bad log
-//! gets ([`LogError`]). The reader is line based and tolerant about what
-//! it does not need (op arguments are kept as text, unknown categories
-//! are skipped), but strict about structure: unbalanced or unclosed
-//! sections, malformed trace headers and op counts that disagree with
-//! their header are errors, so a truncated or corrupt log is reported,
-//! never half-read. Nothing here panics on any input.
+//! gets ([`LogError`]). Sections and trace headers are read by the
+//! framework's own reader ([`metatrace::log::reader`],
+//! [`metatrace::log::TraceHeader`]), the grammar the writer uses. The
+//! reader is line based and tolerant about what it does not need (op
+//! arguments are kept as text, unknown categories are skipped), but strict
+//! about structure: unbalanced sections, malformed trace headers and op
+//! counts that disagree with their header are errors, so a corrupt log is
+//! reported, never half-read. A log cut short (the program was killed or
+//! crashed) is read up to the cut, and [`Log::cut`] says where it stops.
+//! Nothing here panics on any input.
 
+use metatrace::log::reader::{self, Cut};
+use metatrace::log::{cat, TraceHeader};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -22,8 +28,6 @@ pub enum LogError {
     NotUtf8 { offset: usize },
     /// No `[stamp] {category` section anywhere: not a METATRACE_LOG file.
     NoSections,
-    /// A section was opened and never closed: the log was cut short.
-    Truncated { category: String, line: usize },
     /// Anything else structurally wrong, with the 1-based line.
     Corrupt { line: usize, msg: String },
 }
@@ -38,10 +42,6 @@ impl fmt::Display for LogError {
             LogError::NoSections => write!(
                 f,
                 "no log sections found (expected lines like `[1a2b] {{jit-log-opt-loop`); is this a METATRACE_LOG file?"
-            ),
-            LogError::Truncated { category, line } => write!(
-                f,
-                "the log is truncated: section `{category}` opened at line {line} is never closed"
             ),
             LogError::Corrupt { line, msg } => write!(f, "corrupt log at line {line}: {msg}"),
         }
@@ -212,6 +212,8 @@ pub struct Log {
     pub raw_traces: usize,
     /// Sections of other categories, by category.
     pub other_sections: BTreeMap<String, usize>,
+    /// Where the log stops when it was cut short (no `end of log` line).
+    pub cut: Option<Cut>,
 }
 
 impl Log {
@@ -270,62 +272,31 @@ struct Section<'a> {
     body: Vec<(usize, &'a str)>,
 }
 
-/// Reads a log from its text.
+/// Reads a log from its text. A log cut short is read up to the cut
+/// (see [`Log::cut`]); only a text with nothing in it, or with no section
+/// at all, is refused.
 pub fn parse(text: &str) -> Result<Log, LogError> {
     if text.trim().is_empty() {
         return Err(LogError::Empty);
     }
-    let mut log = Log::default();
-    let mut stack: Vec<Section> = Vec::new();
-    let mut sections = 0usize;
-    for (i, raw) in text.lines().enumerate() {
-        let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        match section_marker(line) {
-            Some(Marker::Open(category)) => {
-                stack.push(Section {
-                    category,
-                    line: line_no,
-                    body: Vec::new(),
-                });
-            }
-            Some(Marker::Close(category)) => {
-                let Some(open) = stack.pop() else {
-                    return Err(corrupt(
-                        line_no,
-                        format!("`{category}}}` closes a section that was never opened"),
-                    ));
-                };
-                if open.category != category {
-                    return Err(corrupt(
-                        line_no,
-                        format!(
-                            "`{category}}}` closes section `{}` opened at line {}",
-                            open.category, open.line
-                        ),
-                    ));
-                }
-                sections += 1;
-                read_section(&mut log, &open)?;
-            }
-            None => {
-                if let Some(open) = stack.last_mut() {
-                    open.body.push((line_no, line));
-                }
-                // Text outside sections (e.g. program output interleaved on
-                // stderr) is ignored.
-            }
-        }
-    }
-    if let Some(open) = stack.first() {
-        return Err(LogError::Truncated {
-            category: open.category.to_string(),
-            line: open.line,
-        });
-    }
-    if sections == 0 {
+    let contents = reader::read(text).map_err(|e| corrupt(e.line, e.msg))?;
+    let cut_in_section = contents
+        .cut
+        .as_ref()
+        .is_some_and(|c| c.in_section.is_some());
+    if contents.sections.is_empty() && !cut_in_section {
         return Err(LogError::NoSections);
     }
+    let mut log = Log::default();
+    for sec in &contents.sections {
+        let s = Section {
+            category: sec.category,
+            line: sec.line,
+            body: sec.lines().collect(),
+        };
+        read_section(&mut log, &s)?;
+    }
+    log.cut = contents.cut;
     Ok(log)
 }
 
@@ -336,39 +307,13 @@ fn corrupt(line: usize, msg: impl Into<String>) -> LogError {
     }
 }
 
-enum Marker<'a> {
-    Open(&'a str),
-    Close(&'a str),
-}
-
-/// `[hex] {category` or `[hex] category}`.
-fn section_marker(line: &str) -> Option<Marker<'_>> {
-    let rest = line.strip_prefix('[')?;
-    let (stamp, rest) = rest.split_once("] ")?;
-    if stamp.is_empty() || !stamp.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let is_cat = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    if let Some(cat) = rest.strip_prefix('{') {
-        return is_cat(cat).then_some(Marker::Open(cat));
-    }
-    if let Some(cat) = rest.strip_suffix('}') {
-        return is_cat(cat).then_some(Marker::Close(cat));
-    }
-    None
-}
-
 fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
     match s.category {
-        "jit-log-opt-loop" | "jit-log-opt-bridge" => {
+        cat::OPT_LOOP | cat::OPT_BRIDGE => {
             let t = read_trace(s)?;
             log.traces.push(t);
         }
-        "jit-abort" => {
+        cat::ABORT => {
             let text: Vec<&str> = s
                 .body
                 .iter()
@@ -382,7 +327,7 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
             };
             log.aborts.push(Abort { reason, detail });
         }
-        "jit-backend" => {
+        cat::BACKEND => {
             let mut lines = s.body.iter();
             let header = lines
                 .next()
@@ -396,15 +341,15 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
                 text: text.join("\n"),
             });
         }
-        "jit-summary" => log.summary = Some(read_summary(s)?),
-        "jit-backend-counts" => {
+        cat::SUMMARY => log.summary = Some(read_summary(s)?),
+        cat::BACKEND_COUNTS => {
             let c = read_counts(s)?;
             let all = log.counts.get_or_insert_with(Counts::default);
             all.loops.extend(c.loops);
             all.bridges.extend(c.bridges);
             all.guards.extend(c.guards);
         }
-        "jit-tracing" => log.raw_traces += 1,
+        cat::TRACING => log.raw_traces += 1,
         other => *log.other_sections.entry(other.to_string()).or_default() += 1,
     }
     Ok(())
@@ -434,42 +379,27 @@ fn read_trace(s: &Section) -> Result<Trace, LogError> {
             format!("section `{}` has no trace header", s.category),
         ));
     };
-    let bad_header = |what: &str| {
-        corrupt(hline, format!("bad {what} header `{header}` (expected `# Loop N (<location>) : <kind> with K ops` or `# bridge out of Guard N with K ops`)"))
-    };
-    let (id, location, kind, header_ops) = if s.category == "jit-log-opt-loop" {
-        let rest = header
-            .strip_prefix("# Loop ")
-            .ok_or_else(|| bad_header("loop"))?;
-        let (num, rest) = rest.split_once(" (").ok_or_else(|| bad_header("loop"))?;
-        let (loc, rest) = rest.rsplit_once(") : ").ok_or_else(|| bad_header("loop"))?;
-        let (kind, count) = rest
-            .rsplit_once(" with ")
-            .ok_or_else(|| bad_header("loop"))?;
-        let count = count
-            .strip_suffix(" ops")
-            .ok_or_else(|| bad_header("loop"))?;
-        let n = num.parse().map_err(|_| bad_header("loop"))?;
-        let count = count.parse().map_err(|_| bad_header("loop"))?;
-        (
-            TraceId::Loop(n),
-            Some(loc.to_string()),
-            kind.to_string(),
-            count,
+    let bridge = s.category == cat::OPT_BRIDGE;
+    let what = if bridge { "bridge" } else { "loop" };
+    let parsed = TraceHeader::parse(header, bridge).ok_or_else(|| {
+        corrupt(
+            hline,
+            format!(
+                "bad {what} header `{header}` (expected {})",
+                TraceHeader::EXPECTED
+            ),
         )
-    } else {
-        let rest = header
-            .strip_prefix("# bridge out of Guard ")
-            .ok_or_else(|| bad_header("bridge"))?;
-        let (num, count) = rest
-            .split_once(" with ")
-            .ok_or_else(|| bad_header("bridge"))?;
-        let count = count
-            .strip_suffix(" ops")
-            .ok_or_else(|| bad_header("bridge"))?;
-        let n = num.parse().map_err(|_| bad_header("bridge"))?;
-        let count = count.parse().map_err(|_| bad_header("bridge"))?;
-        (TraceId::Bridge(n), None, "bridge".to_string(), count)
+    })?;
+    let (id, location, kind, header_ops) = match parsed {
+        TraceHeader::Loop {
+            id,
+            location,
+            kind,
+            ops,
+        } => (TraceId::Loop(id), Some(location), kind, ops),
+        TraceHeader::Bridge { guard, ops } => {
+            (TraceId::Bridge(guard), None, "bridge".to_string(), ops)
+        }
     };
     let mut inputargs = String::new();
     let mut blocks: Vec<Block> = vec![Block {
@@ -728,12 +658,18 @@ guard 4: failed 2
             parse_bytes(b"\xff\xfe"),
             Err(LogError::NotUtf8 { offset: 0 })
         );
+        // Cut inside the bridge: the loop is read, the cut is reported.
         let cut = &SMALL[..SMALL.find("jump(i0, descr=TargetToken(1))\n[40]").unwrap()];
-        assert!(
-            matches!(parse(cut), Err(LogError::Truncated { line: 9, .. })),
-            "{:?}",
-            parse(cut)
+        let log = parse(cut).unwrap();
+        assert_eq!(log.traces.len(), 1);
+        let open = log.cut.unwrap().in_section.unwrap();
+        assert_eq!(
+            (open.category.as_str(), open.line),
+            ("jit-log-opt-bridge", 9)
         );
+        // Cut before the first section closes: nothing to show, but read.
+        let log = parse(&SMALL[..30]).unwrap();
+        assert!(log.traces.is_empty() && log.cut.is_some());
         let wrong = SMALL.replace("with 3 ops", "with 4 ops");
         assert!(matches!(
             parse(&wrong),

@@ -201,6 +201,11 @@ pub fn traces(
             _ => false,
         })
         .collect();
+    if wanted.is_empty() && log.cut.is_some() && only_loop.is_none() && only_bridge.is_none() {
+        // A log cut short may simply stop before its first trace: show
+        // that (the cut itself is noted on stderr), not an error.
+        return Ok("(no complete optimized loop or bridge before the cut)\n".to_string());
+    }
     if wanted.is_empty() {
         return Err(match (only_loop, only_bridge) {
             (Some(n), _) => format!("no Loop {n} in this log{}", available(log)),

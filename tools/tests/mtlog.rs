@@ -1,8 +1,9 @@
 //! `mtlog` on logs the example VMs write: snapshot tests of every command
 //! (run as the real binary), the log round-trip (everything the VM writes,
 //! mtlog reads back, op counts matching the headers and the driver's own
-//! statistics), and bad logs (empty, truncated, corrupt, not UTF-8) giving
-//! a clear error and a non-zero exit, never a panic.
+//! statistics), bad logs (empty, corrupt, not UTF-8) giving a clear error
+//! and a non-zero exit, never a panic, and logs cut short (the program was
+//! killed) shown up to the cut with a note on stderr saying where.
 //!
 //! The logs are produced in-process: the VM runs with a `JitDriver` on the
 //! IR-interpreter backend and a log, and dropping the driver writes the
@@ -346,16 +347,6 @@ fn bad_logs_fail_cleanly() {
     .unwrap();
     assert_fails(&binary, "not UTF-8");
 
-    // Cut in the middle of the second loop section.
-    let second = String::from_utf8_lossy(&text)
-        .match_indices("{jit-log-opt-loop")
-        .nth(1)
-        .unwrap()
-        .0;
-    let truncated = tmp("truncated.log");
-    std::fs::write(&truncated, &text[..second + 300]).unwrap();
-    assert_fails(&truncated, "truncated");
-
     let garbage = tmp("garbage.log");
     std::fs::write(&garbage, "this is not a log\nat all\n").unwrap();
     assert_fails(&garbage, "no log sections");
@@ -371,7 +362,7 @@ fn bad_logs_fail_cleanly() {
     // Every prefix of a real log reads or fails cleanly (no panic).
     for cut in (0..text.len()).step_by(37) {
         match logfile::parse_bytes(&text[..cut]) {
-            Ok(_) | Err(LogError::Truncated { .. } | LogError::Empty | LogError::NoSections) => {}
+            Ok(_) | Err(LogError::Empty | LogError::NoSections) => {}
             Err(e) => panic!("prefix {cut}: unexpected {e}"),
         }
     }
@@ -382,4 +373,99 @@ fn traces_selection_errors() {
     let (log, _) = bf_log("hello.b", "threshold=3", "sel.log");
     let (ok, _, stderr) = mtlog(&["traces", log.to_str().unwrap(), "--loop", "99999"]);
     assert!(!ok && stderr.contains("no Loop 99999"), "{stderr}");
+}
+
+/// The traces `mtlog traces` lists (`=== Loop N ...` / `=== bridge ...`).
+fn listed(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("=== "))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn cut_logs_are_shown_up_to_the_cut() {
+    let (good, _) = bf_log("nested.b", "threshold=3", "cut-src.log");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let full = metatrace::log::reader::read(&text).unwrap();
+    assert!(
+        full.ended && full.cut.is_none(),
+        "the VM's log ends normally"
+    );
+    let (ok, all, stderr) = mtlog(&["traces", good.to_str().unwrap()]);
+    assert!(ok && stderr.is_empty(), "{stderr}");
+    let all = listed(&all);
+    let opt = |s: &&metatrace::log::reader::Section| s.category.starts_with("jit-log-opt");
+    let second = full.sections.iter().filter(opt).nth(1).unwrap();
+    let before = full
+        .sections
+        .iter()
+        .rposition(|s| s.offset < second.offset)
+        .unwrap();
+    let before = &full.sections[before];
+    let close_line = before.line + 1 + before.body.lines().count();
+
+    // Cut in the middle of the second trace's section: the first trace is
+    // shown, the second is not, and the note names the cut section.
+    let mid = second.offset + second.body.len() / 2 + 20;
+    let cut_mid = tmp("cut-mid.log");
+    std::fs::write(&cut_mid, &text[..mid]).unwrap();
+    let (ok, stdout, stderr) = mtlog(&["traces", cut_mid.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&stdout), all[..1], "{stdout}");
+    let cut_line = text[..mid].lines().count();
+    for want in [
+        "mtlog: note: ".to_string(),
+        format!("the log is cut at line {cut_line} (byte {mid})"),
+        format!(
+            "in section `{}` opened at line {} (byte {})",
+            second.category, second.line, second.offset
+        ),
+        "that section is left out".to_string(),
+    ] {
+        assert!(stderr.contains(&want), "missing {want:?} in {stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    // Cut between sections, just before the second trace's section.
+    let cut_between = tmp("cut-between.log");
+    std::fs::write(&cut_between, &text[..second.offset]).unwrap();
+    let (ok, stdout, stderr) = mtlog(&["traces", cut_between.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert_eq!(listed(&stdout), all[..1], "{stdout}");
+    let want = format!(
+        "the log is cut at line {close_line} (byte {}), after section `{}` closed at line {close_line}",
+        second.offset, before.category
+    );
+    assert!(stderr.contains(&want), "missing {want:?} in {stderr}");
+
+    // Cut inside the first section: nothing complete, still read.
+    let first = tmp("cut-first.log");
+    std::fs::write(&first, &text[..full.sections[0].offset + 40]).unwrap();
+    let (ok, stdout, stderr) = mtlog(&["traces", first.to_str().unwrap()]);
+    assert!(
+        ok && stdout.contains("no complete optimized loop"),
+        "{stdout}{stderr}"
+    );
+    assert!(stderr.contains("opened at line 1 (byte 0)"), "{stderr}");
+
+    // Every command reads a cut log and exits 0 with the note.
+    for args in [
+        vec!["summary", cut_mid.to_str().unwrap()],
+        vec!["guards", cut_mid.to_str().unwrap()],
+        vec![
+            "html",
+            cut_mid.to_str().unwrap(),
+            "-o",
+            tmp("cut.html").to_str().unwrap(),
+        ],
+    ] {
+        let (ok, stdout, stderr) = mtlog(&args);
+        assert!(ok && stderr.contains("mtlog: note: "), "{args:?}: {stderr}");
+        assert!(
+            !stdout.is_empty() && !stderr.contains("panicked"),
+            "{args:?}"
+        );
+    }
 }

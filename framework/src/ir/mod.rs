@@ -22,7 +22,7 @@ pub use descr::{
     ArrayDescr, AsmTarget, AssemblerDescr, CallDescr, Descr, DescrTable, EffectInfo, FieldDescr,
     GuardId, SizeDescr, TargetToken,
 };
-pub use opcode::OpNum;
+pub use opcode::{Family, OpNum};
 
 use smallvec::SmallVec;
 use std::fmt;

@@ -31,8 +31,58 @@ pub mod flags {
     pub const COMM: u16 = 256;
 }
 
+/// Opcode families: ops that passes and backends treat alike, differing
+/// only in their result kind (`_i/_r/_f/_n`) or a detail the descr gives.
+/// Every row of the table below names its family, so "is this a residual
+/// call?" or "is this a field read?" is asked here, never spelled out as a
+/// list of opcodes in a pass or a backend.
+///
+/// The exception is on purpose: a match that gives every op its meaning
+/// (llgraph's semantics, the verifier's operand rules, a backend's
+/// instruction selection) names each op and has no `_` arm, so adding a
+/// row here fails to compile until every one of them says what it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Integer arithmetic, comparisons and tests (wrapping, no flag).
+    Int,
+    /// `int_add_ovf` / `int_sub_ovf` / `int_mul_ovf`: set the overflow flag.
+    IntOvf,
+    /// Float arithmetic, comparisons and int/float casts.
+    Float,
+    /// `ptr_eq` / `ptr_ne`.
+    Ptr,
+    /// `same_as_*`.
+    SameAs,
+    Guard,
+    /// `getfield_gc_*` and `getfield_gc_pure_*` (descr = field descr).
+    GetfieldGc,
+    GetfieldRaw,
+    SetfieldGc,
+    SetfieldRaw,
+    GetarrayitemGc,
+    SetarrayitemGc,
+    Arraylen,
+    /// `new` / `new_with_vtable` (descr = size descr).
+    New,
+    /// `new_array` / `new_array_clear` (descr = array descr).
+    NewArray,
+    QuasiImmut,
+    /// `call_*`: a residual call with effects.
+    Call,
+    /// `call_pure_*`: elidable, may be folded or CSE'd.
+    CallPure,
+    /// `call_may_force_*`: may force the frame (followed by `guard_not_forced`).
+    CallMayForce,
+    /// `call_assembler_*`: enters another compiled loop.
+    CallAssembler,
+    /// `label`, `jump`, `finish`, `debug_merge_point`.
+    Control,
+    Escape,
+    ForceToken,
+}
+
 macro_rules! opcodes {
-    ($( $(#[$m:meta])* $variant:ident = $name:literal, $res:ident, $arity:expr, $flags:expr; )*) => {
+    ($( $(#[$m:meta])* $variant:ident = $name:literal, $fam:ident, $res:ident, $arity:expr, $flags:expr; )*) => {
         /// An IR opcode. Names (see [`OpNum::name`]) follow PyPy's `resoperation.py`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[allow(non_camel_case_types)]
@@ -58,6 +108,12 @@ macro_rules! opcodes {
                 match self { $( OpNum::$variant => $arity, )* }
             }
 
+            /// The family the op belongs to: the one place that says which
+            /// ops are calls, field reads, allocations ... (see [`Family`]).
+            pub fn family(self) -> Family {
+                match self { $( OpNum::$variant => Family::$fam, )* }
+            }
+
             fn flags(self) -> u16 {
                 match self { $( OpNum::$variant => $flags, )* }
             }
@@ -78,137 +134,137 @@ const fn a(n: usize) -> Option<usize> {
 
 opcodes! {
     // ---- integer arithmetic (wrapping, like RPython's lltype Signed) ----
-    IntAdd = "int_add", Int, a(2), PURE | COMM;
-    IntSub = "int_sub", Int, a(2), PURE;
-    IntMul = "int_mul", Int, a(2), PURE | COMM;
+    IntAdd = "int_add", Int, Int, a(2), PURE | COMM;
+    IntSub = "int_sub", Int, Int, a(2), PURE;
+    IntMul = "int_mul", Int, Int, a(2), PURE | COMM;
     /// Truncating division (C semantics); the VM guards against zero and overflow.
-    IntFloorDiv = "int_floordiv", Int, a(2), PURE;
+    IntFloorDiv = "int_floordiv", Int, Int, a(2), PURE;
     /// Remainder with the sign of the dividend (C semantics).
-    IntMod = "int_mod", Int, a(2), PURE;
-    IntAnd = "int_and", Int, a(2), PURE | COMM;
-    IntOr = "int_or", Int, a(2), PURE | COMM;
-    IntXor = "int_xor", Int, a(2), PURE | COMM;
+    IntMod = "int_mod", Int, Int, a(2), PURE;
+    IntAnd = "int_and", Int, Int, a(2), PURE | COMM;
+    IntOr = "int_or", Int, Int, a(2), PURE | COMM;
+    IntXor = "int_xor", Int, Int, a(2), PURE | COMM;
     /// Shift counts are masked to 0..63, as on x86-64 and AArch64.
-    IntLshift = "int_lshift", Int, a(2), PURE;
-    IntRshift = "int_rshift", Int, a(2), PURE;
-    UintRshift = "uint_rshift", Int, a(2), PURE;
-    IntNeg = "int_neg", Int, a(1), PURE;
-    IntInvert = "int_invert", Int, a(1), PURE;
-    IntLt = "int_lt", Int, a(2), PURE;
-    IntLe = "int_le", Int, a(2), PURE;
-    IntEq = "int_eq", Int, a(2), PURE | COMM;
-    IntNe = "int_ne", Int, a(2), PURE | COMM;
-    IntGt = "int_gt", Int, a(2), PURE;
-    IntGe = "int_ge", Int, a(2), PURE;
-    UintLt = "uint_lt", Int, a(2), PURE;
-    UintLe = "uint_le", Int, a(2), PURE;
-    UintGt = "uint_gt", Int, a(2), PURE;
-    UintGe = "uint_ge", Int, a(2), PURE;
-    IntIsTrue = "int_is_true", Int, a(1), PURE;
-    IntIsZero = "int_is_zero", Int, a(1), PURE;
-    IntAddOvf = "int_add_ovf", Int, a(2), OVF | COMM;
-    IntSubOvf = "int_sub_ovf", Int, a(2), OVF;
-    IntMulOvf = "int_mul_ovf", Int, a(2), OVF | COMM;
-    SameAsI = "same_as_i", Int, a(1), PURE;
+    IntLshift = "int_lshift", Int, Int, a(2), PURE;
+    IntRshift = "int_rshift", Int, Int, a(2), PURE;
+    UintRshift = "uint_rshift", Int, Int, a(2), PURE;
+    IntNeg = "int_neg", Int, Int, a(1), PURE;
+    IntInvert = "int_invert", Int, Int, a(1), PURE;
+    IntLt = "int_lt", Int, Int, a(2), PURE;
+    IntLe = "int_le", Int, Int, a(2), PURE;
+    IntEq = "int_eq", Int, Int, a(2), PURE | COMM;
+    IntNe = "int_ne", Int, Int, a(2), PURE | COMM;
+    IntGt = "int_gt", Int, Int, a(2), PURE;
+    IntGe = "int_ge", Int, Int, a(2), PURE;
+    UintLt = "uint_lt", Int, Int, a(2), PURE;
+    UintLe = "uint_le", Int, Int, a(2), PURE;
+    UintGt = "uint_gt", Int, Int, a(2), PURE;
+    UintGe = "uint_ge", Int, Int, a(2), PURE;
+    IntIsTrue = "int_is_true", Int, Int, a(1), PURE;
+    IntIsZero = "int_is_zero", Int, Int, a(1), PURE;
+    IntAddOvf = "int_add_ovf", IntOvf, Int, a(2), OVF | COMM;
+    IntSubOvf = "int_sub_ovf", IntOvf, Int, a(2), OVF;
+    IntMulOvf = "int_mul_ovf", IntOvf, Int, a(2), OVF | COMM;
+    SameAsI = "same_as_i", SameAs, Int, a(1), PURE;
 
     // ---- floats (IEEE 754 double) ----
-    FloatAdd = "float_add", Float, a(2), PURE | COMM;
-    FloatSub = "float_sub", Float, a(2), PURE;
-    FloatMul = "float_mul", Float, a(2), PURE | COMM;
-    FloatTrueDiv = "float_truediv", Float, a(2), PURE;
-    FloatNeg = "float_neg", Float, a(1), PURE;
-    FloatAbs = "float_abs", Float, a(1), PURE;
-    FloatLt = "float_lt", Int, a(2), PURE;
-    FloatLe = "float_le", Int, a(2), PURE;
-    FloatEq = "float_eq", Int, a(2), PURE | COMM;
-    FloatNe = "float_ne", Int, a(2), PURE | COMM;
-    FloatGt = "float_gt", Int, a(2), PURE;
-    FloatGe = "float_ge", Int, a(2), PURE;
+    FloatAdd = "float_add", Float, Float, a(2), PURE | COMM;
+    FloatSub = "float_sub", Float, Float, a(2), PURE;
+    FloatMul = "float_mul", Float, Float, a(2), PURE | COMM;
+    FloatTrueDiv = "float_truediv", Float, Float, a(2), PURE;
+    FloatNeg = "float_neg", Float, Float, a(1), PURE;
+    FloatAbs = "float_abs", Float, Float, a(1), PURE;
+    FloatLt = "float_lt", Float, Int, a(2), PURE;
+    FloatLe = "float_le", Float, Int, a(2), PURE;
+    FloatEq = "float_eq", Float, Int, a(2), PURE | COMM;
+    FloatNe = "float_ne", Float, Int, a(2), PURE | COMM;
+    FloatGt = "float_gt", Float, Int, a(2), PURE;
+    FloatGe = "float_ge", Float, Int, a(2), PURE;
     /// Truncates toward zero; saturates (NaN gives 0), as Rust's `as i64`.
-    CastFloatToInt = "cast_float_to_int", Int, a(1), PURE;
-    CastIntToFloat = "cast_int_to_float", Float, a(1), PURE;
-    SameAsF = "same_as_f", Float, a(1), PURE;
+    CastFloatToInt = "cast_float_to_int", Float, Int, a(1), PURE;
+    CastIntToFloat = "cast_int_to_float", Float, Float, a(1), PURE;
+    SameAsF = "same_as_f", SameAs, Float, a(1), PURE;
 
     // ---- references ----
-    PtrEq = "ptr_eq", Int, a(2), PURE | COMM;
-    PtrNe = "ptr_ne", Int, a(2), PURE | COMM;
-    SameAsR = "same_as_r", Ref, a(1), PURE;
+    PtrEq = "ptr_eq", Ptr, Int, a(2), PURE | COMM;
+    PtrNe = "ptr_ne", Ptr, Int, a(2), PURE | COMM;
+    SameAsR = "same_as_r", SameAs, Ref, a(1), PURE;
 
     // ---- guards: fail args follow the operands in brackets ----
-    GuardTrue = "guard_true", Void, a(1), GUARD;
-    GuardFalse = "guard_false", Void, a(1), GUARD;
+    GuardTrue = "guard_true", Guard, Void, a(1), GUARD;
+    GuardFalse = "guard_false", Guard, Void, a(1), GUARD;
     /// `guard_value(x, const)`: x equals the constant from here on.
-    GuardValue = "guard_value", Void, a(2), GUARD;
+    GuardValue = "guard_value", Guard, Void, a(2), GUARD;
     /// `guard_class(p, typeid)`: the object's header type id.
-    GuardClass = "guard_class", Void, a(2), GUARD;
-    GuardNonnull = "guard_nonnull", Void, a(1), GUARD;
-    GuardIsnull = "guard_isnull", Void, a(1), GUARD;
-    GuardNonnullClass = "guard_nonnull_class", Void, a(2), GUARD;
-    GuardNoOverflow = "guard_no_overflow", Void, a(0), GUARD;
-    GuardOverflow = "guard_overflow", Void, a(0), GUARD;
-    GuardNoException = "guard_no_exception", Void, a(0), GUARD;
-    GuardNotInvalidated = "guard_not_invalidated", Void, a(0), GUARD;
-    GuardNotForced = "guard_not_forced", Void, a(0), GUARD;
+    GuardClass = "guard_class", Guard, Void, a(2), GUARD;
+    GuardNonnull = "guard_nonnull", Guard, Void, a(1), GUARD;
+    GuardIsnull = "guard_isnull", Guard, Void, a(1), GUARD;
+    GuardNonnullClass = "guard_nonnull_class", Guard, Void, a(2), GUARD;
+    GuardNoOverflow = "guard_no_overflow", Guard, Void, a(0), GUARD;
+    GuardOverflow = "guard_overflow", Guard, Void, a(0), GUARD;
+    GuardNoException = "guard_no_exception", Guard, Void, a(0), GUARD;
+    GuardNotInvalidated = "guard_not_invalidated", Guard, Void, a(0), GUARD;
+    GuardNotForced = "guard_not_forced", Guard, Void, a(0), GUARD;
 
     // ---- heap (descr = field/array/size descr) ----
-    GetfieldGcI = "getfield_gc_i", Int, a(1), READ;
-    GetfieldGcR = "getfield_gc_r", Ref, a(1), READ;
-    GetfieldGcF = "getfield_gc_f", Float, a(1), READ;
-    SetfieldGc = "setfield_gc", Void, a(2), EFFECT;
-    GetarrayitemGcI = "getarrayitem_gc_i", Int, a(2), READ;
-    GetarrayitemGcR = "getarrayitem_gc_r", Ref, a(2), READ;
-    GetarrayitemGcF = "getarrayitem_gc_f", Float, a(2), READ;
-    SetarrayitemGc = "setarrayitem_gc", Void, a(3), EFFECT;
+    GetfieldGcI = "getfield_gc_i", GetfieldGc, Int, a(1), READ;
+    GetfieldGcR = "getfield_gc_r", GetfieldGc, Ref, a(1), READ;
+    GetfieldGcF = "getfield_gc_f", GetfieldGc, Float, a(1), READ;
+    SetfieldGc = "setfield_gc", SetfieldGc, Void, a(2), EFFECT;
+    GetarrayitemGcI = "getarrayitem_gc_i", GetarrayitemGc, Int, a(2), READ;
+    GetarrayitemGcR = "getarrayitem_gc_r", GetarrayitemGc, Ref, a(2), READ;
+    GetarrayitemGcF = "getarrayitem_gc_f", GetarrayitemGc, Float, a(2), READ;
+    SetarrayitemGc = "setarrayitem_gc", SetarrayitemGc, Void, a(3), EFFECT;
     /// Array lengths never change: pure.
-    ArraylenGc = "arraylen_gc", Int, a(1), PURE;
+    ArraylenGc = "arraylen_gc", Arraylen, Int, a(1), PURE;
     /// Raw (non-GC) memory at an integer address.
-    GetfieldRawI = "getfield_raw_i", Int, a(1), READ;
-    GetfieldRawF = "getfield_raw_f", Float, a(1), READ;
-    SetfieldRaw = "setfield_raw", Void, a(2), EFFECT;
+    GetfieldRawI = "getfield_raw_i", GetfieldRaw, Int, a(1), READ;
+    GetfieldRawF = "getfield_raw_f", GetfieldRaw, Float, a(1), READ;
+    SetfieldRaw = "setfield_raw", SetfieldRaw, Void, a(2), EFFECT;
     /// Fields that are immutable after construction (descr says so) are read with
     /// the pure variants, which CSE and constant folding may touch.
-    GetfieldGcPureI = "getfield_gc_pure_i", Int, a(1), PURE;
-    GetfieldGcPureR = "getfield_gc_pure_r", Ref, a(1), PURE;
-    GetfieldGcPureF = "getfield_gc_pure_f", Float, a(1), PURE;
-    New = "new", Ref, a(0), ALLOC;
-    NewWithVtable = "new_with_vtable", Ref, a(0), ALLOC;
-    NewArray = "new_array", Ref, a(1), ALLOC;
-    NewArrayClear = "new_array_clear", Ref, a(1), ALLOC;
+    GetfieldGcPureI = "getfield_gc_pure_i", GetfieldGc, Int, a(1), PURE;
+    GetfieldGcPureR = "getfield_gc_pure_r", GetfieldGc, Ref, a(1), PURE;
+    GetfieldGcPureF = "getfield_gc_pure_f", GetfieldGc, Float, a(1), PURE;
+    New = "new", New, Ref, a(0), ALLOC;
+    NewWithVtable = "new_with_vtable", New, Ref, a(0), ALLOC;
+    NewArray = "new_array", NewArray, Ref, a(1), ALLOC;
+    NewArrayClear = "new_array_clear", NewArray, Ref, a(1), ALLOC;
     /// Marks a quasi-immutable field read: `quasiimmut_field(p, descr=<field>)`.
-    QuasiimmutField = "quasiimmut_field", Void, a(1), 0;
+    QuasiimmutField = "quasiimmut_field", QuasiImmut, Void, a(1), 0;
 
     // ---- calls: arg 0 is the function address constant, descr a call descr ----
-    CallI = "call_i", Int, N, CALL | EFFECT;
-    CallR = "call_r", Ref, N, CALL | EFFECT;
-    CallF = "call_f", Float, N, CALL | EFFECT;
-    CallN = "call_n", Void, N, CALL | EFFECT;
-    CallPureI = "call_pure_i", Int, N, CALL | PURE;
-    CallPureR = "call_pure_r", Ref, N, CALL | PURE;
-    CallPureF = "call_pure_f", Float, N, CALL | PURE;
-    CallPureN = "call_pure_n", Void, N, CALL | PURE;
-    CallMayForceI = "call_may_force_i", Int, N, CALL | EFFECT;
-    CallMayForceR = "call_may_force_r", Ref, N, CALL | EFFECT;
-    CallMayForceF = "call_may_force_f", Float, N, CALL | EFFECT;
-    CallMayForceN = "call_may_force_n", Void, N, CALL | EFFECT;
+    CallI = "call_i", Call, Int, N, CALL | EFFECT;
+    CallR = "call_r", Call, Ref, N, CALL | EFFECT;
+    CallF = "call_f", Call, Float, N, CALL | EFFECT;
+    CallN = "call_n", Call, Void, N, CALL | EFFECT;
+    CallPureI = "call_pure_i", CallPure, Int, N, CALL | PURE;
+    CallPureR = "call_pure_r", CallPure, Ref, N, CALL | PURE;
+    CallPureF = "call_pure_f", CallPure, Float, N, CALL | PURE;
+    CallPureN = "call_pure_n", CallPure, Void, N, CALL | PURE;
+    CallMayForceI = "call_may_force_i", CallMayForce, Int, N, CALL | EFFECT;
+    CallMayForceR = "call_may_force_r", CallMayForce, Ref, N, CALL | EFFECT;
+    CallMayForceF = "call_may_force_f", CallMayForce, Float, N, CALL | EFFECT;
+    CallMayForceN = "call_may_force_n", CallMayForce, Void, N, CALL | EFFECT;
     /// Call of another compiled loop/function entry (descr = target token).
-    CallAssemblerI = "call_assembler_i", Int, N, CALL | EFFECT;
-    CallAssemblerR = "call_assembler_r", Ref, N, CALL | EFFECT;
-    CallAssemblerF = "call_assembler_f", Float, N, CALL | EFFECT;
-    CallAssemblerN = "call_assembler_n", Void, N, CALL | EFFECT;
+    CallAssemblerI = "call_assembler_i", CallAssembler, Int, N, CALL | EFFECT;
+    CallAssemblerR = "call_assembler_r", CallAssembler, Ref, N, CALL | EFFECT;
+    CallAssemblerF = "call_assembler_f", CallAssembler, Float, N, CALL | EFFECT;
+    CallAssemblerN = "call_assembler_n", CallAssembler, Void, N, CALL | EFFECT;
 
     // ---- control ----
-    Label = "label", Void, N, 0;
-    Jump = "jump", Void, N, FINAL;
-    Finish = "finish", Void, N, FINAL;
+    Label = "label", Control, Void, N, 0;
+    Jump = "jump", Control, Void, N, FINAL;
+    Finish = "finish", Control, Void, N, FINAL;
     /// `debug_merge_point(depth, 'printable location')`: arg 0 is the inline
     /// depth, the location text lives in the op's `comment`.
-    DebugMergePoint = "debug_merge_point", Void, a(1), 0;
+    DebugMergePoint = "debug_merge_point", Control, Void, a(1), 0;
     /// Test helper (PyPy's `escape_*`): keeps its operands alive and opaque.
-    EscapeI = "escape_i", Int, N, EFFECT;
-    EscapeR = "escape_r", Ref, N, EFFECT;
-    EscapeF = "escape_f", Float, N, EFFECT;
-    EscapeN = "escape_n", Void, N, EFFECT;
-    ForceToken = "force_token", Ref, a(0), 0;
+    EscapeI = "escape_i", Escape, Int, N, EFFECT;
+    EscapeR = "escape_r", Escape, Ref, N, EFFECT;
+    EscapeF = "escape_f", Escape, Float, N, EFFECT;
+    EscapeN = "escape_n", Escape, Void, N, EFFECT;
+    ForceToken = "force_token", ForceToken, Ref, a(0), 0;
 }
 
 impl OpNum {
@@ -243,22 +299,33 @@ impl OpNum {
     }
     /// `getfield_gc_*`, `getfield_gc_pure_*` and `getfield_raw_*`.
     pub fn is_getfield(self) -> bool {
-        use OpNum::*;
-        matches!(
-            self,
-            GetfieldGcI
-                | GetfieldGcR
-                | GetfieldGcF
-                | GetfieldGcPureI
-                | GetfieldGcPureR
-                | GetfieldGcPureF
-                | GetfieldRawI
-                | GetfieldRawF
-        )
+        matches!(self.family(), Family::GetfieldGc | Family::GetfieldRaw)
+    }
+    /// `getfield_gc_*` and `getfield_gc_pure_*` (not raw).
+    pub fn is_getfield_gc(self) -> bool {
+        self.family() == Family::GetfieldGc
     }
     pub fn is_getarrayitem(self) -> bool {
-        use OpNum::*;
-        matches!(self, GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF)
+        self.family() == Family::GetarrayitemGc
+    }
+    /// A call into a helper: `call_*`, `call_pure_*`, `call_may_force_*`
+    /// (arg 0 the function address, descr a call descr).
+    pub fn is_residual_call(self) -> bool {
+        matches!(
+            self.family(),
+            Family::Call | Family::CallPure | Family::CallMayForce
+        )
+    }
+    pub fn is_call_assembler(self) -> bool {
+        self.family() == Family::CallAssembler
+    }
+    /// `new` / `new_with_vtable`.
+    pub fn is_new(self) -> bool {
+        self.family() == Family::New
+    }
+    /// `new_array` / `new_array_clear`.
+    pub fn is_new_array(self) -> bool {
+        self.family() == Family::NewArray
     }
 
     /// The `_i/_r/_f/_n` member of a kinded family (getfield, call, ...).
@@ -321,5 +388,39 @@ mod tests {
         assert!(OpNum::IntAddOvf.is_ovf() && !OpNum::IntAddOvf.is_pure());
         assert_eq!(OpNum::FloatLt.result_kind(), Kind::Int);
         assert_eq!(OpNum::CallN.arity(), None);
+    }
+
+    #[test]
+    fn families_agree_with_flags() {
+        for &op in OpNum::ALL {
+            let f = op.family();
+            assert_eq!(op.is_guard(), f == Family::Guard, "{}", op.name());
+            assert_eq!(op.is_ovf(), f == Family::IntOvf, "{}", op.name());
+            assert_eq!(
+                op.is_call(),
+                op.is_residual_call() || op.is_call_assembler(),
+                "{}",
+                op.name()
+            );
+            assert_eq!(
+                op.is_alloc(),
+                op.is_new() || op.is_new_array(),
+                "{}",
+                op.name()
+            );
+            // A family shares its operand count.
+            for &other in OpNum::ALL {
+                let varies = [Family::Int, Family::Float, Family::Guard, Family::Control];
+                if other.family() == f && !varies.contains(&f) {
+                    assert_eq!(
+                        op.arity(),
+                        other.arity(),
+                        "{} vs {}",
+                        op.name(),
+                        other.name()
+                    );
+                }
+            }
+        }
     }
 }

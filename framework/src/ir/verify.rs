@@ -91,17 +91,17 @@ impl Need {
         if op.is_guard() {
             return Need::Guard;
         }
-        match op {
-            Finish => Need::Guard,
-            Label | Jump => Need::Target,
-            CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => Need::Assembler,
-            _ if op.is_call() => Need::Call,
-            GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
-            | GetfieldGcPureF | GetfieldRawI | GetfieldRawF | SetfieldGc | SetfieldRaw
-            | QuasiimmutField => Need::Field,
-            GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF | SetarrayitemGc | ArraylenGc
-            | NewArray | NewArrayClear => Need::Array,
-            New | NewWithVtable => Need::Size,
+        use crate::ir::Family as F;
+        match op.family() {
+            _ if op == Finish => Need::Guard,
+            _ if matches!(op, Label | Jump) => Need::Target,
+            F::CallAssembler => Need::Assembler,
+            F::Call | F::CallPure | F::CallMayForce => Need::Call,
+            F::GetfieldGc | F::GetfieldRaw | F::SetfieldGc | F::SetfieldRaw | F::QuasiImmut => {
+                Need::Field
+            }
+            F::GetarrayitemGc | F::SetarrayitemGc | F::Arraylen | F::NewArray => Need::Array,
+            F::New => Need::Size,
             _ => Need::Nothing,
         }
     }

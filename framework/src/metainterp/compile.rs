@@ -17,7 +17,7 @@ use crate::heap::GcRef;
 use crate::ir::{
     Descr, FieldDescr, GuardId, Kind, OpNum, Operand, PendingWrite, TargetToken, Trace, VirtualInfo,
 };
-use crate::log::cat;
+use crate::log::{cat, TraceHeader};
 use hashbrown::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
@@ -212,26 +212,16 @@ impl<I: Interp> JitDriver<I> {
                 .push(id);
         }
         let loc = interp.printable_location(greens);
-        self.log.section(cat::OPT_LOOP, || {
-            format!(
-                "# Loop {} ({}) : {} with {} ops\n{}",
-                id.0,
-                loc,
-                if function { "entry bridge" } else { "loop" },
-                opt.trace.op_count(),
-                opt.trace
-            )
-        });
-        self.keep_trace(
-            format!(
-                "# Loop {} ({}) : {} with {} ops",
-                id.0,
-                loc,
-                if function { "entry bridge" } else { "loop" },
-                opt.trace.op_count()
-            ),
-            &opt.trace,
-        );
+        let header = TraceHeader::Loop {
+            id: id.0 as u64,
+            location: loc.clone(),
+            kind: if function { "entry bridge" } else { "loop" }.to_string(),
+            ops: opt.trace.op_count(),
+        }
+        .to_string();
+        self.log
+            .section(cat::OPT_LOOP, || format!("{header}\n{}", opt.trace));
+        self.keep_trace(header, &opt.trace);
         self.log_backend(id, &format!("Loop {} ({})", id.0, loc));
         let entry = Some(LoopEntry { id, token, kinds });
         if function {
@@ -272,22 +262,14 @@ impl<I: Interp> JitDriver<I> {
                 .or_default()
                 .push(owner);
         }
-        self.log.section(cat::OPT_BRIDGE, || {
-            format!(
-                "# bridge out of Guard {} with {} ops\n{}",
-                guard.0,
-                opt.trace.op_count(),
-                opt.trace
-            )
-        });
-        self.keep_trace(
-            format!(
-                "# bridge out of Guard {} with {} ops",
-                guard.0,
-                opt.trace.op_count()
-            ),
-            &opt.trace,
-        );
+        let header = TraceHeader::Bridge {
+            guard: guard.0 as u64,
+            ops: opt.trace.op_count(),
+        }
+        .to_string();
+        self.log
+            .section(cat::OPT_BRIDGE, || format!("{header}\n{}", opt.trace));
+        self.keep_trace(header, &opt.trace);
         self.memmgr_new_bridge(owner, &opt.trace);
         true
     }

@@ -571,8 +571,7 @@ impl Pass for Heap {
             self.flush(sh, next);
         }
         match op.opnum {
-            GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
-            | GetfieldGcPureF => return self.read_field(op, sh, next),
+            opn if opn.is_getfield_gc() => return self.read_field(op, sh, next),
             SetfieldGc => return self.write_field(op, sh, next),
             GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF => {
                 return self.read_item(op, sh, next)
@@ -583,7 +582,7 @@ impl Pass for Heap {
                     return sh.replace(op.res.unwrap(), n);
                 }
             }
-            New | NewWithVtable | NewArray | NewArrayClear => {
+            opn if opn.is_alloc() => {
                 let res = op.res.unwrap();
                 self.fresh.insert(
                     res,

@@ -101,7 +101,7 @@ pub(crate) struct IntBounds {
     cmps: HashMap<Var, (OpNum, Operand, Operand)>,
     /// Bound of the `*_ovf` result, valid once `guard_no_overflow` passed.
     pending_ovf: Option<(Var, Bound)>,
-    ovf_removed: bool,
+    ovf_guard: super::OvfFixup,
 }
 
 impl IntBounds {
@@ -325,20 +325,12 @@ impl Pass for IntBounds {
         }
     }
 
-    fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         let pending = self.pending_ovf.take();
-        if std::mem::take(&mut self.ovf_removed) {
-            match op.opnum {
-                GuardNoOverflow => return,
-                GuardOverflow => {
-                    op.opnum = GuardTrue;
-                    op.args.push(Operand::ConstInt(0));
-                    return send(op, sh, next);
-                }
-                _ => {}
-            }
-        }
+        let Some(mut op) = self.ovf_guard.guard(op) else {
+            return;
+        };
         match op.opnum {
             GuardNoOverflow => {
                 send(op, sh, next);
@@ -386,7 +378,7 @@ impl Pass for IntBounds {
                     return self.narrow(&x, Bound::new(k, k), sh);
                 }
             }
-            IntAddOvf | IntSubOvf | IntMulOvf => {
+            opn if opn.is_ovf() => {
                 let (x, y) = (self.get(&op.args[0]), self.get(&op.args[1]));
                 let (plain, exact, sat) = match op.opnum {
                     IntAddOvf => (
@@ -412,7 +404,7 @@ impl Pass for IntBounds {
                 if let Some(b) = exact {
                     // Cannot overflow: a plain op, and no overflow guard.
                     op.opnum = plain;
-                    self.ovf_removed = true;
+                    self.ovf_guard.removed();
                     if let Some(c) = b.singleton() {
                         return sh.replace(res, Operand::ConstInt(c));
                     }

@@ -1,6 +1,13 @@
 //! The optimizer pipeline (DESIGN §6): PyPy's passes in PyPy's order —
-//! intbounds, rewrite, virtualize, string, pure, earlyforce, heap, unroll —
-//! one module each, each switchable through `enable_opts`.
+//! intbounds, rewrite, virtualize, pure, heap, unroll — one module each,
+//! each switchable through `enable_opts`.
+//!
+//! PyPy's chain also has `string` (vstring.py) and `earlyforce`. We have
+//! neither, on purpose, so the pass list says what runs: Metatrace's IR has
+//! no string ops (a VM's strings are ordinary GC arrays and structs, which
+//! `virtualize` and `heap` already see), and no virtual raw buffers, the
+//! one thing earlyforce forces (`virtualize` forces a virtual at every op
+//! it does not understand). `enable_opts` names them in its error message.
 //!
 //! Owns: the entry points the warm state calls for loops and bridges, and
 //! the chain the passes form (PyPy's `optimizer.py`): every op of the input
@@ -56,12 +63,10 @@
 //! fall back to the unoptimized trace (debug builds panic: tests must see it).
 
 pub(crate) mod dce;
-pub mod earlyforce;
 pub mod heap;
 pub mod intbounds;
 pub mod pure;
 pub mod rewrite;
-pub mod string;
 pub mod unroll;
 pub mod virtualize;
 
@@ -174,6 +179,44 @@ fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
     }
 }
 
+/// The overflow-guard fix-up, written once for every pass that removes or
+/// weakens an `int_*_ovf` op (intbounds, rewrite, pure).
+///
+/// An `*_ovf` op sets the flag its following `guard_no_overflow` /
+/// `guard_overflow` reads. A pass that proves the op cannot overflow (and
+/// turns it into a plain op, a constant, or an earlier result) calls
+/// [`OvfFixup::removed`]; the next op through [`OvfFixup::guard`] is then
+/// that guard, which no longer has a flag to read: `guard_no_overflow`
+/// always passes and goes, `guard_overflow` always fails and becomes
+/// `guard_true(0)` — the exit stays (a bridge may be attached to its id),
+/// on a condition that needs no flag.
+#[derive(Default)]
+pub(crate) struct OvfFixup {
+    removed: bool,
+}
+
+impl OvfFixup {
+    /// The `*_ovf` op just seen cannot overflow and was removed or made plain.
+    pub(crate) fn removed(&mut self) {
+        self.removed = true;
+    }
+
+    /// Call first with every op a pass receives: `None` drops it.
+    pub(crate) fn guard(&mut self, mut op: Op) -> Option<Op> {
+        if std::mem::take(&mut self.removed) {
+            match op.opnum {
+                OpNum::GuardNoOverflow => return None,
+                OpNum::GuardOverflow => {
+                    op.opnum = OpNum::GuardTrue;
+                    op.args.push(Operand::ConstInt(0));
+                }
+                _ => {}
+            }
+        }
+        Some(op)
+    }
+}
+
 /// One link of the chain.
 pub(crate) trait Pass {
     /// Handles `op` (operands already replaced); forwards what survives
@@ -210,14 +253,8 @@ pub(crate) fn chain(params: &JitParams) -> Vec<Box<dyn Pass>> {
     if params.opt_enabled("virtualize") {
         v.push(Box::new(virtualize::Virtualize::default()));
     }
-    if params.opt_enabled("string") {
-        v.push(Box::new(string::Strings));
-    }
     if params.opt_enabled("pure") {
         v.push(Box::new(pure::Pure::default()));
-    }
-    if params.opt_enabled("earlyforce") {
-        v.push(Box::new(earlyforce::EarlyForce));
     }
     if params.opt_enabled("heap") {
         v.push(Box::new(heap::Heap::default()));

@@ -73,25 +73,16 @@ pub(crate) struct Pure {
     /// The `*_ovf` op just emitted, until its guard tells how it went.
     pending_ovf: Option<(OpKey, Operand)>,
     /// The `*_ovf` op just removed: its guard goes too.
-    ovf_removed: bool,
+    ovf_guard: super::OvfFixup,
 }
 
 impl Pass for Pure {
-    fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
         let pending = self.pending_ovf.take();
-        if std::mem::take(&mut self.ovf_removed) {
-            match op.opnum {
-                GuardNoOverflow => return,
-                GuardOverflow => {
-                    // Known not to overflow: the exit is always taken.
-                    op.opnum = GuardTrue;
-                    op.args.push(Operand::ConstInt(0));
-                    return send(op, sh, next);
-                }
-                _ => {}
-            }
-        }
+        let Some(op) = self.ovf_guard.guard(op) else {
+            return;
+        };
         if op.opnum == GuardNoOverflow {
             if let Some((k, res)) = pending {
                 self.ovf.insert(k, res);
@@ -104,7 +95,7 @@ impl Pass for Pure {
         if op.opnum.is_ovf() {
             let k = key(&op);
             if let Some(&earlier) = self.ovf.get(&k) {
-                self.ovf_removed = true;
+                self.ovf_guard.removed();
                 return sh.replace(res, earlier);
             }
             self.pending_ovf = Some((k, Operand::Var(res)));

@@ -40,7 +40,7 @@ pub(crate) struct Rewrite {
     /// `x = int_neg(y)` / `x = int_invert(y)`: x → (op, y).
     unary: HashMap<Var, (OpNum, Operand)>,
     /// The last `*_ovf` op was replaced: its overflow guard goes too.
-    ovf_removed: bool,
+    ovf_guard: super::OvfFixup,
     /// `x = y + c` (`int_add`/`int_sub` with a constant): x → (y, c).
     adds: HashMap<Var, (Operand, i64)>,
     /// `x = y & m` with `m` = 2^k - 1: x → (y, m).
@@ -229,21 +229,11 @@ impl Pass for Rewrite {
         }
     }
 
-    fn propagate(&mut self, mut op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
+    fn propagate(&mut self, op: Op, sh: &mut Shared, next: &mut [Box<dyn Pass>]) {
         use OpNum::*;
-        if std::mem::take(&mut self.ovf_removed) {
-            match op.opnum {
-                GuardNoOverflow => return,
-                // The op cannot overflow, so this guard always fails; keep
-                // the exit, on a condition that needs no flag.
-                GuardOverflow => {
-                    op.opnum = GuardTrue;
-                    op.args.push(Operand::ConstInt(0));
-                    return send(op, sh, next);
-                }
-                _ => {}
-            }
-        }
+        let Some(mut op) = self.ovf_guard.guard(op) else {
+            return;
+        };
         if guard_always_passes(&op) {
             return;
         }
@@ -277,7 +267,7 @@ impl Pass for Rewrite {
                 (op.args[0].const_int(), op.args[1].const_int(), op.res)
             {
                 if let Some(v) = eval::int_ovf(op.opnum, a, b) {
-                    self.ovf_removed = true;
+                    self.ovf_guard.removed();
                     return sh.replace(res, Operand::ConstInt(v));
                 }
             }
@@ -329,7 +319,7 @@ impl Pass for Rewrite {
                     return sh.replace(res, Operand::ConstInt(!eq as i64));
                 }
             }
-            New | NewWithVtable => {
+            opn if opn.is_new() => {
                 let res = op.res.unwrap();
                 let tid = op.descr.and_then(|d| d.as_size()).map(|d| d.tid);
                 send(op, sh, next);
@@ -339,7 +329,7 @@ impl Pass for Rewrite {
                 }
                 return;
             }
-            NewArray | NewArrayClear => {
+            opn if opn.is_new_array() => {
                 let res = op.res.unwrap();
                 // Only a valid length gives an object (else null).
                 let ok = op.args[0]
@@ -430,7 +420,9 @@ impl Pass for Rewrite {
                 let res = op.res.unwrap();
                 match s {
                     Simpl::Is(o) => {
-                        self.ovf_removed = op.opnum.is_ovf();
+                        if op.opnum.is_ovf() {
+                            self.ovf_guard.removed();
+                        }
                         return sh.replace(res, o);
                     }
                     Simpl::Op(opnum, a, b) => {

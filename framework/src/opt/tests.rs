@@ -806,7 +806,7 @@ fn random_traces_agree_with_each_pass_alone() {
 #[test]
 fn random_traces_agree_without_unroll() {
     for seed in 0..seeds(2000) / 2 {
-        let o = "intbounds:rewrite:virtualize:string:pure:earlyforce:heap";
+        let o = "intbounds:rewrite:virtualize:pure:heap";
         if let Err(e) = differential(seed + 2_000_000, o) {
             panic!("{e}");
         }

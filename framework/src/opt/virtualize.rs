@@ -457,7 +457,7 @@ impl Pass for Virtualize {
             send(ovf, sh, next);
         }
         match op.opnum {
-            New | NewWithVtable => {
+            opn if opn.is_new() => {
                 if let (Some(res), Some(d)) = (op.res, op.descr.and_then(|d| d.as_size())) {
                     self.virtuals.insert(
                         res,
@@ -470,7 +470,7 @@ impl Pass for Virtualize {
                     return;
                 }
             }
-            NewArray | NewArrayClear => {
+            opn if opn.is_new_array() => {
                 let len = op.args[0]
                     .const_int()
                     .filter(|n| (0..=MAX_VIRTUAL_ARRAY).contains(n));
@@ -502,8 +502,7 @@ impl Pass for Virtualize {
                     return;
                 }
             }
-            GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
-            | GetfieldGcPureF => {
+            opn if opn.is_getfield_gc() => {
                 if let Some(v) = self.virtual_of(&op.args[0]) {
                     let f = op.descr.and_then(|d| d.as_field()).unwrap();
                     let res = op.res.unwrap();

@@ -5,8 +5,8 @@
 //! Owns: the command line only; the work is in the library.
 
 use clap::{Parser, Subcommand};
-use metatrace_tools::{html, read_log, report};
-use std::path::PathBuf;
+use metatrace_tools::{cut_note, html, logfile, report};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -71,6 +71,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Reads a log; a log cut short gets a note on stderr and is shown as far
+/// as it goes.
+fn read_log(path: &Path) -> Result<logfile::Log, String> {
+    let log = metatrace_tools::read_log(path)?;
+    if let Some(note) = cut_note(path, &log) {
+        eprintln!("{note}");
+    }
+    Ok(log)
 }
 
 fn run(cmd: Cmd) -> Result<String, String> {
