@@ -552,16 +552,20 @@ impl Vm {
                 return Ok(s);
             }
             ("setattr", 3, 0) => {
-                let n = ctx.peek_ref(args[1]);
-                if n.tid() == tid::STR {
+                if ctx.class_of(args[1]) == tid::STR {
+                    // The name decides which attribute the trace reads: it
+                    // is promoted (a guard on the str), never just peeked,
+                    // or a computed name would be baked in.
+                    let n = ctx.promote_ref(args[1]);
                     let n = intern(&str_of(n));
                     self.setattr(ctx, args[0], n, args[2])?;
                     return Ok(self.none_c(ctx));
                 }
             }
             ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) => {
-                let n = ctx.peek_ref(args[1]);
-                if n.tid() == tid::STR {
+                if ctx.class_of(args[1]) == tid::STR {
+                    // Promoted, as in `setattr`.
+                    let n = ctx.promote_ref(args[1]);
                     let n = intern(&str_of(n));
                     return match self.getattr(ctx, args[0], n) {
                         Ok(v) => Ok(if name == "hasattr" {

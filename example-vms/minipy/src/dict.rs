@@ -9,7 +9,7 @@ use crate::hashing;
 use crate::numbers;
 use crate::objects::*;
 use crate::types::{self, PyResult};
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY};
 
 fn iget(a: GcRef, i: usize) -> i64 {
     heap::getarrayitem(a, &INT_ARRAY, i as i64) as i64

@@ -8,7 +8,7 @@
 //! randomises str hashes, so no program can depend on them).
 
 use crate::objects::*;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY};
 
 /// `_PyHASH_BITS` and `_PyHASH_MODULUS` on 64-bit builds.
 const BITS: u32 = 61;

@@ -8,7 +8,7 @@
 //! objects, all rooted through `heap::roots::Handle`s.
 
 use metatrace::heap::roots::Handle;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY, REF_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY, REF_ARRAY};
 use std::cell::RefCell;
 
 metatrace::gc_struct! {

@@ -15,7 +15,7 @@ use crate::sets;
 use crate::strings;
 use crate::types::{self, err, PyResult, NEED_GUEST};
 use crate::views;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY};
+use metatrace::heap::GcRef;
 use metatrace::ir::EffectInfo;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
