@@ -551,44 +551,40 @@ impl Vm {
                 ctx.setfield_r(s, &super_obj::slf, args[1]);
                 return Ok(s);
             }
-            ("setattr", 3, 0) => {
-                if ctx.class_of(args[1]) == tid::STR {
-                    // The name decides which attribute the trace reads: it
-                    // is promoted (a guard on the str), never just peeked,
-                    // or a computed name would be baked in.
-                    let n = ctx.promote_ref(args[1]);
-                    let n = intern(&str_of(n));
-                    self.setattr(ctx, args[0], n, args[2])?;
-                    return Ok(self.none_c(ctx));
-                }
+            ("setattr", 3, 0) if ctx.class_of(args[1]) == tid::STR => {
+                // The name decides which attribute the trace reads: it is
+                // promoted (a guard on the str), never just peeked, or a
+                // computed name would be baked in.
+                let n = ctx.promote_ref(args[1]);
+                let n = intern(&str_of(n));
+                self.setattr(ctx, args[0], n, args[2])?;
+                return Ok(self.none_c(ctx));
             }
-            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) => {
-                if ctx.class_of(args[1]) == tid::STR {
-                    // Promoted, as in `setattr`.
-                    let n = ctx.promote_ref(args[1]);
-                    let n = intern(&str_of(n));
-                    return match self.getattr(ctx, args[0], n) {
-                        Ok(v) => Ok(if name == "hasattr" {
-                            self.bool_c(ctx, true)
-                        } else {
-                            v
-                        }),
-                        Err(t) => {
-                            let e = ctx.peek_ref(t.exc);
-                            if types::isinstance(e, rt().exc("AttributeError")) {
-                                if name == "hasattr" {
-                                    Ok(self.bool_c(ctx, false))
-                                } else if args.len() == 3 {
-                                    Ok(args[2])
-                                } else {
-                                    Err(t)
-                                }
+            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) if ctx.class_of(args[1]) == tid::STR => {
+                // Promoted, as in `setattr`.
+                let n = ctx.promote_ref(args[1]);
+                let n = intern(&str_of(n));
+                return match self.getattr(ctx, args[0], n) {
+                    Ok(v) => Ok(if name == "hasattr" {
+                        self.bool_c(ctx, true)
+                    } else {
+                        v
+                    }),
+                    Err(t) => {
+                        let e = ctx.peek_ref(t.exc);
+                        if types::isinstance(e, rt().exc("AttributeError")) {
+                            if name == "hasattr" {
+                                Ok(self.bool_c(ctx, false))
+                            } else if args.len() == 3 {
+                                Ok(args[2])
                             } else {
                                 Err(t)
                             }
+                        } else {
+                            Err(t)
                         }
-                    };
-                }
+                    }
+                };
             }
             _ => {}
         }
