@@ -185,6 +185,14 @@ pub const NAMES: &[&str] = &[
     "_argsort",
     "property.setter",
     "property.getter",
+    "time.time_ns",
+    "time.perf_counter_ns",
+    "time.monotonic",
+    "time.monotonic_ns",
+    "time.process_time",
+    "time.process_time_ns",
+    "object.__repr__",
+    "object.__str__",
 ];
 
 pub fn id_of(name: &str) -> i64 {
@@ -819,6 +827,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
+        "super" if args.is_empty() => return err("RuntimeError", "super(): no arguments"),
         "object" => types::new_instance(rt().ty(tag::OBJECT)),
         "staticmethod" | "classmethod" | "property" => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
@@ -851,7 +860,25 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             types::inst_set(a0, "args", new_tuple(&args[1..]));
             none
         }
-        "object.__init__" => none,
+        "object.__init__" => {
+            if args.len() > 1 {
+                return err(
+                    "TypeError",
+                    "object.__init__() takes exactly one argument (the instance to initialize)",
+                );
+            }
+            none
+        }
+        "object.__repr__" => new_str(&if a0.tid() == tid::INST {
+            format!(
+                "<__main__.{} object at 0x{:x}>",
+                types::type_name(getr(a0, &inst_obj::cls)),
+                a0.addr()
+            )
+        } else {
+            repr(a0)?
+        }),
+        "object.__str__" => new_str(&repr(a0)?),
         "property.setter" | "property.getter" => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(o, &wrap_obj::kind, 2);
@@ -1042,6 +1069,16 @@ pub fn method_id(t: u32, name: &str) -> Option<i64> {
         _ => return None,
     };
     builtin_method(Some(tagv as usize), name)
+}
+
+/// The builtin method `name` of the builtin class `cls` (`object`, `int`,
+/// ...), if `cls` is one and has it.
+pub fn type_method(cls: GcRef, name: &str) -> Option<i64> {
+    let tagv = geti(cls, &type_obj::tag);
+    if tagv == tag::USER || tagv == tag::EXC {
+        return None;
+    }
+    builtin_method(rt().types.iter().position(|t| *t == cls), name)
 }
 
 fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {

@@ -75,6 +75,14 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
         .map_or(mro.len(), |i| i + 1);
     let v = types::lookup_in(&mro[after..], &n);
     if v.is_null() {
+        // Builtin classes further along the MRO (`object`, `int`, ...)
+        // keep their methods in the builtin table, not in a namespace.
+        if let Some(id) = mro[after..]
+            .iter()
+            .find_map(|c| builtins::type_method(*c, &n))
+        {
+            return new_builtin(id, slf);
+        }
         return crate::ops::deliver(types::err(
             "AttributeError",
             format!("'super' object has no attribute '{n}'"),
@@ -86,7 +94,9 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
         tid::WRAP => {
             let f = getr(v, &wrap_obj::a);
             if geti(v, &wrap_obj::kind) == 1 {
-                new_method(f, types::type_of(slf))
+                // A classmethod binds the class (`slf` is one already in
+                // a classmethod's own `super()`).
+                new_method(f, owner)
             } else {
                 f
             }
@@ -541,40 +551,40 @@ impl Vm {
                 ctx.setfield_r(s, &super_obj::slf, args[1]);
                 return Ok(s);
             }
-            ("setattr", 3, 0) => {
-                let n = ctx.peek_ref(args[1]);
-                if n.tid() == tid::STR {
-                    let n = intern(&str_of(n));
-                    self.setattr(ctx, args[0], n, args[2])?;
-                    return Ok(self.none_c(ctx));
-                }
+            ("setattr", 3, 0) if ctx.class_of(args[1]) == tid::STR => {
+                // The name decides which attribute the trace reads: it is
+                // promoted (a guard on the str), never just peeked, or a
+                // computed name would be baked in.
+                let n = ctx.promote_ref(args[1]);
+                let n = intern(&str_of(n));
+                self.setattr(ctx, args[0], n, args[2])?;
+                return Ok(self.none_c(ctx));
             }
-            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) => {
-                let n = ctx.peek_ref(args[1]);
-                if n.tid() == tid::STR {
-                    let n = intern(&str_of(n));
-                    return match self.getattr(ctx, args[0], n) {
-                        Ok(v) => Ok(if name == "hasattr" {
-                            self.bool_c(ctx, true)
-                        } else {
-                            v
-                        }),
-                        Err(t) => {
-                            let e = ctx.peek_ref(t.exc);
-                            if types::isinstance(e, rt().exc("AttributeError")) {
-                                if name == "hasattr" {
-                                    Ok(self.bool_c(ctx, false))
-                                } else if args.len() == 3 {
-                                    Ok(args[2])
-                                } else {
-                                    Err(t)
-                                }
+            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) if ctx.class_of(args[1]) == tid::STR => {
+                // Promoted, as in `setattr`.
+                let n = ctx.promote_ref(args[1]);
+                let n = intern(&str_of(n));
+                return match self.getattr(ctx, args[0], n) {
+                    Ok(v) => Ok(if name == "hasattr" {
+                        self.bool_c(ctx, true)
+                    } else {
+                        v
+                    }),
+                    Err(t) => {
+                        let e = ctx.peek_ref(t.exc);
+                        if types::isinstance(e, rt().exc("AttributeError")) {
+                            if name == "hasattr" {
+                                Ok(self.bool_c(ctx, false))
+                            } else if args.len() == 3 {
+                                Ok(args[2])
                             } else {
                                 Err(t)
                             }
+                        } else {
+                            Err(t)
                         }
-                    };
-                }
+                    }
+                };
             }
             _ => {}
         }

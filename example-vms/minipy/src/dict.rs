@@ -9,7 +9,7 @@ use crate::hashing;
 use crate::numbers;
 use crate::objects::*;
 use crate::types::{self, PyResult};
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY};
 
 fn iget(a: GcRef, i: usize) -> i64 {
     heap::getarrayitem(a, &INT_ARRAY, i as i64) as i64
@@ -122,13 +122,10 @@ pub fn str_eq(a: GcRef, b: GcRef) -> bool {
     if a == b {
         return true;
     }
-    let x = getr(a, &str_obj::bytes);
-    let y = getr(b, &str_obj::bytes);
-    let n = heap::arraylen(x, &BYTE_ARRAY);
-    if n != heap::arraylen(y, &BYTE_ARRAY) {
+    if crate::strobj::nbytes(a) != crate::strobj::nbytes(b) {
         return false;
     }
-    (0..n).all(|i| heap::getarrayitem(x, &BYTE_ARRAY, i) == heap::getarrayitem(y, &BYTE_ARRAY, i))
+    crate::strobj::bytes_of(a) == crate::strobj::bytes_of(b)
 }
 
 /// `a == b` without guest code (`Err(NEED_GUEST)` if a dunder is involved).

@@ -25,8 +25,7 @@ pub const ALLOCATES: EffectInfo = EffectInfo {
 
 /// A str's byte array and its length, for [`str_from_parts`].
 pub fn str_part(s: GcRef) -> (GcRef, i64) {
-    let b = getr(s, &str_obj::bytes);
-    (b, heap::arraylen(b, &BYTE_ARRAY))
+    (getr(s, &str_obj::bytes), geti(s, &str_obj::nbytes))
 }
 
 /// A str object of the concatenated bytes of `parts` (see [`str_part`])
@@ -40,16 +39,11 @@ pub fn str_from_parts(parts: &[(GcRef, i64)], nchars: i64) -> GcRef {
         at += len;
     }
     debug_assert_eq!(at, n);
-    let o = heap::new_struct(&str_obj::SIZE);
-    setr(o, &str_obj::bytes, b);
-    seti(o, &str_obj::nchars, nchars);
-    o
+    crate::strobj::new_from(b, n, nchars, GcRef::NULL)
 }
 
 extern "C" fn mp_str_concat(a: GcRef, b: GcRef) -> GcRef {
-    let parts = [str_part(a), str_part(b)];
-    let nchars = geti(a, &str_obj::nchars) + geti(b, &str_obj::nchars);
-    str_from_parts(&parts, nchars)
+    crate::strobj::concat(a, b)
 }
 metatrace::residual!(
     /// `a + b` for two strs.
@@ -80,10 +74,7 @@ pub fn int_text(v: i64) -> GcRef {
     for (i, c) in buf[at..].iter().enumerate() {
         heap::setarrayitem(b, &BYTE_ARRAY, (k + i) as i64, *c as u64);
     }
-    let o = heap::new_struct(&str_obj::SIZE);
-    setr(o, &str_obj::bytes, b);
-    seti(o, &str_obj::nchars, n as i64);
-    o
+    crate::strobj::new_from(b, n as i64, n as i64, GcRef::NULL)
 }
 
 extern "C" fn mp_int_str(v: i64) -> GcRef {

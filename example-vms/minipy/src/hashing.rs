@@ -8,7 +8,7 @@
 //! randomises str hashes, so no program can depend on them).
 
 use crate::objects::*;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY};
 
 /// `_PyHASH_BITS` and `_PyHASH_MODULUS` on 64-bit builds.
 const BITS: u32 = 61;
@@ -102,11 +102,9 @@ pub fn pointer(o: GcRef) -> i64 {
 
 /// Deterministic FNV-1a over the UTF-8 bytes (never -1).
 pub fn str_hash(o: GcRef) -> i64 {
-    let b = getr(o, &str_obj::bytes);
-    let n = heap::arraylen(b, &BYTE_ARRAY);
     let mut h: u64 = 0xcbf29ce484222325;
-    for i in 0..n {
-        h ^= heap::getarrayitem(b, &BYTE_ARRAY, i);
+    for c in crate::strobj::bytes_of(o) {
+        h ^= c as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
     fix(h as i64)

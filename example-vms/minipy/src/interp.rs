@@ -1100,6 +1100,14 @@ impl Vm {
             tid::SEQ_ITER => {
                 let seq = ctx.getfield_r(it, &seq_iter::seq);
                 let kind = ctx.getfield_i(it, &seq_iter::kind);
+                let two = ctx.const_int(2);
+                let is_str = ctx.int_eq(kind, two);
+                if ctx.is_true(is_str) {
+                    // A str's chars: the residual finds the next one (by
+                    // byte offset for ASCII, by the chunk index otherwise).
+                    let r = ctx.call(&ITER_NEXT, &[Val::Ref(it)]).gcref();
+                    return self.check(ctx, r);
+                }
                 let idx = ctx.getfield_i(it, &seq_iter::idx);
                 let zero = ctx_zero(ctx);
                 let is_list = ctx.int_eq(kind, zero);

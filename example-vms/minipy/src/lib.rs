@@ -44,6 +44,7 @@ pub mod residuals;
 pub mod scope;
 pub mod sets;
 pub mod strings;
+pub mod strobj;
 pub mod types;
 pub mod views;
 

@@ -66,6 +66,42 @@ fn char_idx_to_str(s: &str, byte: usize) -> i64 {
     s[..byte].chars().count() as i64
 }
 
+/// Nanoseconds since the first clock read of this process (the monotonic
+/// clock behind `perf_counter` and `monotonic`).
+fn monotonic_ns() -> i64 {
+    thread_local! {
+        static START: std::time::Instant = std::time::Instant::now();
+    }
+    START.with(|s| s.elapsed().as_nanos() as i64)
+}
+
+/// CPU time of this process in nanoseconds (`process_time`): Linux's
+/// `/proc/self/schedstat`, else the monotonic clock.
+fn cpu_ns() -> i64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<i64>().ok())
+        .unwrap_or_else(monotonic_ns)
+}
+
+/// The functions of the `time` module.
+fn time_fn(m: &str) -> GcRef {
+    let wall = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0)
+    };
+    match m {
+        "time_ns" => new_int(wall()),
+        "perf_counter_ns" | "monotonic_ns" => new_int(monotonic_ns()),
+        "perf_counter" | "monotonic" => new_float(monotonic_ns() as f64 / 1e9),
+        "process_time_ns" => new_int(cpu_ns()),
+        "process_time" => new_float(cpu_ns() as f64 / 1e9),
+        _ => new_float(wall() as f64 / 1e9),
+    }
+}
+
 fn math_dom<T>() -> PyResult<T> {
     err("ValueError", "math domain error")
 }
@@ -115,13 +151,7 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
         "int" => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
         "float" => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
         "math" => math(m, args),
-        "time" => {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0);
-            Ok(new_float(t))
-        }
+        "time" => Ok(time_fn(m)),
         "sys" => match m {
             "exit" => {
                 let code = a(args, 0).unwrap_or(none);

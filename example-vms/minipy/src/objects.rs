@@ -8,7 +8,7 @@
 //! objects, all rooted through `heap::roots::Handle`s.
 
 use metatrace::heap::roots::Handle;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY, INT_ARRAY, REF_ARRAY};
+use metatrace::heap::{self, GcRef, INT_ARRAY, REF_ARRAY};
 use std::cell::RefCell;
 
 metatrace::gc_struct! {
@@ -39,8 +39,15 @@ metatrace::gc_struct! {
     pub struct NoneObj as none_obj { #[immutable] unused: i64 }
 }
 metatrace::gc_struct! {
-    /// An immutable str: UTF-8 bytes in a `BYTE_ARRAY`, char count cached.
-    pub struct StrObj as str_obj { #[immutable] bytes: GcRef, #[immutable] nchars: i64 }
+    /// An immutable str: `nbytes` UTF-8 bytes at the start of a
+    /// `BYTE_ARRAY` (which may have spare room a `+=` loop appends into,
+    /// shared through `tail`), the char count cached, and a chunk index
+    /// of char offsets built on first indexing of a non-ASCII str. See
+    /// `strobj`.
+    pub struct StrObj as str_obj {
+        #[immutable] bytes: GcRef, #[immutable] nbytes: i64, #[immutable] nchars: i64,
+        #[immutable] tail: GcRef, index: GcRef,
+    }
 }
 metatrace::gc_struct! {
     /// A list: items in a `REF_ARRAY` with spare capacity, `len` used.
@@ -250,22 +257,10 @@ pub fn new_float(v: f64) -> GcRef {
     o
 }
 pub fn new_str(s: &str) -> GcRef {
-    let b = heap::new_array(&BYTE_ARRAY, s.len() as i64).expect("str length");
-    for (i, c) in s.bytes().enumerate() {
-        heap::setarrayitem(b, &BYTE_ARRAY, i as i64, c as u64);
-    }
-    let o = heap::new_struct(&str_obj::SIZE);
-    setr(o, &str_obj::bytes, b);
-    seti(o, &str_obj::nchars, s.chars().count() as i64);
-    o
+    crate::strobj::new_text(s)
 }
 pub fn str_of(o: GcRef) -> String {
-    let b = getr(o, &str_obj::bytes);
-    let n = heap::arraylen(b, &BYTE_ARRAY);
-    let v: Vec<u8> = (0..n)
-        .map(|i| heap::getarrayitem(b, &BYTE_ARRAY, i) as u8)
-        .collect();
-    String::from_utf8(v).unwrap_or_default()
+    String::from_utf8(crate::strobj::bytes_of(o)).unwrap_or_default()
 }
 pub fn new_tuple(items: &[GcRef]) -> GcRef {
     let a = new_refs(items.len());

@@ -15,7 +15,7 @@ use crate::sets;
 use crate::strings;
 use crate::types::{self, err, PyResult, NEED_GUEST};
 use crate::views;
-use metatrace::heap::{self, GcRef, BYTE_ARRAY};
+use metatrace::heap::GcRef;
 use metatrace::ir::EffectInfo;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -266,11 +266,7 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
         return float_op(op, to_f64(a).expect("num"), to_f64(b).expect("num"));
     }
     match (op, ta, tb) {
-        (BinOp::Add, tid::STR, tid::STR) => {
-            let mut s = str_of(a);
-            s.push_str(&str_of(b));
-            Ok(new_str(&s))
-        }
+        (BinOp::Add, tid::STR, tid::STR) => Ok(crate::strobj::concat(a, b)),
         (BinOp::Add, tid::LIST, tid::LIST) => {
             let mut v = list_items(a);
             v.extend(list_items(b));
@@ -550,7 +546,7 @@ pub fn truthy(o: GcRef) -> PyResult<bool> {
         tid::BIG => true,
         tid::NONE => false,
         tid::FLOAT => getf(o, &float_obj::v) != 0.0,
-        tid::STR => heap::arraylen(getr(o, &str_obj::bytes), &BYTE_ARRAY) != 0,
+        tid::STR => crate::strobj::nbytes(o) != 0,
         tid::LIST => list_len(o) != 0,
         tid::TUPLE => alen(getr(o, &tuple_obj::items)) != 0,
         tid::DICT => dict::len(o) != 0,
@@ -717,13 +713,13 @@ pub fn getitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
             Ok(items[norm_index(i, items.len() as i64, what)?])
         }
         tid::STR => {
-            let s: Vec<char> = str_of(o).chars().collect();
+            let n = crate::strobj::nchars(o);
             if is_slice {
-                let idx = slice_indices(i, s.len() as i64)?;
-                return Ok(new_str(&idx.into_iter().map(|k| s[k]).collect::<String>()));
+                let idx = slice_indices(i, n)?;
+                return Ok(crate::strobj::slice(o, &idx));
             }
-            let k = norm_index(i, s.len() as i64, "string")?;
-            Ok(new_str(&s[k].to_string()))
+            let k = norm_index(i, n, "string")?;
+            Ok(crate::strobj::getitem(o, k))
         }
         tid::DICT => match dict::get(o, i)? {
             Some(v) => Ok(v),
@@ -859,7 +855,9 @@ pub fn iterate(o: GcRef) -> PyResult<Vec<GcRef>> {
     Ok(match o.tid() {
         tid::LIST => list_items(o),
         tid::TUPLE => tuple_items(o),
-        tid::STR => str_of(o).chars().map(|c| new_str(&c.to_string())).collect(),
+        tid::STR => (0..crate::strobj::nchars(o))
+            .map(|k| crate::strobj::char_str(o, k))
+            .collect(),
         tid::DICT => dict::keys(o),
         tid::SET => sets::keys(o),
         tid::DICT_VIEW => views::items(o),
@@ -895,10 +893,7 @@ pub fn get_iter(o: GcRef) -> PyResult<GcRef> {
         ),
         tid::LIST => new_seq_iter(o, 0),
         tid::TUPLE => new_seq_iter(o, 1),
-        tid::STR => {
-            let chars: Vec<GcRef> = str_of(o).chars().map(|c| new_str(&c.to_string())).collect();
-            new_seq_iter(new_tuple(&chars), 1)
-        }
+        tid::STR => new_seq_iter(o, 2),
         tid::DICT => views::new_iter(o, views::KEYS),
         tid::DICT_VIEW => views::iter_view(o),
         tid::SET => new_seq_iter(new_tuple(&sets::keys(o)), 1),
@@ -940,14 +935,17 @@ pub fn iter_next(it: GcRef) -> PyResult<Option<GcRef>> {
         tid::SEQ_ITER => {
             let seq = getr(it, &seq_iter::seq);
             let i = geti(it, &seq_iter::idx) as usize;
-            let items = if seq.tid() == tid::LIST {
-                list_items(seq)
-            } else {
-                tuple_items(seq)
+            let (items, len) = match seq.tid() {
+                tid::STR => return Ok(crate::strobj::iter_next(it)),
+                tid::LIST => (getr(seq, &list_obj::items), list_len(seq)),
+                _ => {
+                    let a = getr(seq, &tuple_obj::items);
+                    (a, alen(a))
+                }
             };
-            if i < items.len() {
+            if i < len {
                 seti(it, &seq_iter::idx, i as i64 + 1);
-                Ok(Some(items[i]))
+                Ok(Some(aget(items, i)))
             } else {
                 Ok(None)
             }

@@ -771,6 +771,57 @@ pub fn arraycopy(src: GcRef, from: usize, dst: GcRef, to: usize, n: usize, d: &A
     }
 }
 
+/// Copies the bytes `arr[from..from + out.len()]` of a byte array (`d`
+/// has 1-byte, non-reference items: strings, bytes) into `out`: the bulk
+/// read a VM's string helpers need instead of one checked load per byte.
+/// Out-of-range indexes and other array types are VM bugs: they panic.
+pub fn read_bytes(arr: GcRef, d: &ArrayDescr, from: usize, out: &mut [u8]) {
+    assert!(
+        d.kind != Kind::Ref && d.item_size == 1,
+        "read_bytes of an array whose items are not bytes"
+    );
+    let len = arraylen(arr, d) as usize;
+    assert!(
+        from.checked_add(out.len()).is_some_and(|e| e <= len),
+        "read_bytes out of bounds: {from}+{} of {len}",
+        out.len()
+    );
+    // SAFETY: `arr` is a live array of `d`'s layout (checked by
+    // `arraylen`) with 1-byte items, and the range was checked against its
+    // length; `out` is a distinct Rust buffer.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (arr.0 + d.base_offset + from) as *const u8,
+            out.as_mut_ptr(),
+            out.len(),
+        );
+    }
+}
+
+/// Writes `bytes` into `arr[to..to + bytes.len()]` of a byte array (as
+/// [`read_bytes`]; panics the same way).
+pub fn write_bytes(arr: GcRef, d: &ArrayDescr, to: usize, bytes: &[u8]) {
+    assert!(
+        d.kind != Kind::Ref && d.item_size == 1,
+        "write_bytes to an array whose items are not bytes"
+    );
+    let len = arraylen(arr, d) as usize;
+    assert!(
+        to.checked_add(bytes.len()).is_some_and(|e| e <= len),
+        "write_bytes out of bounds: {to}+{} of {len}",
+        bytes.len()
+    );
+    // SAFETY: as in `read_bytes`, with the roles swapped; byte items hold
+    // no references, so no write barrier is due.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            (arr.0 + d.base_offset + to) as *mut u8,
+            bytes.len(),
+        );
+    }
+}
+
 /// Unchecked access for the framework's own executors of compiled traces
 /// (the IR interpreter, resume): like machine code, they trust the trace,
 /// whose ops came from checked interpreter code.

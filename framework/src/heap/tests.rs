@@ -367,3 +367,22 @@ fn arraycopy_copies_overlapping_ranges_and_refuses_out_of_bounds() {
     let r = std::panic::catch_unwind(|| arraycopy(a, 5, b, 0, 2, &INT_ARRAY));
     assert!(r.is_err(), "a copy past the source's end must be refused");
 }
+
+#[test]
+fn read_bytes_and_write_bytes_copy_ranges_and_refuse_the_rest() {
+    let a = new_array(&BYTE_ARRAY, 5).unwrap();
+    write_bytes(a, &BYTE_ARRAY, 1, b"abc");
+    let mut out = [0u8; 5];
+    read_bytes(a, &BYTE_ARRAY, 0, &mut out);
+    assert_eq!(&out, b"\0abc\0");
+    let mut two = [0u8; 2];
+    read_bytes(a, &BYTE_ARRAY, 2, &mut two);
+    assert_eq!(&two, b"bc");
+    let past = std::panic::catch_unwind(|| read_bytes(a, &BYTE_ARRAY, 4, &mut [0u8; 2]));
+    assert!(past.is_err(), "a read past the end must be refused");
+    let wide = std::panic::catch_unwind(|| write_bytes(a, &INT_ARRAY, 0, b"x"));
+    assert!(wide.is_err(), "an array of another type must be refused");
+    let ints = new_array(&INT_ARRAY, 2).unwrap();
+    let not_bytes = std::panic::catch_unwind(|| write_bytes(ints, &INT_ARRAY, 0, b"x"));
+    assert!(not_bytes.is_err(), "8-byte items are not bytes");
+}
