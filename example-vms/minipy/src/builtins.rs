@@ -193,7 +193,31 @@ pub const NAMES: &[&str] = &[
     "time.process_time_ns",
     "object.__repr__",
     "object.__str__",
+    "object.__eq__",
+    "object.__ne__",
+    "object.__hash__",
+    "object.__setattr__",
+    "object.__getattribute__",
+    "object.__delattr__",
+    "object.__lt__",
+    "object.__le__",
+    "object.__gt__",
+    "object.__ge__",
+    "object.__format__",
 ];
+
+thread_local! {
+    static NOT_IMPL: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
+}
+
+/// Records the prelude's `NotImplemented` (for `object.__eq__` & co.).
+pub fn set_not_implemented(v: GcRef) {
+    NOT_IMPL.with(|c| c.set(keep(v)));
+}
+
+fn not_implemented() -> GcRef {
+    NOT_IMPL.with(|c| c.get())
+}
 
 pub fn id_of(name: &str) -> i64 {
     NAMES
@@ -879,6 +903,74 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             repr(a0)?
         }),
         "object.__str__" => new_str(&repr(a0)?),
+        "object.__eq__" => {
+            nargs(name, args, 2, 2)?;
+            if a0 == args[1] {
+                bool_obj(true)
+            } else {
+                not_implemented()
+            }
+        }
+        "object.__ne__" => {
+            nargs(name, args, 2, 2)?;
+            if a0 == args[1] {
+                bool_obj(false)
+            } else {
+                not_implemented()
+            }
+        }
+        "object.__lt__" | "object.__le__" | "object.__gt__" | "object.__ge__" => {
+            nargs(name, args, 2, 2)?;
+            not_implemented()
+        }
+        "object.__hash__" => new_int(if a0.tid() == tid::INST {
+            crate::hashing::pointer(a0)
+        } else {
+            crate::dict::hash(a0)?
+        }),
+        "object.__setattr__" => {
+            nargs(name, args, 3, 3)?;
+            let n = str_arg(args[1], "attribute name")?;
+            if a0.tid() != tid::INST {
+                return err(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{n}'", types::tname(a0)),
+                );
+            }
+            types::inst_set(a0, &n, args[2]);
+            none
+        }
+        "object.__getattribute__" => {
+            nargs(name, args, 2, 2)?;
+            let n = str_arg(args[1], "attribute name")?;
+            getattr_plain(a0, &n)?
+        }
+        "object.__delattr__" => {
+            nargs(name, args, 2, 2)?;
+            let n = str_arg(args[1], "attribute name")?;
+            if a0.tid() != tid::INST || types::inst_get(a0, &n).is_none() {
+                return err(
+                    "AttributeError",
+                    format!("'{}' object has no attribute '{n}'", types::tname(a0)),
+                );
+            }
+            types::inst_set(a0, &n, GcRef::NULL);
+            none
+        }
+        "object.__format__" => {
+            nargs(name, args, 2, 2)?;
+            let spec = str_arg(args[1], "format spec")?;
+            if !spec.is_empty() {
+                return err(
+                    "TypeError",
+                    format!(
+                        "unsupported format string passed to {}.__format__",
+                        types::tname(a0)
+                    ),
+                );
+            }
+            new_str(&crate::strings::to_str(a0)?)
+        }
         "property.setter" | "property.getter" => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(o, &wrap_obj::kind, 2);

@@ -942,69 +942,106 @@ impl Vm {
         name: GcRef,
         meta: Option<C::Ref>,
     ) -> Res<C, C::Ref> {
-        // `metaclass=`: `type` changes nothing, `abc.ABCMeta` makes an
-        // abstract base class like deriving from `abc.ABC`; minipy cannot
-        // run any other metaclass, and says so rather than ignore it.
-        let abc_meta = match meta.map(|m| ctx.peek_ref(m)) {
-            None => false,
-            Some(m) if m == rt().ty(tag::TYPE) => false,
-            Some(m) if Some(m) == crate::modules::abc_meta() => true,
-            Some(m) => {
-                let what = if m.tid() == tid::TYPE {
-                    format!("'{}'", types::type_name(m))
-                } else {
-                    format!("of type '{}'", types::tname(m))
-                };
-                let msg = format!(
-                    "minipy does not support metaclass {what} (class {}): only type and abc.ABCMeta",
-                    str_of(name)
-                );
-                return Err(self.exc(ctx, "TypeError", &msg));
-            }
-        };
-        let bc = ctx.peek_ref(bases);
-        let bl = tuple_items(bc);
-        let bases = if bl.is_empty() {
-            vec![rt().ty(tag::OBJECT)]
-        } else {
-            bl
-        };
-        if bases.iter().any(|b| b.tid() != tid::TYPE) {
-            return Err(self.exc(ctx, "TypeError", "bases must be types"));
-        }
-        for (i, b) in bases.iter().enumerate() {
-            if bases[..i].contains(b) {
-                let msg = format!("duplicate base class {}", types::type_name(*b));
-                return Err(self.exc(ctx, "TypeError", &msg));
-            }
-        }
-        if let Err(e) = crate::enums::check_extend(name, &bases) {
-            return Err(Thrown {
-                exc: ctx.const_ref(e),
-                tb: true,
-            });
-        }
-        let ns = dict::new_dict();
-        let nsr = ctx.const_ref(keep(ns));
+        // Everything that depends on the bases, the metaclass or the
+        // namespace happens in residual calls: a class statement inside a
+        // hot function makes a new class (and namespace) every time, so
+        // none of them may become a trace constant.
+        let nullr = ctx.const_ref(GcRef::NULL);
+        let meta = meta.unwrap_or(nullr);
+        let nm = ctx.const_ref(name);
+        let args = [Val::Ref(nm), Val::Ref(bases), Val::Ref(meta)];
+        let r = ctx.call(&CLASS_CHECK, &args).gcref();
+        self.check(ctx, r)?;
+        let nsr = ctx.call(&CLASS_NS, &[]).gcref();
         self.call_function(ctx, body, vec![nsr], &[], vec![])?;
-        if abc_meta {
-            crate::modules::mark_abc(ns);
+        let args = [Val::Ref(nm), Val::Ref(bases), Val::Ref(nsr), Val::Ref(meta)];
+        let r = ctx.call(&MAKE_CLASS, &args).gcref();
+        match self.check(ctx, r)? {
+            Some(c) => Ok(c),
+            None => Err(self.exc(ctx, "TypeError", "class creation failed")),
         }
-        let made = types::new_class(name, &bases, ns).and_then(|c| {
-            crate::modules::record_abstract(c);
-            crate::enums::make_members(c)?;
-            Ok(c)
-        });
-        let cls = match made {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(Thrown {
-                    exc: ctx.const_ref(e),
-                    tb: true,
-                })
-            }
-        };
-        // A new class changes no existing class's lookups: nothing to bump.
-        Ok(ctx.const_ref(cls))
     }
+}
+
+/// The checks a class statement makes before its body runs: the
+/// metaclass, the bases, enum extension. `None`, or null with the
+/// exception pending.
+extern "C" fn mp_class_check(name: GcRef, bases: GcRef, meta: GcRef) -> GcRef {
+    crate::ops::deliver(class_check(name, bases, meta).map(|_| none()))
+}
+metatrace::residual!(
+    /// A class statement's checks before its body runs.
+    pub static CLASS_CHECK = fn mp_class_check(name: GcRef, bases: GcRef, meta: GcRef) -> GcRef, crate::ops::RAISES
+);
+extern "C" fn mp_class_ns() -> GcRef {
+    dict::new_dict()
+}
+metatrace::residual!(
+    /// A fresh class-body namespace.
+    pub static CLASS_NS = fn mp_class_ns() -> GcRef, metatrace::ir::EffectInfo::RESIDUAL
+);
+extern "C" fn mp_make_class(name: GcRef, bases: GcRef, ns: GcRef, meta: GcRef) -> GcRef {
+    crate::ops::deliver(make_class(name, bases, ns, meta))
+}
+metatrace::residual!(
+    /// The class object from its name, bases tuple, namespace, metaclass.
+    pub static MAKE_CLASS = fn mp_make_class(name: GcRef, bases: GcRef, ns: GcRef, meta: GcRef) -> GcRef, crate::ops::RAISES
+);
+
+/// `metaclass=`: `type` changes nothing, `abc.ABCMeta` makes an abstract
+/// base class like deriving from `abc.ABC`; minipy cannot run any other
+/// metaclass, and says so rather than ignore it. Returns "is ABCMeta".
+fn check_meta(name: GcRef, meta: GcRef) -> types::PyResult<bool> {
+    if meta.is_null() || meta == rt().ty(tag::TYPE) {
+        return Ok(false);
+    }
+    if Some(meta) == crate::modules::abc_meta() {
+        return Ok(true);
+    }
+    let what = if meta.tid() == tid::TYPE {
+        format!("'{}'", types::type_name(meta))
+    } else {
+        format!("of type '{}'", types::tname(meta))
+    };
+    let msg = format!(
+        "minipy does not support metaclass {what} (class {}): only type and abc.ABCMeta",
+        str_of(name)
+    );
+    Err(types::exc_new("TypeError", &msg))
+}
+
+fn class_bases(bases: GcRef) -> Vec<GcRef> {
+    let bl = tuple_items(bases);
+    if bl.is_empty() {
+        vec![rt().ty(tag::OBJECT)]
+    } else {
+        bl
+    }
+}
+
+fn class_check(name: GcRef, bases: GcRef, meta: GcRef) -> types::PyResult<()> {
+    check_meta(name, meta)?;
+    let bases = class_bases(bases);
+    if bases.iter().any(|b| b.tid() != tid::TYPE) {
+        return Err(types::exc_new("TypeError", "bases must be types"));
+    }
+    for (i, b) in bases.iter().enumerate() {
+        if bases[..i].contains(b) {
+            let msg = format!("duplicate base class {}", types::type_name(*b));
+            return Err(types::exc_new("TypeError", &msg));
+        }
+    }
+    crate::enums::check_extend(name, &bases)
+}
+
+fn make_class(name: GcRef, bases: GcRef, ns: GcRef, meta: GcRef) -> types::PyResult<GcRef> {
+    if check_meta(name, meta)? {
+        crate::modules::mark_abc(ns);
+    }
+    let bases = class_bases(bases);
+    let c = types::new_class(name, &bases, ns)?;
+    crate::modules::record_abstract(c);
+    crate::enums::make_members(c)?;
+    // A new class changes no existing class's lookups: nothing to bump.
+    Ok(c)
 }

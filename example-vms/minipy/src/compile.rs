@@ -154,6 +154,8 @@ struct FnState<'a> {
     handlers: Vec<OpenHandler>,
     line: u32,
     tmp_count: u32,
+    /// A class body's own assignments (they shadow its free names).
+    class_assigned: BTreeSet<String>,
 }
 
 impl<'a> FnState<'a> {
@@ -176,6 +178,7 @@ impl<'a> FnState<'a> {
             handlers: Vec::new(),
             line: 1,
             tmp_count: 0,
+            class_assigned: BTreeSet::new(),
         }
     }
     fn slot(&mut self, name: &str) -> u32 {
@@ -377,8 +380,13 @@ impl<'a> Compiler<'a> {
                 self.emit(Instr::LoadGlobal(i));
             }
             Kind::Class => {
-                let i = self.name(n);
-                self.emit(Instr::LoadName(i));
+                if st.cells.contains(n) && !st.class_assigned.contains(n) {
+                    let s = st.locals[n];
+                    self.emit(Instr::LoadDeref(s));
+                } else {
+                    let i = self.name(n);
+                    self.emit(Instr::LoadName(i));
+                }
             }
             Kind::Function => {
                 if st.globals.contains(n) {
@@ -1156,6 +1164,13 @@ impl<'a> Compiler<'a> {
 
     fn load_cell(&mut self, n: &str, r: rustpython_parser::text_size::TextRange) -> R {
         // The nearest function scope (skipping classes) holds the cell.
+        let top = self.st();
+        if top.cells.contains(n) {
+            if let Some(&s) = top.locals.get(n) {
+                self.emit(Instr::LoadCell(s));
+                return Ok(());
+            }
+        }
         let idx = self.fns.iter().rposition(|f| f.kind == Kind::Function);
         match idx {
             Some(i) if i == self.fns.len() - 1 => {
@@ -1180,6 +1195,34 @@ impl<'a> Compiler<'a> {
         st.line = self.st().line;
         st.slot(".ns");
         st.code.argcount = 1;
+        // Names the body or its methods take from enclosing functions: the
+        // class body receives their cells as a closure (like a function)
+        // and passes them on to the methods that use them.
+        let names = scope::analyze_class(&c.body);
+        let mut wanted: BTreeSet<String> = names.child_free.clone();
+        for n in names.used.iter() {
+            if !names.assigned.contains(n) && !names.globals.contains(n) {
+                wanted.insert(n.clone());
+            }
+        }
+        let frees: Vec<String> = wanted
+            .into_iter()
+            .filter(|n| self.enclosing_has(n) || self.st().cells.contains(n))
+            .collect();
+        for n in &frees {
+            let s = st.slot(n);
+            st.cells.insert(n.clone());
+            st.code.free_slots.push(s);
+        }
+        st.class_assigned = names.assigned.clone();
+        let mut flags = 0;
+        if !frees.is_empty() {
+            for n in &frees {
+                self.load_cell(n, c.range)?;
+            }
+            self.emit(Instr::BuildTuple(frees.len() as u32));
+            flags |= 4;
+        }
         let id = bytecode::add_code(Code::default());
         self.fns.push(st);
         self.stmts(&c.body)?;
@@ -1188,7 +1231,7 @@ impl<'a> Compiler<'a> {
         self.emit(Instr::Return);
         let st = self.fns.pop().expect("class state");
         bytecode::set_code(id, st.finish()?);
-        self.emit(Instr::MakeFunction(id as u32, 0));
+        self.emit(Instr::MakeFunction(id as u32, flags));
         for b in &c.bases {
             self.expr(b)?;
         }

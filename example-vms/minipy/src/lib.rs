@@ -252,6 +252,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
         eprint!("{}", traceback(code));
         return 1;
     }
+    builtins::set_not_implemented(vm.not_implemented());
     let main = new_module(&mut vm, "__main__");
     let src = compile::Source::new(filename, text);
     let cid = match compile::compile_module(&src, text, vm.modules.len() - 1) {

@@ -65,6 +65,7 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
 pub fn frozen_source(name: &str) -> Option<&'static str> {
     match name {
         "enum" => Some(include_str!("lib/enum.py")),
+        "__future__" => Some(include_str!("lib/__future__.py")),
         _ => None,
     }
 }
