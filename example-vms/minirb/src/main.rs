@@ -53,15 +53,18 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let argv = args;
     let child = std::thread::Builder::new()
         .stack_size(1 << 31)
         .spawn(move || {
-            let code = minirb::run(params, &file, &text);
-            // Leave without running the thread-local destructors: the
-            // heap's roots and the handles that point into it go together.
-            std::process::exit(code.clamp(0, 255));
+            let code = minirb::run(params, &file, &text, argv);
+            // The tables holding heap handles are released without their
+            // destructors: the heap's own thread-local may be gone first.
+            minirb::shutdown();
+            code
         });
     match child.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code.clamp(0, 255) as u8),
         _ => {
             eprintln!("minirb: internal error");
             ExitCode::from(3)
