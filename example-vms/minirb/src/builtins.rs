@@ -2065,7 +2065,6 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("File", "expand_path") => return Ok(args[0]),
         ("GC", _) => return Ok(nil()),
         ("Random", "rand") => return kernel("rand", recv, args, blk, true),
-        ("Random", "new") => return Ok(new_object(c)),
         ("Random", "srand") => return kernel("srand", recv, args, blk, true),
         ("Signal", "trap") => return Ok(nil()),
         ("ObjectSpace", _) => return Ok(nil()),

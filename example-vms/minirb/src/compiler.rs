@@ -372,7 +372,9 @@ impl Compiler<'_> {
             if s.kind != Kind::Block {
                 return None;
             }
-            d += 1;
+            if s.env_mode {
+                d += 1;
+            }
         }
         None
     }
@@ -1018,7 +1020,9 @@ impl Compiler<'_> {
             if s.kind != Kind::Block {
                 break;
             }
-            d += 1;
+            if s.env_mode {
+                d += 1;
+            }
         }
         (None, None)
     }

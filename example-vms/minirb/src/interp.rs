@@ -700,7 +700,7 @@ impl Vm {
             }
             e
         } else {
-            nil
+            parent_env
         };
         Frame {
             self_,

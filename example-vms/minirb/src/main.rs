@@ -38,6 +38,8 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    // `--jit on` is the default configuration.
+    let jit = jit.map(|j| if j == "on" { "default".to_string() } else { j });
     let params = match (metatrace::cli::JitArgs { jit }).checked_params("minirb", minirb::BACKENDS)
     {
         Ok(p) => p,
