@@ -564,6 +564,7 @@ fn numeric(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
             return Ok(new_bigint(&r));
         }
         ("dup" | "clone" | "freeze" | "itself", 0) => return Ok(recv),
+        ("equal?", 1) => return Ok(boolean(hash::key_eql(recv, args[0]))),
         ("frozen?", 0) => return Ok(boolean(true)),
         ("size", 0) if prim::is_int(recv) => return Ok(new_int(8)),
         ("===" | "eql?", 1) if name == "eql?" => {
@@ -1761,7 +1762,7 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 if n > members.len() {
                     return err("ArgumentError", "struct size differs");
                 }
-                let kw = n == 1 && args[0].tid() == tid::HASH && class_mut(c, |k| k.consts.contains_key(&sym_id("__kw")));
+                let kw = n == 1 && args[0].tid() == tid::HASH && { let kws = sym_id("__kw"); class_mut(c, |k| k.consts.contains_key(&kws)) };
                 for (i, m) in members.iter().enumerate() {
                     let v = if kw {
                         hash::get(args[0], sym_obj(*m)).unwrap_or_else(nil)
@@ -2321,11 +2322,15 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             args[1]
         }
         ("class_variable_defined?", 1) => boolean(cvar_get(c, sym_arg(args[0])?).is_some()),
-        ("class_variables", 0) => new_array(&class_mut(c, |k| k.cvars.keys().copied().filter(|s| sym_name(*s).starts_with("@@")).collect::<Vec<_>>()).into_iter().map(sym_obj).collect::<Vec<_>>()),
-        ("instance_variable_get", 1) => class_mut(c, |k| k.cvars.get(&sym_id(&to_s(args[0]))).copied()).unwrap_or_else(nil),
+        ("class_variables", 0) => new_array(&class_mut(c, |k| k.cvars.keys().copied().collect::<Vec<_>>()).into_iter().filter(|s| sym_name(*s).starts_with("@@")).map(sym_obj).collect::<Vec<_>>()),
+        ("instance_variable_get", 1) => {
+            let s = sym_id(&to_s(args[0]));
+            class_mut(c, |k| k.cvars.get(&s).copied()).unwrap_or_else(nil)
+        }
         ("instance_variable_set", 2) => {
             keep(args[1]);
-            class_mut(c, |k| k.cvars.insert(sym_id(&to_s(args[0])), args[1]));
+            let s = sym_id(&to_s(args[0]));
+            class_mut(c, |k| k.cvars.insert(s, args[1]));
             args[1]
         }
         ("class_eval" | "module_eval" | "class_exec" | "module_exec", _) if blk.tid() == tid::PROC => {
@@ -2341,7 +2346,10 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         }
         ("freeze", 0) => recv,
         ("module_function_p", _) => nil(),
-        ("instance_variable_defined?", 1) => boolean(class_mut(c, |k| k.cvars.contains_key(&sym_id(&to_s(args[0]))))),
+        ("instance_variable_defined?", 1) => {
+            let s = sym_id(&to_s(args[0]));
+            boolean(class_mut(c, |k| k.cvars.contains_key(&s)))
+        }
         ("members", 0) => match class_mut(c, |k| k.struct_members.clone()) {
             Some(m) => new_array(&m.into_iter().map(sym_obj).collect::<Vec<_>>()),
             None => undef(),
@@ -2670,8 +2678,14 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             let s = sym_arg(args[0])?;
             let priv_ok = args.get(1).is_some_and(|v| truthy(*v));
             let c = class_of(recv);
+            let kernel_private = [
+                "puts", "print", "p", "pp", "require", "require_relative", "raise", "format", "sprintf", "printf",
+                "loop", "lambda", "proc", "rand", "srand", "sleep", "exit", "abort", "catch", "throw", "Integer",
+                "Float", "String", "Array", "gets", "binding", "block_given?", "at_exit",
+            ];
             let r = match lookup(c, s) {
                 Some((_, v, _)) => v != Vis::Private || priv_ok,
+                None if priv_ok && kernel_private.contains(&sym_name(s).as_str()) => true,
                 None => {
                     let n = sym_name(s);
                     if recv.tid() == tid::CLASS {
@@ -2797,9 +2811,8 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         ("initialize", _) => nil(),
         ("method_missing", _) if !args.is_empty() => {
             let s = sym_arg(args[0])?;
-            let what = if fcall && args.len() == 1 { "undefined local variable or method" } else { "undefined method" };
-            let cls_name = if what.starts_with("undefined local") { "NameError" } else { "NoMethodError" };
-            return err(cls_name, format!("{what} `{}' for {}", sym_name(s), no_method_desc(recv)));
+            let _ = fcall;
+            return err("NoMethodError", format!("undefined method `{}' for {}", sym_name(s), no_method_desc(recv)));
         }
         ("respond_to_missing?", _) => boolean(false),
         ("instance_variables_hash", _) => nil(),

@@ -504,6 +504,10 @@ impl Compiler<'_> {
             }
             Node::Lvar(l) => self.get_var(&l.name),
             Node::Lvasgn(l) => {
+                if self.resolve(&l.name).is_none() {
+                    // Visible (as nil) inside its own value: `f = -> { f.() }`.
+                    self.declare(&l.name);
+                }
                 self.body(l.value.as_deref())?;
                 self.emit(Op::Dup);
                 self.set_var(&l.name);
@@ -1837,6 +1841,10 @@ impl Compiler<'_> {
                 self.truthy_to(k);
             }
             Node::Self_(_) => self.str_lit("self"),
+            Node::Lvasgn(_) | Node::Ivasgn(_) | Node::Gvasgn(_) | Node::Cvasgn(_) | Node::Casgn(_)
+            | Node::OpAsgn(_) | Node::OrAsgn(_) | Node::AndAsgn(_) | Node::Masgn(_) => {
+                self.str_lit("assignment")
+            }
             Node::Nil(_) => self.str_lit("expression"),
             Node::Super(_) | Node::ZSuper(_) => self.emit(Op::Nil),
             _ => self.str_lit("expression"),

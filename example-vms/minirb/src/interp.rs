@@ -462,7 +462,12 @@ impl Vm {
                 if c == cls::PROC && (name == "call" || name == "()" || name == "yield" || name == "[]") {
                     return self.call_block(ctx, recv, args, None, blk);
                 }
-                if name == "==" && args.len() == 1 && ctx.class_of(recv) == tid::OBJ {
+                if name == "=="
+                    && args.len() == 1
+                    && ctx.class_of(recv) == tid::OBJ
+                    && objects::class_mut(c, |k| k.struct_members.is_none())
+                    && !objects::ancestors(c).contains(&cls::EXCEPTION)
+                {
                     let r = ctx.ptr_eq(recv, args[0]);
                     return Ok(self.boolean(ctx, r));
                 }
@@ -675,8 +680,11 @@ impl Vm {
             }
             if let Some(s) = p.kwrest {
                 let names: Vec<i64> = p.kw.iter().map(|k| k.0 as i64).collect();
-                let _ = names;
                 let r = ctx.call(&KW_REST, &[Val::Ref(h)]).gcref();
+                for k in names {
+                    let k = ctx.const_int(k);
+                    ctx.call(&KW_DELETE, &[Val::Ref(r), Val::Int(k)]);
+                }
                 put(ctx, frame, s, r);
             }
         }

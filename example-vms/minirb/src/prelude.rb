@@ -2,6 +2,14 @@
 # the JIT traces them with the block inlined), Enumerable and Comparable.
 
 module Kernel
+  def to_enum(meth = :each, *args)
+    r = []
+    send(meth, *args) { |*x| r << (x.size == 1 ? x[0] : x) }
+    r
+  end
+  alias enum_for to_enum
+  alias each_entry to_enum
+
   def loop
     while true
       yield
@@ -71,6 +79,7 @@ end
 
 class Integer
   def times
+    return to_enum(:times) unless block_given?
     i = 0
     while i < self
       yield i
@@ -80,6 +89,7 @@ class Integer
   end
 
   def upto(n)
+    return to_enum(:upto, n) unless block_given?
     i = self
     while i <= n
       yield i
@@ -89,6 +99,7 @@ class Integer
   end
 
   def downto(n)
+    return to_enum(:downto, n) unless block_given?
     i = self
     while i >= n
       yield i
@@ -98,6 +109,7 @@ class Integer
   end
 
   def step(limit, st = 1)
+    return to_enum(:step, limit, st) unless block_given?
     i = self
     if st > 0
       while i <= limit
@@ -146,6 +158,7 @@ module Enumerable
   alias entries to_a
 
   def map
+    return to_enum(:map) unless block_given?
     r = []
     each { |*x| r << yield(*x) }
     r
@@ -272,6 +285,7 @@ module Enumerable
   end
 
   def each_with_index
+    return to_enum(:each_with_index) unless block_given?
     i = 0
     each do |*x|
       yield((x.size == 1 ? x[0] : x), i)
@@ -483,6 +497,7 @@ module Enumerable
   end
 
   def each_slice(n)
+    return to_enum(:each_slice, n) unless block_given?
     r = []
     each do |x|
       r << x
@@ -496,6 +511,7 @@ module Enumerable
   end
 
   def each_cons(n)
+    return to_enum(:each_cons, n) unless block_given?
     r = []
     each do |x|
       r << x
@@ -534,6 +550,7 @@ end
 
 class Array
   def each
+    return to_enum(:each) unless block_given?
     i = 0
     while i < size
       yield self[i]
@@ -543,6 +560,7 @@ class Array
   end
 
   def each_index
+    return to_enum(:each_index) unless block_given?
     i = 0
     while i < size
       yield i
@@ -552,6 +570,7 @@ class Array
   end
 
   def each_with_index
+    return to_enum(:each_with_index) unless block_given?
     i = 0
     while i < size
       yield self[i], i
@@ -561,6 +580,7 @@ class Array
   end
 
   def reverse_each
+    return to_enum(:reverse_each) unless block_given?
     i = size - 1
     while i >= 0
       yield self[i]
@@ -570,6 +590,7 @@ class Array
   end
 
   def map
+    return to_enum(:map) unless block_given?
     r = []
     i = 0
     while i < size
@@ -591,6 +612,7 @@ class Array
   alias collect! map!
 
   def select
+    return to_enum(:select) unless block_given?
     r = []
     i = 0
     while i < size
@@ -603,6 +625,7 @@ class Array
   alias filter select
 
   def reject
+    return to_enum(:reject) unless block_given?
     r = []
     i = 0
     while i < size
@@ -810,6 +833,7 @@ class Array
   end
 
   def each_slice(n)
+    return to_enum(:each_slice, n) unless block_given?
     i = 0
     while i < size
       yield self[i, n]
@@ -848,6 +872,7 @@ end
 
 class Hash
   def each
+    return to_enum(:each) unless block_given?
     ks = keys
     vs = values
     i = 0
@@ -1015,6 +1040,7 @@ end
 
 class Range
   def each
+    return to_enum(:each) unless block_given?
     i = self.begin
     e = self.end
     if e.nil?
@@ -1047,6 +1073,7 @@ class Range
   end
 
   def step(n)
+    return to_enum(:step, n) unless block_given?
     i = self.begin
     e = self.end
     if exclude_end?
@@ -1071,7 +1098,7 @@ class Range
   end
 
   def sum(init = 0)
-    return __sum(init) unless block_given?
+    return __sum + init unless block_given?
     acc = init
     each { |x| acc += yield(x) }
     acc
@@ -1080,6 +1107,7 @@ end
 
 class String
   def each_char
+    return to_enum(:each_char) unless block_given?
     chars.each { |c| yield c }
     self
   end
@@ -1103,7 +1131,11 @@ class Struct
   include Enumerable
 
   def each
-    to_a.each { |x| yield x }
+    values.each { |x| yield x }
     self
+  end
+
+  def to_a
+    values
   end
 end

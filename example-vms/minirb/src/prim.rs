@@ -54,7 +54,8 @@ pub fn fmt_float(f: f64) -> String {
 /// `to_s`.
 pub fn inspect_str(s: &str) -> String {
     let mut o = String::from("\"");
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '"' => o.push_str("\\\""),
             '\\' => o.push_str("\\\\"),
@@ -62,7 +63,13 @@ pub fn inspect_str(s: &str) -> String {
             '\t' => o.push_str("\\t"),
             '\r' => o.push_str("\\r"),
             '\x1b' => o.push_str("\\e"),
-            '#' => o.push('#'),
+            '#' => {
+                if matches!(chars.peek(), Some('{') | Some('$') | Some('@')) {
+                    o.push_str("\\#")
+                } else {
+                    o.push('#')
+                }
+            }
             c if (c as u32) < 0x20 => o.push_str(&format!("\\x{:02X}", c as u32)),
             c => o.push(c),
         }
@@ -72,14 +79,17 @@ pub fn inspect_str(s: &str) -> String {
 }
 
 pub fn inspect_sym(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_alphanumeric() || c == '_' || (i == name.len() - 1 && "?!=".contains(c)));
+    let bare = name.trim_start_matches("@@").trim_start_matches('@').trim_start_matches('$');
+    let name_ok = |n: &str| {
+        n.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && n.chars().enumerate().all(|(i, c)| {
+                c.is_alphanumeric() || c == '_' || (i == n.chars().count() - 1 && "?!=".contains(c))
+            })
+    };
+    if bare.len() < name.len() && name_ok(bare) && !bare.ends_with(['?', '!', '=']) {
+        return format!(":{name}");
+    }
+    let plain = name_ok(name);
     let op = [
         "+", "-", "*", "/", "%", "**", "==", "!=", "<", "<=", ">", ">=", "<=>", "<<", ">>", "[]",
         "[]=", "!", "===", "=~", "&", "|", "^", "~", "+@", "-@",
@@ -765,6 +775,9 @@ pub fn arr_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
 }
 
 pub fn sort_cmp(a: GcRef, b: GcRef) -> Result<std::cmp::Ordering, RbErr> {
+    if a.tid() == tid::SYM && b.tid() == tid::SYM {
+        return Ok(to_s(a).cmp(&to_s(b)));
+    }
     let r = if a.tid() == tid::STR && b.tid() == tid::STR {
         return Ok(str_of(a).cmp(&str_of(b)));
     } else if is_num(a) && is_num(b) {

@@ -152,6 +152,11 @@ extern "C" fn rb_kw_rest(h: GcRef) -> GcRef {
 }
 metatrace::residual!(pub static KW_REST = fn rb_kw_rest(h: GcRef) -> GcRef, EffectInfo::RESIDUAL);
 
+extern "C" fn rb_kw_delete(h: GcRef, s: i64) {
+    hash::delete(h, sym_obj(s as usize));
+}
+metatrace::residual!(pub static KW_DELETE = fn rb_kw_delete(h: GcRef, s: i64), EffectInfo::RESIDUAL);
+
 extern "C" fn rb_str_dup(s: GcRef) -> GcRef {
     let o = heap::new_struct(&str_obj::SIZE);
     setr(o, &str_obj::bytes, getr(s, &str_obj::bytes));
