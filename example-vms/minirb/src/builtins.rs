@@ -98,9 +98,15 @@ pub fn native_shadow(c: usize, name: &str) -> bool {
         cls::INTEGER | cls::FLOAT | cls::STRING => {
             matches!(name, "<" | "<=" | ">" | ">=" | "==" | "between?" | "clamp")
         }
-        cls::ARRAY => matches!(name, "first" | "take" | "include?" | "member?" | "sort" | "to_a" | "entries"),
+        cls::ARRAY => matches!(
+            name,
+            "first" | "take" | "include?" | "member?" | "sort" | "to_a" | "entries"
+        ),
         cls::HASH => matches!(name, "include?" | "member?" | "to_a" | "first" | "sort"),
-        cls::RANGE => matches!(name, "first" | "to_a" | "entries" | "include?" | "member?" | "min" | "max"),
+        cls::RANGE => matches!(
+            name,
+            "first" | "to_a" | "entries" | "include?" | "member?" | "min" | "max"
+        ),
         _ => false,
     }
 }
@@ -109,11 +115,46 @@ pub fn native_shadow(c: usize, name: &str) -> bool {
 pub fn is_pure(name: &str) -> bool {
     matches!(
         name,
-        "push" | "<<" | "pop" | "shift" | "unshift" | "empty?" | "first" | "last" | "concat"
-            | "size" | "length" | "clear" | "insert" | "upcase" | "downcase" | "strip"
-            | "to_sym" | "to_i" | "to_f" | "chr" | "ord" | "abs" | "floor" | "ceil"
-            | "sqrt" | "sin" | "cos" | "atan2" | "-@" | "/" | "%" | "**" | ">>" | "|" | "^"
-            | "nanosecond" | "clock_gettime" | "even?" | "odd?" | "zero?"
+        "push"
+            | "<<"
+            | "pop"
+            | "shift"
+            | "unshift"
+            | "empty?"
+            | "first"
+            | "last"
+            | "concat"
+            | "size"
+            | "length"
+            | "clear"
+            | "insert"
+            | "upcase"
+            | "downcase"
+            | "strip"
+            | "to_sym"
+            | "to_i"
+            | "to_f"
+            | "chr"
+            | "ord"
+            | "abs"
+            | "floor"
+            | "ceil"
+            | "sqrt"
+            | "sin"
+            | "cos"
+            | "atan2"
+            | "-@"
+            | "/"
+            | "%"
+            | "**"
+            | ">>"
+            | "|"
+            | "^"
+            | "nanosecond"
+            | "clock_gettime"
+            | "even?"
+            | "odd?"
+            | "zero?"
     )
 }
 
@@ -261,8 +302,16 @@ pub fn inspect(v: GcRef) -> String {
         }
         tid::RANGE => {
             let (lo, hi, ex) = range_parts(v);
-            let l = if lo.tid() == tid::NIL { String::new() } else { inspect(lo) };
-            let h = if hi.tid() == tid::NIL { String::new() } else { inspect(hi) };
+            let l = if lo.tid() == tid::NIL {
+                String::new()
+            } else {
+                inspect(lo)
+            };
+            let h = if hi.tid() == tid::NIL {
+                String::new()
+            } else {
+                inspect(hi)
+            };
             format!("{l}{}{h}", if ex { "..." } else { ".." })
         }
         tid::OBJ => {
@@ -440,7 +489,10 @@ pub fn splat_items(v: GcRef) -> Vec<GcRef> {
         tid::NIL => Vec::new(),
         tid::HASH => {
             let (k, vs) = hash::entries(v);
-            k.into_iter().zip(vs).map(|(k, v)| new_array(&[k, v])).collect()
+            k.into_iter()
+                .zip(vs)
+                .map(|(k, v)| new_array(&[k, v]))
+                .collect()
         }
         tid::RANGE => match prim::range_method("to_a", v, &[]) {
             Ok(a) if a.tid() == tid::ARR => array_items(a),
@@ -497,9 +549,17 @@ fn numeric(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         ("quo", 1) => return Ok(new_float(prim::to_f(recv) / prim::to_f(args[0]))),
         ("infinite?", 0) if recv.tid() == tid::FLOAT => {
             let f = float_of(recv);
-            return Ok(if f.is_infinite() { new_int(if f > 0.0 { 1 } else { -1 }) } else { nil() });
+            return Ok(if f.is_infinite() {
+                new_int(if f > 0.0 { 1 } else { -1 })
+            } else {
+                nil()
+            });
         }
-        ("finite?", 0) => return Ok(boolean(recv.tid() != tid::FLOAT || float_of(recv).is_finite())),
+        ("finite?", 0) => {
+            return Ok(boolean(
+                recv.tid() != tid::FLOAT || float_of(recv).is_finite(),
+            ))
+        }
         ("positive?", 0) => return Ok(boolean(prim::to_f(recv) > 0.0)),
         ("negative?", 0) => return Ok(boolean(prim::to_f(recv) < 0.0)),
         ("nonzero?", 0) => return Ok(if prim::to_f(recv) == 0.0 { nil() } else { recv }),
@@ -511,13 +571,21 @@ fn numeric(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         ("[]", 1) if prim::is_int(recv) => {
             let b = prim::int_arg(args[0])?;
             let v = big_of(recv);
-            return Ok(new_int(((v >> b.max(0) as usize) & BigInt::from(1)).to_i64().unwrap_or(0)));
+            return Ok(new_int(
+                ((v >> b.max(0) as usize) & BigInt::from(1))
+                    .to_i64()
+                    .unwrap_or(0),
+            ));
         }
         ("~", 0) if prim::is_int(recv) => return Ok(new_bigint(&(-big_of(recv) - 1))),
         ("gcd" | "lcm", 1) if prim::is_int(recv) => {
             use num_integer::Integer;
             let (a, b) = (big_of(recv), big_of(args[0]));
-            return Ok(new_bigint(&if name == "gcd" { a.gcd(&b) } else { a.lcm(&b) }));
+            return Ok(new_bigint(&if name == "gcd" {
+                a.gcd(&b)
+            } else {
+                a.lcm(&b)
+            }));
         }
         ("pow", 2) => {
             let (b, e, m) = (big_of(recv), big_of(args[0]), big_of(args[1]));
@@ -560,7 +628,13 @@ fn numeric(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
             let m = BigInt::from(10).pow((-d) as u32);
             let v = big_of(recv);
             let h = &m / 2;
-            let r: BigInt = if v.is_negative() { let t: BigInt = (-&v + &h) / &m; -(t * &m) } else { let t: BigInt = (&v + &h) / &m; t * &m };
+            let r: BigInt = if v.is_negative() {
+                let t: BigInt = (-&v + &h) / &m;
+                -(t * &m)
+            } else {
+                let t: BigInt = (&v + &h) / &m;
+                t * &m
+            };
             return Ok(new_bigint(&r));
         }
         ("dup" | "clone" | "freeze" | "itself", 0) => return Ok(recv),
@@ -585,7 +659,10 @@ fn numeric(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         return Ok(boolean(eq == (name == "==")));
     }
     if args.len() == 1
-        && matches!(name, "+" | "-" | "*" | "/" | "<" | ">" | "<=" | ">=" | "<=>")
+        && matches!(
+            name,
+            "+" | "-" | "*" | "/" | "<" | ">" | "<=" | ">=" | "<=>"
+        )
         && args[0].tid() == tid::OBJ
         && user_defined(args[0], "coerce")
     {
@@ -667,18 +744,36 @@ fn check_frozen_str(s: GcRef) -> Result<(), GcRef> {
 
 fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
     let a1 = args.first().copied();
-    match (name, args.len()) {
-        ("<<" | "concat" | "replace" | "insert" | "prepend" | "upcase!" | "downcase!" | "strip!"
-        | "chomp!" | "[]=" | "gsub!" | "sub!" | "reverse!" | "squeeze!" | "capitalize!"
-        | "clear", _) => check_frozen_str(recv)?,
-        _ => {}
+    if matches!(
+        name,
+        "<<" | "concat"
+            | "replace"
+            | "insert"
+            | "prepend"
+            | "upcase!"
+            | "downcase!"
+            | "strip!"
+            | "chomp!"
+            | "[]="
+            | "gsub!"
+            | "sub!"
+            | "reverse!"
+            | "squeeze!"
+            | "capitalize!"
+            | "clear"
+    ) {
+        check_frozen_str(recv)?;
     }
     Ok(match (name, args.len()) {
         ("to_s" | "to_str", 0) => recv,
         ("inspect", 0) => new_str(&inspect(recv)),
         ("dump", 0) => new_str(&inspect(recv)),
-        ("==" | "eql?" | "===", 1) => boolean(a1.is_some_and(|a| a.tid() == tid::STR && str_bytes(a) == str_bytes(recv))),
-        ("!=", 1) => boolean(!(a1.is_some_and(|a| a.tid() == tid::STR && str_bytes(a) == str_bytes(recv)))),
+        ("==" | "eql?" | "===", 1) => {
+            boolean(a1.is_some_and(|a| a.tid() == tid::STR && str_bytes(a) == str_bytes(recv)))
+        }
+        ("!=", 1) => {
+            boolean(!(a1.is_some_and(|a| a.tid() == tid::STR && str_bytes(a) == str_bytes(recv))))
+        }
         ("hash", 0) => new_int(hash::key_hash(recv)),
         ("freeze", 0) => {
             seti(recv, &str_obj::frozen, 1);
@@ -752,7 +847,10 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let n = chars.len() as i64;
             let i = if i < 0 { i + n + 1 } else { i };
             if i < 0 || i > n {
-                return err("IndexError", format!("index {} out of string", prim::int_arg(args[0])?));
+                return err(
+                    "IndexError",
+                    format!("index {} out of string", prim::int_arg(args[0])?),
+                );
             }
             let ins: Vec<char> = prim::str_arg(args[1])?.chars().collect();
             chars.splice(i as usize..i as usize, ins);
@@ -775,7 +873,10 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let n = chars.len() as i64;
             let i = if i < 0 { i + n } else { i };
             if i < 0 || i >= n {
-                return err("IndexError", format!("index {} out of string", prim::int_arg(args[0])?));
+                return err(
+                    "IndexError",
+                    format!("index {} out of string", prim::int_arg(args[0])?),
+                );
             }
             chars.splice(i as usize..i as usize + 1, v.chars());
             set_str(recv, &chars.into_iter().collect::<String>());
@@ -804,8 +905,14 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("sub" | "gsub", 2) if args[1].tid() == tid::HASH => {
             let s = str_of(recv);
             let pat = prim::str_arg(args[0])?;
-            let rep = hash::get(args[1], new_str(&pat)).map(to_s).unwrap_or_default();
-            new_str(&if name == "sub" { s.replacen(&pat, &rep, 1) } else { s.replace(&pat, &rep) })
+            let rep = hash::get(args[1], new_str(&pat))
+                .map(to_s)
+                .unwrap_or_default();
+            new_str(&if name == "sub" {
+                s.replacen(&pat, &rep, 1)
+            } else {
+                s.replace(&pat, &rep)
+            })
         }
         ("tr", 2) => {
             let s = str_of(recv);
@@ -822,7 +929,12 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         }
         ("delete", 1) => {
             let set = expand_tr(&prim::str_arg(args[0])?);
-            new_str(&str_of(recv).chars().filter(|c| !set.contains(c)).collect::<String>())
+            new_str(
+                &str_of(recv)
+                    .chars()
+                    .filter(|c| !set.contains(c))
+                    .collect::<String>(),
+            )
         }
         ("count", 1) => {
             let set = expand_tr(&prim::str_arg(args[0])?);
@@ -871,17 +983,36 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("swapcase", 0) => new_str(
             &str_of(recv)
                 .chars()
-                .map(|c| if c.is_uppercase() { c.to_lowercase().next().unwrap_or(c) } else { c.to_uppercase().next().unwrap_or(c) })
+                .map(|c| {
+                    if c.is_uppercase() {
+                        c.to_lowercase().next().unwrap_or(c)
+                    } else {
+                        c.to_uppercase().next().unwrap_or(c)
+                    }
+                })
                 .collect::<String>(),
         ),
-        ("hex", 0) => new_bigint(&BigInt::parse_bytes(str_of(recv).trim_start_matches("0x").as_bytes(), 16).unwrap_or_default()),
-        ("oct", 0) => new_bigint(&BigInt::parse_bytes(str_of(recv).as_bytes(), 8).unwrap_or_default()),
+        ("hex", 0) => new_bigint(
+            &BigInt::parse_bytes(str_of(recv).trim_start_matches("0x").as_bytes(), 16)
+                .unwrap_or_default(),
+        ),
+        ("oct", 0) => {
+            new_bigint(&BigInt::parse_bytes(str_of(recv).as_bytes(), 8).unwrap_or_default())
+        }
         ("succ" | "next", 0) => new_str(&str_succ(&str_of(recv))),
-        ("casecmp", 1) => new_int(str_of(recv).to_lowercase().cmp(&prim::str_arg(args[0])?.to_lowercase()) as i64),
-        ("casecmp?", 1) => boolean(str_of(recv).to_lowercase() == prim::str_arg(args[0])?.to_lowercase()),
+        ("casecmp", 1) => new_int(
+            str_of(recv)
+                .to_lowercase()
+                .cmp(&prim::str_arg(args[0])?.to_lowercase()) as i64,
+        ),
+        ("casecmp?", 1) => {
+            boolean(str_of(recv).to_lowercase() == prim::str_arg(args[0])?.to_lowercase())
+        }
         ("encoding", 0) => new_str("UTF-8"),
         ("force_encoding" | "encode" | "unicode_normalize" | "b" | "scrub", _) => recv,
-        ("valid_encoding?" | "ascii_only?", 0) => boolean(str_of(recv).is_ascii() || name == "valid_encoding?"),
+        ("valid_encoding?" | "ascii_only?", 0) => {
+            boolean(str_of(recv).is_ascii() || name == "valid_encoding?")
+        }
         ("each_byte", 0) if blk.tid() == tid::PROC => {
             for b in str_bytes(recv) {
                 gyield(blk, vec![new_int(b as i64)])?;
@@ -909,7 +1040,10 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
         }
         ("unpack" | "unpack1" | "=~" | "match" | "match?" | "scan", _) => {
-            return err("NotImplementedError", format!("minirb does not support String#{name}"));
+            return err(
+                "NotImplementedError",
+                format!("minirb does not support String#{name}"),
+            );
         }
         ("split", 2) => {
             let r = prim::str_method("split", recv, &args[..1])?;
@@ -923,7 +1057,6 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 r
             }
         }
-        ("=~", _) => nil(),
         ("between?", 2) => {
             let s = str_bytes(recv);
             boolean(s >= str_bytes(args[0]) && s <= str_bytes(args[1]))
@@ -942,7 +1075,11 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("to_i", 1) => {
             let base = prim::int_arg(args[0])? as u32;
             let s = str_of(recv);
-            let t: String = s.trim().chars().take_while(|c| c.is_digit(base) || *c == '-').collect();
+            let t: String = s
+                .trim()
+                .chars()
+                .take_while(|c| c.is_digit(base) || *c == '-')
+                .collect();
             new_bigint(&BigInt::parse_bytes(t.as_bytes(), base).unwrap_or_default())
         }
         ("sum", _) => return Ok(undef()),
@@ -980,7 +1117,13 @@ fn str_succ(s: &str) -> String {
     loop {
         if i == 0 {
             let first = c[0];
-            let ins = if first == '0' { '1' } else if first == 'a' { 'a' } else { 'A' };
+            let ins = if first == '0' {
+                '1'
+            } else if first == 'a' {
+                'a'
+            } else {
+                'A'
+            };
             c.insert(0, ins);
             break;
         }
@@ -1016,7 +1159,11 @@ pub fn compare(a: GcRef, b: GcRef) -> Result<std::cmp::Ordering, GcRef> {
         if r.tid() != tid::INT {
             return err(
                 "ArgumentError",
-                format!("comparison of {} with {} failed", class_name(a), prim::inspect_or_class(b)),
+                format!(
+                    "comparison of {} with {} failed",
+                    class_name(a),
+                    prim::inspect_or_class(b)
+                ),
             );
         }
         return Ok(geti(r, &int_obj::v).cmp(&0));
@@ -1037,7 +1184,11 @@ fn sort_values(items: &mut [GcRef], blk: GcRef) -> Result<(), GcRef> {
                 } else {
                     err(
                         "ArgumentError",
-                        format!("comparison of {} with {} failed", class_name(*a), prim::inspect_or_class(*b)),
+                        format!(
+                            "comparison of {} with {} failed",
+                            class_name(*a),
+                            prim::inspect_or_class(*b)
+                        ),
                     )
                 }
             })
@@ -1064,10 +1215,36 @@ fn array(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
     let a1 = args.first().copied();
     let mutating = matches!(
         name,
-        "<<" | "push" | "append" | "pop" | "shift" | "unshift" | "prepend" | "insert" | "[]=" | "concat"
-            | "delete" | "delete_at" | "clear" | "replace" | "fill" | "sort!" | "reverse!" | "map!"
-            | "uniq!" | "compact!" | "flatten!" | "shuffle!" | "slice!" | "rotate!" | "sort_by!"
-            | "select!" | "reject!" | "keep_if" | "delete_if" | "collect!" | "filter!"
+        "<<" | "push"
+            | "append"
+            | "pop"
+            | "shift"
+            | "unshift"
+            | "prepend"
+            | "insert"
+            | "[]="
+            | "concat"
+            | "delete"
+            | "delete_at"
+            | "clear"
+            | "replace"
+            | "fill"
+            | "sort!"
+            | "reverse!"
+            | "map!"
+            | "uniq!"
+            | "compact!"
+            | "flatten!"
+            | "shuffle!"
+            | "slice!"
+            | "rotate!"
+            | "sort_by!"
+            | "select!"
+            | "reject!"
+            | "keep_if"
+            | "delete_if"
+            | "collect!"
+            | "filter!"
     );
     if mutating {
         check_frozen_arr(recv)?;
@@ -1104,7 +1281,10 @@ fn array(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let n = it.len() as i64;
             let i = if i < 0 { i + n + 1 } else { i };
             if i < 0 {
-                return err("IndexError", format!("index {} too small for array; minimum: -{}", i - 1, n + 1));
+                return err(
+                    "IndexError",
+                    format!("index {} too small for array; minimum: -{}", i - 1, n + 1),
+                );
             }
             let i = i as usize;
             while it.len() < i {
@@ -1379,7 +1559,14 @@ fn array(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             let w = rows[0].len();
             let cols: Vec<GcRef> = (0..w)
-                .map(|j| new_array(&rows.iter().map(|r| r.get(j).copied().unwrap_or_else(nil)).collect::<Vec<_>>()))
+                .map(|j| {
+                    new_array(
+                        &rows
+                            .iter()
+                            .map(|r| r.get(j).copied().unwrap_or_else(nil))
+                            .collect::<Vec<_>>(),
+                    )
+                })
                 .collect();
             new_array(&cols)
         }
@@ -1465,10 +1652,12 @@ fn array(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             recv
         }
-        ("first" | "last" | "size" | "length" | "empty?" | "pop" | "shift" | "unshift" | "[]" | "slice" | "[]="
-        | "take" | "drop" | "reverse" | "+" | "*" | "flatten" | "compact" | "zip" | "clear" | "count", _)
-            if blk.tid() != tid::PROC || !matches!(name, "count" | "zip") =>
-        {
+        (
+            "first" | "last" | "size" | "length" | "empty?" | "pop" | "shift" | "unshift" | "[]"
+            | "slice" | "[]=" | "take" | "drop" | "reverse" | "+" | "*" | "flatten" | "compact"
+            | "zip" | "clear" | "count",
+            _,
+        ) if blk.tid() != tid::PROC || !matches!(name, "count" | "zip") => {
             return prim::arr_method(name, recv, args)
         }
         _ => undef(),
@@ -1485,8 +1674,10 @@ fn hash_default(h: GcRef, k: GcRef) -> RbRes {
 
 fn hash_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
     let a1 = args.first().copied();
-    if matches!(name, "[]=" | "store" | "delete" | "clear" | "merge!" | "update" | "default=")
-        && geti(recv, &hash_obj::frozen) != 0
+    if matches!(
+        name,
+        "[]=" | "store" | "delete" | "clear" | "merge!" | "update" | "default="
+    ) && geti(recv, &hash_obj::frozen) != 0
     {
         return Err(frozen_error(recv));
     }
@@ -1505,7 +1696,8 @@ fn hash_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 (_, tid::PROC) => gyield(blk, vec![args[0]])?,
                 (Some(d), _) => *d,
                 (None, _) => {
-                    let e = new_exc_named("KeyError", &format!("key not found: {}", inspect(args[0])));
+                    let e =
+                        new_exc_named("KeyError", &format!("key not found: {}", inspect(args[0])));
                     ivar_set(e, sym_id("@key"), args[0]);
                     ivar_set(e, sym_id("@receiver"), recv);
                     return Err(e);
@@ -1522,18 +1714,29 @@ fn hash_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             v
         }
-        ("key?" | "has_key?" | "include?" | "member?", 1) => boolean(hash::find(recv, args[0]).is_some()),
-        ("value?" | "has_value?", 1) => boolean(hash::entries(recv).1.iter().any(|v| equal(*v, args[0]))),
+        ("key?" | "has_key?" | "include?" | "member?", 1) => {
+            boolean(hash::find(recv, args[0]).is_some())
+        }
+        ("value?" | "has_value?", 1) => {
+            boolean(hash::entries(recv).1.iter().any(|v| equal(*v, args[0])))
+        }
         ("key", 1) => {
             let (k, v) = hash::entries(recv);
-            v.iter().position(|x| equal(*x, args[0])).map_or_else(nil, |i| k[i])
+            v.iter()
+                .position(|x| equal(*x, args[0]))
+                .map_or_else(nil, |i| k[i])
         }
         ("size" | "length", 0) => new_int(hash::len(recv) as i64),
         ("count", 0) if blk.tid() != tid::PROC => new_int(hash::len(recv) as i64),
         ("empty?", 0) => boolean(hash::len(recv) == 0),
         ("keys", 0) => new_array(&hash::entries(recv).0),
         ("values", 0) => new_array(&hash::entries(recv).1),
-        ("values_at", _) => new_array(&args.iter().map(|k| hash::get(recv, *k).unwrap_or_else(nil)).collect::<Vec<_>>()),
+        ("values_at", _) => new_array(
+            &args
+                .iter()
+                .map(|k| hash::get(recv, *k).unwrap_or_else(nil))
+                .collect::<Vec<_>>(),
+        ),
         ("to_a", 0) => new_array(&splat_items(recv)),
         ("to_h", 0) if blk.tid() != tid::PROC => recv,
         ("to_s" | "inspect", 0) => new_str(&inspect(recv)),
@@ -1556,11 +1759,19 @@ fn hash_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 hash::set(h, k, v);
             }
             setr(h, &hash_obj::default, getr(recv, &hash_obj::default));
-            setr(h, &hash_obj::default_proc, getr(recv, &hash_obj::default_proc));
+            setr(
+                h,
+                &hash_obj::default_proc,
+                getr(recv, &hash_obj::default_proc),
+            );
             h
         }
         ("merge" | "merge!" | "update", _) => {
-            let h = if name == "merge" { hash_m("dup", recv, &[], nil())? } else { recv };
+            let h = if name == "merge" {
+                hash_m("dup", recv, &[], nil())?
+            } else {
+                recv
+            };
             for o in args {
                 let (k, v) = hash::entries(*o);
                 for (k, v) in k.into_iter().zip(v) {
@@ -1642,9 +1853,8 @@ fn proc_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let p = &crate::bytecode::code(c as usize).params;
             let req = (p.req.len() + p.post.len()) as i64;
             let lambda = geti(recv, &proc_obj::lambda) != 0;
-            if p.rest.is_some() || (!p.opt.is_empty() && lambda) {
-                new_int(-req - 1)
-            } else if !lambda && !p.opt.is_empty() {
+            let _ = lambda;
+            if p.rest.is_some() || !p.opt.is_empty() {
                 new_int(-req - 1)
             } else {
                 new_int(req)
@@ -1712,10 +1922,7 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 ivar_set(recv, ms, args.first().copied().unwrap_or_else(nil));
                 nil()
             }
-            ("message", 0) => {
-                let r = gcall(recv, "to_s", vec![])?;
-                r
-            }
+            ("message", 0) => gcall(recv, "to_s", vec![])?,
             ("to_s", 0) => {
                 let m = ivar_get(recv, ms);
                 if m.tid() == tid::NIL {
@@ -1724,7 +1931,11 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                     new_str(&to_s(m))
                 }
             }
-            ("full_message", _) => new_str(&format!("{} ({})", to_s(ivar_get(recv, ms)), class_name(recv))),
+            ("full_message", _) => new_str(&format!(
+                "{} ({})",
+                to_s(ivar_get(recv, ms)),
+                class_name(recv)
+            )),
             ("backtrace", 0) => {
                 let bt = ivar_get(recv, sym_id("@__bt"));
                 if bt.tid() == tid::ARR {
@@ -1762,7 +1973,10 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 if n > members.len() {
                     return err("ArgumentError", "struct size differs");
                 }
-                let kw = n == 1 && args[0].tid() == tid::HASH && { let kws = sym_id("__kw"); class_mut(c, |k| k.consts.contains_key(&kws)) };
+                let kw = n == 1 && args[0].tid() == tid::HASH && {
+                    let kws = sym_id("__kw");
+                    class_mut(c, |k| k.consts.contains_key(&kws))
+                };
                 for (i, m) in members.iter().enumerate() {
                     let v = if kw {
                         hash::get(args[0], sym_obj(*m)).unwrap_or_else(nil)
@@ -1773,9 +1987,12 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 }
                 nil()
             }
-            ("to_a" | "deconstruct" | "values", 0) => {
-                new_array(&members.iter().map(|m| ivar_get(recv, ivar(*m))).collect::<Vec<_>>())
-            }
+            ("to_a" | "deconstruct" | "values", 0) => new_array(
+                &members
+                    .iter()
+                    .map(|m| ivar_get(recv, ivar(*m)))
+                    .collect::<Vec<_>>(),
+            ),
             ("to_h", 0) => {
                 let h = hash::new_hash();
                 for m in &members {
@@ -1787,7 +2004,9 @@ fn obj_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             ("==", 1) => boolean(
                 args[0].tid() == tid::OBJ
                     && real_class_of(args[0]) == c
-                    && members.iter().all(|m| equal(ivar_get(recv, ivar(*m)), ivar_get(args[0], ivar(*m)))),
+                    && members
+                        .iter()
+                        .all(|m| equal(ivar_get(recv, ivar(*m)), ivar_get(args[0], ivar(*m)))),
             ),
             ("[]", 1) => {
                 let m = match args[0].tid() {
@@ -1842,7 +2061,10 @@ fn sym_arg(v: GcRef) -> Result<usize, GcRef> {
     match v.tid() {
         tid::SYM => Ok(geti(v, &sym_obj::id) as usize),
         tid::STR => Ok(sym_id(&str_of(v))),
-        _ => err("TypeError", format!("{} is not a symbol nor a string", inspect(v))),
+        _ => err(
+            "TypeError",
+            format!("{} is not a symbol nor a string", inspect(v)),
+        ),
     }
 }
 
@@ -1868,26 +2090,49 @@ pub fn instantiate(c: usize, args: &[GcRef], blk: GcRef) -> RbRes {
             None => String::new(),
         }));
     }
-    if c == cls::OBJECT || !anc.contains(&cls::OBJECT) && c != cls::BASIC_OBJECT {
-        if c != cls::OBJECT && is_module(c) {
-            return err("NoMethodError", format!("undefined method `new' for {}:Module", class_name_of(c)));
+    if c != cls::OBJECT && !anc.contains(&cls::OBJECT) && c != cls::BASIC_OBJECT && is_module(c) {
+        {
+            return err(
+                "NoMethodError",
+                format!("undefined method `new' for {}:Module", class_name_of(c)),
+            );
         }
     }
     if anc.contains(&cls::PROC) {
         if blk.tid() == tid::PROC {
             return Ok(blk);
         }
-        return err("ArgumentError", "tried to create Proc object without a block");
+        return err(
+            "ArgumentError",
+            "tried to create Proc object without a block",
+        );
     }
-    if [cls::INTEGER, cls::FLOAT, cls::SYMBOL, cls::NIL, cls::TRUE, cls::FALSE].contains(&c) {
-        return err("NoMethodError", format!("undefined method `new' for {}:Class", class_name_of(c)));
+    if [
+        cls::INTEGER,
+        cls::FLOAT,
+        cls::SYMBOL,
+        cls::NIL,
+        cls::TRUE,
+        cls::FALSE,
+    ]
+    .contains(&c)
+    {
+        return err(
+            "NoMethodError",
+            format!("undefined method `new' for {}:Class", class_name_of(c)),
+        );
     }
     if c == cls::CLASS || c == cls::MODULE {
         let sup = match args.first() {
             Some(s) if s.tid() == tid::CLASS => Some(class_id(*s)),
             _ => Some(cls::OBJECT),
         };
-        let id = new_class("", if c == cls::MODULE { None } else { sup }, c == cls::MODULE, None);
+        let id = new_class(
+            "",
+            if c == cls::MODULE { None } else { sup },
+            c == cls::MODULE,
+            None,
+        );
         if blk.tid() == tid::PROC {
             let o = class_obj_of(id);
             crate::bytecode::set_cref(geti(blk, &proc_obj::code).max(0) as usize, id);
@@ -1916,7 +2161,11 @@ fn array_new(args: &[GcRef], blk: GcRef) -> RbRes {
             }
             let fill = args.get(1).copied().unwrap_or_else(nil);
             for i in 0..n {
-                let v = if blk.tid() == tid::PROC { gyield(blk, vec![new_int(i)])? } else { fill };
+                let v = if blk.tid() == tid::PROC {
+                    gyield(blk, vec![new_int(i)])?
+                } else {
+                    fill
+                };
                 array_push(a, v);
             }
         }
@@ -1944,7 +2193,12 @@ fn struct_new(args: &[GcRef], blk: GcRef) -> RbRes {
     for m in &members {
         let iv = sym_id(&format!("@{}", sym_name(*m)));
         define_method(id, *m, Meth::Reader(iv), Vis::Public);
-        define_method(id, sym_id(&format!("{}=", sym_name(*m))), Meth::Writer(iv), Vis::Public);
+        define_method(
+            id,
+            sym_id(&format!("{}=", sym_name(*m))),
+            Meth::Writer(iv),
+            Vis::Public,
+        );
     }
     let o = class_obj_of(id);
     if blk.tid() == tid::PROC {
@@ -1963,7 +2217,10 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let f = |i: usize| -> Result<f64, GcRef> {
                 match args.get(i) {
                     Some(v) if prim::is_num(*v) => Ok(prim::to_f(*v)),
-                    Some(v) => err("TypeError", format!("can't convert {} into Float", class_name(*v))),
+                    Some(v) => err(
+                        "TypeError",
+                        format!("can't convert {} into Float", class_name(*v)),
+                    ),
                     None => err("ArgumentError", "wrong number of arguments"),
                 }
             };
@@ -1971,7 +2228,10 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 "sqrt" => {
                     let x = f(0)?;
                     if x < 0.0 {
-                        return err("Math::DomainError", "Numerical argument is out of domain - \"sqrt\"");
+                        return err(
+                            "Math::DomainError",
+                            "Numerical argument is out of domain - \"sqrt\"",
+                        );
                     }
                     x.sqrt()
                 }
@@ -2028,7 +2288,9 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("File", "exist?" | "file?" | "exists?") => {
             return Ok(boolean(std::path::Path::new(&to_s(args[0])).exists()));
         }
-        ("File", "directory?") => return Ok(boolean(std::path::Path::new(&to_s(args[0])).is_dir())),
+        ("File", "directory?") => {
+            return Ok(boolean(std::path::Path::new(&to_s(args[0])).is_dir()))
+        }
         ("File", "dirname") => {
             let p = to_s(args[0]);
             let d = match p.rfind('/') {
@@ -2060,7 +2322,10 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("File", "read") => {
             return match std::fs::read_to_string(to_s(args[0])) {
                 Ok(s) => Ok(new_str(&s)),
-                Err(_) => err("Errno::ENOENT", format!("No such file or directory @ rb_sysopen - {}", to_s(args[0]))),
+                Err(_) => err(
+                    "Errno::ENOENT",
+                    format!("No such file or directory @ rb_sysopen - {}", to_s(args[0])),
+                ),
             };
         }
         ("File", "expand_path") => return Ok(args[0]),
@@ -2087,7 +2352,11 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 new_str(&n)
             }
         }
-        ("class", 0) => class_obj_of(if is_module(c) { cls::MODULE } else { cls::CLASS }),
+        ("class", 0) => class_obj_of(if is_module(c) {
+            cls::MODULE
+        } else {
+            cls::CLASS
+        }),
         ("superclass", 0) => {
             let mut s = class_sup(c);
             while let Some(x) = s {
@@ -2098,7 +2367,12 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             s.map_or_else(nil, class_obj_of)
         }
-        ("ancestors", 0) => new_array(&ancestors(c).into_iter().map(class_obj_of).collect::<Vec<_>>()),
+        ("ancestors", 0) => new_array(
+            &ancestors(c)
+                .into_iter()
+                .map(class_obj_of)
+                .collect::<Vec<_>>(),
+        ),
         ("===", 1) => boolean(is_a(args[0], c)),
         ("==" | "equal?" | "eql?", 1) => boolean(recv == args[0]),
         ("<", 1) | ("<=", 1) => {
@@ -2128,7 +2402,13 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 nil()
             }
         }
-        ("<=>", 1) => new_int(if recv == args[0] { 0 } else if ancestors(c).contains(&class_id(args[0])) { -1 } else { 1 }),
+        ("<=>", 1) => new_int(if recv == args[0] {
+            0
+        } else if ancestors(c).contains(&class_id(args[0])) {
+            -1
+        } else {
+            1
+        }),
         ("hash", 0) => new_int(c as i64),
         ("attr_reader" | "attr_writer" | "attr_accessor" | "attr", _) => {
             let mut out = Vec::new();
@@ -2136,7 +2416,9 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 let s = sym_arg(*a)?;
                 let n = sym_name(s);
                 let iv = sym_id(&format!("@{n}"));
-                let vis = DEFAULT_VIS.with(|m| m.borrow().get(&c).copied()).unwrap_or(Vis::Public);
+                let vis = DEFAULT_VIS
+                    .with(|m| m.borrow().get(&c).copied())
+                    .unwrap_or(Vis::Public);
                 if name != "attr_writer" {
                     define_method(c, s, Meth::Reader(iv), vis);
                     out.push(sym_obj(s));
@@ -2152,7 +2434,10 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
         ("include" | "prepend", _) => {
             for m in args.iter().rev() {
                 if m.tid() != tid::CLASS {
-                    return err("TypeError", format!("wrong argument type {} (expected Module)", class_name(*m)));
+                    return err(
+                        "TypeError",
+                        format!("wrong argument type {} (expected Module)", class_name(*m)),
+                    );
                 }
                 let mid = class_id(*m);
                 if !ancestors(c).contains(&mid) {
@@ -2166,7 +2451,11 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             recv
         }
-        ("include?", 1) => boolean(args[0].tid() == tid::CLASS && class_id(args[0]) != c && ancestors(c).contains(&class_id(args[0]))),
+        ("include?", 1) => boolean(
+            args[0].tid() == tid::CLASS
+                && class_id(args[0]) != c
+                && ancestors(c).contains(&class_id(args[0])),
+        ),
         ("extend", _) => {
             let s = singleton_of();
             for m in args {
@@ -2185,11 +2474,18 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             nil()
         }
         ("private" | "public" | "protected", _) => {
-            let names: Vec<GcRef> = if args.len() == 1 && args[0].tid() == tid::ARR { array_items(args[0]) } else { args.to_vec() };
+            let names: Vec<GcRef> = if args.len() == 1 && args[0].tid() == tid::ARR {
+                array_items(args[0])
+            } else {
+                args.to_vec()
+            };
             for a in &names {
                 let s = sym_arg(*a)?;
                 if !set_visibility(c, s, vis_of(name)) {
-                    return err("NameError", format!("undefined method `{}' for class `{}'", sym_name(s), cname));
+                    return err(
+                        "NameError",
+                        format!("undefined method `{}' for class `{}'", sym_name(s), cname),
+                    );
                 }
             }
             if names.len() == 1 {
@@ -2216,17 +2512,31 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             let meta = meta_of(c);
             for a in args {
                 let s = sym_arg(*a)?;
-                set_visibility(meta, s, if name.starts_with("private") { Vis::Private } else { Vis::Public });
+                set_visibility(
+                    meta,
+                    s,
+                    if name.starts_with("private") {
+                        Vis::Private
+                    } else {
+                        Vis::Public
+                    },
+                );
             }
             nil()
         }
         ("private_constant" | "public_constant" | "module_eval_noop", _) => nil(),
         ("define_method", _) if !args.is_empty() => {
             let s = sym_arg(args[0])?;
-            let body = if blk.tid() == tid::PROC { blk } else { args.get(1).copied().unwrap_or_else(nil) };
+            let body = if blk.tid() == tid::PROC {
+                blk
+            } else {
+                args.get(1).copied().unwrap_or_else(nil)
+            };
             match body.tid() {
                 tid::PROC => {
-                    let vis = DEFAULT_VIS.with(|m| m.borrow().get(&c).copied()).unwrap_or(Vis::Public);
+                    let vis = DEFAULT_VIS
+                        .with(|m| m.borrow().get(&c).copied())
+                        .unwrap_or(Vis::Public);
                     define_method(c, s, Meth::Proc(body), vis)
                 }
                 tid::METH => {
@@ -2235,7 +2545,12 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                         define_method(c, s, m, Vis::Public)
                     }
                 }
-                _ => return err("ArgumentError", "tried to create Proc object without a block"),
+                _ => {
+                    return err(
+                        "ArgumentError",
+                        "tried to create Proc object without a block",
+                    )
+                }
             }
             sym_obj(s)
         }
@@ -2259,13 +2574,18 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             }
             recv
         }
-        ("method_defined?" | "public_method_defined?" | "instance_method", _) if !args.is_empty() => {
+        ("method_defined?" | "public_method_defined?" | "instance_method", _)
+            if !args.is_empty() =>
+        {
             let s = sym_arg(args[0])?;
             let r = lookup(c, s);
             if name == "instance_method" {
                 return match r {
                     Some(_) => Ok(recv),
-                    None => err("NameError", format!("undefined method `{}' for class `{cname}'", sym_name(s))),
+                    None => err(
+                        "NameError",
+                        format!("undefined method `{}' for class `{cname}'", sym_name(s)),
+                    ),
                 };
             }
             boolean(r.is_some_and(|(_, v, _)| v != Vis::Private) || prim_has(c, &sym_name(s)))
@@ -2282,7 +2602,8 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
                 if a == cls::OBJECT || a == cls::KERNEL || a == cls::BASIC_OBJECT {
                     continue;
                 }
-                let mut ms: Vec<(usize, Vis)> = class_mut(a, |k| k.methods.iter().map(|(s, m)| (*s, m.1)).collect());
+                let mut ms: Vec<(usize, Vis)> =
+                    class_mut(a, |k| k.methods.iter().map(|(s, m)| (*s, m.1)).collect());
                 ms.sort();
                 for (s, v) in ms {
                     let o = sym_obj(s);
@@ -2314,15 +2635,29 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             set_const(c, sym_arg(args[0])?, args[1]);
             args[1]
         }
-        ("const_defined?", _) if !args.is_empty() => boolean(lookup_const(c, sym_arg(args[0])?).is_some()),
-        ("constants", _) => new_array(&class_mut(c, |k| k.const_order.clone()).into_iter().filter(|s| !sym_name(*s).starts_with("__")).map(sym_obj).collect::<Vec<_>>()),
+        ("const_defined?", _) if !args.is_empty() => {
+            boolean(lookup_const(c, sym_arg(args[0])?).is_some())
+        }
+        ("constants", _) => new_array(
+            &class_mut(c, |k| k.const_order.clone())
+                .into_iter()
+                .filter(|s| !sym_name(*s).starts_with("__"))
+                .map(sym_obj)
+                .collect::<Vec<_>>(),
+        ),
         ("class_variable_get", 1) => cvar_get(c, sym_arg(args[0])?).unwrap_or_else(nil),
         ("class_variable_set", 2) => {
             cvar_set(c, sym_arg(args[0])?, args[1]);
             args[1]
         }
         ("class_variable_defined?", 1) => boolean(cvar_get(c, sym_arg(args[0])?).is_some()),
-        ("class_variables", 0) => new_array(&class_mut(c, |k| k.cvars.keys().copied().collect::<Vec<_>>()).into_iter().filter(|s| sym_name(*s).starts_with("@@")).map(sym_obj).collect::<Vec<_>>()),
+        ("class_variables", 0) => new_array(
+            &class_mut(c, |k| k.cvars.keys().copied().collect::<Vec<_>>())
+                .into_iter()
+                .filter(|s| sym_name(*s).starts_with("@@"))
+                .map(sym_obj)
+                .collect::<Vec<_>>(),
+        ),
         ("instance_variable_get", 1) => {
             let s = sym_id(&to_s(args[0]));
             class_mut(c, |k| k.cvars.get(&s).copied()).unwrap_or_else(nil)
@@ -2333,7 +2668,9 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
             class_mut(c, |k| k.cvars.insert(s, args[1]));
             args[1]
         }
-        ("class_eval" | "module_eval" | "class_exec" | "module_exec", _) if blk.tid() == tid::PROC => {
+        ("class_eval" | "module_eval" | "class_exec" | "module_exec", _)
+            if blk.tid() == tid::PROC =>
+        {
             crate::bytecode::set_cref(geti(blk, &proc_obj::code).max(0) as usize, c);
             let _ = DEFAULT_VIS.with(|m| m.borrow_mut().remove(&c));
             match guest_yield_self(blk, recv, args.to_vec()) {
@@ -2361,35 +2698,138 @@ fn module_m(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
 /// Whether builtin class `c` answers `name` natively (for respond_to?).
 fn prim_has(c: usize, name: &str) -> bool {
     let common = [
-        "to_s", "inspect", "==", "!=", "hash", "class", "is_a?", "respond_to?", "send", "object_id", "dup",
-        "freeze", "frozen?", "nil?", "instance_variable_get", "instance_variable_set", "method", "tap", "then",
-        "equal?", "eql?", "kind_of?", "instance_of?", "!", "===", "display", "extend", "itself",
+        "to_s",
+        "inspect",
+        "==",
+        "!=",
+        "hash",
+        "class",
+        "is_a?",
+        "respond_to?",
+        "send",
+        "object_id",
+        "dup",
+        "freeze",
+        "frozen?",
+        "nil?",
+        "instance_variable_get",
+        "instance_variable_set",
+        "method",
+        "tap",
+        "then",
+        "equal?",
+        "eql?",
+        "kind_of?",
+        "instance_of?",
+        "!",
+        "===",
+        "display",
+        "extend",
+        "itself",
     ];
     if common.contains(&name) {
         return true;
     }
     let list: &[&str] = match c {
         cls::INTEGER | cls::FLOAT => &[
-            "+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "<=>", "abs", "to_i", "to_f", "to_s", "times",
-            "upto", "downto", "step", "divmod", "round", "floor", "ceil", "zero?", "even?", "odd?", "succ", "pred",
-            "chr", "coerce", "integer?", "nan?", "&", "|", "^", "<<", ">>",
+            "+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "<=>", "abs", "to_i", "to_f",
+            "to_s", "times", "upto", "downto", "step", "divmod", "round", "floor", "ceil", "zero?",
+            "even?", "odd?", "succ", "pred", "chr", "coerce", "integer?", "nan?", "&", "|", "^",
+            "<<", ">>",
         ],
         cls::STRING => &[
-            "+", "*", "%", "<<", "[]", "size", "length", "upcase", "downcase", "split", "strip", "chars", "bytes",
-            "each_char", "include?", "start_with?", "end_with?", "sub", "gsub", "to_i", "to_f", "to_sym", "ljust",
-            "rjust", "center", "ord", "reverse", "empty?", "<=>", "capitalize", "chomp",
+            "+",
+            "*",
+            "%",
+            "<<",
+            "[]",
+            "size",
+            "length",
+            "upcase",
+            "downcase",
+            "split",
+            "strip",
+            "chars",
+            "bytes",
+            "each_char",
+            "include?",
+            "start_with?",
+            "end_with?",
+            "sub",
+            "gsub",
+            "to_i",
+            "to_f",
+            "to_sym",
+            "ljust",
+            "rjust",
+            "center",
+            "ord",
+            "reverse",
+            "empty?",
+            "<=>",
+            "capitalize",
+            "chomp",
         ],
         cls::ARRAY => &[
-            "[]", "[]=", "<<", "push", "pop", "shift", "unshift", "each", "map", "select", "size", "length",
-            "first", "last", "include?", "join", "sort", "reverse", "empty?", "inject", "reduce", "sum", "min",
-            "max", "each_with_index", "index", "flatten", "uniq", "zip", "take", "drop", "any?", "all?", "count",
+            "[]",
+            "[]=",
+            "<<",
+            "push",
+            "pop",
+            "shift",
+            "unshift",
+            "each",
+            "map",
+            "select",
+            "size",
+            "length",
+            "first",
+            "last",
+            "include?",
+            "join",
+            "sort",
+            "reverse",
+            "empty?",
+            "inject",
+            "reduce",
+            "sum",
+            "min",
+            "max",
+            "each_with_index",
+            "index",
+            "flatten",
+            "uniq",
+            "zip",
+            "take",
+            "drop",
+            "any?",
+            "all?",
+            "count",
         ],
         cls::HASH => &[
-            "[]", "[]=", "fetch", "key?", "keys", "values", "each", "each_pair", "size", "length", "delete",
-            "to_a", "map", "select", "include?", "has_key?", "merge", "empty?",
+            "[]",
+            "[]=",
+            "fetch",
+            "key?",
+            "keys",
+            "values",
+            "each",
+            "each_pair",
+            "size",
+            "length",
+            "delete",
+            "to_a",
+            "map",
+            "select",
+            "include?",
+            "has_key?",
+            "merge",
+            "empty?",
         ],
         cls::PROC => &["call", "arity", "lambda?", "to_proc", "yield", "[]"],
-        cls::RANGE => &["each", "map", "to_a", "first", "last", "include?", "step", "size", "min", "max", "sum"],
+        cls::RANGE => &[
+            "each", "map", "to_a", "first", "last", "include?", "step", "size", "min", "max", "sum",
+        ],
         cls::SYMBOL => &["to_proc", "to_s", "to_sym", "length", "size", "<=>"],
         cls::NIL => &["to_a", "to_s", "to_i", "inspect"],
         _ => &[],
@@ -2405,7 +2845,8 @@ fn prim_has(c: usize, name: &str) -> bool {
         return ["message", "backtrace", "full_message"].contains(&name);
     }
     if let Some(m) = class_mut(c, |k| k.struct_members.clone()) {
-        return m.iter().any(|s| sym_name(*s) == name.trim_end_matches('=')) || ["to_a", "members", "to_h", "[]"].contains(&name);
+        return m.iter().any(|s| sym_name(*s) == name.trim_end_matches('='))
+            || ["to_a", "members", "to_h", "[]"].contains(&name);
     }
     false
 }
@@ -2430,7 +2871,11 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
                     }
                     return;
                 }
-                let s = if v.tid() == tid::NIL && depth > 0 { String::new() } else { to_s(v) };
+                let s = if v.tid() == tid::NIL && depth > 0 {
+                    String::new()
+                } else {
+                    to_s(v)
+                };
                 out.push_str(&s);
                 if !s.ends_with('\n') {
                     out.push('\n');
@@ -2463,13 +2908,17 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             write_out(format(&to_s(args[0]), &args[1..])?.as_bytes());
             nil()
         }
-        ("format" | "sprintf", _) if !args.is_empty() => new_str(&format(&to_s(args[0]), &args[1..])?),
+        ("format" | "sprintf", _) if !args.is_empty() => {
+            new_str(&format(&to_s(args[0]), &args[1..])?)
+        }
         ("raise" | "fail", _) => {
             let e = make_exception(args)?;
             return Err(e);
         }
         ("Integer", _) if !args.is_empty() => {
-            let exc = !(args.len() > 1 && args[1].tid() == tid::HASH && hash::get(args[1], sym("exception")).is_some_and(|v| !truthy(v)));
+            let exc = !(args.len() > 1
+                && args[1].tid() == tid::HASH
+                && hash::get(args[1], sym("exception")).is_some_and(|v| !truthy(v)));
             match args[0].tid() {
                 tid::INT | tid::BIG => args[0],
                 tid::FLOAT => {
@@ -2486,20 +2935,30 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
                         Some(b) => (true, b.to_string()),
                         None => (false, t.trim_start_matches('+').to_string()),
                     };
-                    let base = if args.len() > 1 && args[1].tid() == tid::INT { prim::int_arg(args[1])? as u32 } else { 10 };
-                    let (radix, digits) = if let Some(h) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
-                        (16, h.to_string())
-                    } else if let Some(b) = body.strip_prefix("0b") {
-                        (2, b.to_string())
-                    } else if body.len() > 1 && body.starts_with('0') && base == 10 {
-                        (8, body[1..].trim_start_matches('o').to_string())
+                    let base = if args.len() > 1 && args[1].tid() == tid::INT {
+                        prim::int_arg(args[1])? as u32
                     } else {
-                        (base, body.clone())
+                        10
                     };
+                    let (radix, digits) =
+                        if let Some(h) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+                            (16, h.to_string())
+                        } else if let Some(b) = body.strip_prefix("0b") {
+                            (2, b.to_string())
+                        } else if body.len() > 1 && body.starts_with('0') && base == 10 {
+                            (8, body[1..].trim_start_matches('o').to_string())
+                        } else {
+                            (base, body.clone())
+                        };
                     match BigInt::parse_bytes(digits.as_bytes(), radix) {
                         Some(v) if !digits.is_empty() => new_bigint(&if neg { -v } else { v }),
                         _ if !exc => nil(),
-                        _ => return err("ArgumentError", format!("invalid value for Integer(): {}", inspect(args[0]))),
+                        _ => {
+                            return err(
+                                "ArgumentError",
+                                format!("invalid value for Integer(): {}", inspect(args[0])),
+                            )
+                        }
                     }
                 }
                 tid::NIL => return err("TypeError", "can't convert nil into Integer"),
@@ -2510,7 +2969,12 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             tid::INT | tid::BIG | tid::FLOAT => new_float(prim::to_f(args[0])),
             tid::STR => match str_of(args[0]).trim().replace('_', "").parse::<f64>() {
                 Ok(v) => new_float(v),
-                Err(_) => return err("ArgumentError", format!("invalid value for Float(): {}", inspect(args[0]))),
+                Err(_) => {
+                    return err(
+                        "ArgumentError",
+                        format!("invalid value for Float(): {}", inspect(args[0])),
+                    )
+                }
             },
             tid::NIL => return err("TypeError", "can't convert nil into Float"),
             _ => gcall(args[0], "to_f", vec![])?,
@@ -2522,7 +2986,9 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             let x = rand_next();
             match a1 {
                 None => new_float((x >> 11) as f64 / (1u64 << 53) as f64),
-                Some(n) if n.tid() == tid::FLOAT => new_float((x >> 11) as f64 / (1u64 << 53) as f64 * float_of(n)),
+                Some(n) if n.tid() == tid::FLOAT => {
+                    new_float((x >> 11) as f64 / (1u64 << 53) as f64 * float_of(n))
+                }
                 Some(n) if n.tid() == tid::RANGE => {
                     let (lo, hi, ex) = range_parts(n);
                     let (lo, hi) = (prim::int_arg(lo)?, prim::int_arg(hi)?);
@@ -2544,7 +3010,13 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
                 Some(s) => prim::int_arg(s)? as u64,
                 None => 0,
             };
-            RNG.with(|r| r.set(seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) | 1));
+            RNG.with(|r| {
+                r.set(
+                    seed.wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407)
+                        | 1,
+                )
+            });
             new_int(0)
         }
         ("sleep", _) => new_int(0),
@@ -2586,7 +3058,12 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             let tag = a1.unwrap_or_else(|| new_object(cls::OBJECT));
             match gyield(blk, vec![tag]) {
                 Ok(v) => v,
-                Err(e) if e.tid() == tid::CTL && geti(e, &ctl_obj::kind) == 2 && (getr(e, &ctl_obj::tag) == tag || equal(getr(e, &ctl_obj::tag), tag)) => {
+                Err(e)
+                    if e.tid() == tid::CTL
+                        && geti(e, &ctl_obj::kind) == 2
+                        && (getr(e, &ctl_obj::tag) == tag
+                            || equal(getr(e, &ctl_obj::tag), tag)) =>
+                {
                     getr(e, &ctl_obj::val)
                 }
                 Err(e) => return Err(e),
@@ -2668,20 +3145,53 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             args[1]
         }
         ("instance_variable_defined?", 1) => boolean(ivar_defined(recv, sym_arg(args[0])?)),
-        ("instance_variables", 0) => new_array(&ivar_names(recv).into_iter().filter(|s| !sym_name(*s).starts_with("@__")).map(sym_obj).collect::<Vec<_>>()),
+        ("instance_variables", 0) => new_array(
+            &ivar_names(recv)
+                .into_iter()
+                .filter(|s| !sym_name(*s).starts_with("@__"))
+                .map(sym_obj)
+                .collect::<Vec<_>>(),
+        ),
         ("is_a?" | "kind_of?", 1) => match args[0].tid() {
             tid::CLASS => boolean(is_a(recv, class_id(args[0]))),
             _ => return err("TypeError", "class or module required"),
         },
-        ("instance_of?", 1) => boolean(args[0].tid() == tid::CLASS && real_class_of(recv) == class_id(args[0])),
+        ("instance_of?", 1) => {
+            boolean(args[0].tid() == tid::CLASS && real_class_of(recv) == class_id(args[0]))
+        }
         ("respond_to?", _) if !args.is_empty() => {
             let s = sym_arg(args[0])?;
             let priv_ok = args.get(1).is_some_and(|v| truthy(*v));
             let c = class_of(recv);
             let kernel_private = [
-                "puts", "print", "p", "pp", "require", "require_relative", "raise", "format", "sprintf", "printf",
-                "loop", "lambda", "proc", "rand", "srand", "sleep", "exit", "abort", "catch", "throw", "Integer",
-                "Float", "String", "Array", "gets", "binding", "block_given?", "at_exit",
+                "puts",
+                "print",
+                "p",
+                "pp",
+                "require",
+                "require_relative",
+                "raise",
+                "format",
+                "sprintf",
+                "printf",
+                "loop",
+                "lambda",
+                "proc",
+                "rand",
+                "srand",
+                "sleep",
+                "exit",
+                "abort",
+                "catch",
+                "throw",
+                "Integer",
+                "Float",
+                "String",
+                "Array",
+                "gets",
+                "binding",
+                "block_given?",
+                "at_exit",
             ];
             let r = match lookup(c, s) {
                 Some((_, v, _)) => v != Vis::Private || priv_ok,
@@ -2689,7 +3199,15 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
                 None => {
                     let n = sym_name(s);
                     if recv.tid() == tid::CLASS {
-                        ["new", "name", "ancestors", "superclass", "instance_methods", "class"].contains(&n.as_str())
+                        [
+                            "new",
+                            "name",
+                            "ancestors",
+                            "superclass",
+                            "instance_methods",
+                            "class",
+                        ]
+                        .contains(&n.as_str())
                             || prim_has(real_class_of(recv), &n)
                     } else {
                         prim_has(real_class_of(recv), &n)
@@ -2699,7 +3217,11 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
             if !r {
                 let rm = sym_id("respond_to_missing?");
                 if lookup(c, rm).is_some() {
-                    return Ok(boolean(truthy(gcall(recv, "respond_to_missing?", vec![args[0], boolean(priv_ok)])?)));
+                    return Ok(boolean(truthy(gcall(
+                        recv,
+                        "respond_to_missing?",
+                        vec![args[0], boolean(priv_ok)],
+                    )?)));
                 }
             }
             boolean(r)
@@ -2713,8 +3235,18 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         }
         ("method" | "public_method", 1) => {
             let s = sym_arg(args[0])?;
-            if lookup(class_of(recv), s).is_none() && !prim_has(real_class_of(recv), &sym_name(s)) && !fcall {
-                return err("NameError", format!("undefined method `{}' for {}", sym_name(s), no_method_desc(recv)));
+            if lookup(class_of(recv), s).is_none()
+                && !prim_has(real_class_of(recv), &sym_name(s))
+                && !fcall
+            {
+                return err(
+                    "NameError",
+                    format!(
+                        "undefined method `{}' for {}",
+                        sym_name(s),
+                        no_method_desc(recv)
+                    ),
+                );
             }
             let m = heap::new_struct(&meth_obj::SIZE);
             setr(m, &meth_obj::recv, recv);
@@ -2741,7 +3273,12 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         ("singleton_methods", 0) => {
             let c = class_of(recv);
             if is_singleton(c) {
-                new_array(&class_mut(c, |k| k.methods.keys().copied().collect::<Vec<_>>()).into_iter().map(sym_obj).collect::<Vec<_>>())
+                new_array(
+                    &class_mut(c, |k| k.methods.keys().copied().collect::<Vec<_>>())
+                        .into_iter()
+                        .map(sym_obj)
+                        .collect::<Vec<_>>(),
+                )
             } else {
                 new_array(&[])
             }
@@ -2764,13 +3301,21 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         }
         ("define_singleton_method", _) if !args.is_empty() => {
             let s = sym_arg(args[0])?;
-            let body = if blk.tid() == tid::PROC { blk } else { args.get(1).copied().unwrap_or_else(nil) };
+            let body = if blk.tid() == tid::PROC {
+                blk
+            } else {
+                args.get(1).copied().unwrap_or_else(nil)
+            };
             let c = singleton_class_of(recv);
             define_method(c, s, Meth::Proc(body), Vis::Public);
             sym_obj(s)
         }
         ("instance_eval" | "instance_exec", _) if blk.tid() == tid::PROC => {
-            let a = if name == "instance_eval" { vec![recv] } else { args.to_vec() };
+            let a = if name == "instance_eval" {
+                vec![recv]
+            } else {
+                args.to_vec()
+            };
             match guest_yield_self(blk, recv, a) {
                 Some(r) => r?,
                 None => return err("RuntimeError", "minirb: guest call from a plain builtin"),
@@ -2782,11 +3327,29 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         }
         ("__const_or_nil", 1) => {
             let s = sym_arg(args[0])?;
-            lookup_const(if recv.tid() == tid::CLASS { class_id(recv) } else { cls::OBJECT }, s).unwrap_or_else(nil)
+            lookup_const(
+                if recv.tid() == tid::CLASS {
+                    class_id(recv)
+                } else {
+                    cls::OBJECT
+                },
+                s,
+            )
+            .unwrap_or_else(nil)
         }
         ("__const_defined", 1) => {
             let s = sym_arg(args[0])?;
-            boolean(lookup_const(if recv.tid() == tid::CLASS { class_id(recv) } else { cls::OBJECT }, s).is_some())
+            boolean(
+                lookup_const(
+                    if recv.tid() == tid::CLASS {
+                        class_id(recv)
+                    } else {
+                        cls::OBJECT
+                    },
+                    s,
+                )
+                .is_some(),
+            )
         }
         ("alias_method", 2) if recv.tid() == tid::OBJ => {
             return module_m(name, class_obj_of(cls::OBJECT), args, blk);
@@ -2805,14 +3368,23 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         ("define_method", _) if recv.tid() == tid::OBJ => {
             return module_m(name, class_obj_of(cls::OBJECT), args, blk);
         }
-        ("attr_accessor" | "attr_reader" | "attr_writer", _) if recv.tid() == tid::OBJ && recv == main_obj() => {
+        ("attr_accessor" | "attr_reader" | "attr_writer", _)
+            if recv.tid() == tid::OBJ && recv == main_obj() =>
+        {
             return module_m(name, class_obj_of(cls::OBJECT), args, blk);
         }
         ("initialize", _) => nil(),
         ("method_missing", _) if !args.is_empty() => {
             let s = sym_arg(args[0])?;
             let _ = fcall;
-            return err("NoMethodError", format!("undefined method `{}' for {}", sym_name(s), no_method_desc(recv)));
+            return err(
+                "NoMethodError",
+                format!(
+                    "undefined method `{}' for {}",
+                    sym_name(s),
+                    no_method_desc(recv)
+                ),
+            );
         }
         ("respond_to_missing?", _) => boolean(false),
         ("instance_variables_hash", _) => nil(),
@@ -2845,7 +3417,9 @@ fn make_exception(args: &[GcRef]) -> RbRes {
             }
             Ok(*e)
         }
-        [o, ..] if o.tid() == tid::OBJ && user_defined(*o, "exception") => gcall(*o, "exception", vec![]),
+        [o, ..] if o.tid() == tid::OBJ && user_defined(*o, "exception") => {
+            gcall(*o, "exception", vec![])
+        }
         _ => err("TypeError", "exception class/object expected"),
     }
 }
@@ -2856,17 +3430,28 @@ fn require_relative(path: &str) -> RbRes {
         Some(i) => base[..i].to_string(),
         None => ".".to_string(),
     };
-    let mut full = if path.starts_with('/') { path.to_string() } else { format!("{dir}/{path}") };
+    let mut full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    };
     if !full.ends_with(".rb") {
         full.push_str(".rb");
     }
-    let canon = std::fs::canonicalize(&full).map(|p| p.to_string_lossy().into_owned()).unwrap_or(full.clone());
+    let canon = std::fs::canonicalize(&full)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or(full.clone());
     if LOADED.with(|l| l.borrow().contains(&canon)) {
         return Ok(boolean(false));
     }
     let text = match std::fs::read_to_string(&full) {
         Ok(t) => t,
-        Err(_) => return err("LoadError", format!("cannot load such file -- {}", full.trim_end_matches(".rb"))),
+        Err(_) => {
+            return err(
+                "LoadError",
+                format!("cannot load such file -- {}", full.trim_end_matches(".rb")),
+            )
+        }
     };
     LOADED.with(|l| l.borrow_mut().push(canon));
     let cid = match crate::compiler::compile_program(&full, &text) {
@@ -2889,7 +3474,7 @@ pub fn format(fmt: &str, args: &[GcRef]) -> Result<String, GcRef> {
     let cs: Vec<char> = fmt.chars().collect();
     let mut i = 0;
     let mut ai = 0;
-    let mut next = |ai: &mut usize| -> Result<GcRef, GcRef> {
+    let next = |ai: &mut usize| -> Result<GcRef, GcRef> {
         let v = args.get(*ai).copied();
         *ai += 1;
         v.ok_or_else(|| new_exc_named("ArgumentError", "too few arguments"))
@@ -2953,12 +3538,24 @@ pub fn format(fmt: &str, args: &[GcRef]) -> Result<String, GcRef> {
                     _ => big_of(kernel("Integer", nil(), &[v], nil(), true)?),
                 };
                 let s = n.abs().to_string();
-                let sign = if n.is_negative() { "-" } else if plus { "+" } else if space { " " } else { "" };
+                let sign = if n.is_negative() {
+                    "-"
+                } else if plus {
+                    "+"
+                } else if space {
+                    " "
+                } else {
+                    ""
+                };
                 pad_num(sign, &s, w, zero, left)
             }
             'f' | 'e' | 'E' | 'g' | 'G' => {
                 let v = next(&mut ai)?;
-                let f = if prim::is_num(v) { prim::to_f(v) } else { prim::to_f(kernel("Float", nil(), &[v], nil(), true)?) };
+                let f = if prim::is_num(v) {
+                    prim::to_f(v)
+                } else {
+                    prim::to_f(kernel("Float", nil(), &[v], nil(), true)?)
+                };
                 let p = prec.unwrap_or(6);
                 let s = match conv {
                     'f' => format!("{:.*}", p, f.abs()),
@@ -2972,11 +3569,19 @@ pub fn format(fmt: &str, args: &[GcRef]) -> Result<String, GcRef> {
                     }
                     _ => {
                         let p = if p == 0 { 1 } else { p };
-                        let exp = if f == 0.0 { 0 } else { f.abs().log10().floor() as i32 };
+                        let exp = if f == 0.0 {
+                            0
+                        } else {
+                            f.abs().log10().floor() as i32
+                        };
                         if exp < -4 || exp >= p as i32 {
                             let s = fmt_exp(f.abs(), p - 1);
                             let (m, e) = s.split_once('e').unwrap_or((&s, "+00"));
-                            let m = if m.contains('.') { m.trim_end_matches('0').trim_end_matches('.') } else { m };
+                            let m = if m.contains('.') {
+                                m.trim_end_matches('0').trim_end_matches('.')
+                            } else {
+                                m
+                            };
                             format!("{m}e{e}")
                         } else {
                             let s = format!("{:.*}", (p as i32 - 1 - exp).max(0) as usize, f.abs());
@@ -2988,8 +3593,22 @@ pub fn format(fmt: &str, args: &[GcRef]) -> Result<String, GcRef> {
                         }
                     }
                 };
-                let s = if f.is_nan() { "NaN".into() } else if f.is_infinite() { "Inf".into() } else { s };
-                let sign = if f.is_sign_negative() && !f.is_nan() { "-" } else if plus { "+" } else if space { " " } else { "" };
+                let s = if f.is_nan() {
+                    "NaN".into()
+                } else if f.is_infinite() {
+                    "Inf".into()
+                } else {
+                    s
+                };
+                let sign = if f.is_sign_negative() && !f.is_nan() {
+                    "-"
+                } else if plus {
+                    "+"
+                } else if space {
+                    " "
+                } else {
+                    ""
+                };
                 pad_num(sign, &s, w, zero, left)
             }
             's' | 'p' => {
@@ -3018,17 +3637,43 @@ pub fn format(fmt: &str, args: &[GcRef]) -> Result<String, GcRef> {
                     }
                 }
                 if flags.contains('#') {
-                    s = format!("{}{s}", match conv { 'x' => "0x", 'X' => "0X", 'o' => "0", 'b' => "0b", _ => "0B" });
+                    s = format!(
+                        "{}{s}",
+                        match conv {
+                            'x' => "0x",
+                            'X' => "0X",
+                            'o' => "0",
+                            'b' => "0b",
+                            _ => "0B",
+                        }
+                    );
                 }
-                let sign = if n.is_negative() { "-" } else if plus { "+" } else { "" };
+                let sign = if n.is_negative() {
+                    "-"
+                } else if plus {
+                    "+"
+                } else {
+                    ""
+                };
                 pad_num(sign, &s, w, zero, left)
             }
             'c' => {
                 let v = next(&mut ai)?;
-                let s = if v.tid() == tid::STR { str_of(v).chars().take(1).collect() } else { char::from_u32(prim::int_arg(v)? as u32).unwrap_or('?').to_string() };
+                let s = if v.tid() == tid::STR {
+                    str_of(v).chars().take(1).collect()
+                } else {
+                    char::from_u32(prim::int_arg(v)? as u32)
+                        .unwrap_or('?')
+                        .to_string()
+                };
                 pad_str(&s, w, left)
             }
-            other => return err("ArgumentError", format!("malformed format string - %{other}")),
+            other => {
+                return err(
+                    "ArgumentError",
+                    format!("malformed format string - %{other}"),
+                )
+            }
         };
         out.push_str(&body);
     }

@@ -124,7 +124,12 @@ fn parse(filename: &str, src: &str) -> Result<(Option<Box<Node>>, Vec<usize>), S
     };
     let res = Parser::new(src.as_bytes().to_vec(), opts).do_parse();
     let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1))
+        .chain(
+            src.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
         .collect();
     let line_of = |off: usize| line_starts.partition_point(|s| *s <= off);
     let errors: Vec<_> = res
@@ -333,7 +338,8 @@ impl Compiler<'_> {
         self.emit(Op::Str(i));
     }
     fn line(&self, n: &Node) -> usize {
-        self.line_starts.partition_point(|s| *s <= n.expression().begin)
+        self.line_starts
+            .partition_point(|s| *s <= n.expression().begin)
     }
     fn at(&mut self, n: &Node) {
         let l = self.line(n);
@@ -532,21 +538,19 @@ impl Compiler<'_> {
             }
             Node::BackRef(_) | Node::NthRef(_) => self.emit(Op::Nil),
             Node::Const(c) => self.constant(c)?,
-            Node::Casgn(c) => {
-                match &c.scope {
-                    None => {
-                        self.body(c.value.as_deref())?;
-                        self.emit(Op::Dup);
-                        self.emit(Op::SetConst(sym(&c.name)));
-                    }
-                    Some(s) => {
-                        self.body(c.value.as_deref())?;
-                        self.emit(Op::Dup);
-                        self.scope_expr(s)?;
-                        self.emit(Op::SetConstFrom(sym(&c.name)));
-                    }
+            Node::Casgn(c) => match &c.scope {
+                None => {
+                    self.body(c.value.as_deref())?;
+                    self.emit(Op::Dup);
+                    self.emit(Op::SetConst(sym(&c.name)));
                 }
-            }
+                Some(s) => {
+                    self.body(c.value.as_deref())?;
+                    self.emit(Op::Dup);
+                    self.scope_expr(s)?;
+                    self.emit(Op::SetConstFrom(sym(&c.name)));
+                }
+            },
             Node::Begin(b) => self.stmts(&b.statements)?,
             Node::KwBegin(b) => self.stmts(&b.statements)?,
             Node::Array(a) => self.array(&a.elements)?,
@@ -567,7 +571,9 @@ impl Compiler<'_> {
                 self.str_lit(&f)
             }
             Node::Line(l) => {
-                let line = self.line_starts.partition_point(|s| *s <= l.expression_l.begin);
+                let line = self
+                    .line_starts
+                    .partition_point(|s| *s <= l.expression_l.begin);
                 self.lit(objects::new_int(line as i64))
             }
             Node::Encoding(_) => self.str_lit("UTF-8"),
@@ -1042,7 +1048,9 @@ impl Compiler<'_> {
         let cid = self.block_code(b.args.as_deref(), b.body.as_deref(), None)?;
         self.at(call);
         match call {
-            Node::Send(s) => self.send(s.recv.as_deref(), &s.method_name, &s.args, Some(cid), false),
+            Node::Send(s) => {
+                self.send(s.recv.as_deref(), &s.method_name, &s.args, Some(cid), false)
+            }
             Node::CSend(s) => self.send(Some(&s.recv), &s.method_name, &s.args, Some(cid), true),
             Node::Super(s) => self.super_call(Some(&s.args), Some(cid)),
             Node::ZSuper(_) => self.super_call(None, Some(cid)),
@@ -1058,13 +1066,20 @@ impl Compiler<'_> {
                 self.emit(Op::Lambda(cid));
                 Ok(())
             }
-            Node::Send(s) => self.send(s.recv.as_deref(), &s.method_name, &s.args, Some(cid), false),
+            Node::Send(s) => {
+                self.send(s.recv.as_deref(), &s.method_name, &s.args, Some(cid), false)
+            }
             Node::CSend(s) => self.send(Some(&s.recv), &s.method_name, &s.args, Some(cid), true),
             _ => Err(self.err("this block call", call)),
         }
     }
 
-    fn block_code(&mut self, args: Option<&Node>, body: Option<&Node>, numargs: Option<usize>) -> R<usize> {
+    fn block_code(
+        &mut self,
+        args: Option<&Node>,
+        body: Option<&Node>,
+        numargs: Option<usize>,
+    ) -> R<usize> {
         let f = scan(body);
         let name = {
             let m = self.method_name_of(self.scopes.last().expect("scope"));
@@ -1343,7 +1358,11 @@ impl Compiler<'_> {
         let cond_pc = self.pc();
         self.expr(cond)?;
         let exit = self.pc();
-        self.emit(if until { Op::JumpIf(0) } else { Op::JumpIfNot(0) });
+        self.emit(if until {
+            Op::JumpIf(0)
+        } else {
+            Op::JumpIfNot(0)
+        });
         if let Some(j) = first_jump {
             self.patch_here(j);
         }
@@ -1423,11 +1442,9 @@ impl Compiler<'_> {
 
     fn inline_ensures(&mut self, from: usize) -> R<()> {
         let ens: Vec<Option<Box<Node>>> = self.sc().ensures[from..].to_vec();
-        for e in ens.iter().rev() {
-            if let Some(e) = e {
-                self.expr(e)?;
-                self.emit(Op::Pop);
-            }
+        for e in ens.iter().rev().flatten() {
+            self.expr(e)?;
+            self.emit(Op::Pop);
         }
         Ok(())
     }
@@ -1743,7 +1760,11 @@ impl Compiler<'_> {
             "||" | "&&" => {
                 self.emit(Op::Dup);
                 skip = Some(self.pc());
-                self.emit(if op == "||" { Op::JumpIf(0) } else { Op::JumpIfNot(0) });
+                self.emit(if op == "||" {
+                    Op::JumpIf(0)
+                } else {
+                    Op::JumpIfNot(0)
+                });
                 self.emit(Op::Pop);
                 self.expr(value)?;
             }
@@ -1841,10 +1862,15 @@ impl Compiler<'_> {
                 self.truthy_to(k);
             }
             Node::Self_(_) => self.str_lit("self"),
-            Node::Lvasgn(_) | Node::Ivasgn(_) | Node::Gvasgn(_) | Node::Cvasgn(_) | Node::Casgn(_)
-            | Node::OpAsgn(_) | Node::OrAsgn(_) | Node::AndAsgn(_) | Node::Masgn(_) => {
-                self.str_lit("assignment")
-            }
+            Node::Lvasgn(_)
+            | Node::Ivasgn(_)
+            | Node::Gvasgn(_)
+            | Node::Cvasgn(_)
+            | Node::Casgn(_)
+            | Node::OpAsgn(_)
+            | Node::OrAsgn(_)
+            | Node::AndAsgn(_)
+            | Node::Masgn(_) => self.str_lit("assignment"),
             Node::Nil(_) => self.str_lit("expression"),
             Node::Super(_) | Node::ZSuper(_) => self.emit(Op::Nil),
             _ => self.str_lit("expression"),

@@ -167,7 +167,12 @@ pub fn get(h: GcRef, k: GcRef) -> Option<GcRef> {
 pub fn set(h: GcRef, k: GcRef, v: GcRef) {
     if let Some(i) = find(h, k) {
         let vals = vals_arr(h);
-        heap::setarrayitem_ref(getr(vals, &arr_obj::items), &metatrace::heap::REF_ARRAY, i as i64, v);
+        heap::setarrayitem_ref(
+            getr(vals, &arr_obj::items),
+            &metatrace::heap::REF_ARRAY,
+            i as i64,
+            v,
+        );
         return;
     }
     // String keys are copied (and frozen) as in CRuby.
@@ -206,7 +211,12 @@ pub fn delete(h: GcRef, k: GcRef) -> Option<GcRef> {
     let i = find(h, k)?;
     let keys = keys_arr(h);
     let v = array_get(vals_arr(h), i);
-    heap::setarrayitem_ref(getr(keys, &arr_obj::items), &metatrace::heap::REF_ARRAY, i as i64, undef());
+    heap::setarrayitem_ref(
+        getr(keys, &arr_obj::items),
+        &metatrace::heap::REF_ARRAY,
+        i as i64,
+        undef(),
+    );
     seti(h, &hash_obj::count, geti(h, &hash_obj::count) - 1);
     // Compact when mostly deleted.
     let n = array_len(keys);

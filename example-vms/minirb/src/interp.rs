@@ -62,7 +62,9 @@ pub struct Vm {
 
 type Res<C> = Result<<C as Repr>::Ref, <C as Repr>::Ref>;
 
-const ARITH: [&str; 13] = ["+", "-", "*", "<", "<=", ">", ">=", "==", "!=", "/", "%", "<<", "&"];
+const ARITH: [&str; 13] = [
+    "+", "-", "*", "<", "<=", ">", ">=", "==", "!=", "/", "%", "<<", "&",
+];
 
 impl Vm {
     pub fn new() -> Vm {
@@ -92,7 +94,10 @@ impl Vm {
     fn loc(&mut self, code: &Code, cid: usize, pc: usize) -> GcRef {
         *self.locs.entry((cid, pc)).or_insert_with(|| {
             let line = code.lines.get(pc).copied().unwrap_or(0);
-            keep(new_str(&format!("{}:{}:in `{}'", code.filename, line, code.name)))
+            keep(new_str(&format!(
+                "{}:{}:in `{}'",
+                code.filename, line, code.name
+            )))
         })
     }
 
@@ -294,7 +299,12 @@ impl Vm {
     }
 
     /// `Array#[]` / `Array#[]=` with an Integer index in range, traced.
-    fn array_index<C: Ctx>(ctx: &mut C, a: C::Ref, i: C::Ref, set: Option<C::Ref>) -> Option<C::Ref> {
+    fn array_index<C: Ctx>(
+        ctx: &mut C,
+        a: C::Ref,
+        i: C::Ref,
+        set: Option<C::Ref>,
+    ) -> Option<C::Ref> {
         if ctx.class_of(i) != tid::INT {
             return None;
         }
@@ -339,7 +349,13 @@ impl Vm {
         ctx.call(&IVAR_GET, &[Val::Ref(o), Val::Int(s)]).gcref()
     }
 
-    fn ivar_set<C: Ctx>(&mut self, ctx: &mut C, o: C::Ref, sym: usize, v: C::Ref) -> Result<(), C::Ref> {
+    fn ivar_set<C: Ctx>(
+        &mut self,
+        ctx: &mut C,
+        o: C::Ref,
+        sym: usize,
+        v: C::Ref,
+    ) -> Result<(), C::Ref> {
         if ctx.class_of(o) == tid::OBJ {
             let fr = ctx.getfield_i(o, &obj_obj::frozen);
             if !ctx.is_true(fr) {
@@ -367,7 +383,9 @@ impl Vm {
             }
         }
         let s = ctx.const_int(sym as i64);
-        let r = ctx.call(&IVAR_SET, &[Val::Ref(o), Val::Int(s), Val::Ref(v)]).gcref();
+        let r = ctx
+            .call(&IVAR_SET, &[Val::Ref(o), Val::Int(s), Val::Ref(v)])
+            .gcref();
         Self::checked(ctx, r).map(|_| ())
     }
 
@@ -391,7 +409,7 @@ impl Vm {
 
     /// A `&value` argument as a block: nil, a Proc, a Symbol (`&:sym`),
     /// a Method, or anything with `to_proc`.
-    fn to_block<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref) -> Res<C> {
+    fn block_of<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref) -> Res<C> {
         match ctx.class_of(v) {
             tid::NIL | tid::PROC => Ok(v),
             _ => {
@@ -459,7 +477,9 @@ impl Vm {
                         _ => {}
                     }
                 }
-                if c == cls::PROC && (name == "call" || name == "()" || name == "yield" || name == "[]") {
+                if c == cls::PROC
+                    && (name == "call" || name == "()" || name == "yield" || name == "[]")
+                {
                     return self.call_block(ctx, recv, args, None, blk);
                 }
                 if name == "=="
@@ -499,7 +519,13 @@ impl Vm {
         let arr = Self::array(ctx, &args);
         let s = ctx.const_int(sym as i64);
         let f = ctx.const_int(fcall as i64);
-        let a = [Val::Int(s), Val::Ref(recv), Val::Ref(arr), Val::Ref(blk), Val::Int(f)];
+        let a = [
+            Val::Int(s),
+            Val::Ref(recv),
+            Val::Ref(arr),
+            Val::Ref(blk),
+            Val::Int(f),
+        ];
         let r = if builtins::is_pure(&objects::sym_name(sym)) {
             ctx.call(&BUILTIN_PURE, &a).gcref()
         } else {
@@ -533,7 +559,9 @@ impl Vm {
         let w = self.cstr(what);
         let w = ctx.const_ref(w);
         let s = ctx.const_int(sym as i64);
-        Ok(ctx.call(&NO_METHOD, &[Val::Ref(recv), Val::Int(s), Val::Ref(w)]).gcref())
+        Ok(ctx
+            .call(&NO_METHOD, &[Val::Ref(recv), Val::Int(s), Val::Ref(w)])
+            .gcref())
     }
 
     /// Runs method entry `m` found for `sym`.
@@ -599,7 +627,7 @@ impl Vm {
         let mut kwh = None;
         if !p.kw.is_empty() || p.kwrest.is_some() {
             if let Some(last) = args.last().copied() {
-                if (kw || !strict || true) && ctx.class_of(last) == tid::HASH {
+                if ctx.class_of(last) == tid::HASH {
                     let npos = p.req.len() + p.post.len();
                     if args.len() > npos || kw {
                         kwh = Some(last);
@@ -610,7 +638,10 @@ impl Vm {
         }
         // Blocks spread one Array argument over several parameters.
         let nfixed = p.req.len() + p.opt.len() + p.post.len();
-        if !strict && args.len() == 1 && !p.arity_one && (nfixed > 1 || (p.rest.is_some() && nfixed > 0))
+        if !strict
+            && args.len() == 1
+            && !p.arity_one
+            && (nfixed > 1 || (p.rest.is_some() && nfixed > 0))
             && ctx.class_of(args[0]) == tid::ARR
         {
             args = Self::items_of(ctx, args[0]);
@@ -635,7 +666,7 @@ impl Vm {
         let navail_opt = (vals.len() - nreq).min(p.opt.len());
         let nrest = vals.len() - nreq - navail_opt;
         let mut it = 0;
-        let mut put = |ctx: &mut C, frame: &mut Frame<C::R>, s: Slot, v: C::Ref| match s {
+        let put = |ctx: &mut C, frame: &mut Frame<C::R>, s: Slot, v: C::Ref| match s {
             Slot::Local(i) => frame.locals[i] = v,
             Slot::Env(i) => {
                 let k = ctx.const_int(i as i64);
@@ -695,7 +726,14 @@ impl Vm {
     }
 
     /// A new frame for `code`.
-    fn new_frame<C: Ctx>(&self, ctx: &mut C, code: &Code, self_: C::Ref, parent_env: C::Ref, blk: C::Ref) -> Frame<C::R> {
+    fn new_frame<C: Ctx>(
+        &self,
+        ctx: &mut C,
+        code: &Code,
+        self_: C::Ref,
+        parent_env: C::Ref,
+        blk: C::Ref,
+    ) -> Frame<C::R> {
         let nil = ctx.const_ref(self.nil);
         let env = if code.nenv > 0 {
             let n = ctx.const_int(code.nenv as i64);
@@ -809,7 +847,7 @@ impl Vm {
         let penv = ctx.getfield_r(p, &proc_obj::env);
         let outer_blk = ctx.getfield_r(p, &proc_obj::blk);
         let mut frame = self.new_frame(ctx, &code, self_, penv, outer_blk);
-        let strict = lambda || self_override.is_some() && false;
+        let strict = lambda;
         self.bind(ctx, &code, args, strict, false, &mut frame, blk_arg)?;
         frame.cur = p;
         frame.home = if lambda && code.needs_home {
@@ -940,9 +978,14 @@ impl Vm {
                 let me = f.self_;
                 if let Op::SetCvar(_) = op {
                     let v = pop(f);
-                    ctx.call(&CVAR_SET, &[Val::Int(c), Val::Ref(me), Val::Int(k), Val::Ref(v)]);
+                    ctx.call(
+                        &CVAR_SET,
+                        &[Val::Int(c), Val::Ref(me), Val::Int(k), Val::Ref(v)],
+                    );
                 } else {
-                    let r = ctx.call(&CVAR_GET, &[Val::Int(c), Val::Ref(me), Val::Int(k)]).gcref();
+                    let r = ctx
+                        .call(&CVAR_GET, &[Val::Int(c), Val::Ref(me), Val::Int(k)])
+                        .gcref();
                     let r = Self::checked(ctx, r)?;
                     f.stack.push(r)
                 }
@@ -955,7 +998,9 @@ impl Vm {
                     None => {
                         let c = ctx.const_int(cref as i64);
                         let k = ctx.const_int(s as i64);
-                        let r = ctx.call_may_force(self, &CONST_MISSING, &[Val::Int(c), Val::Int(k)]).gcref();
+                        let r = ctx
+                            .call_may_force(self, &CONST_MISSING, &[Val::Int(c), Val::Int(k)])
+                            .gcref();
                         let r = Self::checked(ctx, r)?;
                         f.stack.push(r)
                     }
@@ -984,7 +1029,9 @@ impl Vm {
                     }
                     let c = ctx.const_int(c as i64);
                     let k = ctx.const_int(s as i64);
-                    let r = ctx.call_may_force(self, &CONST_MISSING, &[Val::Int(c), Val::Int(k)]).gcref();
+                    let r = ctx
+                        .call_may_force(self, &CONST_MISSING, &[Val::Int(c), Val::Int(k)])
+                        .gcref();
                     let r = Self::checked(ctx, r)?;
                     f.stack.push(r);
                 } else {
@@ -1032,7 +1079,7 @@ impl Vm {
                         let p = self.make_proc(ctx, f, cid, false);
                         (p, Some(p))
                     }
-                    (None, Some(v)) => (self.to_block(ctx, v)?, None),
+                    (None, Some(v)) => (self.block_of(ctx, v)?, None),
                     (None, None) => (ctx.const_ref(self.nil), None),
                 };
                 let r = self.call(ctx, recv, site.sym, args, blk, site.fcall, site.kw);
@@ -1052,7 +1099,7 @@ impl Vm {
                         let p = self.make_proc(ctx, f, cid, false);
                         (p, Some(p))
                     }
-                    (None, Some(v)) => (self.to_block(ctx, v)?, None),
+                    (None, Some(v)) => (self.block_of(ctx, v)?, None),
                     (None, None) => (f.blk, None),
                 };
                 let kw = site.kw;
@@ -1105,7 +1152,11 @@ impl Vm {
             Op::ArrayPush | Op::ArrayConcat => {
                 let v = pop(f);
                 let a = *f.stack.last().expect("stack depth is static");
-                let d = if op == Op::ArrayPush { &ARRAY_PUSH } else { &ARRAY_CONCAT };
+                let d = if op == Op::ArrayPush {
+                    &ARRAY_PUSH
+                } else {
+                    &ARRAY_CONCAT
+                };
                 ctx.call(d, &[Val::Ref(a), Val::Ref(v)]);
             }
             Op::ToArray => {
@@ -1157,7 +1208,15 @@ impl Vm {
                     f.stack.push(v);
                 } else {
                     let nil = ctx.const_ref(self.nil);
-                    let r = self.call(ctx, v, objects::sym_id("to_s"), Vec::new(), nil, true, false)?;
+                    let r = self.call(
+                        ctx,
+                        v,
+                        objects::sym_id("to_s"),
+                        Vec::new(),
+                        nil,
+                        true,
+                        false,
+                    )?;
                     let r = if ctx.class_of(r) == tid::STR {
                         r
                     } else {
@@ -1183,7 +1242,16 @@ impl Vm {
                 let here = ctx.const_int(g.0 as i64);
                 let me = f.self_;
                 let r = ctx
-                    .call(&DEFINE, &[Val::Ref(me), Val::Ref(target), Val::Int(k), Val::Int(c), Val::Int(here)])
+                    .call(
+                        &DEFINE,
+                        &[
+                            Val::Ref(me),
+                            Val::Ref(target),
+                            Val::Int(k),
+                            Val::Int(c),
+                            Val::Int(here),
+                        ],
+                    )
                     .gcref();
                 self.sync_version(ctx);
                 let r = Self::checked(ctx, r)?;
@@ -1203,7 +1271,14 @@ impl Vm {
                 let c = ctx
                     .call(
                         &OPEN_CLASS,
-                        &[Val::Ref(scope), Val::Ref(sup), Val::Int(k), Val::Int(b), Val::Int(m), Val::Int(here)],
+                        &[
+                            Val::Ref(scope),
+                            Val::Ref(sup),
+                            Val::Int(k),
+                            Val::Int(b),
+                            Val::Int(m),
+                            Val::Int(here),
+                        ],
                     )
                     .gcref();
                 self.sync_version(ctx);
@@ -1215,7 +1290,9 @@ impl Vm {
                 let o = pop(f);
                 let b = ctx.const_int(body as i64);
                 let here = ctx.const_int(g.0 as i64);
-                let c = ctx.call(&SINGLETON, &[Val::Ref(o), Val::Int(b), Val::Int(here)]).gcref();
+                let c = ctx
+                    .call(&SINGLETON, &[Val::Ref(o), Val::Int(b), Val::Int(here)])
+                    .gcref();
                 self.sync_version(ctx);
                 let c = Self::checked(ctx, c)?;
                 let r = self.run_body(ctx, body, c)?;
@@ -1232,7 +1309,9 @@ impl Vm {
                     return Ok(Step::Return(Ret::Value(v)));
                 }
                 let k = ctx.const_int(1);
-                let e = ctx.call(&MAKE_CTL, &[Val::Int(k), Val::Ref(f.home), Val::Ref(v)]).gcref();
+                let e = ctx
+                    .call(&MAKE_CTL, &[Val::Int(k), Val::Ref(f.home), Val::Ref(v)])
+                    .gcref();
                 return Err(e);
             }
             Op::Break => {
@@ -1241,7 +1320,9 @@ impl Vm {
                     return Ok(Step::Return(Ret::Value(v)));
                 }
                 let k = ctx.const_int(0);
-                let e = ctx.call(&MAKE_CTL, &[Val::Int(k), Val::Ref(f.cur), Val::Ref(v)]).gcref();
+                let e = ctx
+                    .call(&MAKE_CTL, &[Val::Int(k), Val::Ref(f.cur), Val::Ref(v)])
+                    .gcref();
                 return Err(e);
             }
             Op::Raise => {
@@ -1252,7 +1333,9 @@ impl Vm {
                 let classes = f.stack.split_off(f.stack.len() - n);
                 let e = *f.stack.last().expect("stack depth is static");
                 let a = Self::array(ctx, &classes);
-                let r = ctx.call_may_force(self, &EXC_MATCH, &[Val::Ref(e), Val::Ref(a)]).gcref();
+                let r = ctx
+                    .call_may_force(self, &EXC_MATCH, &[Val::Ref(e), Val::Ref(a)])
+                    .gcref();
                 let r = Self::checked(ctx, r)?;
                 f.stack.push(r)
             }
@@ -1402,7 +1485,12 @@ impl Interp for Vm {
         }
     }
 
-    fn step<C: Jit<Self>>(&mut self, ctx: &mut C, g: &mut (usize, usize), f: &mut Frame<C::R>) -> Step<Ret<C::R>> {
+    fn step<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        g: &mut (usize, usize),
+        f: &mut Frame<C::R>,
+    ) -> Step<Ret<C::R>> {
         // Collections happen between instructions only (and inside guest
         // calls, which reopen the window): an instruction may keep
         // references in Rust vectors while it allocates.
@@ -1419,7 +1507,12 @@ impl Interp for Vm {
 
 /// Calls `recv.sym(*args, &blk)` from a builtin (through the activation the
 /// builtin's `call_may_force` left). `None`: no activation to re-enter.
-pub fn guest_call(recv: GcRef, sym: usize, args: Vec<GcRef>, blk: GcRef) -> Option<Result<GcRef, GcRef>> {
+pub fn guest_call(
+    recv: GcRef,
+    sym: usize,
+    args: Vec<GcRef>,
+    blk: GcRef,
+) -> Option<Result<GcRef, GcRef>> {
     metatrace::guest::reenter::<Vm, _>(|vm, ctx| vm.call(ctx, recv, sym, args, blk, true, false))
 }
 /// Calls block `p` from a builtin.

@@ -87,7 +87,8 @@ fn setup_constants(argv: &[String]) {
 fn run_main(driver: &mut JitDriver<Vm>, vm: &mut Vm, cid: usize) -> Result<(), GcRef> {
     let code = bytecode::code(cid);
     let env = if code.nenv > 0 {
-        let e = metatrace::heap::new_array(&metatrace::heap::REF_ARRAY, code.nenv as i64).expect("env");
+        let e =
+            metatrace::heap::new_array(&metatrace::heap::REF_ARRAY, code.nenv as i64).expect("env");
         for i in 0..code.nenv {
             metatrace::heap::setarrayitem_ref(e, &metatrace::heap::REF_ARRAY, i as i64, nil());
         }
@@ -191,7 +192,10 @@ pub fn uncaught(e: GcRef) -> String {
             1 => new_exc_named("LocalJumpError", "unexpected return"),
             _ => new_exc_named(
                 "UncaughtThrowError",
-                &format!("uncaught throw {}", builtins::inspect(getr(e, &ctl_obj::tag))),
+                &format!(
+                    "uncaught throw {}",
+                    builtins::inspect(getr(e, &ctl_obj::tag))
+                ),
             ),
         }
     } else {
@@ -213,10 +217,11 @@ pub fn uncaught(e: GcRef) -> String {
         Vec::new()
     };
     let mut out = String::new();
-    let first = bt.first().cloned().unwrap_or_else(|| "-e:1:in `<main>'".into());
-    if msg.is_empty() {
-        out += &format!("{first}: unhandled exception\n");
-    } else if cls_name == "RuntimeError" && msg == "unhandled exception" {
+    let first = bt
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "-e:1:in `<main>'".into());
+    if msg.is_empty() || (cls_name == "RuntimeError" && msg == "unhandled exception") {
         out += &format!("{first}: unhandled exception\n");
     } else {
         let mut lines = msg.lines();

@@ -24,7 +24,10 @@ fn main() -> ExitCode {
         } else if let Some(v) = a.strip_prefix("--jit=") {
             jit = Some(v.to_string());
         } else if a == "-h" || a == "--help" {
-            println!("{USAGE}\n\n--jit parameters:\n{}", metatrace::JitParams::help_text());
+            println!(
+                "{USAGE}\n\n--jit parameters:\n{}",
+                metatrace::JitParams::help_text()
+            );
             return ExitCode::SUCCESS;
         } else if a.starts_with('-') {
             eprintln!("minirb: unknown option {a}\n{USAGE}");

@@ -189,6 +189,9 @@ pub struct Map {
     pub next: HashMap<usize, usize>,
 }
 
+/// A lookup result: the method, its visibility, the class it is in.
+pub type Found = (Meth, Vis, usize);
+
 struct Space {
     nil: GcRef,
     t: GcRef,
@@ -200,7 +203,7 @@ struct Space {
     handles: Vec<Handle>,
     classes: Vec<Class>,
     maps: Vec<Map>,
-    lookup_cache: HashMap<(usize, usize), Option<(Meth, Vis, usize)>>,
+    lookup_cache: HashMap<(usize, usize), Option<Found>>,
     globals: HashMap<String, GcRef>,
 }
 
@@ -303,7 +306,12 @@ pub fn init() {
     let t = heap::new_struct(&true_obj::SIZE);
     let f = heap::new_struct(&false_obj::SIZE);
     let undef = heap::new_struct(&undef_obj::SIZE);
-    let handles = vec![Handle::new(nil), Handle::new(t), Handle::new(f), Handle::new(undef)];
+    let handles = vec![
+        Handle::new(nil),
+        Handle::new(t),
+        Handle::new(f),
+        Handle::new(undef),
+    ];
     SPACE.with(|s| {
         *s.borrow_mut() = Some(Space {
             nil,
@@ -346,7 +354,12 @@ pub fn init() {
         new_class(c, Some(cls::OBJECT), false, None);
     }
     let math = find_class("Math").expect("booted");
-    new_class("DomainError", Some(find_class("ArgumentError").expect("booted")), false, Some(math));
+    new_class(
+        "DomainError",
+        Some(find_class("ArgumentError").expect("booted")),
+        false,
+        Some(math),
+    );
 }
 
 /// Leaks the space: called once at exit, before thread-local destructors.
@@ -561,7 +574,11 @@ pub fn lookup(c: usize, sym: usize) -> Option<(Meth, Vis, usize)> {
     let mut r = None;
     for a in ancestors(c) {
         if let Some(m) = with(|s| s.classes[a].methods.get(&sym).copied()) {
-            r = if m.0 == Meth::Undef { None } else { Some((m.0, m.1, a)) };
+            r = if m.0 == Meth::Undef {
+                None
+            } else {
+                Some((m.0, m.1, a))
+            };
             break;
         }
     }
@@ -574,7 +591,11 @@ pub fn lookup_super(c: usize, owner: usize, sym: usize) -> Option<(Meth, Vis, us
     let pos = anc.iter().position(|a| *a == owner)?;
     for a in &anc[pos + 1..] {
         if let Some(m) = with(|s| s.classes[*a].methods.get(&sym).copied()) {
-            return if m.0 == Meth::Undef { None } else { Some((m.0, m.1, *a)) };
+            return if m.0 == Meth::Undef {
+                None
+            } else {
+                Some((m.0, m.1, *a))
+            };
         }
     }
     None

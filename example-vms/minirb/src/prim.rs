@@ -79,9 +79,14 @@ pub fn inspect_str(s: &str) -> String {
 }
 
 pub fn inspect_sym(name: &str) -> String {
-    let bare = name.trim_start_matches("@@").trim_start_matches('@').trim_start_matches('$');
+    let bare = name
+        .trim_start_matches("@@")
+        .trim_start_matches('@')
+        .trim_start_matches('$');
     let name_ok = |n: &str| {
-        n.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        n.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
             && n.chars().enumerate().all(|(i, c)| {
                 c.is_alphanumeric() || c == '_' || (i == n.chars().count() - 1 && "?!=".contains(c))
             })
@@ -123,7 +128,10 @@ pub fn coerce_err(recv: GcRef, arg: GcRef) -> RbRes {
         _ => class_name(arg),
     };
     let _ = recv;
-    err("TypeError", format!("{what} can't be coerced into {}", class_name(recv)))
+    err(
+        "TypeError",
+        format!("{what} can't be coerced into {}", class_name(recv)),
+    )
 }
 
 /// Integer and Float binary operators (any mix, big ints included).
@@ -136,7 +144,11 @@ pub fn num_binop(name: &str, a: GcRef, b: GcRef) -> RbRes {
             "<=>" => Ok(nil()),
             "<" | "<=" | ">" | ">=" => err(
                 "ArgumentError",
-                format!("comparison of {} with {} failed", class_name(a), inspect_or_class(b)),
+                format!(
+                    "comparison of {} with {} failed",
+                    class_name(a),
+                    inspect_or_class(b)
+                ),
             ),
             _ => coerce_err(a, b),
         };
@@ -260,8 +272,16 @@ pub fn norm_index(i: i64, len: usize) -> Option<usize> {
 /// `[start, len]` of a range over a sequence of `len` items.
 pub fn range_span(r: GcRef, len: usize) -> Result<Option<(usize, usize)>, RbErr> {
     let (lo, hi, ex) = range_parts(r);
-    let lo = if lo.tid() == tid::NIL { 0 } else { int_arg(lo)? };
-    let hi = if hi.tid() == tid::NIL { -1 } else { int_arg(hi)? };
+    let lo = if lo.tid() == tid::NIL {
+        0
+    } else {
+        int_arg(lo)?
+    };
+    let hi = if hi.tid() == tid::NIL {
+        -1
+    } else {
+        int_arg(hi)?
+    };
     let n = len as i64;
     let lo = if lo < 0 { lo + n } else { lo };
     if lo < 0 || lo > n {
@@ -280,7 +300,10 @@ pub fn argn(args: &[GcRef], n: usize, name: &str) -> Result<(), RbErr> {
     if args.len() != n {
         return err(
             "ArgumentError",
-            format!("wrong number of arguments (given {}, expected {n})", args.len()),
+            format!(
+                "wrong number of arguments (given {}, expected {n})",
+                args.len()
+            ),
         );
     }
     Ok(())
@@ -290,18 +313,19 @@ pub fn is_num(v: GcRef) -> bool {
     matches!(v.tid(), tid::INT | tid::BIG | tid::FLOAT)
 }
 pub fn is_imm(v: GcRef) -> bool {
-    matches!(v.tid(), tid::INT | tid::SYM | tid::NIL | tid::TRUE | tid::FALSE)
+    matches!(
+        v.tid(),
+        tid::INT | tid::SYM | tid::NIL | tid::TRUE | tid::FALSE
+    )
 }
 
 pub fn num_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
     if args.len() == 1 {
-        if let "+" | "-" | "*" | "/" | "%" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!="
-        | "<=>" | "div" | "modulo" = name
+        if let "+" | "-" | "*" | "/" | "%" | "**" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "<=>"
+        | "div" | "modulo" = name
         {
             if name == "div" && args[0].tid() == tid::FLOAT {
-                return Ok(new_int(
-                    (to_f(recv) / to_f(args[0])).floor() as i64,
-                ));
+                return Ok(new_int((to_f(recv) / to_f(args[0])).floor() as i64));
             }
             return num_binop(name, recv, args[0]);
         }
@@ -394,7 +418,9 @@ pub fn str_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         ("+", Some(a)) => Ok(new_str(&(s + &str_arg(a)?))),
         ("<<" | "concat", Some(a)) => {
             let t = if is_int(a) {
-                char::from_u32(int_arg(a)? as u32).unwrap_or('?').to_string()
+                char::from_u32(int_arg(a)? as u32)
+                    .unwrap_or('?')
+                    .to_string()
             } else {
                 str_arg(a)?
             };
@@ -438,15 +464,28 @@ pub fn str_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         ("to_sym" | "intern", None) => Ok(sym_obj(sym_id(&s))),
         ("to_str", None) => Ok(recv),
         ("to_i", None) => {
-            let t: String = s.trim_start().chars().enumerate()
-                .take_while(|(i, c)| c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+')) || *c == '_')
-                .map(|(_, c)| c).filter(|c| *c != '_').collect();
+            let t: String = s
+                .trim_start()
+                .chars()
+                .enumerate()
+                .take_while(|(i, c)| {
+                    c.is_ascii_digit() || (*i == 0 && (*c == '-' || *c == '+')) || *c == '_'
+                })
+                .map(|(_, c)| c)
+                .filter(|c| *c != '_')
+                .collect();
             Ok(new_bigint(&t.parse::<BigInt>().unwrap_or_default()))
         }
         ("to_f", None) => {
-            let t: String = s.trim_start().chars().enumerate()
-                .take_while(|(i, c)| c.is_ascii_digit() || *c == '.' || *c == 'e' || (*i == 0 && *c == '-'))
-                .map(|(_, c)| c).collect();
+            let t: String = s
+                .trim_start()
+                .chars()
+                .enumerate()
+                .take_while(|(i, c)| {
+                    c.is_ascii_digit() || *c == '.' || *c == 'e' || (*i == 0 && *c == '-')
+                })
+                .map(|(_, c)| c)
+                .collect();
             Ok(new_float(t.parse::<f64>().unwrap_or(0.0)))
         }
         ("empty?", None) => Ok(boolean(s.is_empty())),
@@ -531,7 +570,9 @@ pub fn str_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
                     return Ok(nil());
                 }
                 let e = (st + l).min(chars.len() as i64);
-                return Ok(new_str(&chars[st as usize..e as usize].iter().collect::<String>()));
+                return Ok(new_str(
+                    &chars[st as usize..e as usize].iter().collect::<String>(),
+                ));
             }
             Ok(match norm_index(i, chars.len()) {
                 Some(i) => new_str(&chars[i].to_string()),
@@ -599,7 +640,9 @@ pub fn arr_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
                 let e = (st + l).min(items.len() as i64);
                 return Ok(new_array(&items[st as usize..e as usize]));
             }
-            Ok(norm_index(i, items.len()).map(|i| items[i]).unwrap_or_else(nil))
+            Ok(norm_index(i, items.len())
+                .map(|i| items[i])
+                .unwrap_or_else(nil))
         }
         ("[]=", Some(a)) if args.len() == 2 => {
             let i = int_arg(a)?;
@@ -758,7 +801,9 @@ pub fn arr_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
             Ok(new_array(&v))
         }
         ("count", None) => Ok(new_int(items.len() as i64)),
-        ("count", Some(a)) => Ok(new_int(items.iter().filter(|x| equal(**x, a)).count() as i64)),
+        ("count", Some(a)) => Ok(new_int(
+            items.iter().filter(|x| equal(**x, a)).count() as i64
+        )),
         ("to_a" | "entries", None) => Ok(recv),
         ("hash", None) => Ok(new_int(items.len() as i64)),
         ("clear", None) => {
@@ -797,7 +842,11 @@ pub fn sort_cmp(a: GcRef, b: GcRef) -> Result<std::cmp::Ordering, RbErr> {
     if r.tid() != tid::INT {
         return err(
             "ArgumentError",
-            format!("comparison of {} with {} failed", class_name(a), inspect_or_class(b)),
+            format!(
+                "comparison of {} with {} failed",
+                class_name(a),
+                inspect_or_class(b)
+            ),
         );
     }
     Ok(geti(r, &int_obj::v).cmp(&0))
@@ -850,4 +899,3 @@ pub fn range_method(name: &str, recv: GcRef, args: &[GcRef]) -> RbRes {
         _ => no_method(name, recv),
     }
 }
-

@@ -110,7 +110,10 @@ extern "C" fn rb_to_proc(v: GcRef) -> GcRef {
         tid::METH => builtins::method_to_proc(v),
         _ => err_exc(
             "TypeError",
-            &format!("wrong argument type {} (expected Proc)", builtins::class_name(v)),
+            &format!(
+                "wrong argument type {} (expected Proc)",
+                builtins::class_name(v)
+            ),
         ),
     }
 }
@@ -294,9 +297,12 @@ extern "C" fn rb_define(me: GcRef, target: GcRef, s: i64, cid: i64, here: i64) -
     }
     let c = definee(me);
     bytecode::set_owner(cid, c);
-    let vis = DEFAULT_VIS.with(|m| m.borrow().get(&c).copied()).unwrap_or(Vis::Public);
+    let vis = DEFAULT_VIS
+        .with(|m| m.borrow().get(&c).copied())
+        .unwrap_or(Vis::Public);
     let name = sym_name(s);
-    let vis = if name == "initialize" || name == "initialize_copy" || name == "respond_to_missing?" {
+    let vis = if name == "initialize" || name == "initialize_copy" || name == "respond_to_missing?"
+    {
         Vis::Private
     } else {
         vis
@@ -310,17 +316,19 @@ extern "C" fn rb_define(me: GcRef, target: GcRef, s: i64, cid: i64, here: i64) -
 }
 metatrace::residual!(pub static DEFINE = fn rb_define(me: GcRef, target: GcRef, s: i64, cid: i64, here: i64) -> GcRef, EffectInfo::RESIDUAL);
 
-extern "C" fn rb_open_class(scope: GcRef, sup: GcRef, s: i64, body: i64, is_mod: i64, here: i64) -> GcRef {
+extern "C" fn rb_open_class(
+    scope: GcRef,
+    sup: GcRef,
+    s: i64,
+    body: i64,
+    is_mod: i64,
+    here: i64,
+) -> GcRef {
     let s = s as usize;
     let parent = if scope.tid() == tid::CLASS {
         class_id(scope)
     } else {
-        let c = bytecode::cref(here as usize);
-        if c == cls::OBJECT {
-            c
-        } else {
-            c
-        }
+        bytecode::cref(here as usize)
     };
     let existing = get_const(parent, s);
     let c = match existing {
@@ -352,7 +360,11 @@ extern "C" fn rb_open_class(scope: GcRef, sup: GcRef, s: i64, body: i64, is_mod:
                 }
             };
             let sc = if is_mod != 0 { None } else { sc };
-            let lp = if parent == cls::OBJECT { None } else { Some(parent) };
+            let lp = if parent == cls::OBJECT {
+                None
+            } else {
+                Some(parent)
+            };
             let id = new_class(&sym_name(s), sc, is_mod != 0, lp);
             if lp.is_none() {
                 class_mut(id, |k| k.lexical_parent = None);
@@ -361,7 +373,12 @@ extern "C" fn rb_open_class(scope: GcRef, sup: GcRef, s: i64, body: i64, is_mod:
             if let Some(p) = sc {
                 let hs = sym_id("inherited");
                 if lookup(meta_of(p), hs).is_some() {
-                    let _ = crate::interp::guest_call(class_obj_of(p), hs, vec![class_obj_of(id)], nil());
+                    let _ = crate::interp::guest_call(
+                        class_obj_of(p),
+                        hs,
+                        vec![class_obj_of(id)],
+                        nil(),
+                    );
                 }
             }
             id
@@ -407,7 +424,11 @@ extern "C" fn rb_exc_match(e: GcRef, classes: GcRef) -> GcRef {
         return boolean(false);
     }
     for c in array_items(classes) {
-        let cs = if c.tid() == tid::ARR { array_items(c) } else { vec![c] };
+        let cs = if c.tid() == tid::ARR {
+            array_items(c)
+        } else {
+            vec![c]
+        };
         for c in cs {
             if c.tid() != tid::CLASS {
                 return err_exc("TypeError", "class or module required for rescue clause");

@@ -34,18 +34,23 @@ fn corpus_matches_cruby() {
     assert!(files.len() >= 20, "the corpus has {} programs", files.len());
     let mut failures = Vec::new();
     for f in &files {
-        let expected = std::fs::read_to_string(f.with_extension("expected")).expect("expected file");
+        let expected =
+            std::fs::read_to_string(f.with_extension("expected")).expect("expected file");
         let want_err = std::fs::read_to_string(f.with_extension("stderr")).ok();
         for jit in ["off", "threshold=7,function_threshold=11", "on"] {
             let (out, err, code) = run(f, jit);
             let name = f.file_name().expect("name").to_string_lossy().into_owned();
             if out != expected {
-                failures.push(format!("{name} --jit {jit}: stdout differs\n--- got\n{out}\n--- want\n{expected}"));
+                failures.push(format!(
+                    "{name} --jit {jit}: stdout differs\n--- got\n{out}\n--- want\n{expected}"
+                ));
             }
             match &want_err {
                 Some(w) => {
                     if &err != w || code != 1 {
-                        failures.push(format!("{name} --jit {jit}: stderr/exit differ ({code})\n{err}"));
+                        failures.push(format!(
+                            "{name} --jit {jit}: stderr/exit differ ({code})\n{err}"
+                        ));
                     }
                 }
                 None => {
