@@ -232,8 +232,20 @@ pub fn uncaught(e: GcRef) -> String {
             out.push('\n');
         }
     }
-    for b in bt.iter().skip(1) {
-        out += &format!("\tfrom {b}\n");
+    let rest: Vec<&String> = bt.iter().skip(1).collect();
+    if rest.len() > 24 {
+        // CRuby elides the middle of very deep backtraces.
+        for b in &rest[..8] {
+            out += &format!("\tfrom {b}\n");
+        }
+        out += &format!("\t ... {} levels...\n", rest.len() - 12);
+        for b in &rest[rest.len() - 4..] {
+            out += &format!("\tfrom {b}\n");
+        }
+    } else {
+        for b in rest {
+            out += &format!("\tfrom {b}\n");
+        }
     }
     out
 }
