@@ -764,6 +764,25 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
     ) {
         check_frozen_str(recv)?;
     }
+    // ASCII fast paths (no decoding of the whole string).
+    if matches!(name, "[]" | "size" | "length") {
+        let b = str_bytes(recv);
+        if b.is_ascii() {
+            match (name, args.first()) {
+                ("size" | "length", None) => return Ok(new_int(b.len() as i64)),
+                ("[]", Some(i)) if args.len() == 1 && i.tid() == tid::INT => {
+                    let k = geti(*i, &int_obj::v);
+                    let k = if k < 0 { k + b.len() as i64 } else { k };
+                    return Ok(if k >= 0 && (k as usize) < b.len() {
+                        new_str(std::str::from_utf8(&b[k as usize..k as usize + 1]).unwrap_or(""))
+                    } else {
+                        nil()
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
     Ok(match (name, args.len()) {
         ("to_s" | "to_str", 0) => recv,
         ("inspect", 0) => new_str(&inspect(recv)),
