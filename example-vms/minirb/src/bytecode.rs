@@ -6,9 +6,9 @@
 //! line table, parameters, exception handlers) and the process-wide code
 //! table, plus each code's lexical class (`cref`), set when it runs.
 
+use hashbrown::HashMap;
 use metatrace::heap::GcRef;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -17,9 +17,9 @@ use crate::builtins::{self, BUILTIN, BUILTIN_PURE, TAKE_ERROR};
 use crate::bytecode::{self, Code, Op, Params, Slot};
 use crate::objects::{self, cls, *};
 use crate::residuals::*;
+use hashbrown::HashMap;
 use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::{Ctx, Interp, Jit, MapReds, Repr, Shape, Step, Val};
-use std::collections::HashMap;
 
 /// How deep method calls may nest before `SystemStackError`.
 pub const MAX_DEPTH: i64 = 9_000;

@@ -13,11 +13,11 @@
 //! (`shutdown`): the heap's own thread-local may already be gone when
 //! thread-local destructors run.
 
+use hashbrown::HashMap;
 use metatrace::heap::roots::Handle;
 use metatrace::heap::{self, GcRef, BYTE_ARRAY, REF_ARRAY};
 use num_bigint::BigInt;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 metatrace::gc_struct! {
     /// An `Integer` that fits in i64.

@@ -10,10 +10,10 @@ use crate::builtins::{self, fail, to_s_plain};
 use crate::bytecode;
 use crate::hash;
 use crate::objects::{self, cls, *};
+use hashbrown::HashMap;
 use metatrace::heap::{self, GcRef};
 use metatrace::ir::EffectInfo;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 thread_local! {
     /// Default visibility of `def`s in a class body (`private` alone).
