@@ -20,9 +20,9 @@ use crate::frame::{self, BUF_PTR, OVF_FLAG, R10, R11, RCX, SAVED_AREA, XMM_SCRAT
 use crate::guard::{self, Stub};
 use crate::malloc::{self, SlowAlloc};
 use crate::regalloc::RegAlloc;
-use crate::runtime;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 use hashbrown::HashMap;
+use metatrace::backend::runtime;
 use metatrace::backend::CompileError;
 use metatrace::ir::{
     print, ArrayDescr, FieldDescr, GuardId, Op, OpNum, Operand, TargetToken, Trace, Var,

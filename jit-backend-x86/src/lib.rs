@@ -64,7 +64,6 @@ pub mod frame;
 pub mod guard;
 pub mod malloc;
 pub mod regalloc;
-pub mod runtime;
 
 use assemble::{Assembled, Ctx, Entry, TargetInfo};
 use codemem::{CodeBlock, DataArea};

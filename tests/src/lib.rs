@@ -5,7 +5,8 @@
 //! A conformance case is a function `fn(&mut dyn Backend) -> R`: it
 //! compiles its loops and bridges on the backend it is given and returns
 //! what it observed (dead frames, heap contents). [`on_all_backends`] runs
-//! it on the IR interpreter (the reference) and on the x86 backend and
+//! it on the IR interpreter (the reference) and on the host's native backend
+//! (x86-64, or AArch64 under qemu) and
 //! insists both observed the same thing.
 
 pub mod compile_fail;
@@ -13,7 +14,17 @@ pub mod compile_fail;
 use metatrace::backend::llgraph::LlGraph;
 use metatrace::backend::{Backend, DeadFrame, LoopId};
 use metatrace::ir::{Descr, GuardId, Kind, OpNum, Operand, TargetToken, Trace, Var};
-use metatrace_x86::X86Backend;
+/// The native backend of the CPU the tests run on (x86-64, or AArch64
+/// when cross-testing under qemu-user), under one name for the suites.
+#[cfg(target_arch = "aarch64")]
+pub use metatrace_aarch64::{Aarch64Backend as NativeBackend, Invalidator};
+#[cfg(not(target_arch = "aarch64"))]
+pub use metatrace_x86::{Invalidator, X86Backend as NativeBackend};
+
+/// Every native backend, for `metatrace::backend::select` in the suites
+/// (`auto` picks the host's).
+pub static LINKED: &[&metatrace::backend::BackendInfo] =
+    &[&metatrace_x86::BACKEND, &metatrace_aarch64::BACKEND];
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -176,7 +187,7 @@ impl B {
 pub fn backends() -> Vec<Box<dyn Backend>> {
     let mut ll = LlGraph::new();
     ll.fuel = Some(50_000_000);
-    vec![Box::new(ll), Box::new(X86Backend::new())]
+    vec![Box::new(ll), Box::new(NativeBackend::new())]
 }
 
 /// Runs `case` on every backend; panics unless all observe the same

@@ -1,12 +1,11 @@
 //! Backend conformance: the same cases on the IR interpreter (reference)
-//! and the x86 backend, each compared with values computed here in Rust.
+//! and the host's native backend (x86-64, or AArch64 under qemu), each compared with values computed here in Rust.
 
 use metatrace::backend::{Backend, DeadFrame};
 use metatrace::exc;
 use metatrace::heap::{self, GcRef, BYTE_ARRAY, FLOAT_ARRAY, INT_ARRAY, REF_ARRAY};
 use metatrace::ir::{ArrayDescr, Descr, Kind, OpNum, Operand, SizeDescr};
 use metatrace_tests::*;
-use metatrace_x86::X86Backend;
 use OpNum::*;
 
 // ---------------------------------------------------------------------------
@@ -1074,7 +1073,7 @@ fn invalidation_of_loops_and_bridges() {
 }
 
 thread_local! {
-    static INVALIDATOR: std::cell::RefCell<Option<metatrace_x86::Invalidator>> =
+    static INVALIDATOR: std::cell::RefCell<Option<metatrace_tests::Invalidator>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -1111,7 +1110,7 @@ fn invalidation_while_running() {
         .unwrap();
     let i2 = b.op(IntAdd, &[v(r), ci(1)]);
     b.jump(&[v(i2)], t);
-    let be = X86Backend::new();
+    let be = NativeBackend::new();
     let id = fresh_loop();
     be.compile_loop(id, &b.build()).unwrap();
     INVALIDATOR.with(|x| *x.borrow_mut() = be.invalidator(id));
@@ -1167,7 +1166,7 @@ fn free_and_recompile() {
 #[test]
 fn disassembly_is_annotated() {
     let (trace, g, t) = sum_loop();
-    let be = X86Backend::new();
+    let be = NativeBackend::new();
     let id = fresh_loop();
     be.compile_loop(id, &trace).unwrap();
     let mut b = B::new();

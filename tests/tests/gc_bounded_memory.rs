@@ -33,7 +33,7 @@ fn run(rounds: u64, params: &str) -> metatrace::heap::GcStats {
         .spawn(move || {
             let program = tvm::asm::parse(&src).unwrap();
             let params = JitParams::parse(&params).unwrap();
-            let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+            let backend = metatrace::backend::select(&params.backend, metatrace_tests::LINKED)
                 .expect("backend");
             let mut driver = JitDriver::new(params, backend);
             let out = tvm::run(&mut driver, program);

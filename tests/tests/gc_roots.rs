@@ -160,7 +160,7 @@ fn run_tvm(params: &str, stress: bool) -> (String, u64, bool, u64) {
             gc::set_verify(stress);
             let program = tvm::asm::parse(VIRTUAL_AT_GUARD).unwrap();
             let params = JitParams::parse(&params).unwrap();
-            let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
+            let backend = metatrace::backend::select(&params.backend, metatrace_tests::LINKED)
                 .expect("backend");
             let mut driver = JitDriver::new(params, backend);
             driver.keep_traces = true;
@@ -214,8 +214,8 @@ fn gc_log_and_summary() {
             .replace("push 60          # ROUNDS", "push 1500");
         let program = tvm::asm::parse(&src).unwrap();
         let params = JitParams::parse("off").unwrap();
-        let backend = metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND])
-            .expect("backend");
+        let backend =
+            metatrace::backend::select(&params.backend, metatrace_tests::LINKED).expect("backend");
         let mut driver =
             JitDriver::new(params, backend).with_log(metatrace::log::Log::from_spec(&spec));
         let out = tvm::run(&mut driver, program);

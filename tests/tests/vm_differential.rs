@@ -31,7 +31,7 @@ const BASE_CONFIGS: &[&str] = &[
 
 /// The native backends whose code runs on this host.
 fn native_backends() -> Vec<&'static str> {
-    [&metatrace_x86::BACKEND]
+    metatrace_tests::LINKED
         .iter()
         .filter(|b| b.arch == Some(std::env::consts::ARCH))
         .map(|b| b.name)
@@ -51,7 +51,7 @@ fn configs() -> Vec<String> {
 }
 
 fn backend(params: &JitParams) -> Box<dyn metatrace::Backend> {
-    metatrace::backend::select(&params.backend, &[&metatrace_x86::BACKEND]).expect("backend")
+    metatrace::backend::select(&params.backend, metatrace_tests::LINKED).expect("backend")
 }
 
 fn in_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {

@@ -12,7 +12,8 @@
 #![forbid(unsafe_code)]
 
 /// The backends this VM links (`--jit backend=...` chooses among them).
-pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
+    &[&metatrace_x86::BACKEND, &metatrace_aarch64::BACKEND];
 
 use metatrace::heap::{GcRef, BYTE_ARRAY};
 use metatrace::ir::EffectInfo;

@@ -218,7 +218,8 @@ fn exc_line(exc: GcRef) -> String {
 }
 
 /// The backends this VM links (`--jit backend=...` chooses among them).
-pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
+    &[&metatrace_x86::BACKEND, &metatrace_aarch64::BACKEND];
 
 /// Compiles and runs `text` as `__main__`. Output goes to stdout, errors
 /// to stderr; returns the process exit code.

@@ -11,7 +11,8 @@
 #![forbid(unsafe_code)]
 
 /// The backends this VM links (`--jit backend=...` chooses among them).
-pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
+    &[&metatrace_x86::BACKEND, &metatrace_aarch64::BACKEND];
 
 pub mod asm;
 

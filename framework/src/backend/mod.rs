@@ -2,7 +2,8 @@
 //! IR interpreter here (`llgraph`, the reference semantics, like RPython's
 //! llgraph backend), `metatrace-x86` and `metatrace-aarch64`.
 //!
-//! Owns: the `Backend` trait, `DeadFrame`, `LoopId`, `CompileError`.
+//! Owns: the `Backend` trait, `DeadFrame`, `LoopId`, `CompileError`; the
+//! pieces both native backends share live in `liveness` and `runtime`.
 //!
 //! Conventions every backend follows:
 //! - The framework numbers loops (`LoopId`), guards (`GuardId`, also used as
@@ -31,7 +32,9 @@
 //!   the descr's helper is called with (descr, args pointer).
 //! - `guard_not_forced` fails while [`crate::exc::is_forced`].
 
+pub mod liveness;
 pub mod llgraph;
+pub mod runtime;
 
 use crate::ir::{GuardId, Trace};
 use std::fmt;

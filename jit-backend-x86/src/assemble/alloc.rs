@@ -7,8 +7,8 @@
 
 use super::Gen;
 use crate::malloc::{self, SlowAlloc};
-use crate::runtime;
 use dynasmrt::{dynasm, DynasmLabelApi};
+use metatrace::backend::runtime;
 use metatrace::backend::CompileError;
 use metatrace::ir::{ArrayDescr, Op, OpNum, Operand, SizeDescr};
 

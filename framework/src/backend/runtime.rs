@@ -1,12 +1,14 @@
-//! Runtime helpers called from compiled code (SysV `extern "C"`).
+//! Runtime helpers the native backends call from compiled code, with the
+//! host's C calling convention (`extern "C"`: SysV on x86-64, AAPCS64 on
+//! AArch64).
 //!
 //! Owns: allocation entry points for `new`, `new_with_vtable`,
 //! `new_array(_clear)`: the slow paths of the inline fast path in
-//! `malloc` (or every allocation when it is off). They call the framework
+//! each backend's `malloc` (or every allocation when it is off). They call the framework
 //! heap, so allocation policy (and collection) stays in one place.
 
-use metatrace::heap;
-use metatrace::ir::{ArrayDescr, SizeDescr};
+use crate::heap;
+use crate::ir::{ArrayDescr, SizeDescr};
 
 /// `new(descr=d)` / `new_with_vtable(descr=d)`: a zeroed object.
 pub extern "C" fn new_struct(d: &'static SizeDescr) -> usize {
