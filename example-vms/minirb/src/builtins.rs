@@ -28,6 +28,48 @@ thread_local! {
     pub static ARGV: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     pub static LOADED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     static START: std::time::Instant = std::time::Instant::now();
+    /// When set (`capture_output`), program output and error messages are
+    /// collected here instead of written to the process's stdout/stderr.
+    static CAPTURE: RefCell<Option<(Vec<u8>, String)>> = const { RefCell::new(None) };
+}
+
+/// Collects this thread's program output and error messages in memory
+/// from now on (in-process test harnesses); `take_captured` returns them.
+pub fn capture_output() {
+    CAPTURE.with(|c| *c.borrow_mut() = Some((Vec::new(), String::new())));
+}
+
+/// What was captured since `capture_output`: (stdout bytes, stderr text).
+pub fn take_captured() -> (Vec<u8>, String) {
+    flush_out();
+    CAPTURE.with(|c| c.borrow_mut().take().unwrap_or_default())
+}
+
+/// Writes an error message (stderr, or the capture buffer).
+pub fn write_err(s: &str) {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some((_, e)) => {
+            e.push_str(s);
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        eprint!("{s}");
+    }
+}
+
+fn emit_out(o: &[u8]) {
+    let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some((out, _)) => {
+            out.extend_from_slice(o);
+            true
+        }
+        None => false,
+    });
+    if !captured {
+        let _ = std::io::stdout().write_all(o);
+    }
 }
 
 /// Writes program output (buffered).
@@ -36,7 +78,7 @@ pub fn write_out(b: &[u8]) {
         let mut o = o.borrow_mut();
         o.extend_from_slice(b);
         if o.len() > 1 << 16 {
-            let _ = std::io::stdout().write_all(&o);
+            emit_out(&o);
             o.clear();
         }
     });
@@ -44,7 +86,7 @@ pub fn write_out(b: &[u8]) {
 pub fn flush_out() {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
-        let _ = std::io::stdout().write_all(&o);
+        emit_out(&o);
         let _ = std::io::stdout().flush();
         o.clear();
     });
@@ -3052,7 +3094,7 @@ fn kernel(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef, fcall: bool) -> R
         ("abort", _) => {
             if let Some(m) = a1 {
                 flush_out();
-                eprintln!("{}", to_s(m));
+                write_err(&format!("{}\n", to_s(m)));
             }
             let e = new_exc_named("SystemExit", "exit");
             ivar_set(e, sym_id("@status"), new_int(1));

@@ -247,9 +247,6 @@ impl Compiler<'_> {
         let s = self.scopes.pop().expect("a scope");
         let parent = self.scopes.last().map(|p| p.cid);
         let method_name = self.method_name_of(&s);
-        for c in &s.consts {
-            keep(*c);
-        }
         let cid = s.cid;
         bytecode::set_code(
             cid,
@@ -320,6 +317,10 @@ impl Compiler<'_> {
         self.patch(at, here);
     }
     fn konst(&mut self, r: GcRef) -> usize {
+        // Rooted now, not when the scope is finished: the scope's constant
+        // table is a plain Vec the collector cannot see, and the next
+        // literal's allocation may collect.
+        keep(r);
         let s = self.sc();
         s.consts.push(r);
         s.consts.len() - 1

@@ -51,7 +51,8 @@ thread_local! {
 const PRELUDE: &str = include_str!("prelude.rb");
 
 /// The backends this VM links (`--jit backend=...` chooses among them).
-pub static BACKENDS: &[&metatrace::backend::BackendInfo] = &[&metatrace_x86::BACKEND];
+pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
+    &[&metatrace_x86::BACKEND, &metatrace_aarch64::BACKEND];
 
 fn setup_constants(argv: &[String]) {
     let o = cls::OBJECT;
@@ -60,7 +61,11 @@ fn setup_constants(argv: &[String]) {
     set(o, "ARGV", new_array(&av));
     set(o, "RUBY_ENGINE", new_str("ruby"));
     set(o, "RUBY_VERSION", new_str("3.1.2"));
-    set(o, "RUBY_PLATFORM", new_str("x86_64-linux"));
+    set(
+        o,
+        "RUBY_PLATFORM",
+        new_str(&format!("{}-linux", std::env::consts::ARCH)),
+    );
     set(o, "RUBY_PATCHLEVEL", new_int(20));
     set(o, "ENV", hash::new_hash());
     let f = cls::FLOAT;
@@ -119,6 +124,16 @@ fn run_main(driver: &mut JitDriver<Vm>, vm: &mut Vm, cid: usize) -> Result<(), G
 /// Compiles and runs `text`. Output goes to stdout, errors to stderr;
 /// returns the process exit status.
 pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<String>) -> i32 {
+    run_with_stats(params, filename, text, argv).0
+}
+
+/// `run`, also returning the JIT's counters (loops, bridges, ...).
+pub fn run_with_stats(
+    params: metatrace::JitParams,
+    filename: &str,
+    text: &str,
+    argv: Vec<String>,
+) -> (i32, metatrace::Stats) {
     objects::init();
     let mut vm = Vm::new();
     builtins::set_main(vm.main_obj);
@@ -129,14 +144,14 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
     let pcid = match compiler::compile_program("<internal:prelude>", PRELUDE) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("minirb: prelude: {}", e.0);
-            return 3;
+            builtins::write_err(&format!("minirb: prelude: {}\n", e.0));
+            return (3, driver.stats.clone());
         }
     };
     if let Err(e) = run_main(&mut driver, &mut vm, pcid) {
         builtins::flush_out();
-        eprint!("minirb: prelude failed: {}", uncaught(e));
-        return 3;
+        builtins::write_err(&format!("minirb: prelude failed: {}", uncaught(e)));
+        return (3, driver.stats.clone());
     }
     let canon = std::fs::canonicalize(filename)
         .map(|p| p.to_string_lossy().into_owned())
@@ -147,15 +162,12 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
     let cid = match compiler::compile_program(filename, text) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{}", e.0);
-            return 1;
+            builtins::write_err(&format!("{}\n", e.0));
+            return (1, driver.stats.clone());
         }
     };
     let r = run_main(&mut driver, &mut vm, cid);
     builtins::flush_out();
-    if std::env::var_os("MINIRB_JIT_SUMMARY").is_some() {
-        eprintln!("{}", driver.summary());
-    }
     let status = match r {
         Ok(()) => 0,
         Err(e) => {
@@ -167,13 +179,40 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
                     0
                 }
             } else {
-                eprint!("{}", uncaught(e));
+                builtins::flush_out();
+                builtins::write_err(&uncaught(e));
                 1
             }
         }
     };
+    let stats = driver.stats.clone();
     drop(driver);
-    status
+    (status, stats)
+}
+
+/// What an in-process run printed, and its exit status.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub stats: metatrace::Stats,
+}
+
+/// `run` with the program's output and error messages collected instead
+/// of printed, then the thread's tables released (`shutdown`): for test
+/// harnesses that run many programs in one process, each on a fresh
+/// thread (the VM's and the heap's state is per thread).
+pub fn run_captured(params: metatrace::JitParams, filename: &str, text: &str) -> Outcome {
+    builtins::capture_output();
+    let (code, stats) = run_with_stats(params, filename, text, Vec::new());
+    let (stdout, stderr) = builtins::take_captured();
+    shutdown();
+    Outcome {
+        code,
+        stdout,
+        stderr,
+        stats,
+    }
 }
 
 /// Releases the thread-local tables without running their destructors.

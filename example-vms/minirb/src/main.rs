@@ -41,8 +41,6 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    // `--jit on` is the default configuration.
-    let jit = jit.map(|j| if j == "on" { "default".to_string() } else { j });
     let params = match (metatrace::cli::JitArgs { jit }).checked_params("minirb", minirb::BACKENDS)
     {
         Ok(p) => p,
@@ -51,8 +49,18 @@ fn main() -> ExitCode {
             return code;
         }
     };
-    let text = match std::fs::read_to_string(&file) {
-        Ok(t) => t,
+    let text = match std::fs::read(&file) {
+        Ok(b) => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(e) => {
+                let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count();
+                eprintln!("{file}:{line}: invalid multibyte char (UTF-8)");
+                return ExitCode::from(1);
+            }
+        },
         Err(e) => {
             eprintln!("minirb: No such file or directory -- {file} ({e}) (LoadError)");
             return ExitCode::from(1);
