@@ -806,23 +806,49 @@ fn string(name: &str, recv: GcRef, args: &[GcRef], blk: GcRef) -> RbRes {
     ) {
         check_frozen_str(recv)?;
     }
-    // ASCII fast paths (no decoding of the whole string).
-    if matches!(name, "[]" | "size" | "length") {
-        let b = str_bytes(recv);
-        if b.is_ascii() {
-            match (name, args.first()) {
-                ("size" | "length", None) => return Ok(new_int(b.len() as i64)),
-                ("[]", Some(i)) if args.len() == 1 && i.tid() == tid::INT => {
-                    let k = geti(*i, &int_obj::v);
-                    let k = if k < 0 { k + b.len() as i64 } else { k };
-                    return Ok(if k >= 0 && (k as usize) < b.len() {
-                        new_str(std::str::from_utf8(&b[k as usize..k as usize + 1]).unwrap_or(""))
-                    } else {
-                        nil()
-                    });
-                }
-                _ => {}
+    // ASCII fast paths (no decoding of the whole string, no copy of it).
+    if matches!(name, "[]" | "size" | "length") && str_is_ascii(recv) {
+        let n = str_byte_len(recv) as i64;
+        let int = |v: &GcRef| (v.tid() == tid::INT).then(|| geti(*v, &int_obj::v));
+        match (name, args) {
+            ("size" | "length", []) => return Ok(new_int(n)),
+            ("[]", [i]) if i.tid() == tid::INT => {
+                return Ok(crate::residuals::str_slice_ascii(
+                    recv,
+                    int(i).unwrap_or(0),
+                    1,
+                    true,
+                ));
             }
+            ("[]", [i, l]) if i.tid() == tid::INT && l.tid() == tid::INT => {
+                let (i, l) = (int(i).unwrap_or(0), int(l).unwrap_or(0));
+                return Ok(crate::residuals::str_slice_ascii(recv, i, l, false));
+            }
+            ("[]", [r]) if r.tid() == tid::RANGE => {
+                let (lo, hi) = (getr(*r, &range_obj::lo), getr(*r, &range_obj::hi));
+                let excl = geti(*r, &range_obj::excl) != 0;
+                let start = match lo.tid() {
+                    tid::INT => Some(geti(lo, &int_obj::v)),
+                    tid::NIL => Some(0),
+                    _ => None,
+                };
+                let end = match hi.tid() {
+                    tid::INT => Some(geti(hi, &int_obj::v)),
+                    tid::NIL => Some(-1),
+                    _ => None,
+                };
+                if let (Some(a), Some(b)) = (start, end) {
+                    let a = if a < 0 { a + n } else { a };
+                    let b = if b < 0 { b + n } else { b };
+                    let excl = excl && hi.tid() != tid::NIL;
+                    let len = (b - a + if excl { 0 } else { 1 }).max(0);
+                    if a < 0 {
+                        return Ok(nil());
+                    }
+                    return Ok(crate::residuals::str_slice_ascii(recv, a, len, false));
+                }
+            }
+            _ => {}
         }
     }
     Ok(match (name, args.len()) {

@@ -62,8 +62,8 @@ pub struct Vm {
 
 type Res<C> = Result<<C as Repr>::Ref, <C as Repr>::Ref>;
 
-const ARITH: [&str; 13] = [
-    "+", "-", "*", "<", "<=", ">", ">=", "==", "!=", "/", "%", "<<", "&",
+const ARITH: [&str; 16] = [
+    "+", "-", "*", "<", "<=", ">", ">=", "==", "!=", "/", "%", "<<", "&", "|", "^", ">>",
 ];
 
 impl Vm {
@@ -221,6 +221,7 @@ impl Vm {
 
     /// The traced fast paths of binary operators on Integer and Float.
     fn binop<C: Ctx>(&self, ctx: &mut C, name: &str, a: C::Ref, b: C::Ref) -> Option<C::Ref> {
+        use metatrace::ir::OpNum;
         let ta = ctx.class_of(a);
         if ta != tid::INT && ta != tid::FLOAT {
             return None;
@@ -234,6 +235,36 @@ impl Vm {
                 "-" => ctx.int_sub_ovf(x, y),
                 "*" => ctx.int_mul_ovf(x, y),
                 "&" => Some(ctx.int_and(x, y)),
+                "|" => Some(ctx.int_binop(OpNum::IntOr, x, y)),
+                "^" => Some(ctx.int_binop(OpNum::IntXor, x, y)),
+                // Ruby floors; the machine truncates. They agree when
+                // neither operand is negative, the case traced inline
+                // (the residual call handles the rest, and zero).
+                "/" | "%" => {
+                    let zero = ctx.const_int(0);
+                    let pos = ctx.int_gt(y, zero);
+                    let nonneg = ctx.int_ge(x, zero);
+                    if !(ctx.is_true(pos) && ctx.is_true(nonneg)) {
+                        return None;
+                    }
+                    let op = if name == "/" {
+                        OpNum::IntFloorDiv
+                    } else {
+                        OpNum::IntMod
+                    };
+                    Some(ctx.int_binop(op, x, y))
+                }
+                // The machine masks shift counts; Ruby does not.
+                ">>" => {
+                    let zero = ctx.const_int(0);
+                    let max = ctx.const_int(63);
+                    let ok = ctx.int_ge(y, zero);
+                    let ok2 = ctx.int_le(y, max);
+                    if !(ctx.is_true(ok) && ctx.is_true(ok2)) {
+                        return None;
+                    }
+                    Some(ctx.int_binop(OpNum::IntRshift, x, y))
+                }
                 "<" => {
                     let r = ctx.int_lt(x, y);
                     return Some(self.boolean(ctx, r));
@@ -275,7 +306,6 @@ impl Vm {
         if ta == tid::FLOAT || tb == tid::FLOAT {
             let x = fx(ctx, ta, a)?;
             let y = fx(ctx, tb, b)?;
-            use metatrace::ir::OpNum;
             let cmp = |s: &Self, ctx: &mut C, op: OpNum| {
                 let r = ctx.float_cmp(op, x, y);
                 Some(s.boolean(ctx, r))
@@ -453,6 +483,9 @@ impl Vm {
             None => {
                 // Traced fast paths of builtins.
                 let name = objects::sym_name(sym);
+                if let Some(r) = self.builtin_fast_path(ctx, c, &name, recv, &args, blk, kw)? {
+                    return Ok(r);
+                }
                 if args.len() == 1 && ARITH.contains(&name.as_str()) {
                     if let Some(r) = self.binop(ctx, &name, recv, args[0]) {
                         return Ok(r);
@@ -482,14 +515,33 @@ impl Vm {
                 {
                     return self.call_block(ctx, recv, args, None, blk);
                 }
-                if name == "=="
-                    && args.len() == 1
-                    && ctx.class_of(recv) == tid::OBJ
-                    && objects::class_mut(c, |k| k.struct_members.is_none())
-                    && !objects::ancestors(c).contains(&cls::EXCEPTION)
-                {
-                    let r = ctx.ptr_eq(recv, args[0]);
-                    return Ok(self.boolean(ctx, r));
+                // Identity equality: user objects without their own `==`
+                // (structs and exceptions compare members), and the
+                // singletons and symbols (interned). `!=` is `!(a == b)`
+                // only when `==` is the builtin too.
+                if (name == "==" || name == "!=" || name == "equal?") && args.len() == 1 {
+                    let t = ctx.class_of(recv);
+                    let identity = match t {
+                        tid::NIL | tid::TRUE | tid::FALSE | tid::SYM => true,
+                        tid::OBJ => {
+                            objects::class_mut(c, |k| k.struct_members.is_none())
+                                && !objects::ancestors(c).contains(&cls::EXCEPTION)
+                        }
+                        // Numbers are values in CRuby (`1.equal?(1)`).
+                        tid::INT | tid::BIG | tid::FLOAT => false,
+                        _ => name == "equal?",
+                    };
+                    let eq_is_builtin =
+                        name != "!=" || objects::lookup(c, objects::sym_id("==")).is_none();
+                    if identity && eq_is_builtin {
+                        let r = ctx.ptr_eq(recv, args[0]);
+                        if name == "!=" {
+                            let zero = ctx.const_int(0);
+                            let r = ctx.int_eq(r, zero);
+                            return Ok(self.boolean(ctx, r));
+                        }
+                        return Ok(self.boolean(ctx, r));
+                    }
                 }
                 if name == "!" && args.is_empty() {
                     let t = Self::truthy(ctx, recv);
@@ -501,6 +553,113 @@ impl Vm {
                 }
                 self.call_builtin(ctx, recv, sym, sym, args, blk, fcall)
             }
+        }
+    }
+
+    /// Builtins traced inline instead of through the generic residual send
+    /// (which boxes the arguments into an Array and dispatches on the
+    /// method's name): `Class#new` of plain classes (the allocation becomes
+    /// visible to allocation removal and `initialize` is inlined),
+    /// `Integer#succ`/`pred`, `Range#begin`/`end`/`exclude_end?`, and
+    /// String equality, length and indexing through narrow helpers.
+    /// `Ok(None)`: not handled here.
+    #[allow(clippy::too_many_arguments)]
+    fn builtin_fast_path<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        c: usize,
+        name: &str,
+        recv: C::Ref,
+        args: &[C::Ref],
+        blk: C::Ref,
+        kw: bool,
+    ) -> Result<Option<C::Ref>, C::Ref> {
+        let t = ctx.class_of(recv);
+        match (t, name, args.len()) {
+            (tid::CLASS, "new", _) => {
+                let k = ctx.getfield_i(recv, &class_obj::id);
+                let k = ctx.promote_int(k) as usize;
+                if c != objects::meta_of(k) || !objects::plain_new(k) {
+                    return Ok(None);
+                }
+                let init = objects::sym_id("initialize");
+                let found = objects::lookup(k, init);
+                if found.is_none() && !args.is_empty() {
+                    // BasicObject#initialize takes no arguments.
+                    return Err(self.arg_error(ctx, args.len(), "0"));
+                }
+                let o = ctx.new(&obj_obj::SIZE);
+                let kc = ctx.const_int(k as i64);
+                ctx.setfield_i(o, &obj_obj::cls, kc);
+                let zero = ctx.const_int(0);
+                ctx.setfield_i(o, &obj_obj::map, zero);
+                ctx.setfield_i(o, &obj_obj::frozen, zero);
+                let hint = objects::class_mut(k, |k| k.ivar_hint);
+                let n = ctx.const_int(hint as i64);
+                let slots = ctx.new_array(&REF_ARRAY, n);
+                ctx.setfield_r(o, &obj_obj::slots, slots);
+                if let Some((m, _, _)) = found {
+                    self.invoke(ctx, m, o, init, args.to_vec(), blk, kw)?;
+                }
+                Ok(Some(o))
+            }
+            (tid::INT, "succ" | "pred", 0) => {
+                let x = ctx.getfield_i(recv, &int_obj::v);
+                let one = ctx.const_int(1);
+                let r = if name == "succ" {
+                    ctx.int_add_ovf(x, one)
+                } else {
+                    ctx.int_sub_ovf(x, one)
+                };
+                Ok(r.map(|v| Self::box_int(ctx, v)))
+            }
+            (tid::RANGE, "begin", 0) => Ok(Some(ctx.getfield_r(recv, &range_obj::lo))),
+            (tid::RANGE, "end", 0) => Ok(Some(ctx.getfield_r(recv, &range_obj::hi))),
+            (tid::RANGE, "exclude_end?", 0) => {
+                let e = ctx.getfield_i(recv, &range_obj::excl);
+                let zero = ctx.const_int(0);
+                let r = ctx.int_ne(e, zero);
+                Ok(Some(self.boolean(ctx, r)))
+            }
+            (tid::STR, "==" | "!=" | "===" | "eql?", 1) => {
+                if ctx.class_of(args[0]) != tid::STR {
+                    return Ok(None);
+                }
+                let r = ctx
+                    .call(&STR_EQ, &[Val::Ref(recv), Val::Ref(args[0])])
+                    .int();
+                let r = if name == "!=" {
+                    let zero = ctx.const_int(0);
+                    ctx.int_eq(r, zero)
+                } else {
+                    r
+                };
+                Ok(Some(self.boolean(ctx, r)))
+            }
+            (tid::STR, "length" | "size", 0) => {
+                let n = ctx.call(&STR_LEN, &[Val::Ref(recv)]).int();
+                Ok(Some(Self::box_int(ctx, n)))
+            }
+            (tid::STR, "[]", 1) => {
+                if ctx.class_of(args[0]) != tid::INT {
+                    return Ok(None);
+                }
+                let i = ctx.getfield_i(args[0], &int_obj::v);
+                Ok(Some(
+                    ctx.call(&STR_AT, &[Val::Ref(recv), Val::Int(i)]).gcref(),
+                ))
+            }
+            // An Array equals only an Array (or what has `to_ary`, which
+            // none of these have).
+            (tid::ARR, "==", 1)
+                if matches!(
+                    ctx.class_of(args[0]),
+                    tid::NIL | tid::TRUE | tid::FALSE | tid::INT | tid::FLOAT | tid::SYM | tid::STR
+                ) =>
+            {
+                Ok(Some(ctx.const_ref(self.f)))
+            }
+            _ => Ok(None),
         }
     }
 

@@ -48,8 +48,12 @@ metatrace::gc_struct! {
     pub struct UndefObj as undef_obj { #[immutable] unused: i64 }
 }
 metatrace::gc_struct! {
-    /// A mutable `String`: its UTF-8 bytes, exactly sized (`<<` replaces them).
-    pub struct StrObj as str_obj { bytes: GcRef, frozen: i64 }
+    /// A mutable `String`: its UTF-8 bytes, exactly sized (`<<` replaces
+    /// them; byte arrays are never written in place once a string holds
+    /// them). `ascii` caches whether `ascii_key`'s bytes are all ASCII (1)
+    /// or not (2): valid while `ascii_key` is still `bytes`, like CRuby's
+    /// code range, so indexing and `length` need not rescan the string.
+    pub struct StrObj as str_obj { bytes: GcRef, frozen: i64, ascii_key: GcRef, ascii: i64 }
 }
 metatrace::gc_struct! {
     /// A `Symbol`: its index in the symbol table (one object per symbol).
@@ -180,6 +184,10 @@ pub struct Class {
     pub cvars: HashMap<usize, GcRef>,
     /// Struct member names, for `Struct.new` classes.
     pub struct_members: Option<Vec<usize>>,
+    /// How many instance-variable slots this class's instances have grown
+    /// to: traced `new` allocates that many up front, so `initialize`'s
+    /// `@x = ...` stores go straight into the slots.
+    pub ivar_hint: usize,
 }
 
 /// An instance-variable map (hidden class).
@@ -444,6 +452,7 @@ pub fn new_class(name: &str, sup: Option<usize>, is_module: bool, parent: Option
             attached: None,
             cvars: HashMap::new(),
             struct_members,
+            ivar_hint: 0,
         });
         id
     });
@@ -488,6 +497,7 @@ pub fn new_singleton(sup: usize, attached: GcRef) -> usize {
             attached: Some(attached),
             cvars: HashMap::new(),
             struct_members: None,
+            ivar_hint: 0,
         });
         id
     });
@@ -850,6 +860,28 @@ pub fn str_of(o: GcRef) -> String {
 pub fn str_bytes(o: GcRef) -> Vec<u8> {
     read_bytes(getr(o, &str_obj::bytes))
 }
+/// Whether string `o` is all ASCII (character index = byte index), from
+/// the cache when its bytes have not been replaced since.
+pub fn str_is_ascii(o: GcRef) -> bool {
+    let b = getr(o, &str_obj::bytes);
+    if getr(o, &str_obj::ascii_key) == b {
+        return geti(o, &str_obj::ascii) == 1;
+    }
+    let ascii = read_bytes(b).is_ascii();
+    setr(o, &str_obj::ascii_key, b);
+    seti(o, &str_obj::ascii, if ascii { 1 } else { 2 });
+    ascii
+}
+/// The byte length of string `o`.
+pub fn str_byte_len(o: GcRef) -> usize {
+    heap::arraylen(getr(o, &str_obj::bytes), &BYTE_ARRAY) as usize
+}
+/// Byte `i` of string `o` (`i` < `str_byte_len`).
+pub fn str_byte_at(o: GcRef, i: usize) -> u8 {
+    let mut b = [0u8];
+    heap::read_bytes(getr(o, &str_obj::bytes), &BYTE_ARRAY, i, &mut b);
+    b[0]
+}
 pub fn set_str(o: GcRef, s: &str) {
     let a = bytes_arr(s.as_bytes());
     setr(o, &str_obj::bytes, a);
@@ -946,6 +978,8 @@ pub fn ivar_set(o: GcRef, sym: usize, v: GcRef) {
     };
     let cap = heap::arraylen(slots, &REF_ARRAY) as usize;
     let slots = if i >= cap {
+        let c = geti(o, &obj_obj::cls) as usize;
+        class_mut(c, |k| k.ivar_hint = k.ivar_hint.max(i + 1));
         let b = heap::new_array(&REF_ARRAY, ((cap * 2).max(4)).max(i + 1) as i64).expect("slots");
         copy_refs(slots, b, cap);
         setr(o, &obj_obj::slots, b);
@@ -954,6 +988,41 @@ pub fn ivar_set(o: GcRef, sym: usize, v: GcRef) {
         slots
     };
     heap::setarrayitem_ref(slots, &REF_ARRAY, i as i64, v);
+}
+/// Whether `Class#new` of class `c` is the plain one: allocate an object
+/// with slots, call `initialize` (no builtin superclass with its own
+/// allocation, no Struct, no exception's backtrace).
+pub fn plain_new(c: usize) -> bool {
+    if is_module(c) {
+        return false;
+    }
+    let anc = ancestors(c);
+    let special = [
+        cls::ARRAY,
+        cls::HASH,
+        cls::STRING,
+        cls::PROC,
+        cls::EXCEPTION,
+        cls::INTEGER,
+        cls::FLOAT,
+        cls::NUMERIC,
+        cls::SYMBOL,
+        cls::NIL,
+        cls::TRUE,
+        cls::FALSE,
+        cls::RANGE,
+        cls::METHOD,
+        cls::CLASS,
+        cls::MODULE,
+    ];
+    let strukt = find_class("Struct");
+    anc.contains(&cls::OBJECT)
+        && !anc
+            .iter()
+            .any(|a| special.contains(a) || Some(*a) == strukt)
+        && anc
+            .iter()
+            .all(|a| class_mut(*a, |k| k.struct_members.is_none()))
 }
 pub fn ivar_names(o: GcRef) -> Vec<usize> {
     if o.tid() != tid::OBJ {

@@ -446,3 +446,89 @@ metatrace::residual!(pub static EXC_MATCH = fn rb_exc_match(e: GcRef, classes: G
 pub fn _unused() {
     let _ = objects::nil;
 }
+
+/// Reads the heap, writes nothing the traces read (may allocate, may fill
+/// a string's ASCII cache, which compiled code never reads), never
+/// raises: heap caches survive the call.
+const READS: EffectInfo = EffectInfo {
+    writes_heap: false,
+    ..EffectInfo::RESIDUAL
+};
+
+extern "C" fn rb_str_eq(a: GcRef, b: GcRef) -> i64 {
+    let n = str_byte_len(a);
+    if n != str_byte_len(b) {
+        return 0;
+    }
+    // In stack-sized chunks: most compared strings are short, and the
+    // helper should not allocate.
+    let (ba, bb) = (getr(a, &str_obj::bytes), getr(b, &str_obj::bytes));
+    let (mut x, mut y) = ([0u8; 64], [0u8; 64]);
+    let mut i = 0;
+    while i < n {
+        let k = (n - i).min(64);
+        metatrace::heap::read_bytes(ba, &metatrace::heap::BYTE_ARRAY, i, &mut x[..k]);
+        metatrace::heap::read_bytes(bb, &metatrace::heap::BYTE_ARRAY, i, &mut y[..k]);
+        if x[..k] != y[..k] {
+            return 0;
+        }
+        i += k;
+    }
+    1
+}
+metatrace::residual!(
+    /// `String#==` of two Strings: 1 when their bytes are equal.
+    pub static STR_EQ = fn rb_str_eq(a: GcRef, b: GcRef) -> i64, READS);
+
+extern "C" fn rb_str_len(s: GcRef) -> i64 {
+    if str_is_ascii(s) {
+        return str_byte_len(s) as i64;
+    }
+    String::from_utf8_lossy(&str_bytes(s)).chars().count() as i64
+}
+metatrace::residual!(
+    /// `String#length`: the number of characters.
+    pub static STR_LEN = fn rb_str_len(s: GcRef) -> i64, READS);
+
+/// `s[i]` (`single`) or `s[i, len]` of an ASCII string, as CRuby answers
+/// them: nil out of range; `s[len, k]` is "" (the end is a valid start).
+pub fn str_slice_ascii(s: GcRef, i: i64, len: i64, single: bool) -> GcRef {
+    let n = str_byte_len(s) as i64;
+    let k = if i < 0 { i + n } else { i };
+    if single {
+        if k < 0 || k >= n {
+            return nil();
+        }
+        let c = [str_byte_at(s, k as usize)];
+        return new_str(std::str::from_utf8(&c).unwrap_or(""));
+    }
+    if k < 0 || k > n || len < 0 {
+        return nil();
+    }
+    let end = (k + len).min(n) as usize;
+    let mut out = vec![0u8; end - k as usize];
+    metatrace::heap::read_bytes(
+        getr(s, &str_obj::bytes),
+        &metatrace::heap::BYTE_ARRAY,
+        k as usize,
+        &mut out,
+    );
+    new_str(std::str::from_utf8(&out).unwrap_or(""))
+}
+
+extern "C" fn rb_str_at(s: GcRef, i: i64) -> GcRef {
+    if str_is_ascii(s) {
+        return str_slice_ascii(s, i, 1, true);
+    }
+    let b = str_bytes(s);
+    let chars: Vec<char> = String::from_utf8_lossy(&b).chars().collect();
+    let n = chars.len() as i64;
+    let k = if i < 0 { i + n } else { i };
+    if k < 0 || k >= n {
+        return nil();
+    }
+    new_str(&chars[k as usize].to_string())
+}
+metatrace::residual!(
+    /// `String#[]` with an Integer index: a one-character String or nil.
+    pub static STR_AT = fn rb_str_at(s: GcRef, i: i64) -> GcRef, READS);
