@@ -144,3 +144,46 @@ fn binary_reports_bad_programs() {
     let r = calc().arg("/nonexistent/x.calc").output().unwrap();
     assert_eq!(r.status.code(), Some(1));
 }
+
+/// Every Rust block in docs/tutorial.md whose first line is
+/// `// example-vms/tutorial/...` is made of lines of that file: the page
+/// cannot drift from the code.
+#[test]
+fn tutorial_page_quotes_the_code() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let page = std::fs::read_to_string(format!("{root}/docs/tutorial.md")).unwrap();
+    let mut checked = 0;
+    let mut in_block = false;
+    let mut file: Option<String> = None;
+    for line in page.lines() {
+        let t = line.trim();
+        if t == "```rust" {
+            in_block = true;
+            file = None;
+            continue;
+        }
+        if t == "```" {
+            in_block = false;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        match &file {
+            None => {
+                let path = t.strip_prefix("// ").expect("a block naming its file");
+                file = Some(std::fs::read_to_string(format!("{root}/{path}")).unwrap());
+            }
+            Some(src) => {
+                if !t.is_empty() {
+                    assert!(
+                        src.lines().any(|l| l.trim() == t),
+                        "docs/tutorial.md quotes a line its file lacks: {t}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 60, "only {checked} quoted lines found");
+}
