@@ -1,6 +1,6 @@
 //! From a recorded trace to installed code (PyPy's `compile.py`).
 //!
-//! Owns: [`GuardEntry`] (per compiled guard: its resume data, failure
+//! Owns: `GuardEntry` (per compiled guard: its resume data, failure
 //! count, what the optimizer knew there — PyPy's `ResumeGuardDescr`),
 //! optimizing a loop or a bridge, handing it to the backend, filing the
 //! guards and quasi-immutable dependencies of what got compiled, rooting
