@@ -276,6 +276,17 @@ impl<I: Interp> JitDriver<I> {
         self.log
             .section(cat::OPT_BRIDGE, || format!("{header}\n{}", opt.trace));
         self.keep_trace(header, &opt.trace);
+        if self.log.enabled(cat::BACKEND) {
+            let text = self
+                .backend
+                .disassemble_bridge(guard)
+                .unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
+            let header = BackendHeader::Bridge {
+                guard: guard.0 as u64,
+            };
+            self.log
+                .section(cat::BACKEND, || format!("{header}\n{text}"));
+        }
         self.memmgr_new_bridge(owner, &opt.trace);
         true
     }
