@@ -905,6 +905,7 @@ jump(i0, descr=TargetToken(1))
 [20] jit-log-opt-loop}
 [21] {jit-backend
 # Loop 3 (f:1 line 2 <Load>)
+; guard_true(i0, descr=<Guard4>) [i0]
 0x1000: mov rax, rbx
 [22] jit-backend}
 [30] {jit-log-opt-bridge
@@ -922,20 +923,38 @@ jump(i0, descr=TargetToken(1))
         let page = render(&log, "t<e>st", &src);
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>mtlog: t&lt;e&gt;st</title>"));
-        // The tree nests the bridge under its loop.
-        let loop_li = page.find("<li><a href=\"#loop-3\"").unwrap();
-        let bridge_li = page.find("<li><a href=\"#bridge-4\"").unwrap();
-        assert!(loop_li < bridge_li && page[loop_li..bridge_li].contains("<ul>"));
+        // The tree nests the bridge under its loop, on the edge of Guard 4.
+        let loop_li = page.find("<li><a class=\"node loop\" href=\"#loop-3\"").unwrap();
+        let edge = page.find("<li class=\"edge\"><span class=\"gl\">Guard 4 ").unwrap();
+        let bridge_li = page.find("<li><a class=\"node bridge\" href=\"#bridge-4\"").unwrap();
+        assert!(loop_li < edge && edge < bridge_li && page[loop_li..bridge_li].contains("<ul>"));
         assert!(page.contains("id=\"loop-3\"") && page.contains("id=\"bridge-4\""));
         assert!(page.contains("<a href=\"#bridge-4\">→ bridge</a>"));
-        // Source lines, escaped locations and machine code.
-        assert!(page.contains("prog.tvm:2  second &lt;line&gt;"));
+        // Ops have deep-link ids: guards by guard id, others by position.
+        assert!(page.contains("id=\"loop-3:g4\""));
+        assert!(page.contains("id=\"loop-3:op0\""));
+        // Source lines (IR grouped under them, and the heat view), escaped
+        // locations and machine code folded under its op.
+        assert!(page.contains("<span class=\"src\">prog.tvm:2  second &lt;line&gt;</span>"));
+        assert!(page.contains("data-line=\"prog.tvm:2\""));
+        assert!(page.contains("<td class=\"code\">second &lt;line&gt;</td>"));
         assert!(page.contains("f:1 line 2 &lt;Load&gt;"));
-        assert!(page.contains("0x1000: mov rax, rbx"));
+        assert!(page.contains("<pre>0x1000: mov rax, rbx</pre>"), "{page}");
+        // No jit-summary: the bar says so instead of dividing by zero.
+        assert!(page.contains("no jit-summary in this log"));
         // No network: no external URLs or resources.
         for bad in ["http://", "https://", "src=\"", "<link "] {
             assert!(!page.contains(bad), "page contains {bad}");
         }
+    }
+
+    #[test]
+    fn listing_goes_under_its_ops() {
+        let l = Listing::parse("; Loop entry\nA\n; i1 = int_add(i0, 1)\nB\nC\n; debug_merge_point(0, 'x')\n; guard_true(i1, descr=<Guard2>) [i1] pending=[]\nD\n; exit stub\nE\n");
+        let (per_op, rest) = l.assign(["i1 = int_add(i0, 1)", "guard_true(i1, descr=<Guard2>) [i1]", "jump(i1)"].into_iter());
+        assert_eq!(per_op, vec![vec!["B".to_string(), "C".into()], vec!["D".into()], vec![]]);
+        assert_eq!(rest, vec!["; Loop entry", "A", "; debug_merge_point(0, 'x')", "; exit stub", "E"]);
+        assert_eq!(json("a\"</script>\n"), "\"a\\\"\\u003c/script\\u003e\\u000a\"");
     }
 
     #[test]
