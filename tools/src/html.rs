@@ -436,7 +436,10 @@ fn time_bar(h: &mut String, log: &Log) {
             v / total * 100.0
         );
     }
-    let _ = write!(h, "<span class=\"dim\">total {total:.6} s</span></div></div>\n");
+    let _ = write!(
+        h,
+        "<span class=\"dim\">total {total:.6} s</span></div></div>\n"
+    );
 }
 
 fn label(log: &Log, t: &Trace) -> String {
@@ -468,7 +471,11 @@ fn guard_fails(log: &Log, g: u64) -> Option<u64> {
 /// One tree node: the trace, then an edge per failing guard (to its
 /// bridge, or a leaf when it has none).
 fn tree(h: &mut String, log: &Log, t: &Trace, depth: usize) {
-    let cls = if t.id.is_loop() { "node loop" } else { "node bridge" };
+    let cls = if t.id.is_loop() {
+        "node loop"
+    } else {
+        "node bridge"
+    };
     let _ = write!(
         h,
         "<li><a class=\"{cls}\" href=\"#{}\" title=\"{}\">{}</a>",
@@ -510,7 +517,10 @@ fn tree(h: &mut String, log: &Log, t: &Trace, depth: usize) {
             );
         }
         if hidden > 0 {
-            let _ = writeln!(h, "<li class=\"edge leaf dim\">{hidden} more failing guards</li>");
+            let _ = writeln!(
+                h,
+                "<li class=\"edge leaf dim\">{hidden} more failing guards</li>"
+            );
         }
         h.push_str("</ul>");
     }
@@ -545,7 +555,11 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
     let row = |h: &mut String, file: &str, n: usize, text: &str| {
         let key = (file.to_string(), n);
         let w = heat.weight.get(&key).copied().unwrap_or(0.0);
-        let pct = if heat.total > 0.0 { w / heat.total * 100.0 } else { 0.0 };
+        let pct = if heat.total > 0.0 {
+            w / heat.total * 100.0
+        } else {
+            0.0
+        };
         let traces = heat.traces.get(&key);
         let cls = if traces.is_some() { "sl run" } else { "sl" };
         let _ = write!(
@@ -556,14 +570,28 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
             if w > 0.0 { format!("{pct:.1}%") } else { String::new() }
         );
         for id in heat.heads.get(&key).into_iter().flatten() {
-            let _ = write!(h, "<a class=\"mk loop\" href=\"#{}\" title=\"{id} starts here\">⟳{}</a>", id.anchor(), short(*id));
+            let _ = write!(
+                h,
+                "<a class=\"mk loop\" href=\"#{}\" title=\"{id} starts here\">⟳{}</a>",
+                id.anchor(),
+                short(*id)
+            );
         }
         for id in traces.into_iter().flatten().filter(|id| !id.is_loop()) {
-            let _ = write!(h, "<a class=\"mk bridge\" href=\"#{}\" title=\"{id}\">↳{}</a>", id.anchor(), short(*id));
+            let _ = write!(
+                h,
+                "<a class=\"mk bridge\" href=\"#{}\" title=\"{id}\">↳{}</a>",
+                id.anchor(),
+                short(*id)
+            );
         }
         let _ = write!(h, "</td><td class=\"code\">{}</td></tr>\n", esc(text));
         if let Some(ts) = traces {
-            let _ = write!(h, "<tr class=\"lt\" hidden><td></td><td colspan=\"4\">traces running {}:{n}: ", esc(file));
+            let _ = write!(
+                h,
+                "<tr class=\"lt\" hidden><td></td><td colspan=\"4\">traces running {}:{n}: ",
+                esc(file)
+            );
             for id in ts {
                 let t = log.trace(*id);
                 let _ = write!(
@@ -623,7 +651,9 @@ fn before_after(h: &mut String, log: &Log) {
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    h.push_str("<table class=\"ba\"><tr><th>trace</th><th>recorded</th><th>optimized</th><th></th></tr>\n");
+    h.push_str(
+        "<table class=\"ba\"><tr><th>trace</th><th>recorded</th><th>optimized</th><th></th></tr>\n",
+    );
     for (t, raw) in rows {
         let opt = t.op_count();
         let _ = writeln!(
@@ -652,7 +682,11 @@ impl Listing {
             if let Some(note) = line.strip_prefix("; ") {
                 groups.push((note.to_string(), Vec::new()));
             } else if !line.trim().is_empty() {
-                groups.last_mut().expect("one group").1.push(line.to_string());
+                groups
+                    .last_mut()
+                    .expect("one group")
+                    .1
+                    .push(line.to_string());
             }
         }
         Listing { groups }
@@ -723,7 +757,11 @@ fn trace_section(h: &mut String, log: &Log, t: &Trace, sources: &Sources, opts: 
         h.push_str("<div class=\"body\">");
     }
     trace_body(h, log, t, sources);
-    h.push_str(if opts.lazy { "</template>\n" } else { "</div>\n" });
+    h.push_str(if opts.lazy {
+        "</template>\n"
+    } else {
+        "</div>\n"
+    });
     h.push_str("</section>\n");
 }
 
@@ -924,9 +962,15 @@ jump(i0, descr=TargetToken(1))
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>mtlog: t&lt;e&gt;st</title>"));
         // The tree nests the bridge under its loop, on the edge of Guard 4.
-        let loop_li = page.find("<li><a class=\"node loop\" href=\"#loop-3\"").unwrap();
-        let edge = page.find("<li class=\"edge\"><span class=\"gl\">Guard 4 ").unwrap();
-        let bridge_li = page.find("<li><a class=\"node bridge\" href=\"#bridge-4\"").unwrap();
+        let loop_li = page
+            .find("<li><a class=\"node loop\" href=\"#loop-3\"")
+            .unwrap();
+        let edge = page
+            .find("<li class=\"edge\"><span class=\"gl\">Guard 4 ")
+            .unwrap();
+        let bridge_li = page
+            .find("<li><a class=\"node bridge\" href=\"#bridge-4\"")
+            .unwrap();
         assert!(loop_li < edge && edge < bridge_li && page[loop_li..bridge_li].contains("<ul>"));
         assert!(page.contains("id=\"loop-3\"") && page.contains("id=\"bridge-4\""));
         assert!(page.contains("<a href=\"#bridge-4\">→ bridge</a>"));
@@ -951,10 +995,32 @@ jump(i0, descr=TargetToken(1))
     #[test]
     fn listing_goes_under_its_ops() {
         let l = Listing::parse("; Loop entry\nA\n; i1 = int_add(i0, 1)\nB\nC\n; debug_merge_point(0, 'x')\n; guard_true(i1, descr=<Guard2>) [i1] pending=[]\nD\n; exit stub\nE\n");
-        let (per_op, rest) = l.assign(["i1 = int_add(i0, 1)", "guard_true(i1, descr=<Guard2>) [i1]", "jump(i1)"].into_iter());
-        assert_eq!(per_op, vec![vec!["B".to_string(), "C".into()], vec!["D".into()], vec![]]);
-        assert_eq!(rest, vec!["; Loop entry", "A", "; debug_merge_point(0, 'x')", "; exit stub", "E"]);
-        assert_eq!(json("a\"</script>\n"), "\"a\\\"\\u003c/script\\u003e\\u000a\"");
+        let (per_op, rest) = l.assign(
+            [
+                "i1 = int_add(i0, 1)",
+                "guard_true(i1, descr=<Guard2>) [i1]",
+                "jump(i1)",
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            per_op,
+            vec![vec!["B".to_string(), "C".into()], vec!["D".into()], vec![]]
+        );
+        assert_eq!(
+            rest,
+            vec![
+                "; Loop entry",
+                "A",
+                "; debug_merge_point(0, 'x')",
+                "; exit stub",
+                "E"
+            ]
+        );
+        assert_eq!(
+            json("a\"</script>\n"),
+            "\"a\\\"\\u003c/script\\u003e\\u000a\""
+        );
     }
 
     #[test]

@@ -277,9 +277,11 @@ impl Log {
     /// `jit-tracing` section.
     pub fn raw_for(&self, t: &Trace) -> Option<&RawTrace> {
         let guards: std::collections::HashSet<u64> = t.guard_ids().collect();
-        self.raw
-            .iter()
-            .find(|r| r.ops.iter().any(|o| o.guard.is_some_and(|g| guards.contains(&g))))
+        self.raw.iter().find(|r| {
+            r.ops
+                .iter()
+                .any(|o| o.guard.is_some_and(|g| guards.contains(&g)))
+        })
     }
 
     pub fn backend_for(&self, id: TraceId) -> Option<&Backend> {

@@ -10,8 +10,7 @@ use metatrace_tools::html::{self, Options, Sources};
 use metatrace_tools::logfile::{self, TraceId};
 use std::path::PathBuf;
 
-const CATS: &str =
-    "jit-tracing,jit-log-opt,jit-abort,jit-summary,jit-backend,jit-backend-counts";
+const CATS: &str = "jit-tracing,jit-log-opt,jit-abort,jit-summary,jit-backend,jit-backend-counts";
 
 fn minipy_log() -> (String, String, String) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mtlog-viewer");
@@ -36,26 +35,39 @@ fn minipy_log() -> (String, String, String) {
 fn minipy_page_and_damaged_logs() {
     let (src_path, src, text) = minipy_log();
     let log = logfile::parse(&text).unwrap();
-    assert!(log.loops().count() >= 1 && log.bridges().count() >= 1, "the program must make loops and bridges");
+    assert!(
+        log.loops().count() >= 1 && log.bridges().count() >= 1,
+        "the program must make loops and bridges"
+    );
     let sources = Sources::with_main(&src_path, src.clone());
     let page = html::render(&log, "poly", &sources);
 
     // Every trace has its section and its deep link in the tree.
     for t in &log.traces {
         let a = t.id.anchor();
-        assert!(page.contains(&format!("<section id=\"{a}\" class=\"trace\">")), "{a}");
+        assert!(
+            page.contains(&format!("<section id=\"{a}\" class=\"trace\">")),
+            "{a}"
+        );
         assert!(page.contains(&format!("href=\"#{a}\"")), "tree link to {a}");
     }
     // Bridges hang under the guard they leave from, with its failure count.
     for b in log.bridges() {
-        let TraceId::Bridge(g) = b.id else { unreachable!() };
-        assert!(page.contains(&format!("<span class=\"gl\">Guard {g} <b>✕")), "edge of Guard {g}");
+        let TraceId::Bridge(g) = b.id else {
+            unreachable!()
+        };
+        assert!(
+            page.contains(&format!("<span class=\"gl\">Guard {g} <b>✕")),
+            "edge of Guard {g}"
+        );
     }
     // The source with heat: the loop's line is a loop head, the line
     // calling o.get() runs compiled code and has a share.
     let line = |n: usize| {
         let key = format!("data-line=\"{src_path}:{n}\"");
-        let i = page.find(&key).unwrap_or_else(|| panic!("no source row {n}"));
+        let i = page
+            .find(&key)
+            .unwrap_or_else(|| panic!("no source row {n}"));
         let end = page[i..].find("</tr>").unwrap() + i;
         page[page[..i].rfind("<tr").unwrap()..end].to_string()
     };
@@ -78,14 +90,23 @@ fn minipy_page_and_damaged_logs() {
     // Pictures: time split, ops before/after (jit-tracing matched).
     assert!(page.contains("<div class=\"timebar\" id=\"timesplit\"><svg"));
     assert!(page.contains("compiled code"));
-    assert!(log.traces.iter().all(|t| log.raw_for(t).is_some()), "every trace has its recorded form");
+    assert!(
+        log.traces.iter().all(|t| log.raw_for(t).is_some()),
+        "every trace has its recorded form"
+    );
     assert!(page.contains("ops before → after optimization: "));
     // Search index: every guard of every trace is searchable by id.
-    let index = page.split("<script type=\"application/json\" id=\"index\">").nth(1).unwrap();
+    let index = page
+        .split("<script type=\"application/json\" id=\"index\">")
+        .nth(1)
+        .unwrap();
     let index = &index[..index.find("</script>").unwrap()];
     for t in &log.traces {
         for g in t.guard_ids() {
-            assert!(index.contains(&format!(",{g},")), "Guard {g} not in the index");
+            assert!(
+                index.contains(&format!(",{g},")),
+                "Guard {g} not in the index"
+            );
         }
     }
     // IR grouped under source lines.
@@ -93,7 +114,11 @@ fn minipy_page_and_damaged_logs() {
     // Machine code folded under the ops, for loops and bridges alike.
     if cfg!(target_arch = "x86_64") {
         for t in &log.traces {
-            assert!(log.backend_for(t.id).is_some(), "no machine code for {}", t.id);
+            assert!(
+                log.backend_for(t.id).is_some(),
+                "no machine code for {}",
+                t.id
+            );
         }
         assert!(page.contains("<details class=\"mc\"><summary>"));
     }
@@ -116,8 +141,18 @@ fn minipy_page_and_damaged_logs() {
         let cut = bytes.len() * k / 60;
         for damaged in [
             bytes[..cut].to_vec(),
-            [&bytes[..cut], b"\x00\xffgarbage ( = [ {\n[zz] jit-log-opt-loop}\n", &bytes[cut..]].concat(),
-            [&bytes[..cut], b"\n[1] {jit-backend\n# Loop 99999999999999999999\n", &bytes[cut..]].concat(),
+            [
+                &bytes[..cut],
+                b"\x00\xffgarbage ( = [ {\n[zz] jit-log-opt-loop}\n",
+                &bytes[cut..],
+            ]
+            .concat(),
+            [
+                &bytes[..cut],
+                b"\n[1] {jit-backend\n# Loop 99999999999999999999\n",
+                &bytes[cut..],
+            ]
+            .concat(),
         ] {
             match logfile::parse_bytes(&damaged) {
                 Ok(l) => {
