@@ -339,18 +339,18 @@ pub fn render(log: &Log, title: &str, sources: &Sources) -> String {
 /// The whole page.
 pub fn render_with(log: &Log, title: &str, sources: &Sources, opts: Options) -> String {
     let mut h = String::with_capacity(64 * 1024 + log.traces.len() * 4096);
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>mtlog: {}</title>\n<style>{CSS}</style></head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>mtlog: {}</title>\n<style>{CSS}</style></head>\n<body>",
         esc(title)
     );
     let heat = heat(log, sources);
     // Header: title, search, the time split.
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<header><h1><a href=\"#overview\">{}</a></h1>\
 <input id=\"search\" type=\"search\" placeholder=\"search: op name, guard 12, line 7, file.py:7\" autocomplete=\"off\">\
-<div id=\"results\" hidden></div>\n",
+<div id=\"results\" hidden></div>",
         esc(title)
     );
     time_bar(&mut h, log);
@@ -390,7 +390,7 @@ pub fn render_with(log: &Log, title: &str, sources: &Sources, opts: Options) -> 
         "</main></div>\n<script type=\"application/json\" id=\"index\">{}</script>",
         search_index(log, sources)
     );
-    let _ = write!(h, "<script>{JS}</script>\n</body></html>\n");
+    let _ = writeln!(h, "<script>{JS}</script>\n</body></html>");
     h
 }
 
@@ -436,9 +436,9 @@ fn time_bar(h: &mut String, log: &Log) {
             v / total * 100.0
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<span class=\"dim\">total {total:.6} s</span></div></div>\n"
+        "<span class=\"dim\">total {total:.6} s</span></div></div>"
     );
 }
 
@@ -489,7 +489,7 @@ fn tree(h: &mut String, log: &Log, t: &Trace, depth: usize) {
         .filter_map(|g| guard_fails(log, g).map(|n| (g, n)))
         .filter(|&(g, _)| log.trace(TraceId::Bridge(g)).is_none())
         .collect();
-    failing.sort_by(|a, b| b.1.cmp(&a.1));
+    failing.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     let hidden = failing.len().saturating_sub(8);
     failing.truncate(8);
     if (!kids.is_empty() || !failing.is_empty()) && depth < 64 {
@@ -585,7 +585,7 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
                 short(*id)
             );
         }
-        let _ = write!(h, "</td><td class=\"code\">{}</td></tr>\n", esc(text));
+        let _ = writeln!(h, "</td><td class=\"code\">{}</td></tr>", esc(text));
         if let Some(ts) = traces {
             let _ = write!(
                 h,
@@ -605,14 +605,16 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
         }
     };
     for (file, lines) in &files {
-        let _ = write!(h, "<h3>{}</h3><table class=\"srcview\">\n", esc(file));
+        let _ = writeln!(h, "<h3>{}</h3><table class=\"srcview\">", esc(file));
         for (i, text) in lines.iter().enumerate() {
             row(h, file, i + 1, text);
         }
         h.push_str("</table>\n");
     }
     for (file, lines) in others {
-        let _ = write!(h, "<h3>{} <span class=\"dim\">(lines named in the log)</span></h3><table class=\"srcview\">\n", esc(file));
+        let _ = writeln!(
+        h,
+        "<h3>{} <span class=\"dim\">(lines named in the log)</span></h3><table class=\"srcview\">", esc(file));
         for (n, text) in lines {
             row(h, file, n, text);
         }
@@ -806,9 +808,9 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
             },
             None => (String::new(), String::new(), "(entry)"),
         };
-        let _ = write!(
-            h,
-            "<div class=\"blk\" data-line=\"{}\"><div class=\"bh\"><span class=\"src\">{}</span> <span class=\"loc\">{}</span></div>\n",
+        let _ = writeln!(
+        h,
+        "<div class=\"blk\" data-line=\"{}\"><div class=\"bh\"><span class=\"src\">{}</span> <span class=\"loc\">{}</span></div>",
             esc(&line),
             esc(&src),
             esc(loc)
