@@ -171,7 +171,8 @@ td.bars span{display:block;height:6px;margin:1px 0}
 .blk.hl{outline:2px solid #fc3}
 .bh{background:#eef0f6;padding:2px 8px;font:12.5px ui-monospace,monospace;border-bottom:1px solid #ddd}
 .bh .src{color:#063;white-space:pre}
-.bh .loc{color:#630}
+.bc{font:12px ui-monospace,monospace;color:#630;padding:1px 8px 0 12px}
+.bc.empty{color:#a98;white-space:normal}
 .op{padding:0 8px 0 20px;white-space:pre-wrap;word-break:break-all}
 .op.guard code{color:#a00}
 .op.hl{background:#ffc}
@@ -796,6 +797,8 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
         None => (vec![Vec::new(); all_ops.len()], Vec::new()),
     };
     let mut k = 0;
+    let mut cur: Option<String> = None;
+    let mut empty: Vec<String> = Vec::new();
     for b in &t.blocks {
         let (src, line, loc) = match &b.location {
             Some(l) => match sources.lookup(l) {
@@ -808,13 +811,30 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
             },
             None => (String::new(), String::new(), "(entry)"),
         };
-        let _ = writeln!(
-        h,
-        "<div class=\"blk\" data-line=\"{}\"><div class=\"bh\"><span class=\"src\">{}</span> <span class=\"loc\">{}</span></div>",
-            esc(&line),
-            esc(&src),
-            esc(loc)
-        );
+        // One group per source line; the VM's locations (bytecodes)
+        // inside it, each with its ops.
+        let new_group = src.is_empty() || cur.as_deref() != Some(src.as_str());
+        if new_group || !b.ops.is_empty() {
+            flush_empty(h, &mut empty);
+        }
+        if new_group {
+            if cur.is_some() {
+                h.push_str("</div>\n");
+            }
+            let _ = writeln!(
+                h,
+                "<div class=\"blk\" data-line=\"{}\"><div class=\"bh\"><span class=\"src\">{}</span></div>",
+                esc(&line),
+                esc(if src.is_empty() { "(no source line)" } else { &src })
+            );
+            cur = Some(src.clone());
+        }
+        if b.ops.is_empty() {
+            // Locations the optimizer left no ops in: one line per run.
+            empty.push(loc.to_string());
+            continue;
+        }
+        let _ = writeln!(h, "<div class=\"bc\">{}</div>", esc(loc));
         for op in &b.ops {
             let id = match op.guard {
                 Some(g) => format!("{anchor}:g{g}"),
@@ -848,6 +868,9 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
             h.push_str("</div>\n");
             k += 1;
         }
+    }
+    flush_empty(h, &mut empty);
+    if cur.is_some() {
         h.push_str("</div>\n");
     }
     match log.backend_for(t.id) {
@@ -864,6 +887,19 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
             "<p class=\"dim\">no jit-backend section for this trace (log with <code>jit-backend</code> to see machine code)</p>\n",
         ),
     }
+}
+
+/// Writes the pending run of locations without ops as one line.
+fn flush_empty(h: &mut String, empty: &mut Vec<String>) {
+    if empty.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<div class=\"bc empty\" title=\"no ops left here after optimization\">{}</div>",
+        esc(&empty.join(" · "))
+    );
+    empty.clear();
 }
 
 /// The search index: one entry per op, `[trace anchor, op anchor, op
