@@ -1,13 +1,25 @@
 //! `mtlog html`: one self-contained static page for a log.
 //!
-//! Owns: the HTML trace viewer — the summary, the loop/bridge tree
-//! (bridges under the trace owning their guard), and per trace a table
-//! that puts guest source lines, the VM's location/bytecode (the
-//! `debug_merge_point` text) and the IR ops side by side, with the
-//! backend's machine code next to it. Inline CSS and JS only; no network.
-//! Navigation uses `#loop-N` / `#bridge-N` anchors and CSS `:target`, so
-//! it works from `file://` and even with JavaScript off (the script only
-//! opens the first loop and marks the current tree entry).
+//! Owns: the HTML trace viewer. The overview has the guest source with a
+//! heat column (each line's estimated share of compiled-code time:
+//! loop/bridge entries from `jit-backend-counts` × the ops the line left
+//! in the trace; loop heads and bridges marked; a click on a line lists
+//! the traces running it), the ops before vs after optimization per trace
+//! (`jit-tracing` matched to its optimized trace by guard ids) and the
+//! summary. The header has the time split as a bar (interpreter, tracing,
+//! optimizer, backend, compiled code, GC) and search (op names, `guard N`,
+//! `line N`, `file:N`, location text). The side has the loop/bridge tree:
+//! bridges hang under the guard they leave from, with its failure count,
+//! and guards that fail without a bridge are leaves. Each trace shows its
+//! IR in one box per source line, the VM's locations (bytecodes) inside
+//! it, and the backend's machine code folded under each op (listings put
+//! `; <op>` before each op's instructions; what is left — entry, exit
+//! stubs — is folded at the end).
+//!
+//! Deep links: `#loop-N`, `#bridge-G`, `#loop-N:gG` (a guard),
+//! `#loop-N:opK` (the K-th op), `?q=...` (a search). Inline CSS and JS
+//! only, no network. Logs with more than [`LAZY_OVER`] traces keep each
+//! trace's body in a `<template>` the script renders when it is opened.
 //!
 //! Guest source lines ([`Sources`]): a location containing `line N` maps
 //! to line N of the `--source` file, one containing `@N` to the line
@@ -248,6 +260,8 @@ const JS: &str = r##"
     out.hidden=false;
   }
   box.addEventListener('input',search);
+  var q0=new URLSearchParams(location.search).get('q');
+  if(q0){box.value=q0;search();}
   out.addEventListener('click',function(ev){if(ev.target.tagName==='A'){out.hidden=true;}});
   document.addEventListener('keydown',function(ev){if(ev.key==='Escape'){out.hidden=true;}});
 })();

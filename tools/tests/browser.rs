@@ -2,7 +2,8 @@
 //! installed by `.ci/run`): the page loads from `file://`, its script runs
 //! without console errors, following a loop's deep link renders that loop
 //! (from its lazy `<template>`) and marks it in the tree, a guard's deep
-//! link highlights the guard, and a screenshot is taken.
+//! link highlights the guard, search from `?q=` finds the guard, and a
+//! screenshot is taken.
 //!
 //! Without `chromium` (or `chromium-browser`) on PATH the test prints why
 //! and passes.
@@ -146,6 +147,17 @@ fn page_works_in_headless_chromium() {
     assert!(console_errors(&err).is_empty(), "console errors: {err}");
     assert!(dom.contains("data-line=\"main.py:2\""), "{dom}");
 
+    // Search from the URL: the guard is found by its op name and its id.
+    for q in ["guard_true", "guard%204"] {
+        let (dom, err) = b.run(&format!("file://{}?q={q}", html.display()), &["--dump-dom"]);
+        assert!(console_errors(&err).is_empty(), "console errors: {err}");
+        let results = dom.split("<div id=\"results\"").nth(1).unwrap();
+        let results = &results[..results.find("</header>").unwrap()];
+        assert!(
+            results.contains("1 ops match") && results.contains("href=\"#loop-3:g4\""),
+            "search {q}: {results}"
+        );
+    }
     let shot = dir.join("page.png");
     let _ = std::fs::remove_file(&shot);
     let (_, err) = b.run(
