@@ -19,7 +19,7 @@
 //! Deep links: `#loop-N`, `#bridge-G`, `#loop-N:gG` (a guard),
 //! `#loop-N:opK` (the K-th op), `?q=...` (a search). Inline CSS and JS
 //! only, no network. Logs with more than [`LAZY_OVER`] traces keep each
-//! trace's body in a `<template>` the script renders when it is opened.
+//! trace's body as unparsed text the script renders when it is opened.
 //!
 //! Guest source lines ([`Sources`]): a location containing `line N` maps
 //! to line N of the `--source` file, one containing `@N` to the line
@@ -205,7 +205,7 @@ const JS: &str = r##"
     var body=sec.querySelector('.body[data-tpl]');
     if(body&&!body.dataset.done){
       var tpl=document.getElementById(body.dataset.tpl);
-      if(tpl){body.textContent='';body.appendChild(tpl.content.cloneNode(true));}
+      if(tpl){body.innerHTML=tpl.textContent;}
       body.dataset.done='1';
     }
   }
@@ -267,15 +267,16 @@ const JS: &str = r##"
 })();
 "##;
 
-/// Traces above this count are rendered lazily: each trace's body is an
-/// inert `<template>` that the script instantiates when it is opened, so
-/// a log of tens of MB opens as fast as its overview.
+/// Traces above this count are rendered lazily: each trace's body is the
+/// text of an inert `<script type="text/x-mtlog-trace">` (not parsed into
+/// the DOM) that the script renders when the trace is opened, so a log of
+/// tens of MB opens about as fast as its overview.
 pub const LAZY_OVER: usize = 150;
 
 /// How the page is built.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
-    /// Put trace bodies in `<template>`s (see [`LAZY_OVER`]).
+    /// Keep trace bodies as unparsed text until opened (see [`LAZY_OVER`]).
     pub lazy: bool,
 }
 
@@ -768,17 +769,14 @@ fn trace_section(h: &mut String, log: &Log, t: &Trace, sources: &Sources, opts: 
     if opts.lazy {
         let _ = write!(
             h,
-            "<div class=\"body\" data-tpl=\"tpl-{anchor}\"><p class=\"dim\">rendering…</p></div>\n<template id=\"tpl-{anchor}\">"
+            "<div class=\"body\" data-tpl=\"tpl-{anchor}\"><p class=\"dim\">rendering…</p></div>\n<script type=\"text/x-mtlog-trace\" id=\"tpl-{anchor}\">"
         );
     } else {
         h.push_str("<div class=\"body\">");
     }
     trace_body(h, log, t, sources);
-    h.push_str(if opts.lazy {
-        "</template>\n"
-    } else {
-        "</div>\n"
-    });
+    // (Trace bodies never contain `</script`: all text in them is escaped.)
+    h.push_str(if opts.lazy { "</script>\n" } else { "</div>\n" });
     h.push_str("</section>\n");
 }
 

@@ -1,7 +1,7 @@
 //! The HTML viewer in a real headless browser (Debian's `chromium`,
 //! installed by `.ci/run`): the page loads from `file://`, its script runs
 //! without console errors, following a loop's deep link renders that loop
-//! (from its lazy `<template>`) and marks it in the tree, a guard's deep
+//! (from its lazy, unparsed body) and marks it in the tree, a guard's deep
 //! link highlights the guard, search from `?q=` finds the guard, and a
 //! screenshot is taken.
 //!
@@ -77,7 +77,7 @@ fn write_page(dir: &Path) -> PathBuf {
         "main.py",
         "x = 0\nwhile x:\n  print(x)\n".into(),
     );
-    // Lazy, as for a large log: the trace must come out of its template.
+    // Lazy, as for a large log: the trace must be rendered from its text.
     let page = metatrace_tools::html::render_with(
         &log,
         "browser test",
@@ -123,7 +123,7 @@ fn page_works_in_headless_chromium() {
         body.contains("data-done=\"1\""),
         "the loop was not rendered: {body}"
     );
-    let rendered = &body[..body.find("<template").unwrap_or(body.len())];
+    let rendered = &body[..body.find("<script").unwrap_or(body.len())];
     assert!(
         rendered.contains("guard_true(i0, descr=&lt;Guard4&gt;) [i0]"),
         "the loop's trace is not shown: {rendered}"
