@@ -134,7 +134,8 @@ fn binary_jit_on_off_and_summary() {
 
 #[test]
 fn binary_reports_bad_programs() {
-    let r = calc().arg(example("bad.calc")).output().unwrap();
+    let bad = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad.calc");
+    let r = calc().arg(bad).output().unwrap();
     assert_eq!(r.status.code(), Some(1));
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(
