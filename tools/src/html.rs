@@ -324,7 +324,22 @@ fn heat(log: &Log, sources: &Sources) -> Heat {
     for t in &log.traces {
         let w = entries(log, t) as f64;
         let mut first = true;
+        // A peeled loop runs its preamble once per entry and its body (the
+        // ops after the last `label`) every iteration: only the body
+        // counts for a loop. Labels and `same_as` cost nothing.
+        let body_from = if t.id.is_loop() {
+            t.ops()
+                .enumerate()
+                .filter(|(_, o)| o.name == "label")
+                .last()
+                .map_or(0, |(i, _)| i)
+        } else {
+            0
+        };
+        let mut k = 0;
         for b in &t.blocks {
+            let start = k;
+            k += b.ops.len();
             let Some(loc) = &b.location else { continue };
             let Some((file, n, text)) = sources.lookup(loc) else {
                 continue;
@@ -335,7 +350,14 @@ fn heat(log: &Log, sources: &Sources) -> Heat {
                 h.heads.entry(key.clone()).or_default().push(t.id);
             }
             first = false;
-            let ops = b.ops.len() as f64;
+            let ops = b
+                .ops
+                .iter()
+                .enumerate()
+                .filter(|(i, o)| {
+                    start + i >= body_from && o.name != "label" && !o.name.starts_with("same_as")
+                })
+                .count() as f64;
             *h.weight.entry(key.clone()).or_default() += w * ops;
             h.total += w * ops;
             let v = h.traces.entry(key).or_default();
@@ -559,7 +581,7 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
         }
         others.entry(f).or_default().push((*n, text));
     }
-    h.push_str("<h2>Source <span class=\"dim\">heat = estimated share of compiled-code time (loop and bridge entries × ops at the line)");
+    h.push_str("<h2>Source <span class=\"dim\">heat = estimated share of compiled-code time (loop and bridge entries × ops at the line in the loop body / bridge)");
     if let Some(s) = log.summary.as_ref().and_then(|s| s.running) {
         let _ = write!(h, "; compiled code ran {s:.6} s");
     }
@@ -670,20 +692,32 @@ fn before_after(h: &mut String, log: &Log) {
         .unwrap_or(1)
         .max(1) as f64;
     h.push_str(
-        "<table class=\"ba\"><tr><th>trace</th><th>recorded</th><th>optimized</th><th></th></tr>\n",
+        "<table class=\"ba\"><tr><th>trace</th><th>recorded</th><th>optimized</th><th>loop body</th><th></th></tr>\n",
     );
     for (t, raw) in rows {
         let opt = t.op_count();
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#{}\">{}</a></td><td>{raw}</td><td>{opt}</td><td class=\"bars\"><span class=\"b0\" style=\"width:{:.1}%\"></span><span class=\"b1\" style=\"width:{:.1}%\"></span></td></tr>",
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{raw}</td><td>{opt}</td><td>{}</td><td class=\"bars\"><span class=\"b0\" style=\"width:{:.1}%\"></span><span class=\"b1\" style=\"width:{:.1}%\"></span></td></tr>",
             t.id.anchor(),
             esc(&t.id.to_string()),
+            loop_body(t).map(|n| n.to_string()).unwrap_or_default(),
             raw as f64 / max * 100.0,
             opt as f64 / max * 100.0
         );
     }
-    h.push_str("</table>\n<p class=\"dim\">grey: recorded, green: after optimization (a peeled loop has its body twice: preamble + loop).</p>\n");
+    h.push_str("</table>\n<p class=\"dim\">grey: recorded, green: after optimization . A peeled loop holds its body twice (preamble + loop); loop body = the ops after the last label, what runs per iteration.</p>\n");
+}
+
+/// Ops after a loop's last `label` (what runs per iteration); `None`
+/// for bridges and loops without a label.
+fn loop_body(t: &Trace) -> Option<usize> {
+    if !t.id.is_loop() {
+        return None;
+    }
+    let ops: Vec<_> = t.ops().collect();
+    let at = ops.iter().rposition(|o| o.name == "label")?;
+    Some(ops.len() - at - 1)
 }
 
 /// Machine code split by the IR op each instruction group belongs to:
