@@ -138,6 +138,56 @@ fn minipy_page_and_damaged_logs() {
         assert!(!page.contains(bad), "page contains {bad}");
     }
 
+    // The real page in a real browser, when there is one: the overview
+    // loads without console errors, a search finds guards, and a loop's
+    // deep link shows the loop (its heat row marks it too).
+    if let Some(exe) = ["chromium", "chromium-browser"]
+        .iter()
+        .find_map(|b| metatrace_tools::bench::on_path(b))
+    {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mtlog-viewer");
+        let file = dir.join("poly.html");
+        std::fs::write(&file, &page).unwrap();
+        let first = log.loops().next().unwrap().id.anchor();
+        for (url, needle) in [
+            (
+                format!("file://{}?q=guard_nonnull_class", file.display()),
+                "<div id=\"results\"><div class=\"dim\">".to_string(),
+            ),
+            (
+                format!("file://{}#{first}", file.display()),
+                format!("<section id=\"{first}\" class=\"trace shown\">"),
+            ),
+        ] {
+            let out = std::process::Command::new(&exe)
+                .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+                .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+                .args(["--enable-logging=stderr", "--v=0"])
+                .arg(&url)
+                .output()
+                .unwrap();
+            let dom = String::from_utf8_lossy(&out.stdout);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("Uncaught"), "{url}: {err}");
+            assert!(dom.contains(&needle), "{url}: no {needle}");
+            if url.contains("?q=") {
+                let n: usize = dom
+                    .split(&needle)
+                    .nth(1)
+                    .and_then(|r| r.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let expected = index.matches("\"guard_nonnull_class\"").count();
+                assert!(
+                    n > 0 && n == expected,
+                    "search found {n} of {expected} guards"
+                );
+            }
+        }
+    } else {
+        eprintln!("browser part skipped: chromium is not installed");
+    }
+
     // Damaged logs: cut anywhere, or with garbage spliced in.
     let bytes = text.as_bytes();
     let mut pages = 0;
