@@ -83,6 +83,9 @@ pub const fn ref_offsets<const N: usize>(fields: &[(usize, bool)]) -> [usize; N]
 /// nothing is written by hand. Field types: `i64`, `i32`, ..., `f64`,
 /// [`GcRef`](crate::GcRef).
 ///
+/// Declare it at module level: inside a function body the generated
+/// module's `use super::*` cannot see the struct ("cannot find type").
+///
 /// Field attributes: `#[immutable]` (reads are pure: CSE'd, folded on
 /// constant objects) and `#[quasi_immutable]` (read as a constant by
 /// traces under `guard_not_invalidated`; writing it through the context
