@@ -23,8 +23,11 @@ use std::hash::Hash;
 
 /// How red values are represented in one mode.
 pub trait Repr: Sized {
+    /// The representation of a red int.
     type Int: Copy + Debug;
+    /// The representation of a red float.
     type Float: Copy + Debug;
+    /// The representation of a red GC reference.
     type Ref: Copy + Debug + crate::heap::roots::RefWord;
 }
 
@@ -46,7 +49,9 @@ impl Repr for Plain {
 /// A red value while recording: what it is now, and where it comes from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct T<V> {
+    /// The concrete value.
     pub v: V,
+    /// Where it comes from in the trace (an IR operand).
     pub op: Operand,
 }
 
@@ -71,9 +76,13 @@ impl Repr for Shape {
 
 /// A red value of any kind (call arguments and results).
 pub enum Val<R: Repr> {
+    /// An int.
     Int(R::Int),
+    /// A float.
     Float(R::Float),
+    /// A GC reference.
     Ref(R::Ref),
+    /// No value (a call without result).
     Void,
 }
 impl<R: Repr> Clone for Val<R> {
@@ -93,18 +102,21 @@ impl<R: Repr> Debug for Val<R> {
     }
 }
 impl<R: Repr> Val<R> {
+    /// The int inside; panics on another kind (a VM bug).
     pub fn int(self) -> R::Int {
         match self {
             Val::Int(v) => v,
             other => panic!("expected an int value, got {other:?}"),
         }
     }
+    /// The float inside; panics on another kind.
     pub fn float(self) -> R::Float {
         match self {
             Val::Float(v) => v,
             other => panic!("expected a float value, got {other:?}"),
         }
     }
+    /// The reference inside; panics on another kind.
     pub fn gcref(self) -> R::Ref {
         match self {
             Val::Ref(v) => v,
@@ -116,8 +128,11 @@ impl<R: Repr> Val<R> {
 /// Converts red values from one representation to another; a VM's
 /// `map_frame` applies it to each red in a fixed order.
 pub trait MapReds<A: Repr, B: Repr> {
+    /// Converts a red int.
     fn int(&mut self, v: A::Int) -> B::Int;
+    /// Converts a red float.
     fn float(&mut self, v: A::Float) -> B::Float;
+    /// Converts a red reference.
     fn gcref(&mut self, v: A::Ref) -> B::Ref;
 }
 
@@ -132,20 +147,31 @@ pub trait Ctx: Repr {
     /// RPython's `we_are_jitted()`: true while recording.
     fn we_are_jitted(&self) -> bool;
 
+    /// A constant int (an IR constant while tracing).
     fn const_int(&mut self, v: i64) -> Self::Int;
+    /// A constant float.
     fn const_float(&mut self, v: f64) -> Self::Float;
+    /// A constant reference (kept alive by the loops that embed it).
     fn const_ref(&mut self, v: GcRef) -> Self::Ref;
 
+    /// The int operation `op` (`int_add`, `int_lt`, ...) on two reds; the named shortcuts below forward here.
     fn int_binop(&mut self, op: OpNum, a: Self::Int, b: Self::Int) -> Self::Int;
+    /// The unary int operation `op` (`int_neg`, `int_invert`, ...).
     fn int_unop(&mut self, op: OpNum, a: Self::Int) -> Self::Int;
     /// `int_add_ovf` & co. followed by `guard_no_overflow` (`Some`) or
     /// `guard_overflow` (`None`), whichever happened.
     fn int_ovf(&mut self, op: OpNum, a: Self::Int, b: Self::Int) -> Option<Self::Int>;
+    /// The float operation `op` (`float_add`, ...).
     fn float_binop(&mut self, op: OpNum, a: Self::Float, b: Self::Float) -> Self::Float;
+    /// The unary float operation `op` (`float_neg`, `float_abs`).
     fn float_unop(&mut self, op: OpNum, a: Self::Float) -> Self::Float;
+    /// A float comparison `op` (`float_lt`, ...): 0 or 1.
     fn float_cmp(&mut self, op: OpNum, a: Self::Float, b: Self::Float) -> Self::Int;
+    /// `cast_int_to_float`.
     fn cast_int_to_float(&mut self, a: Self::Int) -> Self::Float;
+    /// `cast_float_to_int` (truncating).
     fn cast_float_to_int(&mut self, a: Self::Float) -> Self::Int;
+    /// `ptr_eq`: 1 if both references are the same object.
     fn ptr_eq(&mut self, a: Self::Ref, b: Self::Ref) -> Self::Int;
 
     /// Branch on a red int: records `guard_true` / `guard_false`.
@@ -153,8 +179,51 @@ pub trait Ctx: Repr {
     /// Branch on nullness: records `guard_isnull` / `guard_nonnull`.
     fn is_null(&mut self, a: Self::Ref) -> bool;
     /// RPython's `promote`: red → green via `guard_value`.
+    ///
+    /// Returns the value as a plain Rust `i64`: from here on the trace
+    /// treats it as a constant, and everything computed from it folds.
+    /// PyPy promotes an object's class or map so that method and
+    /// attribute lookups become constants.
+    ///
+    /// ```
+    /// # use metatrace::{Interp, Jit, JitDriver, JitParams, LlGraph, MapReds, Repr, Step, Ctx};
+    /// # struct Vm;
+    /// struct Frame<R: Repr> { n: R::Int, k: R::Int, acc: R::Int }
+    /// # impl Interp for Vm {
+    /// #     type Greens = ();
+    /// #     type Frame<R: Repr> = Frame<R>;
+    /// #     type Ret<R: Repr> = R::Int;
+    /// #     fn map_frame<A: Repr, B: Repr>(f: &Frame<A>, m: &mut impl MapReds<A, B>) -> Frame<B> {
+    /// #         Frame { n: m.int(f.n), k: m.int(f.k), acc: m.int(f.acc) }
+    /// #     }
+    /// #     fn map_ret<A: Repr, B: Repr>(r: &A::Int, m: &mut impl MapReds<A, B>) -> B::Int { m.int(*r) }
+    /// #     fn step<C: Jit<Self>>(&mut self, ctx: &mut C, _: &mut (), f: &mut Frame<C::R>)
+    /// #         -> Step<<C::R as Repr>::Int> {
+    /// #         let zero = ctx.const_int(0);
+    /// #         let more = ctx.int_gt(f.n, zero);
+    /// #         if !ctx.is_true(more) { return Step::Return(f.acc); }
+    /// // in `step`: acc += n * k, with k promoted
+    /// let k: i64 = ctx.promote_int(f.k);
+    /// let k = ctx.const_int(k);
+    /// let nk = ctx.int_mul(f.n, k);
+    /// f.acc = ctx.int_add(f.acc, nk);
+    /// #         let one = ctx.const_int(1);
+    /// #         f.n = ctx.int_sub(f.n, one);
+    /// #         Step::CanEnterJit
+    /// #     }
+    /// # }
+    /// # let mut driver = JitDriver::new(JitParams::parse("threshold=10").unwrap(), Box::new(LlGraph::new()));
+    /// # driver.keep_traces = true;
+    /// let r = driver.run(&mut Vm, (), Frame { n: 100, k: 3, acc: 0 });
+    /// assert_eq!(r, 3 * 5050);
+    /// let trace = driver.traces[0].1.to_string();
+    /// assert!(trace.contains("guard_value("), "{trace}");
+    /// assert!(trace.contains(", 3)"), "k is the constant 3 in the trace: {trace}");
+    /// ```
     fn promote_int(&mut self, a: Self::Int) -> i64;
+    /// [`Ctx::promote_int`] for floats.
     fn promote_float(&mut self, a: Self::Float) -> f64;
+    /// [`Ctx::promote_int`] for references (`guard_value` on the object).
     fn promote_ref(&mut self, a: Self::Ref) -> GcRef;
     /// The header type id of a non-null object, promoted with `guard_class`.
     fn class_of(&mut self, a: Self::Ref) -> u32;
@@ -165,12 +234,14 @@ pub trait Ctx: Repr {
     /// `setfield_gc`. Writing a quasi-immutable field invalidates the loops
     /// that read it as a constant.
     fn setfield(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Val<Self::R>);
+    /// `getarrayitem_gc_*`: item `i` of the array.
     fn getarrayitem(
         &mut self,
         arr: Self::Ref,
         d: &'static ArrayDescr,
         i: Self::Int,
     ) -> Val<Self::R>;
+    /// `setarrayitem_gc`: writes item `i`.
     fn setarrayitem(
         &mut self,
         arr: Self::Ref,
@@ -178,6 +249,7 @@ pub trait Ctx: Repr {
         i: Self::Int,
         v: Val<Self::R>,
     );
+    /// `arraylen_gc`.
     fn arraylen(&mut self, arr: Self::Ref, d: &'static ArrayDescr) -> Self::Int;
     /// PyPy's `new` op (the name clippy expects for constructors).
     #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
@@ -194,114 +266,143 @@ pub trait Ctx: Repr {
     /// do not influence what the interpreter does next (e.g. text of an
     /// error message); anything else must `promote`.
     fn peek_int(&self, a: Self::Int) -> i64;
+    /// [`Ctx::peek_int`] for floats.
     fn peek_float(&self, a: Self::Float) -> f64;
+    /// [`Ctx::peek_int`] for references.
     fn peek_ref(&self, a: Self::Ref) -> GcRef;
 
     // ---- named shortcuts -------------------------------------------------
+    /// PyPy's `int_add` (forwards to the primitive).
     #[inline(always)]
     fn int_add(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntAdd, a, b)
     }
+    /// PyPy's `int_sub` (forwards to the primitive).
     #[inline(always)]
     fn int_sub(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntSub, a, b)
     }
+    /// PyPy's `int_mul` (forwards to the primitive).
     #[inline(always)]
     fn int_mul(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntMul, a, b)
     }
+    /// PyPy's `int_and` (forwards to the primitive).
     #[inline(always)]
     fn int_and(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntAnd, a, b)
     }
+    /// PyPy's `int_lt` (forwards to the primitive).
     #[inline(always)]
     fn int_lt(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntLt, a, b)
     }
+    /// PyPy's `int_le` (forwards to the primitive).
     #[inline(always)]
     fn int_le(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntLe, a, b)
     }
+    /// PyPy's `int_eq` (forwards to the primitive).
     #[inline(always)]
     fn int_eq(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntEq, a, b)
     }
+    /// PyPy's `int_ne` (forwards to the primitive).
     #[inline(always)]
     fn int_ne(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntNe, a, b)
     }
+    /// PyPy's `int_gt` (forwards to the primitive).
     #[inline(always)]
     fn int_gt(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntGt, a, b)
     }
+    /// PyPy's `int_ge` (forwards to the primitive).
     #[inline(always)]
     fn int_ge(&mut self, a: Self::Int, b: Self::Int) -> Self::Int {
         self.int_binop(OpNum::IntGe, a, b)
     }
+    /// `int_add_ovf` + the overflow guard ([`Ctx::int_ovf`]): `None` on overflow.
     #[inline(always)]
     fn int_add_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
         self.int_ovf(OpNum::IntAddOvf, a, b)
     }
+    /// `int_sub_ovf` + the overflow guard ([`Ctx::int_ovf`]): `None` on overflow.
     #[inline(always)]
     fn int_sub_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
         self.int_ovf(OpNum::IntSubOvf, a, b)
     }
+    /// `int_mul_ovf` + the overflow guard ([`Ctx::int_ovf`]): `None` on overflow.
     #[inline(always)]
     fn int_mul_ovf(&mut self, a: Self::Int, b: Self::Int) -> Option<Self::Int> {
         self.int_ovf(OpNum::IntMulOvf, a, b)
     }
+    /// PyPy's `float_add` (forwards to the primitive).
     #[inline(always)]
     fn float_add(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
         self.float_binop(OpNum::FloatAdd, a, b)
     }
+    /// PyPy's `float_sub` (forwards to the primitive).
     #[inline(always)]
     fn float_sub(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
         self.float_binop(OpNum::FloatSub, a, b)
     }
+    /// PyPy's `float_mul` (forwards to the primitive).
     #[inline(always)]
     fn float_mul(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
         self.float_binop(OpNum::FloatMul, a, b)
     }
+    /// PyPy's `float_truediv` (forwards to the primitive).
     #[inline(always)]
     fn float_truediv(&mut self, a: Self::Float, b: Self::Float) -> Self::Float {
         self.float_binop(OpNum::FloatTrueDiv, a, b)
     }
+    /// [`Ctx::getfield`] of an int field.
     #[inline(always)]
     fn getfield_i(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Int {
         self.getfield(obj, d).int()
     }
+    /// [`Ctx::getfield`] of a float field.
     #[inline(always)]
     fn getfield_f(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Float {
         self.getfield(obj, d).float()
     }
+    /// [`Ctx::getfield`] of a reference field.
     #[inline(always)]
     fn getfield_r(&mut self, obj: Self::Ref, d: &'static FieldDescr) -> Self::Ref {
         self.getfield(obj, d).gcref()
     }
+    /// [`Ctx::setfield`] of an int field.
     #[inline(always)]
     fn setfield_i(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Int) {
         self.setfield(obj, d, Val::Int(v))
     }
+    /// [`Ctx::setfield`] of a float field.
     #[inline(always)]
     fn setfield_f(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Float) {
         self.setfield(obj, d, Val::Float(v))
     }
+    /// [`Ctx::setfield`] of a reference field.
     #[inline(always)]
     fn setfield_r(&mut self, obj: Self::Ref, d: &'static FieldDescr, v: Self::Ref) {
         self.setfield(obj, d, Val::Ref(v))
     }
+    /// [`Ctx::getarrayitem`] of an int item.
     #[inline(always)]
     fn getarrayitem_i(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int) -> Self::Int {
         self.getarrayitem(a, d, i).int()
     }
+    /// [`Ctx::getarrayitem`] of a reference item.
     #[inline(always)]
     fn getarrayitem_r(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int) -> Self::Ref {
         self.getarrayitem(a, d, i).gcref()
     }
+    /// [`Ctx::setarrayitem`] of an int item.
     #[inline(always)]
     fn setarrayitem_i(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int, v: Self::Int) {
         self.setarrayitem(a, d, i, Val::Int(v))
     }
+    /// [`Ctx::setarrayitem`] of a reference item.
     #[inline(always)]
     fn setarrayitem_r(&mut self, a: Self::Ref, d: &'static ArrayDescr, i: Self::Int, v: Self::Ref) {
         self.setarrayitem(a, d, i, Val::Ref(v))
@@ -364,6 +465,7 @@ pub trait Interp: Sized + 'static {
         f: &Self::Frame<A>,
         m: &mut impl MapReds<A, B>,
     ) -> Self::Frame<B>;
+    /// Applies `m` to every red of a portal result.
     fn map_ret<A: Repr, B: Repr>(r: &Self::Ret<A>, m: &mut impl MapReds<A, B>) -> Self::Ret<B>;
 
     /// One instruction. Called at `jit_merge_point` with the current greens.

@@ -102,7 +102,8 @@ impl JitParams {
                 self.enabled = false;
                 return Ok(());
             }
-            "default" | "" => {
+            // `on` is what users type after trying `off`; it means the defaults.
+            "default" | "on" | "" => {
                 *self = JitParams::default();
                 return Ok(());
             }
@@ -117,9 +118,13 @@ impl JitParams {
                 self.enabled = false;
                 continue;
             }
+            if item == "on" {
+                self.enabled = true;
+                continue;
+            }
             let (key, value) = item.split_once('=').ok_or_else(|| {
                 ParamError(format!(
-                    "bad JIT parameter '{item}': expected key=value (or 'off', 'default')"
+                    "bad JIT parameter '{item}': expected key=value (or 'off', 'on', 'default')"
                 ))
             })?;
             self.set(key.trim(), value.trim())?;
@@ -264,7 +269,7 @@ impl JitParams {
             ("off", String::new(), "turn the JIT off ('--jit off')"),
         ];
         let mut out = String::from(
-            "JIT parameters: 'off', 'default', or key=value,... (PyPy's set_param names):\n",
+            "JIT parameters: 'off', 'on' (= 'default'), or key=value,... (PyPy's set_param names):\n",
         );
         for (k, v, what) in rows {
             if v.is_empty() {
@@ -323,6 +328,8 @@ mod tests {
         assert_eq!((p.threshold, p.trace_eagerness, p.inlining), (3, 5, false));
         assert!(!JitParams::parse("off").unwrap().enabled);
         assert_eq!(JitParams::parse("default").unwrap(), JitParams::default());
+        assert_eq!(JitParams::parse("on").unwrap(), JitParams::default());
+        assert!(JitParams::parse("on,threshold=5").unwrap().enabled);
         let p = JitParams::parse("enable_opts=intbounds:rewrite").unwrap();
         assert!(p.opt_enabled("rewrite") && !p.opt_enabled("unroll"));
     }

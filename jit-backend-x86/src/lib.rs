@@ -453,6 +453,22 @@ impl Backend for X86Backend {
         }
         Some(s)
     }
+
+    fn disassemble_bridge(&self, guard: GuardId) -> Option<String> {
+        let prefix = format!("bridge from <Guard{}> ", guard.0);
+        let t = self.tables.borrow();
+        let rec = t
+            .loops
+            .values()
+            .flat_map(|lp| &lp.traces)
+            .find(|r| r.title.starts_with(&prefix))?;
+        Some(disasm::listing(
+            &rec.title,
+            rec.code.bytes(),
+            rec.code.addr() as u64,
+            &rec.notes,
+        ))
+    }
 }
 
 /// This backend for the framework's registry (`metatrace::backend::select`):

@@ -7,6 +7,9 @@
 //! is Rust recursion in direct mode, and the VMs keep their I/O buffers in
 //! thread-locals (the heap is per thread too, so a run's GC mode is its own).
 //!
+//! minirb's corpus (`example-vms/minirb/tests/corpus`, expected output from
+//! CRuby) runs here too, against CRuby's output rather than JIT off only.
+//!
 //! The `*_under_gc_stress` tests rerun the corpora with the collector in
 //! stress mode (a full collection at every allocation, interpreter, slow
 //! paths and inline JIT allocations alike) with JIT off and on, on both
@@ -306,4 +309,109 @@ fn tvm_corpus_under_gc_stress() {
         }
     }
     assert!(loops > 0, "the JIT never compiled a loop under stress");
+}
+
+/// One minirb corpus program: its name, source, CRuby's stdout and, for
+/// programs that end in an uncaught exception, CRuby's stderr.
+struct RbProgram {
+    name: String,
+    path: PathBuf,
+    src: String,
+    stdout: String,
+    stderr: Option<String>,
+}
+
+fn minirb_corpus() -> Vec<RbProgram> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../example-vms/minirb/tests/corpus");
+    let mut v: Vec<RbProgram> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rb"))
+        .map(|p| RbProgram {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            src: std::fs::read_to_string(&p).unwrap(),
+            stdout: std::fs::read_to_string(p.with_extension("expected")).unwrap(),
+            stderr: std::fs::read_to_string(p.with_extension("stderr")).ok(),
+            path: p,
+        })
+        .collect();
+    v.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(v.len() >= 20, "the minirb corpus has {} programs", v.len());
+    v
+}
+
+fn run_rb(p: &RbProgram, params: &str, gc: Gc) -> minirb::Outcome {
+    let (path, src, params) = (
+        p.path.to_string_lossy().into_owned(),
+        p.src.clone(),
+        params.to_string(),
+    );
+    in_thread(move || {
+        gc.apply();
+        let params = JitParams::parse(&params).unwrap();
+        minirb::run_captured(params, &path, &src)
+    })
+}
+
+/// Compares a run with CRuby's output; the program's path is shown
+/// relative to the corpus directory, as CRuby printed it there.
+fn rb_mismatch(p: &RbProgram, cfg: &str, o: &minirb::Outcome) -> Option<String> {
+    let out = String::from_utf8_lossy(&o.stdout);
+    let dir = format!("{}/", p.path.parent().unwrap().display());
+    let err = o.stderr.replace(&dir, "");
+    let (want_err, want_code) = match &p.stderr {
+        Some(e) => (e.as_str(), 1),
+        None => ("", 0),
+    };
+    (out != p.stdout || err != want_err || o.code != want_code).then(|| {
+        format!(
+            "minirb {} with --jit {cfg}: exit {} (want {want_code})\n--- stdout\n{out}\n--- want\n{}\n--- stderr\n{err}",
+            p.name, o.code, p.stdout
+        )
+    })
+}
+
+#[test]
+fn minirb_corpus_matches_cruby() {
+    let mut failures = Vec::new();
+    let (mut loops, mut bridges) = (0, 0);
+    for p in &minirb_corpus() {
+        let mut cfgs = vec!["off".to_string()];
+        cfgs.extend(configs());
+        for cfg in &cfgs {
+            let o = run_rb(p, cfg, Gc::Normal);
+            failures.extend(rb_mismatch(p, cfg, &o));
+            loops += o.stats.loops;
+            bridges += o.stats.bridges;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        loops > 0 && bridges > 0,
+        "loops={loops} bridges={bridges}: the corpus must exercise both"
+    );
+}
+
+#[test]
+fn minirb_corpus_under_gc_stress() {
+    // Deep recursion and long loops make a collection at every allocation
+    // cost seconds to minutes; these run in the normal test only.
+    const SLOW: &[&str] = &["07_methods.rb", "14_jit_loops.rb", "20_polymorph_guards.rb"];
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for p in minirb_corpus()
+        .iter()
+        .filter(|p| !SLOW.contains(&p.name.as_str()))
+    {
+        for (i, cfg) in stress_configs().into_iter().enumerate() {
+            // Verify (a heap check after each collection) with the JIT
+            // off only: it is the slow part.
+            let gc = if i == 0 { Gc::StressVerify } else { Gc::Stress };
+            let o = run_rb(p, &cfg, gc);
+            failures.extend(rb_mismatch(p, &format!("{cfg} (GC stress)"), &o));
+            runs += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(runs >= 17 * 3, "only {runs} stress runs");
 }

@@ -83,6 +83,13 @@ pub enum TraceId {
     Bridge(u64),
 }
 
+impl TraceId {
+    /// Whether this is a loop (not a bridge).
+    pub fn is_loop(&self) -> bool {
+        matches!(self, TraceId::Loop(_))
+    }
+}
+
 impl fmt::Display for TraceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -149,6 +156,15 @@ impl Trace {
     }
 }
 
+/// A trace as recorded, before optimization (`jit-tracing`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawTrace {
+    /// The location the header names.
+    pub location: String,
+    /// Its ops, without `debug_merge_point`s.
+    pub ops: Vec<Op>,
+}
+
 /// A `jit-abort` section: `reason: where (started at where)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Abort {
@@ -208,8 +224,10 @@ pub struct Log {
     pub backend: Vec<Backend>,
     pub summary: Option<Summary>,
     pub counts: Option<Counts>,
-    /// `jit-tracing` sections (raw traces), counted only.
+    /// `jit-tracing` sections (raw traces, before optimization).
     pub raw_traces: usize,
+    /// The ops of each `jit-tracing` section, in log order.
+    pub raw: Vec<RawTrace>,
     /// Sections of other categories, by category.
     pub other_sections: BTreeMap<String, usize>,
     /// Where the log stops when it was cut short (no `end of log` line).
@@ -253,6 +271,19 @@ impl Log {
         }
         None
     }
+    /// The recorded (unoptimized) trace `t` was optimized from: the raw
+    /// trace sharing a guard id with it (guards keep their ids through the
+    /// optimizer). `None` for a trace without guards or without a
+    /// `jit-tracing` section.
+    pub fn raw_for(&self, t: &Trace) -> Option<&RawTrace> {
+        let guards: std::collections::HashSet<u64> = t.guard_ids().collect();
+        self.raw.iter().find(|r| {
+            r.ops
+                .iter()
+                .any(|o| o.guard.is_some_and(|g| guards.contains(&g)))
+        })
+    }
+
     pub fn backend_for(&self, id: TraceId) -> Option<&Backend> {
         self.backend.iter().find(|b| b.id == Some(id))
     }
@@ -347,7 +378,10 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
             all.bridges.extend(c.bridges);
             all.guards.extend(c.guards);
         }
-        cat::TRACING => log.raw_traces += 1,
+        cat::TRACING => {
+            log.raw_traces += 1;
+            log.raw.push(read_raw(s));
+        }
         other => *log.other_sections.entry(other.to_string()).or_default() += 1,
     }
     Ok(())
@@ -450,6 +484,21 @@ fn read_trace(s: &Section) -> Result<Trace, LogError> {
         ));
     }
     Ok(t)
+}
+
+/// A `jit-tracing` section read leniently (lines that are not ops are
+/// skipped: a raw trace is only compared with its optimized form).
+fn read_raw(s: &Section) -> RawTrace {
+    let mut lines = s.body.iter().map(|(_, l)| l.trim());
+    let location = lines
+        .next()
+        .map(|l| l.trim_start_matches('#').trim().to_string())
+        .unwrap_or_default();
+    let ops = lines
+        .filter_map(read_op)
+        .filter(|o| o.name != "debug_merge_point")
+        .collect();
+    RawTrace { location, ops }
 }
 
 /// `[res = ]name(args...)[ [failargs]...]`; `None` if it does not look

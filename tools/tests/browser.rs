@@ -1,12 +1,14 @@
-//! Opt-in check of the HTML viewer in a real headless browser (Debian's
-//! `chromium`): the page loads from `file://`, its script runs, following
-//! a bridge's anchor marks it in the tree, and a screenshot is taken.
+//! The HTML viewer in a real headless browser (Debian's `chromium`,
+//! installed by `.ci/run`): the page loads from `file://`, its script runs
+//! without console errors, following a loop's deep link renders that loop
+//! (from its lazy, unparsed body) and marks it in the tree, a guard's deep
+//! link highlights the guard, search from `?q=` finds the guard, and a
+//! screenshot is taken.
 //!
-//! Run with `cargo test -p metatrace-tools --test browser -- --ignored`.
 //! Without `chromium` (or `chromium-browser`) on PATH the test prints why
-//! and passes: CI does not depend on a browser.
+//! and passes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const LOG: &str = "\
@@ -33,52 +35,139 @@ Total # of bridges:\t1
 [60] jit-summary}
 ";
 
+struct Browser {
+    exe: PathBuf,
+    dir: PathBuf,
+}
+
+impl Browser {
+    /// Runs the browser on `url` with `extra` flags; (stdout, stderr).
+    fn run(&self, url: &str, extra: &[&str]) -> (String, String) {
+        let out = Command::new(&self.exe)
+            .args(["--headless", "--no-sandbox", "--disable-gpu"])
+            .arg(format!(
+                "--user-data-dir={}",
+                self.dir.join("profile").display()
+            ))
+            .args(["--enable-logging=stderr", "--v=0"])
+            .args(extra)
+            .arg(url)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// Console errors chromium reports on stderr (uncaught exceptions and
+/// `console.error`).
+fn console_errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .filter(|l| l.contains("Uncaught") || l.contains("Error") || l.contains("error"))
+        .collect()
+}
+
+fn write_page(dir: &Path) -> PathBuf {
+    let log = metatrace_tools::logfile::parse(LOG).unwrap();
+    let src = metatrace_tools::html::Sources::with_main(
+        "main.py",
+        "x = 0\nwhile x:\n  print(x)\n".into(),
+    );
+    // Lazy, as for a large log: the trace must be rendered from its text.
+    let page = metatrace_tools::html::render_with(
+        &log,
+        "browser test",
+        &src,
+        metatrace_tools::html::Options { lazy: true },
+    );
+    let html = dir.join("page.html");
+    std::fs::write(&html, page).unwrap();
+    html
+}
+
 #[test]
-#[ignore = "needs chromium; run with --ignored"]
 fn page_works_in_headless_chromium() {
-    let Some(browser) = ["chromium", "chromium-browser"]
+    let Some(exe) = ["chromium", "chromium-browser"]
         .iter()
         .find_map(|b| metatrace_tools::bench::on_path(b))
     else {
-        eprintln!("skipped: chromium is not installed (apt-get install -y chromium)");
+        eprintln!("skipped: chromium is not installed (apt-get install -y chromium; .ci/run does)");
         return;
     };
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mtlog-browser");
     std::fs::create_dir_all(&dir).unwrap();
-    let log = metatrace_tools::logfile::parse(LOG).unwrap();
-    let page = metatrace_tools::html::render(
-        &log,
-        "browser test",
-        &metatrace_tools::html::Sources::none(),
-    );
-    let html = dir.join("page.html");
-    std::fs::write(&html, page).unwrap();
-    let url = format!("file://{}#bridge-4", html.display());
-    let run = |extra: &[&str]| {
-        Command::new(&browser)
-            .args(["--headless", "--no-sandbox", "--disable-gpu"])
-            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-            .args(extra)
-            .arg(&url)
-            .output()
-            .unwrap()
+    let b = Browser {
+        exe,
+        dir: dir.clone(),
     };
-    // The DOM after the script ran: the bridge's tree entry is current.
-    let dom = run(&["--dump-dom"]);
-    let dom = String::from_utf8_lossy(&dom.stdout);
-    assert!(dom.contains("id=\"bridge-4\""), "page did not load: {dom}");
-    assert!(
-        dom.contains("href=\"#bridge-4\" title=\"bridge ← Guard 4 (1 ops)\" class=\"current\""),
-        "the script did not mark the bridge: {dom}"
+    let html = write_page(&dir);
+
+    // Following the loop's link: the loop is rendered and marked.
+    let (dom, err) = b.run(
+        &format!("file://{}#loop-3", html.display()),
+        &["--dump-dom"],
     );
+    assert!(dom.contains("id=\"loop-3\""), "page did not load: {err}");
+    assert!(console_errors(&err).is_empty(), "console errors: {err}");
+    assert!(
+        dom.contains("<section id=\"loop-3\" class=\"trace shown\">"),
+        "the script did not show the loop: {dom}"
+    );
+    let body = dom.split("<section id=\"loop-3\"").nth(1).unwrap();
+    let body = &body[..body.find("</section>").unwrap()];
+    assert!(
+        body.contains("data-done=\"1\""),
+        "the loop was not rendered: {body}"
+    );
+    let rendered = &body[..body.find("<script").unwrap_or(body.len())];
+    assert!(
+        rendered.contains("guard_true(i0, descr=&lt;Guard4&gt;) [i0]"),
+        "the loop's trace is not shown: {rendered}"
+    );
+    assert!(
+        dom.contains("class=\"node loop current\" href=\"#loop-3\""),
+        "the tree does not mark the loop: {dom}"
+    );
+    // A guard's deep link: the loop is shown and the guard highlighted.
+    let (dom, err) = b.run(
+        &format!("file://{}#loop-3:g4", html.display()),
+        &["--dump-dom"],
+    );
+    assert!(console_errors(&err).is_empty(), "console errors: {err}");
+    assert!(
+        dom.contains("class=\"op guard hl\" id=\"loop-3:g4\""),
+        "the guard is not highlighted: {dom}"
+    );
+    // The overview (no hash) shows the source with its heat.
+    let (dom, err) = b.run(&format!("file://{}", html.display()), &["--dump-dom"]);
+    assert!(console_errors(&err).is_empty(), "console errors: {err}");
+    assert!(dom.contains("data-line=\"main.py:2\""), "{dom}");
+
+    // Search from the URL: the guard is found by its op name and its id.
+    for q in ["guard_true", "guard%204"] {
+        let (dom, err) = b.run(&format!("file://{}?q={q}", html.display()), &["--dump-dom"]);
+        assert!(console_errors(&err).is_empty(), "console errors: {err}");
+        let results = dom.split("<div id=\"results\"").nth(1).unwrap();
+        let results = &results[..results.find("</header>").unwrap()];
+        assert!(
+            results.contains("1 ops match") && results.contains("href=\"#loop-3:g4\""),
+            "search {q}: {results}"
+        );
+    }
     let shot = dir.join("page.png");
     let _ = std::fs::remove_file(&shot);
-    let out = run(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=1200,800",
-    ]);
-    let png = std::fs::read(&shot)
-        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
+    let (_, err) = b.run(
+        &format!("file://{}#loop-3", html.display()),
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,800",
+        ],
+    );
+    let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("no screenshot: {err}"));
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 2000,
         "screenshot is not a picture"

@@ -89,6 +89,11 @@ pub trait Backend {
     fn disassemble(&self, _id: LoopId) -> Option<String> {
         None
     }
+    /// Human-readable machine code of the bridge attached to `guard`, for
+    /// `jit-backend` logs (`None` when the backend has nothing to show).
+    fn disassemble_bridge(&self, _guard: GuardId) -> Option<String> {
+        None
+    }
 }
 
 /// The native entry of every `call_assembler` helper: backends call

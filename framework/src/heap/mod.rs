@@ -118,6 +118,7 @@ impl std::fmt::Debug for GcRef {
 }
 
 impl GcRef {
+    /// The null reference.
     pub const NULL: GcRef = GcRef(0);
 
     /// # Safety
@@ -126,10 +127,12 @@ impl GcRef {
         GcRef(addr)
     }
     #[inline]
+    /// The object's address (0 for null).
     pub fn addr(self) -> usize {
         self.0
     }
     #[inline]
+    /// Whether this is the null reference.
     pub fn is_null(self) -> bool {
         self.0 == 0
     }
@@ -148,6 +151,7 @@ impl GcRef {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GcHeader {
+    /// The type id (`SizeDescr::tid` / `ArrayDescr::tid`).
     pub tid: u32,
     /// The collector's: bit 0 is the mark bit (`gc::MARK`, clear outside
     /// a collection); a filler (tid 0) keeps its size here.

@@ -269,6 +269,56 @@ impl EffectInfo {
         may_invalidate: true,
         writes_heap: true,
     };
+    /// A pure function of its arguments (RPython's `@elidable`): the
+    /// trace records `call_pure_*`, and when every argument is a constant
+    /// the call is folded to its result at trace time. For caches and
+    /// lookups keyed by promoted values (maps, method caches).
+    ///
+    /// ```
+    /// use metatrace::ir::EffectInfo;
+    /// # use metatrace::{Interp, Jit, JitDriver, JitParams, LlGraph, MapReds, Repr, Step, Ctx, Val};
+    /// extern "C" fn square(x: i64) -> i64 {
+    ///     x * x
+    /// }
+    /// metatrace::residual!(static SQUARE = fn square(x: i64) -> i64, EffectInfo::ELIDABLE);
+    /// extern "C" fn log_value(_x: i64) {}
+    /// metatrace::residual!(static LOG = fn log_value(x: i64), EffectInfo::RESIDUAL);
+    /// # struct Vm;
+    /// # struct Frame<R: Repr> { n: R::Int, k: R::Int, acc: R::Int }
+    /// # impl Interp for Vm {
+    /// #     type Greens = ();
+    /// #     type Frame<R: Repr> = Frame<R>;
+    /// #     type Ret<R: Repr> = R::Int;
+    /// #     fn map_frame<A: Repr, B: Repr>(f: &Frame<A>, m: &mut impl MapReds<A, B>) -> Frame<B> {
+    /// #         Frame { n: m.int(f.n), k: m.int(f.k), acc: m.int(f.acc) }
+    /// #     }
+    /// #     fn map_ret<A: Repr, B: Repr>(r: &A::Int, m: &mut impl MapReds<A, B>) -> B::Int { m.int(*r) }
+    /// #     fn step<C: Jit<Self>>(&mut self, ctx: &mut C, _: &mut (), f: &mut Frame<C::R>)
+    /// #         -> Step<<C::R as Repr>::Int> {
+    /// #         let zero = ctx.const_int(0);
+    /// #         let more = ctx.int_gt(f.n, zero);
+    /// #         if !ctx.is_true(more) { return Step::Return(f.acc); }
+    /// // in `step`: acc += square(k) with k promoted: folded to a constant
+    /// let k = ctx.promote_int(f.k);
+    /// let k = ctx.const_int(k);
+    /// let sq = ctx.call(&SQUARE, &[Val::Int(k)]).int();
+    /// f.acc = ctx.int_add(f.acc, sq);
+    /// // an effect stays a call
+    /// ctx.call(&LOG, &[Val::Int(f.acc)]);
+    /// #         let one = ctx.const_int(1);
+    /// #         f.n = ctx.int_sub(f.n, one);
+    /// #         Step::CanEnterJit
+    /// #     }
+    /// # }
+    /// # let mut driver = JitDriver::new(JitParams::parse("threshold=10").unwrap(), Box::new(LlGraph::new()));
+    /// # driver.keep_traces = true;
+    /// let r = driver.run(&mut Vm, (), Frame { n: 100, k: 7, acc: 0 });
+    /// assert_eq!(r, 100 * 49);
+    /// let trace = driver.traces[0].1.to_string();
+    /// assert!(!trace.contains("call_pure"), "square(7) folded: {trace}");
+    /// assert!(trace.contains(", 49)"), "{trace}");
+    /// assert!(trace.contains("call_n("), "the residual call stays: {trace}");
+    /// ```
     pub const ELIDABLE: EffectInfo = EffectInfo {
         elidable: true,
         can_raise: false,

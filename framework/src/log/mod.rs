@@ -3,7 +3,7 @@
 //! Owns: parsing `METATRACE_LOG=cat1,cat2:FILE` (`-` = stderr; a category
 //! selects every category it is a prefix of, as in PYPYLOG; a value without
 //! `:` is a file name and selects everything), the log format (the
-//! [`format`] constants and grammar, written here and read back by
+//! [`format`](mod@format) constants and grammar, written here and read back by
 //! [`reader`]) and writing sections:
 //!
 //! ```text

@@ -1,7 +1,7 @@
 //! Reading a log back: the sections [`Log`](super::Log) wrote, in order.
 //!
 //! Owns: splitting a log's text into [`Section`]s (category, stamps,
-//! where it is, body text) by the [`format`](super::format) grammar, and
+//! where it is, body text) by the `format` grammar, and
 //! finding where a log that was cut short (the program was killed or
 //! crashed) stops ([`Cut`]). It does not interpret bodies; that is the
 //! reader's business (`mtlog`), with [`TraceHeader`](super::TraceHeader)

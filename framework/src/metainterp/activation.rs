@@ -1,8 +1,8 @@
 //! The thread's *activation*: which driver and interpreter compiled code,
 //! or a `call_may_force` helper, was entered from.
 //!
-//! Owns: the thread-local current activation, [`activate`] (made by
-//! `enter_code` and `call_may_force`), [`with_activation`] (taken by the
+//! Owns: the thread-local current activation, `activate` (made by
+//! `enter_code` and `call_may_force`), `with_activation` (taken by the
 //! `call_assembler` helper and by `guest::reenter`), the process-unique
 //! driver numbers.
 //!

@@ -1,7 +1,7 @@
 //! Deoptimization into the interpreter: what a failing guard does when
 //! no bridge is wanted (the job of PyPy's `blackhole.py`).
 //!
-//! Owns: [`resume_in_interpreter`]. PyPy finishes the failing
+//! Owns: `resume_in_interpreter`. PyPy finishes the failing
 //! instruction in a blackhole interpreter over its jitcodes; we have no
 //! jitcodes, but we have the interpreter itself, generic over the
 //! context. So each frame of the guard's chain is rebuilt from the dead

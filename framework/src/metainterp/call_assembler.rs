@@ -9,7 +9,7 @@
 //! How a call runs: the recorder turns a recursive or never-inlined portal
 //! call into `call_assembler_K(reds..., descr=<AssemblerK asmN>)` followed
 //! by `guard_not_forced`. At run time the backend calls
-//! [`crate::backend::assembler_trampoline`], which lands in [`invoke`]: it
+//! [`crate::backend::assembler_trampoline`], which lands in `invoke`: it
 //! rebuilds the callee's frame from the words, runs the portal through the
 //! driver — interpreting, tracing or entering the callee's own compiled
 //! code, exactly like a call from the interpreter — and hands back the

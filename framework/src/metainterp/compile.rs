@@ -1,6 +1,6 @@
 //! From a recorded trace to installed code (PyPy's `compile.py`).
 //!
-//! Owns: [`GuardEntry`] (per compiled guard: its resume data, failure
+//! Owns: `GuardEntry` (per compiled guard: its resume data, failure
 //! count, what the optimizer knew there — PyPy's `ResumeGuardDescr`),
 //! optimizing a loop or a bridge, handing it to the backend, filing the
 //! guards and quasi-immutable dependencies of what got compiled, rooting
@@ -276,6 +276,17 @@ impl<I: Interp> JitDriver<I> {
         self.log
             .section(cat::OPT_BRIDGE, || format!("{header}\n{}", opt.trace));
         self.keep_trace(header, &opt.trace);
+        if self.log.enabled(cat::BACKEND) {
+            let text = self
+                .backend
+                .disassemble_bridge(guard)
+                .unwrap_or_else(|| format!("({} backend: no machine code)", self.backend.name()));
+            let header = BackendHeader::Bridge {
+                guard: guard.0 as u64,
+            };
+            self.log
+                .section(cat::BACKEND, || format!("{header}\n{text}"));
+        }
         self.memmgr_new_bridge(owner, &opt.trace);
         true
     }

@@ -4,7 +4,7 @@
 //! guards, the backend, statistics, the log), the portal (`run`,
 //! `portal`, `portal_loop`), `can_enter_jit` and portal entries (count,
 //! trace, or enter compiled code), leaving compiled code through a guard
-//! (bridge or resume), and the [`Hooks`] the contexts use. The other
+//! (bridge or resume), and the `Hooks` the contexts use. The other
 //! concerns live beside it, each extending `JitDriver` from its own file:
 //! `tracer` (recording), `compile` (trace to code), `blackhole` and
 //! `resume` (deoptimization), `quasiimmut`, `call_assembler`, `memmgr`,

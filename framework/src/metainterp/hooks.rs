@@ -1,6 +1,6 @@
 //! The narrow interface between the contexts and the driver.
 //!
-//! Owns: [`Hooks`], everything direct mode (`direct`) and the recorder
+//! Owns: `Hooks`, everything direct mode (`direct`) and the recorder
 //! (`record`) may ask of the driver that runs them. PyPy's `pyjitpl`
 //! reaches its `MetaInterpStaticData` and warm state through a handful of
 //! calls; this trait is that handful, so neither context names

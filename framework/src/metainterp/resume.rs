@@ -2,14 +2,14 @@
 //! `resume.py`).
 //!
 //! Owns: the resume data the recorder attaches to each guard
-//! ([`GuardResume`]: the frame chain, each frame's reds and the shape of
+//! (`GuardResume`: the frame chain, each frame's reds and the shape of
 //! its instruction's effect log), how a dead frame's words are cut up
-//! frame by frame ([`split`]), the replay queue that hands an
+//! frame by frame (`split`), the replay queue that hands an
 //! instruction's logged effects back when it is re-run
-//! ([`replay_queue`], [`Replayed`]), and the materialization of virtuals
-//! and delayed stores — in the heap after a guard exit ([`materialize`]),
-//! or as IR at a bridge's start ([`allocate_in_trace`],
-//! [`store_in_trace`]). A leaf: the recorder builds this data, the
+//! (`replay_queue`, `Replayed`), and the materialization of virtuals
+//! and delayed stores — in the heap after a guard exit (`materialize`),
+//! or as IR at a bridge's start (`allocate_in_trace`,
+//! `store_in_trace`). A leaf: the recorder builds this data, the
 //! driver's `blackhole` and `tracer` consume it.
 //!
 //! Layout of a guard's fail args, frame by frame, outermost first: the

@@ -54,26 +54,42 @@ impl AbortReason {
 /// Counters and timings (`jit-summary`).
 #[derive(Default, Debug, Clone)]
 pub struct Stats {
+    /// Loops compiled (entry bridges included).
     pub loops: u32,
+    /// Bridges compiled.
     pub bridges: u32,
+    /// Traces given up, by reason ([`AbortReason::name`]).
     pub aborts: BTreeMap<&'static str, u32>,
+    /// Guard failures in compiled code (each one resumes the interpreter or enters a bridge).
     pub guard_failures: u64,
     /// `call_assembler` results that did not fit their trace
     /// (`guard_not_forced` exits).
     pub forced_exits: u64,
+    /// Loops invalidated by writes to quasi-immutable fields they folded.
     pub invalidated_loops: u32,
     /// Loops (and their bridges) freed by `loop_longevity`.
     pub freed_loops: u32,
+    /// Bridges freed with their loops.
     pub freed_bridges: u32,
+    /// Ops recorded by the tracer, over all traces.
     pub recorded_ops: u64,
+    /// Guards recorded by the tracer.
     pub recorded_guards: u64,
+    /// Ops left after optimization, over all compiled traces.
     pub opt_ops: u64,
+    /// Guards left after optimization.
     pub opt_guards: u64,
+    /// Time spent recording traces.
     pub tracing: Duration,
+    /// Time spent in the optimizer.
     pub optimizing: Duration,
+    /// Time spent in the backend (code generation).
     pub backend: Duration,
+    /// Time spent running compiled code.
     pub compiled: Duration,
+    /// Traces started.
     pub tracings: u32,
+    /// When the driver was made (the interpreter's time is the rest).
     pub start: Option<Instant>,
 }
 

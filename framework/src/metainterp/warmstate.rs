@@ -1,8 +1,8 @@
 //! Warm-up state: the hot counters per green key (PyPy's `warmstate.py`
 //! and its `JitCell`s).
 //!
-//! Owns: [`Cell`] (what the JIT knows about one green key: back-edge and
-//! call counters, the compiled loop or entry trace there), [`LoopEntry`]
+//! Owns: `Cell` (what the JIT knows about one green key: back-edge and
+//! call counters, the compiled loop or entry trace there), `LoopEntry`
 //! (how to enter a compiled loop) and the counting policy — when a place
 //! is hot, how it backs off after aborts, how counters decay. A leaf: the
 //! driver decides what to do when a counter says "hot".

@@ -38,14 +38,14 @@
 //! and `call_pure_*` do not. A `label` empties them too: a loop header is
 //! reached from the back edge, where memory may differ.
 //!
-//! Across the loop's back edge (`unroll`): [`Heap::export`] lists the
+//! Across the loop's back edge (`unroll`): `Heap::export` lists the
 //! cached locations at the end of the preamble, unroll keeps those whose
 //! object (and index) are loop-invariant, passes their values through the
-//! second label and [`Heap::import`]s them after it — so the peeled body
+//! second label and `Heap::import`s them after it — so the peeled body
 //! starts knowing them (PyPy's short preamble, for heap facts). The body's
 //! jump passes the values again, re-read if the body lost them.
 //!
-//! At each guard ([`Pass::facts_at`]) the cache is exported as facts about
+//! At each guard (`Pass::facts_at`) the cache is exported as facts about
 //! the fail args (`opt::Fact::Field` / `Item`: object and index are fail
 //! args, the value a fail arg or a constant); a bridge out of the guard
 //! starts with them imported, so it does not read again what the loop

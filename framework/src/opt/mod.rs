@@ -46,7 +46,7 @@
 //!
 //! Bridges start with what the optimizer knew at their guard (PyPy keeps
 //! it on the guard's resume descr): before a guard enters a pass, the pass
-//! states what it knows about the guard's fail args ([`Pass::facts_at`]:
+//! states what it knows about the guard's fail args (`Pass::facts_at`:
 //! classes, non-null, integer bounds, and the heap cache's "field `d` of
 //! fail arg `i` reads as fail arg `j` / constant `c`" — knowledge from
 //! *before* the guard, since the guard failing means its own condition is

@@ -48,7 +48,7 @@
 //! what the body assumes about the label's arguments ([`Fact`]s the
 //! preamble established: classes, non-null, bounds). A bridge that closes
 //! with a jump to the first label jumps to the second one instead
-//! ([`bridge_to_body`]) when its values match that state: the constants
+//! (`bridge_to_body`) when its values match that state: the constants
 //! are the same, each carried virtual is a virtual of the same shape in
 //! the bridge (passed as its fields, never allocated), and the bridge's
 //! own facts imply the body's. Otherwise it goes through the preamble.
