@@ -230,6 +230,19 @@ impl Vm {
         if ta == tid::INT && tb == tid::INT {
             let x = ctx.getfield_i(a, &int_obj::v);
             let y = ctx.getfield_i(b, &int_obj::v);
+            let cmp = match name {
+                "<" => Some(OpNum::IntLt),
+                "<=" => Some(OpNum::IntLe),
+                ">" => Some(OpNum::IntGt),
+                ">=" => Some(OpNum::IntGe),
+                "==" => Some(OpNum::IntEq),
+                "!=" => Some(OpNum::IntNe),
+                _ => None,
+            };
+            if let Some(op) = cmp {
+                let r = ctx.int_binop(op, x, y);
+                return Some(self.boolean(ctx, r));
+            }
             let r = match name {
                 "+" => ctx.int_add_ovf(x, y),
                 "-" => ctx.int_sub_ovf(x, y),
@@ -264,30 +277,6 @@ impl Vm {
                         return None;
                     }
                     Some(ctx.int_binop(OpNum::IntRshift, x, y))
-                }
-                "<" => {
-                    let r = ctx.int_lt(x, y);
-                    return Some(self.boolean(ctx, r));
-                }
-                "<=" => {
-                    let r = ctx.int_le(x, y);
-                    return Some(self.boolean(ctx, r));
-                }
-                ">" => {
-                    let r = ctx.int_gt(x, y);
-                    return Some(self.boolean(ctx, r));
-                }
-                ">=" => {
-                    let r = ctx.int_ge(x, y);
-                    return Some(self.boolean(ctx, r));
-                }
-                "==" => {
-                    let r = ctx.int_eq(x, y);
-                    return Some(self.boolean(ctx, r));
-                }
-                "!=" => {
-                    let r = ctx.int_ne(x, y);
-                    return Some(self.boolean(ctx, r));
                 }
                 _ => return None,
             };
