@@ -89,6 +89,10 @@ pub struct Assembled {
     pub labels: Vec<(TargetToken, usize, Vec<Loc>)>,
     /// Code offset → annotation, for the disassembly.
     pub notes: Vec<(usize, String)>,
+    /// `(code offset, op index)` where each op's code starts, then
+    /// `(offset, u32::MAX)` where the out-of-line code (slow paths, exit
+    /// stubs, exit) starts: the profiler's map (`code_region`).
+    pub op_starts: Vec<(u32, u32)>,
     /// Largest number of words this trace reads from or writes to the
     /// dead-frame buffer.
     pub max_words: usize,
@@ -183,6 +187,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
             finishes: Vec::new(),
             labels: Vec::new(),
             notes: Vec::new(),
+            op_starts: Vec::new(),
             max_words: trace.inputargs.len(),
             direct_calls: false,
         },
@@ -195,6 +200,7 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
         g.ra.set_pos(pos);
         let note = print::print_op(trace, op);
         g.note(note);
+        g.op_start(i as u32);
         g.op(i, op)?;
         g.ra.free_dead(pos);
     }
@@ -206,6 +212,11 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
 }
 
 impl<'a> Gen<'a> {
+    fn op_start(&mut self, index: u32) {
+        let off = self.a.offset().0 as u32;
+        self.out.op_starts.push((off, index));
+    }
+
     fn note(&mut self, s: String) {
         let off = self.a.offset().0;
         self.out.notes.push((off, s));
@@ -255,6 +266,7 @@ impl<'a> Gen<'a> {
     }
 
     fn finish(mut self) -> Result<Assembled, CompileError> {
+        self.op_start(u32::MAX);
         for slow in std::mem::take(&mut self.slow_allocs) {
             self.note("allocation slow path".into());
             malloc::emit_slow(&mut self.a, &slow);

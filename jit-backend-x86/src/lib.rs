@@ -68,6 +68,7 @@ pub mod regalloc;
 use assemble::{Assembled, Ctx, Entry, TargetInfo};
 use codemem::{CodeBlock, DataArea};
 use hashbrown::HashMap;
+use metatrace::backend::profile::{CodeRegion, TraceKey};
 use metatrace::backend::{Backend, CompileError, DeadFrame, LoopId};
 use metatrace::ir::{GuardId, TargetToken, Trace};
 use std::cell::RefCell;
@@ -96,6 +97,8 @@ struct TraceRec {
     /// Guard slots of this trace.
     data: DataArea,
     notes: Vec<(usize, String)>,
+    /// See `Assembled::op_starts`.
+    op_starts: Vec<(u32, u32)>,
     title: String,
 }
 
@@ -271,11 +274,13 @@ impl X86Backend {
             data.set(g.slot, exit);
         }
         let notes = out.notes.clone();
+        let op_starts = out.op_starts.clone();
         Ok((
             TraceRec {
                 code,
                 data,
                 notes,
+                op_starts,
                 title,
             },
             out,
@@ -452,6 +457,25 @@ impl Backend for X86Backend {
             ));
         }
         Some(s)
+    }
+
+    fn code_region(&self, trace: TraceKey) -> Option<CodeRegion> {
+        let t = self.tables.borrow();
+        let rec = match trace {
+            TraceKey::Loop(id) => t.loops.get(&id)?.traces.first()?,
+            TraceKey::Bridge(guard) => {
+                let prefix = format!("bridge from <Guard{}> ", guard.0);
+                t.loops
+                    .values()
+                    .flat_map(|lp| &lp.traces)
+                    .find(|r| r.title.starts_with(&prefix))?
+            }
+        };
+        Some(CodeRegion {
+            start: rec.code.addr(),
+            len: rec.code.bytes().len(),
+            ops: rec.op_starts.clone(),
+        })
     }
 
     fn disassemble_bridge(&self, guard: GuardId) -> Option<String> {

@@ -1,9 +1,10 @@
 //! `mtlog html`: one self-contained static page for a log.
 //!
 //! Owns: the HTML trace viewer. The overview has the guest source with a
-//! heat column (each line's estimated share of compiled-code time:
-//! loop/bridge entries from `jit-backend-counts` × the ops the line left
-//! in the trace; loop heads and bridges marked; a click on a line lists
+//! heat column (each line's share of compiled-code time: measured when
+//! the log has `jit-profile` — the samples at the ops under the line —
+//! else estimated as loop/bridge entries from `jit-backend-counts` × the
+//! ops the line left in the trace; loop heads and bridges marked; a click on a line lists
 //! the traces running it), the ops before vs after optimization per trace
 //! (`jit-tracing` matched to its optimized trace by guard ids) and the
 //! summary. The header has the time split as a bar (interpreter, tracing,
@@ -165,12 +166,14 @@ tr.sl.run:hover{background:#f4f4ff}
 tr.sl.sel{background:#ffd}
 td.no{color:#999;text-align:right;width:3em}
 td.heat{width:90px;padding:2px 6px}
+.smp{color:#b30;font-size:11px;margin-left:6px}
 td.heat span{display:block;height:10px;background:#e53;border-radius:2px;min-width:0}
 td.pct{width:4.5em;text-align:right;color:#a30}
 td.marks{width:1%}
 a.mk{font-size:11px;text-decoration:none;border-radius:3px;padding:0 3px;margin-right:2px}
 a.mk.loop{background:#dfe9ff;color:#124}
 a.mk.bridge{background:#ffe6d5;color:#730}
+span.mk.more{font-size:11px;color:#730}
 tr.lt td{background:#ffd;font:12px system-ui,sans-serif;white-space:normal;padding:2px 6px 6px}
 tr.lt a{margin-right:10px}
 table.ba{border-collapse:collapse;background:#fff}
@@ -295,7 +298,9 @@ type LineKey = (String, usize);
 /// The estimated heat of each source line and which traces run it.
 #[derive(Default)]
 struct Heat {
-    /// Weighted op count by line.
+    /// From `jit-profile` samples (else estimated from counts).
+    measured: bool,
+    /// Weighted op count (or samples) by line.
     weight: BTreeMap<LineKey, f64>,
     total: f64,
     /// Traces with ops at the line, in log order (anchor, label).
@@ -320,6 +325,52 @@ fn entries(log: &Log, t: &Trace) -> u64 {
 }
 
 fn heat(log: &Log, sources: &Sources) -> Heat {
+    match &log.profile {
+        Some(p) if p.compiled > 0 => measured_heat(log, p, sources),
+        _ => estimated_heat(log, sources),
+    }
+}
+
+/// Heat from `jit-profile`: each line's share of the samples taken in
+/// compiled code (samples outside any op — entry, exit stubs — count in
+/// the total but at no line).
+fn measured_heat(log: &Log, p: &crate::logfile::Profile, sources: &Sources) -> Heat {
+    let mut h = Heat {
+        measured: true,
+        total: p.compiled as f64,
+        ..Heat::default()
+    };
+    for t in &log.traces {
+        let mut first = true;
+        for b in &t.blocks {
+            let Some(loc) = &b.location else { continue };
+            let Some((file, n, text)) = sources.lookup(loc) else {
+                continue;
+            };
+            let key = (file, n);
+            h.texts.entry(key.clone()).or_insert(text);
+            if first && t.id.is_loop() {
+                h.heads.entry(key.clone()).or_default().push(t.id);
+            }
+            first = false;
+            let samples: u64 = b
+                .ops
+                .iter()
+                .filter_map(|o| p.ops.get(&(t.id, o.index)))
+                .sum();
+            *h.weight.entry(key.clone()).or_default() += samples as f64;
+            let v = h.traces.entry(key).or_default();
+            if !v.contains(&t.id) {
+                v.push(t.id);
+            }
+        }
+    }
+    h
+}
+
+/// Heat estimated from counts: loop and bridge entries × the ops the line
+/// left in the trace.
+fn estimated_heat(log: &Log, sources: &Sources) -> Heat {
     let mut h = Heat::default();
     for t in &log.traces {
         let w = entries(log, t) as f64;
@@ -438,14 +489,26 @@ fn time_bar(h: &mut String, log: &Log) {
         h.push_str("<div class=\"timebar\">no jit-summary in this log: no time split</div>\n");
         return;
     };
-    let parts = [
+    // With `jit-profile`, the time inside compiled activations is split
+    // into the code itself and the helpers it calls, by their samples.
+    let (running, helpers) = match (&log.profile, s.running) {
+        (Some(p), Some(r)) if p.compiled + p.helpers > 0 => {
+            let f = p.compiled as f64 / (p.compiled + p.helpers) as f64;
+            (Some(r * f), Some(r * (1.0 - f)))
+        }
+        _ => (s.running, None),
+    };
+    let mut parts = vec![
         ("interpreter", s.interpreting, "#9aa"),
         ("tracing", s.tracing, "#e9a23b"),
         ("optimizer", s.optimizing, "#c76"),
         ("backend", s.backend, "#a6c"),
-        ("compiled code", s.running, "#3a7"),
-        ("GC", s.gc, "#c44"),
+        ("compiled code", running, "#3a7"),
     ];
+    if helpers.is_some() {
+        parts.push(("helpers called from compiled code", helpers, "#8c6"));
+    }
+    parts.push(("GC", s.gc, "#c44"));
     let total: f64 = parts.iter().filter_map(|p| p.1).sum();
     if total <= 0.0 {
         h.push_str("<div class=\"timebar\">jit-summary has no times</div>\n");
@@ -453,7 +516,7 @@ fn time_bar(h: &mut String, log: &Log) {
     }
     h.push_str("<div class=\"timebar\" id=\"timesplit\"><svg viewBox=\"0 0 1000 18\" preserveAspectRatio=\"none\" width=\"100%\" height=\"18\" role=\"img\" aria-label=\"time split\">");
     let mut x = 0.0;
-    for (name, v, color) in parts {
+    for &(name, v, color) in &parts {
         let v = v.unwrap_or(0.0);
         let w = v / total * 1000.0;
         if w > 0.0 {
@@ -581,7 +644,15 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
         }
         others.entry(f).or_default().push((*n, text));
     }
-    h.push_str("<h2>Source <span class=\"dim\">heat = estimated share of compiled-code time (loop and bridge entries × ops at the line in the loop body / bridge)");
+    if let (true, Some(p)) = (heat.measured, &log.profile) {
+        let _ = write!(
+            h,
+            "<h2>Source <span class=\"dim\">heat = measured share of compiled-code time ({} samples in compiled code, {} in helpers it called, {} elsewhere; one per {} µs of CPU time)",
+            p.compiled, p.helpers, p.other, p.interval_us
+        );
+    } else {
+        h.push_str("<h2>Source <span class=\"dim\">heat = estimated share of compiled-code time (loop and bridge entries × ops at the line in the loop body / bridge; run with <code>METATRACE_LOG=jit-profile,...</code> to measure it)");
+    }
     if let Some(s) = log.summary.as_ref().and_then(|s| s.running) {
         let _ = write!(h, "; compiled code ran {s:.6} s");
     }
@@ -615,12 +686,27 @@ fn source_view(h: &mut String, log: &Log, sources: &Sources, heat: &Heat) {
                 short(*id)
             );
         }
-        for id in traces.into_iter().flatten().filter(|id| !id.is_loop()) {
+        // At most a few bridge marks: a line many bridges pass through
+        // would push its code out of view (a click lists them all).
+        const MARKS: usize = 3;
+        let bridges: Vec<&TraceId> = traces
+            .into_iter()
+            .flatten()
+            .filter(|id| !id.is_loop())
+            .collect();
+        for id in bridges.iter().take(MARKS) {
             let _ = write!(
                 h,
                 "<a class=\"mk bridge\" href=\"#{}\" title=\"{id}\">↳{}</a>",
                 id.anchor(),
-                short(*id)
+                short(**id)
+            );
+        }
+        if bridges.len() > MARKS {
+            let _ = write!(
+                h,
+                "<span class=\"mk more\" title=\"click the line for all traces\">+{}</span>",
+                bridges.len() - MARKS
             );
         }
         let _ = writeln!(h, "</td><td class=\"code\">{}</td></tr>", esc(text));
@@ -788,6 +874,14 @@ fn trace_section(h: &mut String, log: &Log, t: &Trace, sources: &Sources, opts: 
             let _ = write!(meta, " · leaves {} at {}", o.id, loc);
         }
     }
+    if let Some(p) = &log.profile {
+        let n = p.traces.get(&t.id).copied().unwrap_or(0);
+        let _ = write!(
+            meta,
+            " · {n} samples ({:.1}% of compiled-code time)",
+            n as f64 * 100.0 / p.compiled.max(1) as f64
+        );
+    }
     let _ = write!(h, "<div class=\"meta\">{}", esc(&meta));
     if let TraceId::Bridge(g) = t.id {
         if let Some(o) = log.guard_owner(g) {
@@ -894,6 +988,15 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
                 esc(&op.name),
                 esc(&op.text)
             );
+            if let Some(p) = &log.profile {
+                if let Some(&n) = p.ops.get(&(t.id, op.index)) {
+                    let pct = n as f64 * 100.0 / p.compiled.max(1) as f64;
+                    let _ = write!(
+                        h,
+                        " <span class=\"smp\" title=\"jit-profile samples at this op: {pct:.1}% of compiled-code time\">{n} samples</span>"
+                    );
+                }
+            }
             if let Some(g) = op.guard {
                 if let Some(n) = guard_fails(log, g) {
                     let _ = write!(h, " <b class=\"fail\">failed {n}</b>");

@@ -59,6 +59,9 @@ pub struct Op {
     pub name: String,
     /// `descr=<GuardN>`: the guard's id.
     pub guard: Option<u64>,
+    /// Position among all the trace's op lines, `debug_merge_point`s
+    /// included: the op index the backend and `jit-profile` use.
+    pub index: usize,
 }
 
 impl Op {
@@ -206,6 +209,30 @@ pub struct Counts {
     pub guards: BTreeMap<u64, u64>,
 }
 
+/// `jit-profile`: the sampling profiler's counts (see
+/// `metatrace::backend::profile` for the format). Samples are taken every
+/// `interval_us` of CPU time (the kernel's tick may make it coarser).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub samples: u64,
+    pub interval_us: u64,
+    pub dropped: u64,
+    /// Samples in compiled code.
+    pub compiled: u64,
+    /// Samples in helpers called from compiled code.
+    pub helpers: u64,
+    /// Samples anywhere else (interpreter, JIT, GC).
+    pub other: u64,
+    /// Samples per trace.
+    pub traces: BTreeMap<TraceId, u64>,
+    /// Samples per (trace, op index).
+    pub ops: BTreeMap<(TraceId, usize), u64>,
+    /// Samples in a trace's code outside its ops (entry, exit stubs).
+    pub stubs: BTreeMap<TraceId, u64>,
+    /// Set when the profiler could not run (its explanation).
+    pub unavailable: Option<String>,
+}
+
 /// A `jit-backend` section: `# Loop N (...)` or `# bridge out of Guard N`
 /// and the backend's listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +251,8 @@ pub struct Log {
     pub backend: Vec<Backend>,
     pub summary: Option<Summary>,
     pub counts: Option<Counts>,
+    /// `jit-profile`, when the program ran with the sampling profiler.
+    pub profile: Option<Profile>,
     /// `jit-tracing` sections (raw traces, before optimization).
     pub raw_traces: usize,
     /// The ops of each `jit-tracing` section, in log order.
@@ -378,6 +407,7 @@ fn read_section(log: &mut Log, s: &Section) -> Result<(), LogError> {
             all.bridges.extend(c.bridges);
             all.guards.extend(c.guards);
         }
+        cat::PROFILE => log.profile = Some(read_profile(s)?),
         cat::TRACING => {
             log.raw_traces += 1;
             log.raw.push(read_raw(s));
@@ -433,6 +463,7 @@ fn read_trace(s: &Section) -> Result<Trace, LogError> {
         }
     };
     let mut inputargs = String::new();
+    let mut index = 0;
     let mut blocks: Vec<Block> = vec![Block {
         location: None,
         ops: Vec::new(),
@@ -450,8 +481,10 @@ fn read_trace(s: &Section) -> Result<Trace, LogError> {
             inputargs = line.to_string();
             continue;
         }
-        let op = read_op(line)
+        let mut op = read_op(line)
             .ok_or_else(|| corrupt(line_no, format!("in {id}: not an op: `{line}`")))?;
+        op.index = index;
+        index += 1;
         if op.name == "debug_merge_point" {
             let loc = quoted(line).unwrap_or_else(|| line.to_string());
             blocks.push(Block {
@@ -524,6 +557,7 @@ fn read_op(line: &str) -> Option<Op> {
         text: line.to_string(),
         name: name.to_string(),
         guard,
+        index: 0,
     })
 }
 
@@ -623,6 +657,60 @@ fn read_summary(s: &Section) -> Result<Summary, LogError> {
         }
     }
     Ok(sum)
+}
+
+fn read_profile(s: &Section) -> Result<Profile, LogError> {
+    let mut p = Profile::default();
+    let mut cur: Option<TraceId> = None;
+    for &(line_no, raw) in &s.body {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let bad = || {
+            corrupt(
+                line_no,
+                format!("jit-profile: `{line}` is not a profile line (`samples N interval_us U dropped D`, `compiled N`, `loop L: N`, `  op I: N`, ...)"),
+            )
+        };
+        let num = |t: &str| t.trim().parse::<u64>().map_err(|_| bad());
+        if let Some(rest) = line.strip_prefix("not available") {
+            p.unavailable = Some(format!("not available{rest}"));
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["samples", n, "interval_us", u, "dropped", d] => {
+                p.samples = num(n)?;
+                p.interval_us = num(u)?;
+                p.dropped = num(d)?;
+            }
+            ["compiled", n] => p.compiled = num(n)?,
+            ["helpers", n] => p.helpers = num(n)?,
+            ["other", n] => p.other = num(n)?,
+            ["loop", id, n] | ["bridge", id, n] => {
+                let id = num(id.strip_suffix(':').ok_or_else(bad)?)?;
+                let id = if words[0] == "loop" {
+                    TraceId::Loop(id)
+                } else {
+                    TraceId::Bridge(id)
+                };
+                *p.traces.entry(id).or_default() += num(n)?;
+                cur = Some(id);
+            }
+            ["op", i, n] => {
+                let t = cur.ok_or_else(bad)?;
+                let i = num(i.strip_suffix(':').ok_or_else(bad)?)? as usize;
+                *p.ops.entry((t, i)).or_default() += num(n)?;
+            }
+            ["stubs:", n] => {
+                let t = cur.ok_or_else(bad)?;
+                *p.stubs.entry(t).or_default() += num(n)?;
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(p)
 }
 
 fn read_counts(s: &Section) -> Result<Counts, LogError> {

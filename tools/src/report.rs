@@ -91,7 +91,60 @@ pub fn summary(log: &Log) -> String {
         Some(_) => s.push_str("time: the jit-summary section has no timings\n"),
         None => s.push_str("time: no jit-summary section in this log (enable it with METATRACE_LOG=jit-summary,...)\n"),
     }
+    if let Some(p) = &log.profile {
+        profile(&mut s, log, p);
+    }
     s
+}
+
+/// The `jit-profile` part of the summary: where the samples fell and
+/// the hottest traces and ops.
+fn profile(s: &mut String, log: &Log, p: &crate::logfile::Profile) {
+    s.push('\n');
+    if let Some(why) = &p.unavailable {
+        let _ = writeln!(s, "profile: {why}");
+        return;
+    }
+    let pct = |n: u64| 100.0 * n as f64 / p.samples.max(1) as f64;
+    let _ = writeln!(
+        s,
+        "profile ({} samples, one per {} µs{}):",
+        p.samples,
+        p.interval_us,
+        if p.dropped > 0 {
+            format!(", {} dropped", p.dropped)
+        } else {
+            String::new()
+        }
+    );
+    for (name, n) in [
+        ("compiled code", p.compiled),
+        ("helpers", p.helpers),
+        ("elsewhere", p.other),
+    ] {
+        let _ = writeln!(s, "  {name:<16}{:>6.2}%  {n:>8}", pct(n));
+    }
+    let mut traces: Vec<_> = p.traces.iter().collect();
+    traces.sort_by_key(|(id, n)| (std::cmp::Reverse(**n), **id));
+    if !traces.is_empty() {
+        s.push_str("hottest traces:\n");
+    }
+    for (id, n) in traces.iter().take(10) {
+        let _ = writeln!(s, "  {:>6.2}%  {n:>8}  {id}", pct(**n));
+    }
+    let mut ops: Vec<_> = p.ops.iter().collect();
+    ops.sort_by_key(|((id, i), n)| (std::cmp::Reverse(**n), *id, *i));
+    if !ops.is_empty() {
+        s.push_str("hottest ops:\n");
+    }
+    for ((id, i), n) in ops.iter().take(10) {
+        let text = log
+            .trace(*id)
+            .and_then(|t| t.ops().find(|o| o.index == *i))
+            .map_or("?", |o| o.text.as_str());
+        let text: String = text.chars().take(80).collect();
+        let _ = writeln!(s, "  {:>6.2}%  {n:>8}  {id} op {i}: {text}", pct(**n));
+    }
 }
 
 fn time_split(s: &mut String, x: &crate::logfile::Summary) {

@@ -34,6 +34,7 @@
 
 pub mod liveness;
 pub mod llgraph;
+pub mod profile;
 pub mod runtime;
 
 use crate::ir::{GuardId, Trace};
@@ -87,6 +88,13 @@ pub trait Backend {
     /// Human-readable machine code of a loop or bridge for `jit-backend`
     /// logs (`None` when the backend has nothing to show).
     fn disassemble(&self, _id: LoopId) -> Option<String> {
+        None
+    }
+    /// Where `trace`'s machine code is installed and where each op's code
+    /// starts, for the sampling profiler (`jit-profile`). Asked right
+    /// after `compile_loop`/`compile_bridge`, only while the profiler
+    /// runs. Backends without machine code return `None`.
+    fn code_region(&self, _trace: profile::TraceKey) -> Option<profile::CodeRegion> {
         None
     }
     /// Human-readable machine code of the bridge attached to `guard`, for

@@ -40,6 +40,10 @@ pub mod cat {
     pub const BACKEND_COUNTS: &str = "jit-backend-counts";
     pub const SUMMARY: &str = "jit-summary";
     pub const GC: &str = "gc";
+    /// The sampling profiler's results (`backend::profile`). It runs a
+    /// timer, so it is on only where named exactly (not by a prefix, not
+    /// by a log without categories).
+    pub const PROFILE: &str = "jit-profile";
 
     /// Every category above.
     pub const ALL: &[&str] = &[
@@ -51,6 +55,7 @@ pub mod cat {
         BACKEND_COUNTS,
         SUMMARY,
         GC,
+        PROFILE,
     ];
 }
 
@@ -355,6 +360,12 @@ impl Log {
     #[inline]
     pub fn enabled(&self, category: &str) -> bool {
         (self.all || !self.prefixes.is_empty()) && self.selects(category)
+    }
+
+    /// Is `category` named exactly in the spec (for categories that cost
+    /// something to collect, such as [`cat::PROFILE`])?
+    pub fn named(&self, category: &str) -> bool {
+        self.prefixes.iter().any(|p| p == category)
     }
 
     fn selects(&self, category: &str) -> bool {

@@ -59,10 +59,17 @@ impl<I: Interp> JitDriver<I> {
         // Time in compiled code is measured at the outermost entry only
         // (nested entries are inside it).
         let t0 = (self.running == 1).then(std::time::Instant::now);
+        let profiling = self.profiling;
+        if profiling {
+            crate::backend::profile::enter();
+        }
         // SAFETY: `me` comes from `self`, which stays borrowed (and
         // otherwise untouched) until `execute` returns; the helper's
         // accesses through the copy in CURRENT are based on it.
         let dead = unsafe { (*me).backend.execute(id, args) };
+        if profiling {
+            crate::backend::profile::leave();
+        }
         self.running -= 1;
         if let Some(t0) = t0 {
             self.stats.compiled += t0.elapsed();

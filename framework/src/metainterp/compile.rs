@@ -10,6 +10,7 @@
 use super::driver::JitDriver;
 use super::resume::GuardResume;
 use super::warmstate::LoopEntry;
+use crate::backend::profile::{self, TraceKey};
 use crate::backend::LoopId;
 use crate::ctx::{Interp, Shape};
 use crate::heap::roots::Handle;
@@ -237,6 +238,7 @@ impl<I: Interp> JitDriver<I> {
             self.cell_mut(greens).entry = entry;
         }
         self.memmgr_new_loop(id, &opt.trace);
+        self.profile_installed(TraceKey::Loop(id), id);
         true
     }
 
@@ -288,7 +290,17 @@ impl<I: Interp> JitDriver<I> {
                 .section(cat::BACKEND, || format!("{header}\n{text}"));
         }
         self.memmgr_new_bridge(owner, &opt.trace);
+        self.profile_installed(TraceKey::Bridge(guard), owner);
         true
+    }
+
+    /// Tells the sampling profiler where new code is (while it runs).
+    fn profile_installed(&self, key: TraceKey, owner: LoopId) {
+        if self.profiling {
+            if let Some(region) = self.backend.code_region(key) {
+                profile::installed(key, owner, region);
+            }
+        }
     }
 
     pub(crate) fn log_backend(&self, id: LoopId, header: BackendHeader) {

@@ -89,6 +89,9 @@ pub struct JitDriver<I: Interp> {
     /// Bumped whenever a portal entry's compiled code changes (sites
     /// cache the callee's code per epoch).
     pub(crate) code_epoch: u64,
+    /// This driver started the sampling profiler (`jit-profile`) and
+    /// reports it when dropped.
+    pub(crate) profiling: bool,
 }
 
 /// A portal result read from a `finish`, with the finish's result shape.
@@ -129,14 +132,25 @@ impl<I: Interp> JitDriver<I> {
             free_pending: false,
             recording: 0,
             code_epoch: 0,
+            profiling: false,
         }
         .log_gc()
     }
 
-    /// Turns the heap's `gc` events on when the log selects them.
-    fn log_gc(self) -> Self {
+    /// Turns the heap's `gc` events on when the log selects them, and the
+    /// sampling profiler when the log names `jit-profile`.
+    fn log_gc(mut self) -> Self {
         if self.log.enabled(cat::GC) {
             heap::gc::set_logging(true);
+        }
+        if !self.profiling && self.log.named(cat::PROFILE) {
+            self.profiling = crate::backend::profile::start();
+            if !self.profiling {
+                self.log.section(cat::PROFILE, || {
+                    "not available: the profiler runs for another driver, or this host has no SIGPROF timer\n"
+                        .to_string()
+                });
+            }
         }
         self
     }
@@ -440,6 +454,10 @@ impl<I: Interp> JitDriver<I> {
 impl<I: Interp> Drop for JitDriver<I> {
     fn drop(&mut self) {
         self.drain_gc_log();
+        if self.profiling {
+            let text = crate::backend::profile::stop_and_report();
+            self.log.section(cat::PROFILE, || text);
+        }
         if self.log.enabled(cat::BACKEND_COUNTS) {
             let text = self.backend_counts();
             self.log.section(cat::BACKEND_COUNTS, || text);

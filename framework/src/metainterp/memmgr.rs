@@ -171,6 +171,9 @@ impl<I: Interp> JitDriver<I> {
         let Some(life) = self.lives.remove(&id) else {
             return;
         };
+        if self.profiling {
+            crate::backend::profile::freed(id);
+        }
         self.backend.free(id);
         self.stats.freed_loops += 1;
         self.stats.freed_bridges += life.bridges;
