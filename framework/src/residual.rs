@@ -75,11 +75,11 @@ impl Word for () {
 }
 
 /// Declares `static NAME: LazyLock<CallDescr>` for an `extern "C"` function:
-/// | `residual!(pub static NAME = fn f(a: i64, b: f64) -> GcRef, effect)`,
-/// | where `effect` is an [`EffectInfo`](crate::ir::EffectInfo) and every
-/// | argument and the result implement [`Word`]. The descriptor's `invoke`
-/// | runs `f` inside a `NoCollect` scope and panics when given the wrong
-/// | number of words. See the module docs.
+/// `residual!(pub static NAME = fn f(a: i64, b: f64) -> GcRef, effect)`,
+/// where `effect` is an [`EffectInfo`](crate::ir::EffectInfo) and every
+/// argument and the result implement [`Word`]. The descriptor's `invoke`
+/// runs `f` inside a `NoCollect` scope and panics when given the wrong
+/// number of words. See the module docs.
 #[macro_export]
 macro_rules! residual {
     ($(#[$m:meta])* $vis:vis static $name:ident = fn $f:ident ( $($arg:ident : $t:ty),* $(,)? ) $(-> $ret:ty)?, $effect:expr $(;)?) => {

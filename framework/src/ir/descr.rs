@@ -348,7 +348,7 @@ pub struct CallDescr {
     /// Result kind (`Void` for `call_n`).
     pub result: Kind,
     /// What the callee may do, which decides the call opcode and what the
-    /// | optimizer may assume across it.
+    /// optimizer may assume across it.
     pub effect: EffectInfo,
     /// Calls the same function with arguments as raw 64-bit words (floats as
     /// their bit patterns), returning the result likewise (0 for void).

@@ -134,7 +134,7 @@ pub struct Op {
     /// The result variable, for ops whose `result_kind` is not `Void`.
     pub res: Option<Var>,
     /// The op's descriptor: field/array/size/call/assembler descr, the guard
-    /// | id of a guard, or the target token of a `label` / `jump`.
+    /// id of a guard, or the target token of a `label` / `jump`.
     pub descr: Option<Descr>,
     /// Guards only: values stored into the dead frame when the guard fails,
     /// in the order the resume data expects them.
@@ -199,7 +199,7 @@ impl VirtualInfo {
 }
 
 /// The allocation a [`VirtualInfo`] describes: what resume builds before
-/// | filling the fields.
+/// filling the fields.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum VirtualAlloc {
     /// `new` / `new_with_vtable`.
@@ -219,8 +219,8 @@ pub enum VirtualField {
 
 impl Op {
     /// An op with no fail args, comment, virtuals or pending writes. `res`
-    /// | must be set exactly when the opcode has a non-void result kind (the
-    /// | verifier checks it); [`Trace::push`] allocates it for you.
+    /// must be set exactly when the opcode has a non-void result kind (the
+    /// verifier checks it); [`Trace::push`] allocates it for you.
     pub fn new(opnum: OpNum, args: &[Operand], res: Option<Var>, descr: Option<Descr>) -> Op {
         Op {
             opnum,
@@ -234,7 +234,7 @@ impl Op {
         }
     }
     /// The guard's id, if this op's descr is a guard descr (set on every guard
-    /// | of a recorded or parsed trace).
+    /// of a recorded or parsed trace).
     pub fn guard_id(&self) -> Option<GuardId> {
         self.descr.and_then(|d| d.as_guard())
     }
@@ -245,7 +245,7 @@ impl Op {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trace {
     /// The input arguments: live variables on entry (the reds, for a loop;
-    /// | the guard's fail args, for a bridge).
+    /// the guard's fail args, for a bridge).
     pub inputargs: Vec<Var>,
     /// The operations, in execution order.
     pub ops: Vec<Op>,
@@ -330,7 +330,7 @@ impl Value {
         }
     }
     /// A value of `kind` from a raw word (the inverse of [`Value::bits`]);
-    /// | `Void` reads as an `Int`.
+    /// `Void` reads as an `Int`.
     pub fn from_bits(kind: Kind, bits: u64) -> Value {
         match kind {
             Kind::Int | Kind::Void => Value::Int(bits as i64),

@@ -370,7 +370,7 @@ opcodes! {
 
 impl OpNum {
     /// No side effects and a result that depends only on the operands: may be
-    /// | CSE'd, folded when the operands are constants, or removed when unused.
+    /// CSE'd, folded when the operands are constants, or removed when unused.
     pub fn is_pure(self) -> bool {
         self.flags() & PURE != 0
     }
@@ -455,7 +455,7 @@ impl OpNum {
         }
     }
     /// The `getfield_gc_*` (mutable) or `getfield_gc_pure_*` (immutable)
-    /// | opcode that loads a field of `kind`. Panics for `Kind::Void`.
+    /// opcode that loads a field of `kind`. Panics for `Kind::Void`.
     pub fn getfield_for(kind: Kind, immutable: bool) -> OpNum {
         use OpNum::*;
         match (kind, immutable) {

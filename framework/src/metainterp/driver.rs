@@ -60,7 +60,7 @@ pub struct JitDriver<I: Interp> {
     /// (header, optimized trace): tests and tools read them.
     pub keep_traces: bool,
     /// The kept traces: (log header, optimized trace), one per compiled loop
-    /// | and bridge, in compile order; filled only while `keep_traces` is true.
+    /// and bridge, in compile order; filled only while `keep_traces` is true.
     pub traces: Vec<(String, Trace)>,
     /// The `finish` of the trace being compiled (its id and result shape).
     pub(crate) pending_finish: Option<(GuardId, Rc<I::Ret<Shape>>)>,
