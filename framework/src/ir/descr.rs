@@ -401,7 +401,7 @@ pub struct AssemblerDescr {
     /// Framework-private: which call site this is, and which driver made
     /// it (the helper checks it runs under that driver).
     pub site: usize,
-    /// Framework-private: the address of the driver that made the descr.
+    /// Framework-private: the id of the driver that made the descr.
     pub owner: usize,
 }
 

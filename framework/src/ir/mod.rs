@@ -134,7 +134,8 @@ pub struct Op {
     /// The result variable, for ops whose `result_kind` is not `Void`.
     pub res: Option<Var>,
     /// The op's descriptor: field/array/size/call/assembler descr, the guard
-    /// id of a guard, or the target token of a `label` / `jump`.
+    /// id of a guard (and of a `finish`, naming the exit), or the target
+    /// token of a `label` / `jump`.
     pub descr: Option<Descr>,
     /// Guards only: values stored into the dead frame when the guard fails,
     /// in the order the resume data expects them.
@@ -233,8 +234,7 @@ impl Op {
             pending: None,
         }
     }
-    /// The guard's id, if this op's descr is a guard descr (set on every guard
-    /// of a recorded or parsed trace).
+    /// The guard's id, if this op's descr is a guard descr.
     pub fn guard_id(&self) -> Option<GuardId> {
         self.descr.and_then(|d| d.as_guard())
     }
@@ -270,7 +270,7 @@ impl Trace {
         self.inputargs.push(v);
         v
     }
-    /// The kind of `v`. Panics if `v` was not made by this trace.
+    /// The kind of `v`. Panics if `v` is past the trace's last variable.
     pub fn kind(&self, v: Var) -> Kind {
         self.kinds[v.index()]
     }
