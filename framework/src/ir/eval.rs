@@ -8,9 +8,9 @@
 use super::OpNum;
 
 /// `a op b` for a two-operand int op (arithmetic, shifts, comparisons as
-/// 0/1), wrapping like the IR. Division and remainder by zero give 0 here
-/// (the VM guards against it before the op). Panics (unreachable) for any
-/// other opcode.
+/// 0/1), wrapping like the IR. Division and remainder by zero give 0 and
+/// `i64::MIN / -1` gives `i64::MIN`, as the backends do (VMs guard against
+/// both before the op). Panics (unreachable) for any other opcode.
 #[inline(always)]
 pub fn int_binop(op: OpNum, a: i64, b: i64) -> i64 {
     use OpNum::*;
