@@ -337,7 +337,8 @@ opcodes! {
     CallMayForceF = "call_may_force_f", CallMayForce, Float, N, CALL | EFFECT;
     /// `call_may_force_n(f, args...)`: as `call_may_force_i`, with no result.
     CallMayForceN = "call_may_force_n", CallMayForce, Void, N, CALL | EFFECT;
-    /// Call of another compiled loop/function entry (descr = target token).
+    /// `call_assembler_i(args..., descr=<assembler>)`: portal call of another
+    /// compiled loop/function entry (descr = assembler descr), returning an int.
     CallAssemblerI = "call_assembler_i", CallAssembler, Int, N, CALL | EFFECT;
     /// `call_assembler_r(args..., descr=<assembler>)`: portal call returning a reference.
     CallAssemblerR = "call_assembler_r", CallAssembler, Ref, N, CALL | EFFECT;
