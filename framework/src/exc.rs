@@ -25,6 +25,7 @@ pub fn set_forced() {
     FORCED.with(|f| f.set(1));
 }
 
+/// Whether the forced flag is set (the next `guard_not_forced` would fail).
 pub fn is_forced() -> bool {
     FORCED.with(|f| f.get() != 0)
 }
@@ -46,6 +47,7 @@ pub fn raise(exc: GcRef) {
     PENDING.with(|p| p.set(exc.addr()));
 }
 
+/// Whether a guest exception is pending (the next `guard_no_exception` would fail).
 pub fn is_pending() -> bool {
     PENDING.with(|p| p.get() != 0)
 }

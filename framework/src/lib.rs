@@ -97,6 +97,8 @@
 //! - [`residual`](mod@residual) — the `residual!` macro declaring callable Rust functions.
 //! - [`guest`] — guest calls from residual helpers (`call_may_force`).
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod cli;
 pub mod ctx;

@@ -28,7 +28,11 @@ pub struct JitParams {
     /// being entered before it is freed with its bridges (`memmgr`);
     /// 0 keeps every loop.
     pub loop_longevity: u32,
+    /// `retrace_limit`: how many times one loop may be retraced (PyPy's name;
+    /// parsed and shown in the `--jit` help, default 0).
     pub retrace_limit: u32,
+    /// `max_retrace_guards`: how many guards a retraced loop may have (PyPy's
+    /// name; parsed and shown in the `--jit` help, default 15).
     pub max_retrace_guards: u32,
     /// Bridges one loop tree (a loop and the bridges grown on it) may
     /// have (LuaJIT's `maxside`); a guard failing past it goes on

@@ -22,8 +22,11 @@ use crate::ir::Kind;
 
 /// Rust types that cross the call boundary as one 64-bit word.
 pub trait Word {
+    /// The IR kind the value travels as.
     const KIND: Kind;
+    /// The value from its raw word (floats from their IEEE bits, refs from their address).
     fn from_word(w: u64) -> Self;
+    /// The value as a raw word (the inverse of [`Word::from_word`]).
     fn to_word(self) -> u64;
 }
 
@@ -71,6 +74,12 @@ impl Word for () {
     }
 }
 
+/// Declares `static NAME: LazyLock<CallDescr>` for an `extern "C"` function:
+/// `residual!(pub static NAME = fn f(a: i64, b: f64) -> GcRef, effect)`,
+/// where `effect` is an [`EffectInfo`](crate::ir::EffectInfo) and every
+/// argument and the result implement [`Word`]. The descriptor's `invoke`
+/// runs `f` inside a `NoCollect` scope and panics when given the wrong
+/// number of words. See the module docs.
 #[macro_export]
 macro_rules! residual {
     ($(#[$m:meta])* $vis:vis static $name:ident = fn $f:ident ( $($arg:ident : $t:ty),* $(,)? ) $(-> $ret:ty)?, $effect:expr $(;)?) => {

@@ -74,14 +74,18 @@ pub struct Ctx<'a> {
 /// (jumped to from a guard's exit stub inside a running activation)?
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Entry {
+    /// A loop or entry trace: entered from Rust through the prologue.
     Loop,
+    /// A bridge: jumped to from a guard's exit stub, in the running activation's frame.
     Bridge,
 }
 
 /// A guard of the assembled trace.
 #[derive(Clone, Debug)]
 pub struct GuardOut {
+    /// The guard's id.
     pub id: GuardId,
+    /// How many fail-arg words its exit stub stores into the dead frame.
     pub nvalues: usize,
     /// Index into the trace's guard slot array.
     pub slot: usize,
@@ -89,10 +93,17 @@ pub struct GuardOut {
 
 /// Output of `assemble`: code bytes (position independent) and metadata.
 pub struct Assembled {
+    /// The machine code, position independent until installed.
     pub bytes: Vec<u8>,
+    /// Offset of the shared exit sequence (restores callee-saved registers
+    /// and returns to the Rust caller).
     pub exit_offset: usize,
+    /// Frame depth below `x29` in bytes this trace needs (`frame::frame_size`
+    /// of its spill slots).
     pub frame: u32,
+    /// Every guard of the trace, in order.
     pub guards: Vec<GuardOut>,
+    /// Every `finish`: its descr's guard id and how many result words it stores.
     pub finishes: Vec<(GuardId, usize)>,
     /// Labels defined here: token, code offset, argument locations.
     pub labels: Vec<(TargetToken, usize, Vec<Loc>)>,

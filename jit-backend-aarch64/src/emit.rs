@@ -23,19 +23,25 @@ use crate::frame::{slot_disp, FP_SCRATCH, SLOT_BASE, SLOT_BIAS, X15, X16, X17};
 use dynasmrt::aarch64::Aarch64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
+/// The dynasm assembler every emitter writes into (AArch64, position-independent buffer).
 pub type Asm = VecAssembler<Aarch64Relocation>;
 
 /// Where a value is: a general register, a float register (`d` view of
 /// `v0-v31`), a spill slot (`[x29 + slot_disp(k)]`) or an immediate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loc {
+    /// A general register `x0`-`x30` (by number).
     Gp(u8),
+    /// A float register `d0`-`d31` (by number).
     Fp(u8),
+    /// Spill slot `k`, at `[x29 + slot_disp(k)]`.
     Stack(u32),
+    /// An immediate: the constant's raw 64-bit word.
     Imm(u64),
 }
 
 impl Loc {
+    /// Whether the value is in a register (general or float).
     pub fn is_reg(self) -> bool {
         matches!(self, Loc::Gp(_) | Loc::Fp(_))
     }
@@ -44,22 +50,36 @@ impl Loc {
 /// One load or store shape: width, signedness, register class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mem {
+    /// `ldr x`: 8 bytes into a general register.
     LdX,
+    /// `ldr w`: 4 bytes, zero-extended.
     LdW,
+    /// `ldrh`: 2 bytes, zero-extended.
     LdH,
+    /// `ldrb`: 1 byte, zero-extended.
     LdB,
+    /// `ldrsw`: 4 bytes, sign-extended.
     LdSW,
+    /// `ldrsh`: 2 bytes, sign-extended.
     LdSH,
+    /// `ldrsb`: 1 byte, sign-extended.
     LdSB,
+    /// `ldr d`: 8 bytes into a float register.
     LdD,
+    /// `str x`: 8 bytes from a general register.
     StX,
+    /// `str w`: the low 4 bytes.
     StW,
+    /// `strh`: the low 2 bytes.
     StH,
+    /// `strb`: the low byte.
     StB,
+    /// `str d`: 8 bytes from a float register.
     StD,
 }
 
 impl Mem {
+    /// Bytes accessed: 8, 4, 2 or 1.
     pub fn size(self) -> i64 {
         use Mem::*;
         match self {
@@ -269,23 +289,38 @@ pub fn load_from(a: &mut Asm, dst: Loc, base: u8, disp: i32) {
 /// AArch64 condition codes (the `cond` of `b.cond` / `cset`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cond {
+    /// Equal (`Z = 1`).
     Eq,
+    /// Not equal.
     Ne,
+    /// Unsigned higher or same: unsigned `>=` (`C = 1`).
     Hs,
+    /// Unsigned lower: unsigned `<`.
     Lo,
+    /// Minus: negative (`N = 1`); after `fcmp`, float `<`.
     Mi,
+    /// Plus: positive or zero.
     Pl,
+    /// Overflow (`V = 1`); after `fcmp`, the operands were unordered (a NaN).
     Vs,
+    /// No overflow.
     Vc,
+    /// Unsigned higher: unsigned `>`.
     Hi,
+    /// Unsigned lower or same: unsigned `<=`.
     Ls,
+    /// Signed `>=`.
     Ge,
+    /// Signed `<`.
     Lt,
+    /// Signed `>`.
     Gt,
+    /// Signed `<=`.
     Le,
 }
 
 impl Cond {
+    /// The opposite condition (`Eq` ↔ `Ne`, `Lt` ↔ `Ge`, ...): taken exactly when `self` is not.
     pub fn negate(self) -> Cond {
         use Cond::*;
         match self {

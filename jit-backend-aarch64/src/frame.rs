@@ -64,6 +64,7 @@ pub const FP_ALLOC: [u8; 30] = [
     26, 27, 28, 29,
 ];
 
+/// Whether AAPCS64 makes general register `r` callee-saved (`x19`-`x28`).
 pub fn is_callee_saved(r: u8) -> bool {
     (19..=28).contains(&r)
 }

@@ -20,7 +20,7 @@
 //!   cache maintenance AArch64 needs) and data words.
 //! - [`entry`]: the entry trampoline (Rust → compiled code).
 //! - [`malloc`]: inline bump allocation and its slow-path stubs.
-//! - [`runtime`]: `extern "C"` helpers compiled code calls (allocation).
+//! - [`runtime`](metatrace::backend::runtime): `extern "C"` helpers compiled code calls (allocation).
 //! - [`disasm`]: yaxpeax-arm listings for `jit-backend` logs.
 //!
 //! How the pieces fit: a loop is an `extern "C" fn(buf) -> guard id`. Its
@@ -45,7 +45,7 @@
 //! Comparisons feeding only the next guard are fused into `cmp` +
 //! `b.cond`; an `*_ovf` op leaves its condition in the flags for the
 //! following overflow guard. Calls follow AAPCS64; `new*` ops
-//! bump-allocate inline ([`malloc`]) and call [`runtime`] only on the slow
+//! bump-allocate inline ([`malloc`]) and call [`runtime`](metatrace::backend::runtime) only on the slow
 //! path. No write barrier is emitted: the collector is non-generational
 //! and non-moving (see `metatrace::heap::gc`), as on x86-64.
 //!
@@ -68,6 +68,7 @@
 // (`X(r)`, `D(r)`) to `r.into()` on a `u8`; the lint fires inside the
 // macro expansion, not on code we wrote.
 #![allow(clippy::useless_conversion)]
+#![warn(missing_docs)]
 
 pub mod assemble;
 pub mod codemem;
@@ -100,6 +101,9 @@ pub struct Invalidator {
 }
 
 impl Invalidator {
+    /// Invalidates the handle's loop and its bridges: the next
+    /// `guard_not_invalidated` they run fails (safe to call while compiled
+    /// code runs).
     pub fn invalidate(&self) {
         self.flag.store(1, Ordering::Release);
     }
@@ -200,6 +204,7 @@ impl Default for Aarch64Backend {
 }
 
 impl Aarch64Backend {
+    /// A backend with nothing compiled yet.
     pub fn new() -> Aarch64Backend {
         Aarch64Backend {
             tables: RefCell::new(Tables {

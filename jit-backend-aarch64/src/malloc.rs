@@ -43,7 +43,9 @@ use metatrace::heap::LARGE_OBJECT;
 
 /// One allocation's slow path, emitted after the body.
 pub struct SlowAlloc {
+    /// The slow path's first instruction, where the fast path jumps when the region is full.
     pub entry: DynamicLabel,
+    /// Where the slow path returns to, after the allocation op.
     pub back: DynamicLabel,
     /// Register of the op's result.
     pub res: u8,
@@ -122,7 +124,9 @@ pub fn fast_struct(
 /// One object of a merged allocation: where it sits in the block and
 /// what its header (and, for arrays, length word) says.
 pub struct Member {
+    /// Byte offset of the member from the block's start.
     pub offset: usize,
+    /// Type id written into the member's header.
     pub tid: u32,
     /// (length offset, length) for arrays.
     pub len: Option<(usize, i64)>,
@@ -153,9 +157,13 @@ pub fn member(a: &mut Asm, nursery: usize, res: u8, back: usize) {
 
 /// What the fast path needs to know about an array type.
 pub struct ArrayShape {
+    /// Type id written into the header.
     pub tid: u32,
+    /// Byte offset of the length word.
     pub len_offset: usize,
+    /// Byte offset of item 0.
     pub base_offset: usize,
+    /// Size of one item in bytes.
     pub item_size: usize,
 }
 

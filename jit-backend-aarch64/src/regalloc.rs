@@ -37,6 +37,7 @@ use metatrace::ir::{Kind, Operand, Trace, Var};
 /// Allocation state while generating code for one trace.
 pub struct RegAlloc {
     kinds: Vec<Kind>,
+    /// The trace's liveness analysis, which drives spilling and register choice.
     pub live: Liveness,
     gp_owner: [Option<Var>; 32],
     fp_owner: [Option<Var>; 32],
@@ -47,10 +48,13 @@ pub struct RegAlloc {
     pub nslots: u32,
     /// Operands of the op being generated: never evicted.
     locked: Vec<Var>,
+    /// Position of the op being generated (op `i` is at `i + 1`, as in [`Liveness`]).
     pub pos: u32,
 }
 
 impl RegAlloc {
+    /// Allocation state for `trace`, nothing placed yet. Errors as
+    /// [`Liveness::compute`] does, when the trace is not in SSA form.
     pub fn new(trace: &Trace) -> Result<RegAlloc, CompileError> {
         let live = Liveness::compute(trace)?;
         let n = trace.kinds.len();
@@ -68,6 +72,7 @@ impl RegAlloc {
         })
     }
 
+    /// Whether `v` is a float (lives in a float register or a slot).
     pub fn is_float(&self, v: Var) -> bool {
         self.kinds[v.index()] == Kind::Float
     }
@@ -78,6 +83,8 @@ impl RegAlloc {
         self.locked.clear();
     }
 
+    /// Keeps the operand's register from being evicted until the next `set_pos`
+    /// (constants are ignored).
     pub fn lock(&mut self, o: &Operand) {
         if let Operand::Var(v) = o {
             self.locked.push(*v);
@@ -100,6 +107,8 @@ impl RegAlloc {
         }
     }
 
+    /// The variable's current location: its register if it has one, else its
+    /// spill slot. Panics if `v` has neither (not yet defined, or dead).
     pub fn var_loc(&self, v: Var) -> Loc {
         if let Some(r) = self.reg[v.index()] {
             return r;

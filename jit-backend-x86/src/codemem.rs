@@ -37,10 +37,12 @@ impl CodeBlock {
         })
     }
 
+    /// Address of the first byte of the installed code.
     pub fn addr(&self) -> usize {
         self.buf.as_ptr() as usize
     }
 
+    /// The installed code, for disassembly.
     pub fn bytes(&self) -> &[u8] {
         &self.buf[..]
     }
@@ -53,16 +55,19 @@ pub struct DataArea {
 }
 
 impl DataArea {
+    /// `n` zeroed words (at least one).
     pub fn new(n: usize) -> DataArea {
         DataArea {
             words: (0..n.max(1)).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
+    /// Address of word 0.
     pub fn addr(&self) -> usize {
         self.words.as_ptr() as usize
     }
 
+    /// Address of word `i` (`addr() + 8 * i`; not bounds-checked).
     pub fn addr_of(&self, i: usize) -> usize {
         self.addr() + 8 * i
     }

@@ -18,19 +18,25 @@ use crate::frame::{slot_disp, R10, R11, XMM_SCRATCH};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
+/// The dynasm assembler every emitter writes into (x86-64, position-independent buffer).
 pub type Asm = VecAssembler<X64Relocation>;
 
 /// Where a value is: a general register, an xmm register, a spill slot
 /// (`[rbp + slot_disp(k)]`) or an immediate (constants, raw bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loc {
+    /// A general-purpose register (x86-64 encoding number, `frame::RAX`...).
     Gp(u8),
+    /// An xmm register (0..=15).
     Xmm(u8),
+    /// Spill slot `k`, at `[rbp + slot_disp(k)]`.
     Stack(u32),
+    /// An immediate: the constant's raw 64-bit word.
     Imm(u64),
 }
 
 impl Loc {
+    /// Whether the value is in a register (general or xmm).
     pub fn is_reg(self) -> bool {
         matches!(self, Loc::Gp(_) | Loc::Xmm(_))
     }
@@ -119,23 +125,38 @@ pub fn load_from(a: &mut Asm, dst: Loc, base: u8, disp: i32) {
 /// x86 condition codes (the `cc` of `jcc` / `setcc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cond {
+    /// Overflow (`OF = 1`).
     O,
+    /// No overflow.
     No,
+    /// Below: unsigned `<` (`CF = 1`).
     B,
+    /// Above or equal: unsigned `>=`.
     Ae,
+    /// Equal (`ZF = 1`).
     E,
+    /// Not equal.
     Ne,
+    /// Below or equal: unsigned `<=`.
     Be,
+    /// Above: unsigned `>`.
     A,
+    /// Parity (`PF = 1`): after `ucomisd`, the operands were unordered (a NaN).
     P,
+    /// No parity: the operands were ordered.
     Np,
+    /// Less: signed `<`.
     L,
+    /// Greater or equal: signed `>=`.
     Ge,
+    /// Less or equal: signed `<=`.
     Le,
+    /// Greater: signed `>`.
     G,
 }
 
 impl Cond {
+    /// The opposite condition (`E` ↔ `Ne`, `L` ↔ `Ge`, ...): taken exactly when `self` is not.
     pub fn negate(self) -> Cond {
         use Cond::*;
         match self {

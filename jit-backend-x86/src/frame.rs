@@ -26,20 +26,31 @@
 
 /// Hardware register numbers (x86-64 encoding order).
 pub const RAX: u8 = 0;
+/// `rcx`: 4th SysV integer argument.
 pub const RCX: u8 = 1;
+/// `rdx`: 3rd SysV integer argument.
 pub const RDX: u8 = 2;
+/// `rbx`: callee-saved.
 pub const RBX: u8 = 3;
+/// `rsi`: 2nd SysV integer argument.
 pub const RSI: u8 = 6;
+/// `rdi`: 1st SysV integer argument.
 pub const RDI: u8 = 7;
+/// `r8`: 5th SysV integer argument.
 pub const R8: u8 = 8;
+/// `r9`: 6th SysV integer argument.
 pub const R9: u8 = 9;
 /// Scratch for memory-to-memory and constant moves (`emit::mov`).
 pub const R10: u8 = 10;
 /// Scratch for op code sequences and the parallel-move cycle breaker.
 pub const R11: u8 = 11;
+/// `r12`: callee-saved.
 pub const R12: u8 = 12;
+/// `r13`: callee-saved.
 pub const R13: u8 = 13;
+/// `r14`: callee-saved.
 pub const R14: u8 = 14;
+/// `r15`: callee-saved.
 pub const R15: u8 = 15;
 
 /// Float scratch (constants, cycle breaking, masks).
@@ -51,6 +62,8 @@ pub const GP_ALLOC: [u8; 12] = [RAX, RCX, RDX, RSI, RDI, R8, R9, RBX, R12, R13, 
 /// Allocatable xmm registers (all caller-saved under SysV).
 pub const XMM_ALLOC: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 
+/// Whether the SysV ABI makes general register `r` callee-saved (`rbx`,
+/// `r12`-`r15`; `rbp` and `rsp` are never allocated).
 pub fn is_callee_saved(r: u8) -> bool {
     matches!(r, RBX | R12 | R13 | R14 | R15)
 }

@@ -24,7 +24,9 @@ use metatrace::ir::GuardId;
 
 /// An exit stub to emit after the trace body.
 pub struct Stub {
+    /// Where the guard's failing branch jumps: the stub's first instruction.
     pub label: DynamicLabel,
+    /// The guard the stub leaves through (its id goes into `eax`).
     pub guard: GuardId,
     /// Fail-arg locations at the guard, in dead-frame order.
     pub locs: Vec<Loc>,

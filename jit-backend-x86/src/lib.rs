@@ -14,7 +14,7 @@
 //! - [`codemem`]: immutable executable mappings and data words.
 //! - [`entry`]: the entry trampoline (Rust → compiled code).
 //! - [`malloc`]: inline bump allocation and its slow-path stubs.
-//! - [`runtime`]: `extern "C"` helpers compiled code calls (allocation).
+//! - [`runtime`](metatrace::backend::runtime): `extern "C"` helpers compiled code calls (allocation).
 //! - [`disasm`]: iced-x86 listings for `jit-backend` logs.
 //!
 //! How the pieces fit: a loop is an `extern "C" fn(buf) -> guard id`. Its
@@ -34,7 +34,7 @@
 //! `cmp` + `jcc`, an `*_ovf` op leaves OF for the following overflow
 //! guard. Calls follow SysV (ints/refs in rdi..r9, floats in xmm0-7, the
 //! rest on the 16-byte aligned stack); `new*` ops bump-allocate inline
-//! ([`malloc`]) and call [`runtime`] only on the slow path.
+//! ([`malloc`]) and call [`runtime`](metatrace::backend::runtime) only on the slow path.
 //!
 //! Compiled code captures thread-local addresses (the pending-exception
 //! slot, the heap), so a backend and its code belong to the thread that
@@ -54,6 +54,7 @@
 // dynasm expands a dynamic register `Rq(expr)` to `expr.into()`; we number
 // registers with plain `u8`, so every such expansion is a no-op conversion.
 #![allow(clippy::useless_conversion)]
+#![warn(missing_docs)]
 
 pub mod assemble;
 pub mod codemem;
@@ -86,6 +87,9 @@ pub struct Invalidator {
 }
 
 impl Invalidator {
+    /// Invalidates the handle's loop and its bridges: the next
+    /// `guard_not_invalidated` they run fails (safe to call while compiled
+    /// code runs).
     pub fn invalidate(&self) {
         self.flag.store(1, Ordering::Release);
     }
@@ -186,6 +190,7 @@ impl Default for X86Backend {
 }
 
 impl X86Backend {
+    /// A backend with nothing compiled yet.
     pub fn new() -> X86Backend {
         X86Backend {
             tables: RefCell::new(Tables {

@@ -72,6 +72,9 @@ pub fn is_fusable_cmp(o: OpNum) -> bool {
 }
 
 impl Liveness {
+    /// Computes the live ranges of `trace`. Errors when the trace is not in
+    /// SSA form: an input argument without a kind, a variable used before its
+    /// definition or defined twice.
     pub fn compute(trace: &Trace) -> Result<Liveness, CompileError> {
         let nvars = trace.kinds.len();
         let end = trace.ops.len() as u32;

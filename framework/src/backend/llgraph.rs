@@ -46,6 +46,7 @@ struct Tables {
 }
 
 impl LlGraph {
+    /// An IR interpreter with nothing compiled yet.
     pub fn new() -> LlGraph {
         LlGraph::default()
     }

@@ -166,9 +166,11 @@ pub(crate) fn word_to_ref(w: u64) -> crate::heap::GcRef {
 /// the ones it links to [`select`], so the framework never depends on a
 /// backend crate and a backend never decides for the VM.
 pub struct BackendInfo {
+    /// The `--jit backend=` name (`x86`, `aarch64`, ...).
     pub name: &'static str,
     /// `std::env::consts::ARCH` of the CPUs the code runs on (`None`: any).
     pub arch: Option<&'static str>,
+    /// Makes a fresh backend instance.
     pub new: fn() -> Box<dyn Backend>,
 }
 

@@ -66,12 +66,16 @@ const GROWTH: f64 = 1.82;
 /// mode, so every allocation takes the slow path and collects).
 #[repr(C)]
 pub struct Nursery {
+    /// Address of the next free byte of the bump region.
     pub free: Cell<usize>,
+    /// End of the region as the allocation fast path sees it: an
+    /// allocation of `n` bytes takes the fast path when `free + n <= top`.
     pub top: Cell<usize>,
 }
 
 /// Byte offsets of the `Nursery` fields (for backends).
 pub const NURSERY_FREE: usize = std::mem::offset_of!(Nursery, free);
+/// Byte offset of [`Nursery::top`] (see [`NURSERY_FREE`]).
 pub const NURSERY_TOP: usize = std::mem::offset_of!(Nursery, top);
 
 thread_local! {
@@ -95,16 +99,21 @@ pub fn nursery_addr() -> usize {
 /// Counters for `jit-summary` and tools.
 #[derive(Clone, Debug, Default)]
 pub struct GcStats {
+    /// Number of collections run.
     pub collections: u64,
+    /// Total time spent collecting.
     pub gc_time: Duration,
+    /// The longest single collection.
     pub max_pause: Duration,
     /// Bytes handed out since the thread started.
     pub bytes_allocated: u64,
+    /// Bytes reclaimed by all collections so far.
     pub bytes_freed: u64,
     /// Live bytes after the last collection.
     pub live_bytes: usize,
     /// Bytes mapped for blocks plus large objects now.
     pub heap_bytes: usize,
+    /// The largest `heap_bytes` seen.
     pub peak_heap_bytes: usize,
 }
 
@@ -417,6 +426,7 @@ thread_local! {
 pub struct NoCollect(());
 
 impl NoCollect {
+    /// Opens a scope; it closes when the value is dropped.
     #[allow(clippy::new_without_default)]
     pub fn new() -> NoCollect {
         no_collect_enter();
@@ -596,6 +606,7 @@ pub fn set_verify(on: bool) {
     with_heap(|h| h.verify = on);
 }
 
+/// Whether stress mode is on (see [`set_stress`]).
 pub fn stress() -> bool {
     with_heap(|h| h.stress)
 }

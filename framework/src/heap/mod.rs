@@ -165,6 +165,10 @@ const ARRAY_BASE_OFFSET: usize = HEADER_SIZE + 8;
 
 macro_rules! builtin_array {
     ($name:ident, $str:literal, $tid:expr, $size:expr, $signed:expr, $kind:ident) => {
+        #[doc = concat!(
+            "The built-in `", $str, "` array type (type id ", stringify!($tid), "): ",
+            stringify!($size), "-byte `", stringify!($kind), "` items after the length word."
+        )]
         pub static $name: ArrayDescr = ArrayDescr::new(
             $str,
             $tid,
@@ -212,28 +216,44 @@ pub fn bytes_allocated() -> u64 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeapError {
     /// The reference was null.
-    Null { descr: &'static str },
+    Null {
+        /// Name of the descriptor accessed through.
+        descr: &'static str,
+    },
     /// The object's type is not the descriptor's.
     WrongType {
+        /// Name of the descriptor accessed through.
         descr: &'static str,
+        /// The type id the descriptor belongs to.
         expected: u32,
+        /// The type id in the object's header.
         found: u32,
     },
     /// The descriptor does not describe its type's registered layout (a
     /// field outside the object, over the header, misaligned, or of
     /// another kind than the slot: an integer over a reference).
     BadDescr {
+        /// Name of the descriptor.
         descr: &'static str,
+        /// What is wrong with it.
         why: &'static str,
     },
     /// An array index outside `0..len`.
     IndexOutOfBounds {
+        /// Name of the array descriptor.
         descr: &'static str,
+        /// The index asked for.
         index: i64,
+        /// The array's length.
         len: i64,
     },
     /// No type with this id was ever allocated.
-    UnknownType { descr: &'static str, tid: u32 },
+    UnknownType {
+        /// Name of the descriptor accessed through.
+        descr: &'static str,
+        /// The type id that is not registered.
+        tid: u32,
+    },
 }
 
 impl std::fmt::Display for HeapError {
@@ -873,7 +893,9 @@ pub(crate) mod raw {
 
 /// Rust types that may be fields of a `gc_struct!`.
 pub trait GcField {
+    /// The IR kind a load of such a field produces.
     const KIND: Kind;
+    /// Whether loads sign-extend (signed integer types).
     const SIGNED: bool;
 }
 macro_rules! gc_field {

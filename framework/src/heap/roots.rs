@@ -105,11 +105,14 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// Registers `r` as a root until the handle is dropped.
     pub fn new(r: GcRef) -> Handle {
         HANDLES.with(|h| Handle {
             slot: h.borrow_mut().insert(r),
         })
     }
+    /// The reference held (the collector does not move objects, so it is
+    /// the one given to [`Handle::new`]).
     pub fn get(&self) -> GcRef {
         HANDLES.with(|h| h.borrow().slots[self.slot].unwrap_or(GcRef::NULL))
     }
@@ -161,6 +164,8 @@ pub struct Rooted<'a, T> {
 }
 
 impl<'a, T> Rooted<'a, T> {
+    /// Registers `data` as a root, scanned with `visit` at every
+    /// collection until the guard is dropped.
     pub fn new(data: &'a mut T, visit: Visit<T>) -> Rooted<'a, T> {
         let ptr = data as *mut T;
         let e = Entry {
@@ -208,6 +213,8 @@ pub fn visit_words(v: &Vec<u64>, f: &mut dyn FnMut(usize)) {
 /// collector should see. Lets VM code generic over the mode root its
 /// temporary vectors of references with [`root_refs`].
 pub trait RefWord {
+    /// The address the collector should treat as a possible reference (0
+    /// for the value-less `()` of the [`Shape`](crate::ctx::Shape) representation).
     fn ref_word(&self) -> usize;
 }
 impl RefWord for GcRef {

@@ -7,6 +7,10 @@
 
 use super::OpNum;
 
+/// `a op b` for a two-operand int op (arithmetic, shifts, comparisons as
+/// 0/1), wrapping like the IR. Division and remainder by zero give 0 and
+/// `i64::MIN / -1` gives `i64::MIN`, as the backends do (VMs guard against
+/// both before the op). Panics (unreachable) for any other opcode.
 #[inline(always)]
 pub fn int_binop(op: OpNum, a: i64, b: i64) -> i64 {
     use OpNum::*;
@@ -48,6 +52,8 @@ pub fn int_binop(op: OpNum, a: i64, b: i64) -> i64 {
     }
 }
 
+/// `op a` for a one-operand int op (`int_neg`, `int_invert`, `int_is_true`,
+/// `int_is_zero`, `same_as_i`). Panics (unreachable) for any other opcode.
 #[inline(always)]
 pub fn int_unop(op: OpNum, a: i64) -> i64 {
     match op {
@@ -71,6 +77,8 @@ pub fn int_ovf(op: OpNum, a: i64, b: i64) -> Option<i64> {
     }
 }
 
+/// `a op b` for `float_add/sub/mul/truediv` (IEEE 754). Panics
+/// (unreachable) for any other opcode.
 #[inline(always)]
 pub fn float_binop(op: OpNum, a: f64, b: f64) -> f64 {
     match op {
@@ -82,6 +90,8 @@ pub fn float_binop(op: OpNum, a: f64, b: f64) -> f64 {
     }
 }
 
+/// `op a` for `float_neg`, `float_abs`, `same_as_f`. Panics (unreachable)
+/// for any other opcode.
 #[inline(always)]
 pub fn float_unop(op: OpNum, a: f64) -> f64 {
     match op {
@@ -92,6 +102,8 @@ pub fn float_unop(op: OpNum, a: f64) -> f64 {
     }
 }
 
+/// A float comparison as an int 0/1 (false whenever an operand is NaN,
+/// except for `float_ne`). Panics (unreachable) for any other opcode.
 #[inline(always)]
 pub fn float_cmp(op: OpNum, a: f64, b: f64) -> i64 {
     (match op {

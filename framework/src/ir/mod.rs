@@ -30,9 +30,13 @@ use std::fmt;
 /// The three value kinds of the IR, plus `Void` for ops without a result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
+    /// A machine integer (`i64`, two's complement); variables print as `i0`, `i1`, ...
     Int,
+    /// A double (`f64`, carried as its IEEE bits); variables print as `f0`, ...
     Float,
+    /// A GC reference (an object address, 0 is null); variables print as `p0`, ...
     Ref,
+    /// No value: the result kind of ops such as `setfield_gc` or guards.
     Void,
 }
 
@@ -53,6 +57,7 @@ impl Kind {
 pub struct Var(pub u32);
 
 impl Var {
+    /// The variable's number, as an index into [`Trace::kinds`].
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -61,7 +66,9 @@ impl Var {
 /// An op operand: a variable or a constant.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Operand {
+    /// A trace variable (an input argument or an earlier op's result).
     Var(Var),
+    /// An integer constant.
     ConstInt(i64),
     /// IEEE bits of the float (so NaN constants compare and hash sanely).
     ConstFloat(u64),
@@ -70,12 +77,15 @@ pub enum Operand {
 }
 
 impl Operand {
+    /// A float constant, stored as its IEEE bits.
     pub fn float(v: f64) -> Operand {
         Operand::ConstFloat(v.to_bits())
     }
+    /// Whether this operand is a constant (any kind) rather than a variable.
     pub fn is_const(&self) -> bool {
         !matches!(self, Operand::Var(_))
     }
+    /// The variable, if this operand is one.
     pub fn as_var(&self) -> Option<Var> {
         match self {
             Operand::Var(v) => Some(*v),
@@ -91,6 +101,7 @@ impl Operand {
             Operand::ConstPtr(p) => Some(p as u64),
         }
     }
+    /// The value of an integer constant; `None` for variables and other kinds.
     pub fn const_int(&self) -> Option<i64> {
         match *self {
             Operand::ConstInt(v) => Some(v),
@@ -116,10 +127,15 @@ impl From<Var> for Operand {
 /// One IR operation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Op {
+    /// Which operation this is.
     pub opnum: OpNum,
+    /// The arguments, in the opcode's order (see `OpNum::arity`).
     pub args: SmallVec<[Operand; 3]>,
     /// The result variable, for ops whose `result_kind` is not `Void`.
     pub res: Option<Var>,
+    /// The op's descriptor: field/array/size/call/assembler descr, the guard
+    /// id of a guard (and of a `finish`, naming the exit), or the target
+    /// token of a `label` / `jump`.
     pub descr: Option<Descr>,
     /// Guards only: values stored into the dead frame when the guard fails,
     /// in the order the resume data expects them.
@@ -148,6 +164,7 @@ pub struct PendingWrite {
     pub index: Option<u32>,
     /// `Descr::Field` or `Descr::Array`.
     pub descr: Descr,
+    /// Index of the fail arg holding the value stored.
     pub value: u32,
 }
 
@@ -165,9 +182,11 @@ pub struct PendingWrite {
 /// them instead of building two objects where there was one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VirtualInfo {
+    /// Index of the fail arg that holds the placeholder for this virtual.
     pub slot: u32,
     /// Further placeholder slots that receive the same reference.
     pub also: Vec<u32>,
+    /// What resume allocates: a struct of a size descr or an array of a constant length.
     pub alloc: VirtualAlloc,
     /// (what is written, index of the fail arg holding the value).
     pub fields: Vec<(VirtualField, u32)>,
@@ -180,6 +199,8 @@ impl VirtualInfo {
     }
 }
 
+/// The allocation a [`VirtualInfo`] describes: what resume builds before
+/// filling the fields.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum VirtualAlloc {
     /// `new` / `new_with_vtable`.
@@ -188,13 +209,19 @@ pub enum VirtualAlloc {
     Array(&'static ArrayDescr, i64),
 }
 
+/// Where one field of a virtual is written when resume fills it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum VirtualField {
+    /// A struct field, written as `setfield_gc` would.
     Field(&'static FieldDescr),
+    /// An array item at this constant index, written as `setarrayitem_gc` would.
     Item(i64),
 }
 
 impl Op {
+    /// An op with no fail args, comment, virtuals or pending writes. `res`
+    /// must be set exactly when the opcode has a non-void result kind (the
+    /// verifier checks it); [`Trace::push`] allocates it for you.
     pub fn new(opnum: OpNum, args: &[Operand], res: Option<Var>, descr: Option<Descr>) -> Op {
         Op {
             opnum,
@@ -207,6 +234,7 @@ impl Op {
             pending: None,
         }
     }
+    /// The guard's id, if this op's descr is a guard descr.
     pub fn guard_id(&self) -> Option<GuardId> {
         self.descr.and_then(|d| d.as_guard())
     }
@@ -216,13 +244,17 @@ impl Op {
 /// an entry trace (ends in `finish`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trace {
+    /// The input arguments: live variables on entry (the reds, for a loop;
+    /// the guard's fail args, for a bridge).
     pub inputargs: Vec<Var>,
+    /// The operations, in execution order.
     pub ops: Vec<Op>,
     /// Kind of every variable, indexed by `Var`.
     pub kinds: Vec<Kind>,
 }
 
 impl Trace {
+    /// An empty trace (no input arguments, no ops, no variables).
     pub fn new() -> Trace {
         Trace::default()
     }
@@ -232,14 +264,17 @@ impl Trace {
         self.kinds.push(kind);
         v
     }
+    /// A fresh variable of `kind`, appended to the input arguments.
     pub fn new_inputarg(&mut self, kind: Kind) -> Var {
         let v = self.new_var(kind);
         self.inputargs.push(v);
         v
     }
+    /// The kind of `v`. Panics if `v` is past the trace's last variable.
     pub fn kind(&self, v: Var) -> Kind {
         self.kinds[v.index()]
     }
+    /// The kind of an operand: the variable's recorded kind, or the constant's own.
     pub fn operand_kind(&self, o: &Operand) -> Kind {
         match o {
             Operand::Var(v) => self.kind(*v),
@@ -262,6 +297,7 @@ impl Trace {
             .filter(|o| o.opnum != OpNum::DebugMergePoint)
             .count()
     }
+    /// The guard ops of the trace, in order.
     pub fn guards(&self) -> impl Iterator<Item = &Op> {
         self.ops.iter().filter(|o| o.opnum.is_guard())
     }
@@ -276,12 +312,16 @@ impl fmt::Display for Trace {
 /// A runtime value with its kind, for APIs where kinds are not implied.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value {
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A GC reference (address; 0 is null).
     Ref(usize),
 }
 
 impl Value {
+    /// The value as a raw 64-bit word (the form the backends and dead frames use).
     pub fn bits(self) -> u64 {
         match self {
             Value::Int(v) => v as u64,
@@ -289,6 +329,8 @@ impl Value {
             Value::Ref(p) => p as u64,
         }
     }
+    /// A value of `kind` from a raw word (the inverse of [`Value::bits`]);
+    /// `Void` reads as an `Int`.
     pub fn from_bits(kind: Kind, bits: u64) -> Value {
         match kind {
             Kind::Int | Kind::Void => Value::Int(bits as i64),
@@ -296,6 +338,7 @@ impl Value {
             Kind::Ref => Value::Ref(bits as usize),
         }
     }
+    /// The value's kind (never `Void`).
     pub fn kind(self) -> Kind {
         match self {
             Value::Int(_) => Kind::Int,

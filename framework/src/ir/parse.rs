@@ -51,8 +51,11 @@ use std::fmt;
 /// A parse failure at a 1-based line and column of the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
+    /// 1-based line of the error.
     pub line: usize,
+    /// 1-based column of the error.
     pub col: usize,
+    /// What was expected or found there.
     pub msg: String,
 }
 

@@ -32,13 +32,24 @@ use std::time::Instant;
 
 /// Categories the framework writes.
 pub mod cat {
+    /// Every recorded trace as the tracer produced it, before optimization
+    /// (headed by the printable location where tracing started).
     pub const TRACING: &str = "jit-tracing";
+    /// Every optimized loop (and entry trace), headed by a [`TraceHeader`](super::TraceHeader).
     pub const OPT_LOOP: &str = "jit-log-opt-loop";
+    /// Every optimized bridge, headed by a [`TraceHeader`](super::TraceHeader).
     pub const OPT_BRIDGE: &str = "jit-log-opt-bridge";
+    /// Why tracing or compiling a trace was given up, one section each.
     pub const ABORT: &str = "jit-abort";
+    /// The backend's listing of each compiled loop and bridge, and loops
+    /// freed, headed by a [`BackendHeader`](super::BackendHeader).
     pub const BACKEND: &str = "jit-backend";
+    /// How often each loop was entered from the interpreter and each guard
+    /// failed, written when the driver is dropped.
     pub const BACKEND_COUNTS: &str = "jit-backend-counts";
+    /// The driver's [`Stats`](crate::Stats) summary, written when it is dropped.
     pub const SUMMARY: &str = "jit-summary";
+    /// The heap's collection events, one section each.
     pub const GC: &str = "gc";
     /// The sampling profiler's results (`backend::profile`). It runs a
     /// timer, so it is on only where named exactly (not by a prefix, not
@@ -108,9 +119,25 @@ pub mod format {
     /// A marker line (without its newline).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Marker<'a> {
-        Open { stamp: u64, category: &'a str },
-        Close { stamp: u64, category: &'a str },
-        End { stamp: u64 },
+        /// `[stamp] {category`: a section starts.
+        Open {
+            /// Nanoseconds since the log was opened.
+            stamp: u64,
+            /// The section's category.
+            category: &'a str,
+        },
+        /// `[stamp] category}`: a section ends.
+        Close {
+            /// Nanoseconds since the log was opened.
+            stamp: u64,
+            /// The section's category.
+            category: &'a str,
+        },
+        /// `[stamp] end of log`: the log was closed normally.
+        End {
+            /// Nanoseconds since the log was opened.
+            stamp: u64,
+        },
     }
 
     /// Reads a marker line (without its newline; a trailing `\r` is
@@ -150,14 +177,22 @@ pub mod format {
 /// function's start; `K` counts every op but `debug_merge_point`s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TraceHeader {
+    /// `# Loop N (<printable location>) : <kind> with K ops`.
     Loop {
+        /// The loop's number `N`.
         id: u64,
+        /// The interpreter's printable location of the loop's start.
         location: String,
+        /// `loop` or `entry bridge`.
         kind: String,
+        /// `K`: ops other than `debug_merge_point`.
         ops: usize,
     },
+    /// `# bridge out of Guard N with K ops`.
     Bridge {
+        /// The number `N` of the guard the bridge leaves from.
         guard: u64,
+        /// `K`: ops other than `debug_merge_point`.
         ops: usize,
     },
 }
@@ -222,9 +257,25 @@ impl TraceHeader {
 /// followed (for the first two) by the backend's listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackendHeader {
-    Loop { id: u64, location: String },
-    Bridge { guard: u64 },
-    Freed { id: u64, bridges: usize },
+    /// `# Loop N (<printable location>)`: a loop's machine code follows.
+    Loop {
+        /// The loop's number `N`.
+        id: u64,
+        /// The interpreter's printable location of the loop's start.
+        location: String,
+    },
+    /// `# bridge out of Guard N`: a bridge's machine code follows.
+    Bridge {
+        /// The number `N` of the guard the bridge leaves from.
+        guard: u64,
+    },
+    /// `# freed loop N and K bridges`: the memory manager freed a loop.
+    Freed {
+        /// The loop's number `N`.
+        id: u64,
+        /// `K`: how many of its bridges were freed with it.
+        bridges: usize,
+    },
 }
 
 impl fmt::Display for BackendHeader {
@@ -405,6 +456,8 @@ impl Log {
         }
     }
 
+    /// Flushes the sink (sections are flushed as they are written; this is
+    /// for the driver's drop).
     pub fn flush(&self) {
         if let Some(w) = self.out.borrow_mut().as_mut() {
             let _ = w.flush();

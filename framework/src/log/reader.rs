@@ -18,13 +18,16 @@ use std::fmt;
 /// One complete section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section<'a> {
+    /// The section's category (`jit-log-opt-loop`, ...).
     pub category: &'a str,
-    /// The stamps of the opening and closing markers (nanoseconds since
-    /// the log was opened).
+    /// The stamp of the opening marker (nanoseconds since the log was
+    /// opened).
     pub opened: u64,
+    /// The stamp of the closing marker.
     pub closed: u64,
-    /// The 1-based line and the byte offset of the opening marker.
+    /// The 1-based line of the opening marker.
     pub line: usize,
+    /// The byte offset of the opening marker in the text.
     pub offset: usize,
     /// The lines between the markers, each with its `\n`.
     pub body: &'a str,
@@ -55,8 +58,9 @@ pub struct Cut {
     /// The category and closing line of the last complete section.
     pub after: Option<(String, usize)>,
     /// The 1-based line the text ends on (the last line, complete or not;
-    /// 0 for an empty text) and the byte length of the text.
+    /// 0 for an empty text).
     pub line: usize,
+    /// The byte length of the text.
     pub offset: usize,
     /// The last line has no `\n`: the cut falls inside a line.
     pub mid_line: bool,
@@ -65,9 +69,13 @@ pub struct Cut {
 /// A section that was opened and not closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenSection {
+    /// The section's category.
     pub category: String,
+    /// The 1-based line of its opening marker.
     pub line: usize,
+    /// The byte offset of its opening marker.
     pub offset: usize,
+    /// How many body lines (complete or not) follow the marker.
     pub body_lines: usize,
 }
 
@@ -120,7 +128,9 @@ pub struct Contents<'a> {
 /// Structure the writer never produces, with the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
+    /// The 1-based line of the offending marker.
     pub line: usize,
+    /// What is wrong there.
     pub msg: String,
 }
 

@@ -38,6 +38,7 @@ use std::time::Instant;
 /// A JIT driver for one interpreter loop (RPython's `JitDriver`): owns the
 /// warm state and the backend, and runs the portal.
 pub struct JitDriver<I: Interp> {
+    /// The JIT parameters (`--jit threshold=...`) this driver runs with.
     pub params: JitParams,
     pub(crate) backend: Box<dyn Backend>,
     pub(crate) cells: HashMap<I::Greens, Cell>,
@@ -51,11 +52,15 @@ pub struct JitDriver<I: Interp> {
     /// callee, a `call_may_force` helper): a trace that read one of them
     /// as a constant would be stale from birth, so it is aborted.
     pub(crate) qi_written: Vec<(usize, usize)>,
+    /// Counters and phase timings (what `jit-summary` prints).
     pub stats: Stats,
+    /// Where the driver writes its `METATRACE_LOG` sections.
     pub log: Log,
     /// When true, every compiled loop and bridge is kept in `traces` as
     /// (header, optimized trace): tests and tools read them.
     pub keep_traces: bool,
+    /// The kept traces: (log header, optimized trace), one per compiled loop
+    /// and bridge, in compile order; filled only while `keep_traces` is true.
     pub traces: Vec<(String, Trace)>,
     /// The `finish` of the trace being compiled (its id and result shape).
     pub(crate) pending_finish: Option<(GuardId, Rc<I::Ret<Shape>>)>,
@@ -170,6 +175,7 @@ impl<I: Interp> JitDriver<I> {
         self.log_gc()
     }
 
+    /// The `--jit backend=` name of the backend this driver compiles with.
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
     }

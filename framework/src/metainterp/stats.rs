@@ -36,6 +36,8 @@ pub enum AbortReason {
 }
 
 impl AbortReason {
+    /// The reason's printed name (`trace too long`, ...): its key in
+    /// [`Stats::aborts`], as `jit-summary` shows it.
     pub fn name(self) -> &'static str {
         match self {
             AbortReason::TraceTooLong => "trace too long",

@@ -81,6 +81,7 @@ use hashbrown::HashMap;
 
 /// An optimized trace and the guards it cloned.
 pub struct Optimized {
+    /// The optimized trace.
     pub trace: Trace,
     /// (new guard id, guard whose resume data it shares).
     pub guard_copies: Vec<(GuardId, GuardId)>,
@@ -96,6 +97,7 @@ pub struct Optimized {
 pub enum Fact {
     /// A non-null reference with this header type id.
     Class(i64),
+    /// A non-null reference (class unknown).
     NonNull,
     /// An integer in `lo..=hi`.
     Bounds(i64, i64),
@@ -109,7 +111,9 @@ pub enum Fact {
 /// A value a heap fact names: another fail arg (by index) or a constant.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FactVal {
+    /// The fail arg at this index.
     Arg(u32),
+    /// A constant.
     Const(Operand),
 }
 
