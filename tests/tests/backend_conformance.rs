@@ -1181,4 +1181,35 @@ fn disassembly_is_annotated() {
     assert!(text.contains("exit stub"), "{text}");
     assert!(text.contains("ret"), "{text}");
     assert!(be.disassemble(fresh_loop()).is_none());
+    // The bridge alone (what `jit-backend` logs for a new bridge).
+    let bridge = be.disassemble_bridge(g).unwrap();
+    assert!(
+        bridge.contains(&format!("; bridge from <Guard{}>", g.0)),
+        "{bridge}"
+    );
+    assert!(bridge.contains("; jump("), "{bridge}");
+    assert!(!bridge.contains("; loop "), "only the bridge: {bridge}");
+    assert!(be
+        .disassemble_bridge(metatrace::ir::GuardId(g.0 + 100_000))
+        .is_none());
+    // The profiler's map: where each op's code starts, in order, inside
+    // the region, then where the out-of-line code starts.
+    use metatrace::backend::profile::TraceKey;
+    for (key, nops) in [
+        (TraceKey::Loop(id), trace.ops.len()),
+        (TraceKey::Bridge(g), 1),
+    ] {
+        let r = be.code_region(key).unwrap();
+        assert!(r.start != 0 && r.len > 0, "{key:?}: {r:?}");
+        let indexes: Vec<u32> = r.ops.iter().map(|o| o.1).collect();
+        let mut expect: Vec<u32> = (0..nops as u32).collect();
+        expect.push(u32::MAX);
+        assert_eq!(indexes, expect, "{key:?}");
+        assert!(r.ops.windows(2).all(|w| w[0].0 <= w[1].0), "{key:?}: {r:?}");
+        assert!(
+            r.ops.iter().all(|o| (o.0 as usize) < r.len),
+            "{key:?}: {r:?}"
+        );
+    }
+    assert!(be.code_region(TraceKey::Loop(fresh_loop())).is_none());
 }
