@@ -276,6 +276,11 @@ const JS: &str = r##"
 /// tens of MB opens about as fast as its overview.
 pub const LAZY_OVER: usize = 150;
 
+/// Logs whose machine-code listings and traces hold more than this many
+/// bytes are rendered lazily too, whatever their trace count (a few
+/// traces with long listings make a page as large as many short ones).
+pub const LAZY_OVER_BYTES: usize = 4 << 20;
+
 /// How the page is built.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -284,10 +289,18 @@ pub struct Options {
 }
 
 impl Options {
-    /// Lazy rendering for logs with more than [`LAZY_OVER`] traces.
+    /// Lazy rendering for logs with more than [`LAZY_OVER`] traces or
+    /// [`LAZY_OVER_BYTES`] of trace text and listings.
     pub fn for_log(log: &Log) -> Options {
+        let bytes: usize = log.backend.iter().map(|b| b.text.len()).sum::<usize>()
+            + log
+                .traces
+                .iter()
+                .flat_map(|t| t.ops())
+                .map(|o| o.text.len())
+                .sum::<usize>();
         Options {
-            lazy: log.traces.len() > LAZY_OVER,
+            lazy: log.traces.len() > LAZY_OVER || bytes > LAZY_OVER_BYTES,
         }
     }
 }
