@@ -1006,7 +1006,8 @@ fn trace_body(h: &mut String, log: &Log, t: &Trace, sources: &Sources) {
                     let pct = n as f64 * 100.0 / p.compiled.max(1) as f64;
                     let _ = write!(
                         h,
-                        " <span class=\"smp\" title=\"jit-profile samples at this op: {pct:.1}% of compiled-code time\">{n} samples</span>"
+                        " <span class=\"smp\" title=\"jit-profile samples at this op: {pct:.1}% of compiled-code time\">{n} sample{}</span>",
+                        if n == 1 { "" } else { "s" }
                     );
                 }
             }

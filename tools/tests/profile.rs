@@ -93,7 +93,7 @@ fn profile_adds_up_and_heats_the_hot_line() {
     let sources = Sources::with_main("hot.py", PROGRAM.to_string());
     let page = html::render(&log, "hot", &sources);
     assert!(page.contains("heat = measured share of compiled-code time"));
-    assert!(page.contains("samples</span>"), "per-op sample marks");
+    assert!(page.contains("class=\"smp\""), "per-op sample marks");
     // Line 6 has the largest heat.
     let pct = |line: usize| -> f64 {
         let key = format!("id=\"src-hot_py-{line}\"");
