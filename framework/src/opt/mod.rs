@@ -160,6 +160,13 @@ pub fn optimize_bridge(
     checked(trace, opt)
 }
 
+/// How often the safety net caught an invalid optimized trace (tests
+/// check it stays 0: release builds fall back silently, so without it a
+/// wrong optimizer shows only as a slower trace).
+#[cfg(test)]
+pub(crate) static INVALID_OUTPUTS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// The safety net described in the module docs (after dead-op removal,
 /// see `dce`).
 fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
@@ -167,6 +174,8 @@ fn checked(input: &Trace, mut opt: Optimized) -> Optimized {
     match crate::ir::verify::verify(&opt.trace) {
         Ok(()) => opt,
         Err(e) => {
+            #[cfg(test)]
+            INVALID_OUTPUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             debug_assert!(
                 false,
                 "optimizer produced an invalid trace: {e}\ninput:\n{input}\noutput:\n{}",

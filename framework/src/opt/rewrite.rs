@@ -66,7 +66,7 @@ fn low_mask(op: &Op) -> Option<(Operand, i64)> {
         (Some(m), None) => (b, m),
         _ => return None,
     };
-    (m.1 > 0 && (m.1 & (m.1 + 1)) == 0).then_some(m)
+    (m.1 > 0 && (m.1 & m.1.wrapping_add(1)) == 0).then_some(m)
 }
 
 /// What a simplification turns an op into.

@@ -659,11 +659,19 @@ fn differential(seed: u64, opts: &str) -> Result<(), String> {
         GuardId(next - 1)
     };
     let p = params(opts);
+    let invalid_before = super::INVALID_OUTPUTS.load(std::sync::atomic::Ordering::Relaxed);
     let opt: Optimized = if bridge {
         optimize_bridge(&t, &p, &mut new_guard, &[], None)
     } else {
         optimize_loop(&t, &p, &mut new_guard)
     };
+    // The safety net replaces an invalid result by the input (silently in
+    // release builds): any use of it is an optimizer bug.
+    if super::INVALID_OUTPUTS.load(std::sync::atomic::Ordering::Relaxed) != invalid_before {
+        return Err(format!(
+            "the optimizer's output was invalid (the safety net fell back to the input)\nseed {seed}, opts {opts}\ninput:\n{t}"
+        ));
+    }
     let ctx = |msg: String| {
         format!(
             "{msg}\nseed {seed}, opts {opts}\ninput:\n{t}\noptimized:\n{}",

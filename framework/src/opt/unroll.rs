@@ -413,7 +413,19 @@ fn peel(
             op.fail_args.iter_mut().flatten().for_each(fix);
         }
         body_jump.args.iter_mut().for_each(fix);
-        heap_next.retain(|o| !o.as_var().is_some_and(|v| subst.contains_key(&v)));
+        // Drop the invariant locations' entries by position: another
+        // location's next value may be the same variable (the body
+        // copied one location into another), and that entry stays,
+        // rewritten to the preamble's value.
+        heap_next = heap_next
+            .into_iter()
+            .zip(&heap_fresh)
+            .filter(|(_, fresh)| !subst.contains_key(*fresh))
+            .map(|(mut o, _)| {
+                fix(&mut o);
+                o
+            })
+            .collect();
         l1_args.retain(|v| !subst.contains_key(v));
         let before_len = sh.out.ops.len();
         sh.out
