@@ -262,7 +262,7 @@ fn nargs(name: &str, args: &[GcRef], lo: usize, hi: usize) -> PyResult<()> {
         let short = name.rsplit('.').next().unwrap_or(name);
         if lo == hi {
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "{short}() takes exactly {lo} argument{} ({} given)",
                     if lo == 1 { "" } else { "s" },
@@ -271,7 +271,7 @@ fn nargs(name: &str, args: &[GcRef], lo: usize, hi: usize) -> PyResult<()> {
             );
         }
         return err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "{short} expected at most {hi} argument{}, got {}",
                 if hi == 1 { "" } else { "s" },
@@ -286,7 +286,7 @@ fn int_arg(o: GcRef) -> PyResult<i64> {
     match to_big(o).and_then(|b| b.to_i64()) {
         Some(i) => Ok(i),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' object cannot be interpreted as an integer",
                 types::tname(o)
@@ -299,7 +299,7 @@ fn float_arg(o: GcRef) -> PyResult<f64> {
     match dict::to_f64(o) {
         Some(f) => Ok(f),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("must be real number, not {}", types::tname(o)),
         ),
     }
@@ -310,7 +310,7 @@ fn str_arg(o: GcRef, what: &str) -> PyResult<String> {
         Ok(str_of(o))
     } else {
         err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{what} must be str, not {}", types::tname(o)),
         )
     }
@@ -352,7 +352,10 @@ fn min_max(args: &[GcRef], kw: GcRef, want: Ordering, name: &str) -> PyResult<Gc
         if let Some(d) = kwarg(kw, "default") {
             return Ok(d);
         }
-        return err("ValueError", format!("{name}() arg is an empty sequence"));
+        return err(
+            ExcKind::ValueError,
+            format!("{name}() arg is an empty sequence"),
+        );
     }
     let mut best = items[0];
     for &x in &items[1..] {
@@ -370,10 +373,13 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
         tid::FLOAT => {
             let f = getf(v, &float_obj::v);
             if f.is_nan() {
-                return err("ValueError", "cannot convert float NaN to integer");
+                return err(ExcKind::ValueError, "cannot convert float NaN to integer");
             }
             if f.is_infinite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             if f.abs() < 9.0e18 {
                 return Ok(new_int(f.trunc() as i64));
@@ -409,7 +415,7 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
                     Ok(numbers::int_from_big(if neg { -n } else { n }))
                 }
                 _ => err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!(
                         "invalid literal for int() with base {b}: {}",
                         strings::str_repr(&s)
@@ -419,7 +425,7 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
         }
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "int() argument must be a string, a bytes-like object or a real number, not '{}'",
                 types::tname(v)
@@ -443,7 +449,7 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
             match f {
                 Some(f) => Ok(new_float(f)),
                 None => err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!(
                         "could not convert string to float: {}",
                         strings::str_repr(&s)
@@ -455,7 +461,7 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
         _ => match dict::to_f64(v) {
             Some(f) => Ok(new_float(f)),
             None => err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "float() argument must be a string or a real number, not '{}'",
                     types::tname(v)
@@ -490,7 +496,10 @@ fn round(args: &[GcRef]) -> PyResult<GcRef> {
                 r
             };
             if !r.is_finite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             Ok(new_int(r as i64))
         }
@@ -538,7 +547,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 _ => (int_arg(a0)?, int_arg(args[1])?, int_arg(args[2])?),
             };
             if s == 0 {
-                return err("ValueError", "range() arg 3 must not be zero");
+                return err(ExcKind::ValueError, "range() arg 3 must not be zero");
             }
             let o = metatrace::heap::new_struct(&range_obj::SIZE);
             seti(o, &range_obj::start, a);
@@ -611,7 +620,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 Some(b) => numbers::int_from_big(b.abs()),
                 None => {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!("bad operand type for abs(): '{}'", types::tname(a0)),
                     )
                 }
@@ -705,7 +714,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             let i = int_arg(a0)?;
             match char::from_u32(i as u32).filter(|_| (0..0x110000).contains(&i)) {
                 Some(c) => new_str(&c.to_string()),
-                None => return err("ValueError", "chr() arg not in range(0x110000)"),
+                None => return err(ExcKind::ValueError, "chr() arg not in range(0x110000)"),
             }
         }
         "ord" => {
@@ -715,7 +724,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 (Some(c), None) => new_int(c as i64),
                 _ => {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!(
                             "ord() expected a character, but string of length {} found",
                             s.chars().count()
@@ -740,7 +749,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             for c in classes {
                 if c.tid() != tid::TYPE {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!("{name}() arg 2 must be a type, a tuple of types, or a union"),
                     );
                 }
@@ -764,7 +773,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             Some(v) => v,
             None => match args.get(1) {
                 Some(d) => *d,
-                None => return Err(types::exc_with_args(rt().exc("StopIteration"), &[])),
+                None => return Err(types::exc_with_args(rt().exc(ExcKind::StopIteration), &[])),
             },
         },
         "any" => {
@@ -787,7 +796,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         "hex" | "bin" | "oct" => {
             let b = to_big(a0).ok_or(()).or_else(|_| {
                 err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "'{}' object cannot be interpreted as an integer",
                         types::tname(a0)
@@ -817,7 +826,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     }
                     _ => {
                         return err(
-                            "TypeError",
+                            ExcKind::TypeError,
                             "pow() 3rd argument not allowed unless all arguments are integers",
                         )
                     }
@@ -838,7 +847,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
                 Err(e) if e.is_null() => return Err(NEED_GUEST),
                 Err(e) => {
-                    if !types::isinstance(e, rt().exc("AttributeError")) {
+                    if !types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
                         return Err(e);
                     }
                     if name == "hasattr" {
@@ -851,7 +860,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "super" if args.is_empty() => return err("RuntimeError", "super(): no arguments"),
+        "super" if args.is_empty() => return err(ExcKind::RuntimeError, "super(): no arguments"),
         "object" => types::new_instance(rt().ty(tag::OBJECT)),
         "staticmethod" | "classmethod" | "property" => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
@@ -887,7 +896,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         "object.__init__" => {
             if args.len() > 1 {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     "object.__init__() takes exactly one argument (the instance to initialize)",
                 );
             }
@@ -933,7 +942,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST {
                 return err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!("'{}' object has no attribute '{n}'", types::tname(a0)),
                 );
             }
@@ -950,7 +959,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST || types::inst_get(a0, &n).is_none() {
                 return err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!("'{}' object has no attribute '{n}'", types::tname(a0)),
                 );
             }
@@ -962,7 +971,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             let spec = str_arg(args[1], "format spec")?;
             if !spec.is_empty() {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "unsupported format string passed to {}.__format__",
                         types::tname(a0)
@@ -1036,7 +1045,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if name == "__class__" {
                 return Ok(cls);
             }
-            if name == "__traceback__" && types::isinstance(o, rt().exc("BaseException")) {
+            if name == "__traceback__" && types::isinstance(o, rt().exc(ExcKind::BaseException)) {
                 return Ok(crate::excinfo::traceback_of(o));
             }
             if name == "__dict__" {
@@ -1050,7 +1059,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 return Ok(d);
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!(
                     "'{}' object has no attribute '{name}'",
                     types::type_name(cls)
@@ -1092,7 +1101,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 _ => {}
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!(
                     "type object '{}' has no attribute '{name}'",
                     types::type_name(o)
@@ -1106,7 +1115,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                     Ok(getr(c, &cell_obj::value))
                 }
                 _ => err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!(
                         "module '{}' has no attribute '{name}'",
                         str_of(getr(o, &module_obj::name))
@@ -1142,7 +1151,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 return Ok(new_builtin(m, o));
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'{}' object has no attribute '{name}'", types::tname(o)),
             )
         }

@@ -84,7 +84,7 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
             return new_builtin(id, slf);
         }
         return crate::ops::deliver(types::err(
-            "AttributeError",
+            ExcKind::AttributeError,
             format!("'super' object has no attribute '{n}'"),
         ));
     }
@@ -131,7 +131,7 @@ extern "C" fn mp_make_super(code: i64, slf: GcRef) -> GcRef {
             }
         }
     }
-    crate::ops::deliver(types::err("RuntimeError", "super(): no arguments"))
+    crate::ops::deliver(types::err(ExcKind::RuntimeError, "super(): no arguments"))
 }
 metatrace::residual!(
     /// Zero-argument super(): finds the defining class by code id.
@@ -215,7 +215,7 @@ impl Vm {
         if ctx.is_null(f) {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!("operation not supported ({name})"),
             ));
         }
@@ -268,7 +268,7 @@ impl Vm {
         let oc = ctx.peek_ref(o);
         self.exc(
             ctx,
-            "TypeError",
+            ExcKind::TypeError,
             &format!("'{}' object is not callable", types::tname(oc)),
         )
     }
@@ -293,7 +293,7 @@ impl Vm {
             let given = args.len();
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!(
                     "{fname}() takes {npos} positional argument{} but {given} {} given",
                     if npos == 1 { "" } else { "s" },
@@ -314,7 +314,7 @@ impl Vm {
                     if i < args.len().min(npos) {
                         return Err(self.exc(
                             ctx,
-                            "TypeError",
+                            ExcKind::TypeError,
                             &format!("{fname}() got multiple values for argument '{n}'"),
                         ));
                     }
@@ -327,7 +327,7 @@ impl Vm {
                 None => {
                     return Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("{fname}() got an unexpected keyword argument '{n}'"),
                     ))
                 }
@@ -357,7 +357,7 @@ impl Vm {
                     let n = &code.local_names[i];
                     return Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("{fname}() missing 1 required keyword-only argument: '{n}'"),
                     ));
                 }
@@ -377,7 +377,7 @@ impl Vm {
             };
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!(
                     "{fname}() missing {} required positional argument{}: {list}",
                     missing.len(),
@@ -464,7 +464,7 @@ impl Vm {
                                 let oc = ctx.peek_ref(o);
                                 Err(self.exc(
                                     ctx,
-                                    "TypeError",
+                                    ExcKind::TypeError,
                                     &format!("object of type '{}' has no len()", types::tname(oc)),
                                 ))
                             }
@@ -493,7 +493,11 @@ impl Vm {
             }
             ("__import__", 1, 0) => {
                 if ctx.class_of(args[0]) != tid::STR {
-                    return Err(self.exc(ctx, "TypeError", "__import__() argument 1 must be str"));
+                    return Err(self.exc(
+                        ctx,
+                        ExcKind::TypeError,
+                        "__import__() argument 1 must be str",
+                    ));
                 }
                 let name = str_of(ctx.promote_ref(args[0]));
                 return self.import(ctx, &name, 0, false, 0);
@@ -524,7 +528,7 @@ impl Vm {
                         Some(v) => Ok(v),
                         None if n == 2 => Ok(args[1]),
                         None => {
-                            let cls = ctx.const_ref(rt().exc("StopIteration"));
+                            let cls = ctx.const_ref(rt().exc(ExcKind::StopIteration));
                             let e = self.call_value(ctx, cls, vec![], &[], vec![], None)?;
                             Err(Thrown { exc: e, tb: true })
                         }
@@ -572,7 +576,7 @@ impl Vm {
                     }),
                     Err(t) => {
                         let e = ctx.peek_ref(t.exc);
-                        if types::isinstance(e, rt().exc("AttributeError")) {
+                        if types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
                             if name == "hasattr" {
                                 Ok(self.bool_c(ctx, false))
                             } else if args.len() == 3 {
@@ -632,7 +636,7 @@ impl Vm {
             if id < 0 {
                 return Err(self.exc(
                     ctx,
-                    "TypeError",
+                    ExcKind::TypeError,
                     &format!("cannot create '{name}' instances"),
                 ));
             }
@@ -641,7 +645,7 @@ impl Vm {
         }
         // `cls` is a constant of the trace: these checks cost nothing there.
         if let Some(msg) = crate::modules::abstract_error(cls) {
-            return Err(self.exc(ctx, "TypeError", &msg));
+            return Err(self.exc(ctx, ExcKind::TypeError, &msg));
         }
         if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
             let c = ctx.const_ref(cls);
@@ -658,7 +662,7 @@ impl Vm {
         if btag != tag::OBJECT && btag != tag::EXC {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 "subclassing builtin types other than object and exceptions is not supported",
             ));
         }
@@ -678,12 +682,12 @@ impl Vm {
             a.extend(args);
             let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
             if ctx.class_of(r) != tid::NONE {
-                return Err(self.exc(ctx, "TypeError", "__init__() should return None"));
+                return Err(self.exc(ctx, ExcKind::TypeError, "__init__() should return None"));
             }
         } else if !is_exc && (!args.is_empty() || !kwnames.is_empty()) {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!("{}() takes no arguments", types::type_name(cls)),
             ));
         }
@@ -714,7 +718,7 @@ impl Vm {
             let kc = ctx.peek_ref(kw);
             for (k, _) in dict::items(kc) {
                 if k.tid() != tid::STR {
-                    return Err(self.exc(ctx, "TypeError", "keywords must be strings"));
+                    return Err(self.exc(ctx, ExcKind::TypeError, "keywords must be strings"));
                 }
                 names.push(str_of(k));
             }
@@ -846,7 +850,7 @@ impl Vm {
                     .gcref();
                 match self.check(ctx, r)? {
                     Some(v) => Ok(v),
-                    None => Err(self.exc(ctx, "AttributeError", "attribute lookup failed")),
+                    None => Err(self.exc(ctx, ExcKind::AttributeError, "attribute lookup failed")),
                 }
             }
         }
@@ -872,7 +876,7 @@ impl Vm {
                 {
                     let fset = ctx.getfield_r(ca, &wrap_obj::b);
                     if ctx.class_of(fset) == tid::NONE {
-                        return Err(self.exc(ctx, "AttributeError", "can't set attribute"));
+                        return Err(self.exc(ctx, ExcKind::AttributeError, "can't set attribute"));
                     }
                     self.call_value(ctx, fset, vec![o, v], &[], vec![], None)?;
                     return Ok(());
@@ -922,7 +926,7 @@ impl Vm {
                 let oc = ctx.peek_ref(o);
                 Err(self.exc(
                     ctx,
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     &format!(
                         "'{}' object has no attribute '{}'",
                         types::tname(oc),
@@ -958,7 +962,7 @@ impl Vm {
         let r = ctx.call(&MAKE_CLASS, &args).gcref();
         match self.check(ctx, r)? {
             Some(c) => Ok(c),
-            None => Err(self.exc(ctx, "TypeError", "class creation failed")),
+            None => Err(self.exc(ctx, ExcKind::TypeError, "class creation failed")),
         }
     }
 }
@@ -1007,7 +1011,7 @@ fn check_meta(name: GcRef, meta: GcRef) -> types::PyResult<bool> {
         "minipy does not support metaclass {what} (class {}): only type and abc.ABCMeta",
         str_of(name)
     );
-    Err(types::exc_new("TypeError", &msg))
+    Err(types::exc_new(ExcKind::TypeError, &msg))
 }
 
 fn class_bases(bases: GcRef) -> Vec<GcRef> {
@@ -1023,12 +1027,12 @@ fn class_check(name: GcRef, bases: GcRef, meta: GcRef) -> types::PyResult<()> {
     check_meta(name, meta)?;
     let bases = class_bases(bases);
     if bases.iter().any(|b| b.tid() != tid::TYPE) {
-        return Err(types::exc_new("TypeError", "bases must be types"));
+        return Err(types::exc_new(ExcKind::TypeError, "bases must be types"));
     }
     for (i, b) in bases.iter().enumerate() {
         if bases[..i].contains(b) {
             let msg = format!("duplicate base class {}", types::type_name(*b));
-            return Err(types::exc_new("TypeError", &msg));
+            return Err(types::exc_new(ExcKind::TypeError, &msg));
         }
     }
     crate::enums::check_extend(name, &bases)

@@ -52,7 +52,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
         tid::SET if crate::sets::is_frozen(o) => crate::sets::frozen_hash(o),
         tid::LIST | tid::DICT | tid::SET | tid::DICT_VIEW => {
             return types::err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("unhashable type: '{}'", types::tname(o)),
             )
         }
@@ -64,7 +64,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
             }
             if h == rt().none {
                 return types::err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!("unhashable type: '{}'", types::tname(o)),
                 );
             }
@@ -72,7 +72,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
                 && types::class_lookup(cls, "__eq__").tid() == tid::FUNC
             {
                 return types::err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!("unhashable type: '{}'", types::tname(o)),
                 );
             }

@@ -86,7 +86,7 @@ pub fn check_extend(class_name: GcRef, bases: &[GcRef]) -> PyResult<()> {
             let has_members = own.is_some_and(|l| l.tid() == tid::LIST && list_len(l) > 0);
             if is_enum_class(base) && has_members {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "<enum '{}'> cannot extend <enum '{}'>",
                         str_of(class_name),
@@ -123,7 +123,7 @@ pub fn lookup(cls: GcRef, v: GcRef) -> PyResult<GcRef> {
     }
     let r = crate::strings::repr(v)?;
     err(
-        "ValueError",
+        ExcKind::ValueError,
         format!("{r} is not a valid {}", types::type_name(cls)),
     )
 }
@@ -165,7 +165,7 @@ pub fn getitem(cls: GcRef, k: GcRef) -> Option<PyResult<GcRef>> {
         });
     Some(match found {
         Some(m) => Ok(m),
-        None => Err(types::exc_with_args(rt().exc("KeyError"), &[k])),
+        None => Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])),
     })
 }
 

@@ -45,7 +45,7 @@ extern "C" fn mp_hash_result(r: GcRef) -> i64 {
         },
         _ => {
             crate::ops::deliver(types::err(
-                "TypeError",
+                ExcKind::TypeError,
                 "__hash__ method should return an integer",
             ));
             0
@@ -57,7 +57,7 @@ metatrace::residual!(
     pub static HASH_RESULT = fn mp_hash_result(r: GcRef) -> i64, crate::ops::RAISES
 );
 extern "C" fn mp_key_error(k: GcRef) -> GcRef {
-    types::exc_with_args(rt().exc("KeyError"), &[k])
+    types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])
 }
 metatrace::residual!(
     /// `KeyError(k)`.
@@ -86,7 +86,10 @@ pub fn user_hash(o: GcRef) -> PyResult<i64> {
             // CPython reserves -1 for errors.
             Ok(if h == -1 { -2 } else { h })
         }
-        _ => types::err("TypeError", "__hash__ method should return an integer"),
+        _ => types::err(
+            ExcKind::TypeError,
+            "__hash__ method should return an integer",
+        ),
     }
 }
 
@@ -111,7 +114,7 @@ pub fn user_text(o: GcRef, name: &str) -> PyResult<String> {
     match r {
         Some(s) if s.tid() == tid::STR => Ok(str_of(s)),
         Some(s) => types::err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{name} returned non-string (type {})", types::tname(s)),
         ),
         None => Err(NEED_GUEST),

@@ -74,7 +74,7 @@ impl Vm {
                 None => {
                     return Err(self.exc(
                         ctx,
-                        "ImportError",
+                        ExcKind::ImportError,
                         "attempted relative import with no known parent package",
                     ))
                 }
@@ -133,15 +133,15 @@ impl Vm {
         let Some(dir) = dir else {
             let p = str_of(getr(parent, &module_obj::name));
             let msg = format!("No module named '{full}'; '{p}' is not a package");
-            return Err(self.exc(ctx, "ModuleNotFoundError", &msg));
+            return Err(self.exc(ctx, ExcKind::ModuleNotFoundError, &msg));
         };
         let Some((path, is_pkg)) = find_source(&dir, short) else {
             let msg = format!("No module named '{full}'");
-            return Err(self.exc(ctx, "ModuleNotFoundError", &msg));
+            return Err(self.exc(ctx, ExcKind::ModuleNotFoundError, &msg));
         };
         let Ok(text) = std::fs::read_to_string(&path) else {
             let msg = format!("cannot read module '{full}'");
-            return Err(self.exc(ctx, "ImportError", &msg));
+            return Err(self.exc(ctx, ExcKind::ImportError, &msg));
         };
         let m = crate::new_module(self, full);
         let shown = path.to_string_lossy().into_owned();
@@ -203,7 +203,7 @@ impl Vm {
             Err(e) => {
                 return Err(self.exc(
                     ctx,
-                    "SyntaxError",
+                    ExcKind::SyntaxError,
                     &format!("{} ({shown}, line {})", e.msg, e.line),
                 ))
             }
@@ -238,10 +238,14 @@ impl Vm {
                 .unwrap_or_else(|| "unknown location".to_string());
             return Err(self.exc(
                 ctx,
-                "ImportError",
+                ExcKind::ImportError,
                 &format!("cannot import name '{attr}' from '{mname}' ({loc})"),
             ));
         }
-        Err(self.exc(ctx, "ImportError", &format!("cannot import name '{attr}'")))
+        Err(self.exc(
+            ctx,
+            ExcKind::ImportError,
+            &format!("cannot import name '{attr}'"),
+        ))
     }
 }

@@ -121,11 +121,11 @@ fn setup(vm: &mut Vm) {
         }
         let _ = t;
     }
-    for (n, e) in &r.excs {
-        set(n, *e);
+    for &k in ExcKind::ALL {
+        set(k.name(), r.exc(k));
         // BaseException.__init__ sets args.
     }
-    let be = r.exc("BaseException");
+    let be = r.exc(ExcKind::BaseException);
     dict::set_str(
         getr(be, &type_obj::dict),
         "__init__",
@@ -136,8 +136,8 @@ fn setup(vm: &mut Vm) {
     dict::set_str(bd, "__cause__", none());
     dict::set_str(bd, "__context__", none());
     dict::set_str(bd, "__suppress_context__", bool_obj(false));
-    set("IOError", r.exc("RuntimeError"));
-    set("EnvironmentError", r.exc("RuntimeError"));
+    set("IOError", r.exc(ExcKind::RuntimeError));
+    set("EnvironmentError", r.exc(ExcKind::RuntimeError));
 }
 
 /// What a run produced.
@@ -271,7 +271,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
     match r {
         None => 0,
         Some(exc) => {
-            if types::isinstance(exc, rt().exc("SystemExit")) {
+            if types::isinstance(exc, rt().exc(ExcKind::SystemExit)) {
                 let args = types::inst_get(exc, "args")
                     .map(tuple_items)
                     .unwrap_or_default();

@@ -22,11 +22,11 @@ fn s_arg(o: Option<GcRef>, m: &str) -> PyResult<String> {
     match o {
         Some(x) if x.tid() == tid::STR => Ok(str_of(x)),
         Some(x) => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{m}() argument must be str, not {}", types::tname(x)),
         ),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{m}() takes at least 1 argument (0 given)"),
         ),
     }
@@ -36,7 +36,7 @@ fn f_arg(o: Option<GcRef>) -> PyResult<f64> {
     match o.and_then(dict::to_f64) {
         Some(f) => Ok(f),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "must be real number, not {}",
                 o.map(types::tname).unwrap_or_default()
@@ -49,7 +49,7 @@ fn i_arg(o: Option<GcRef>) -> PyResult<i64> {
     match o.and_then(to_big).and_then(|b| b.to_i64()) {
         Some(i) => Ok(i),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' object cannot be interpreted as an integer",
                 o.map(types::tname).unwrap_or_default()
@@ -103,7 +103,7 @@ fn time_fn(m: &str) -> GcRef {
 }
 
 fn math_dom<T>() -> PyResult<T> {
-    err("ValueError", "math domain error")
+    err(ExcKind::ValueError, "math domain error")
 }
 
 pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
@@ -123,7 +123,7 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                             return Ok(new_int(i as i64));
                         }
                     }
-                    err("ValueError", "tuple.index(x): x not in tuple")
+                    err(ExcKind::ValueError, "tuple.index(x): x not in tuple")
                 }
                 _ => {
                     let mut n = 0;
@@ -155,14 +155,14 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
         "sys" => match m {
             "exit" => {
                 let code = a(args, 0).unwrap_or(none);
-                Err(types::exc_with_args(rt().exc("SystemExit"), &[code]))
+                Err(types::exc_with_args(rt().exc(ExcKind::SystemExit), &[code]))
             }
             "setrecursionlimit" => {
                 crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
                 Ok(none)
             }
             "exc_info" if !args.is_empty() => err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("sys.exc_info() takes no arguments ({} given)", args.len()),
             ),
             "exc_info" => Ok(crate::excinfo::exc_info()),
@@ -171,17 +171,17 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
         "abc" => Ok(crate::modules::abstractmethod(o)),
         "type" if o.tid() == tid::TYPE => Ok(new_list(&tuple_items(getr(o, &type_obj::mro)))),
         "type" => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "descriptor 'mro' for 'type' objects doesn't apply to a '{}' object",
                 types::tname(o)
             ),
         ),
         "" if name == "exit" => Err(types::exc_with_args(
-            rt().exc("SystemExit"),
+            rt().exc(ExcKind::SystemExit),
             &[a(args, 0).unwrap_or(none)],
         )),
-        _ => err("TypeError", format!("unsupported builtin {name}")),
+        _ => err(ExcKind::TypeError, format!("unsupported builtin {name}")),
     }
 }
 
@@ -231,7 +231,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 Some(sep) => {
                     let sep = s_arg(Some(sep), "split")?;
                     if sep.is_empty() {
-                        return err("ValueError", "empty separator");
+                        return err(ExcKind::ValueError, "empty separator");
                     }
                     let parts: Vec<String> = if maxsplit < 0 {
                         s.split(sep.as_str()).map(|x| x.to_string()).collect()
@@ -259,7 +259,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             for (i, it) in items.iter().enumerate() {
                 if it.tid() != tid::STR {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!(
                             "sequence item {i}: expected str instance, {} found",
                             types::tname(*it)
@@ -321,7 +321,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             };
             match r {
                 Some(i) => new_int(i),
-                None if m == "index" => return err("ValueError", "substring not found"),
+                None if m == "index" => return err(ExcKind::ValueError, "substring not found"),
                 None => new_int(-1),
             }
         }
@@ -459,7 +459,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'str' object has no attribute '{m}'"),
             )
         }
@@ -490,7 +490,7 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
         "pop" => {
             let mut items = list_items(o);
             if items.is_empty() {
-                return err("IndexError", "pop from empty list");
+                return err(ExcKind::IndexError, "pop from empty list");
             }
             let n = items.len() as i64;
             let i = a(args, 0)
@@ -499,7 +499,7 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
                 .unwrap_or(-1);
             let i = if i < 0 { i + n } else { i };
             if i < 0 || i >= n {
-                return err("IndexError", "pop index out of range");
+                return err(ExcKind::IndexError, "pop index out of range");
             }
             let v = items.remove(i as usize);
             list_set_items(o, &items);
@@ -529,11 +529,11 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
             }
             if m == "index" {
                 return err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!("{} is not in list", strings::repr(x)?),
                 );
             }
-            return err("ValueError", "list.remove(x): x not in list");
+            return err(ExcKind::ValueError, "list.remove(x): x not in list");
         }
         "count" => {
             let x = a(args, 0).unwrap_or(none);
@@ -569,7 +569,7 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
         }
         _ => {
             return err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'list' object has no attribute '{m}'"),
             )
         }
@@ -589,7 +589,7 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
                 Some(v) => v,
                 None => match a(args, 1) {
                     Some(d) => d,
-                    None => return Err(types::exc_with_args(rt().exc("KeyError"), &[k])),
+                    None => return Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])),
                 },
             }
         }
@@ -600,7 +600,7 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
                     dict::del(o, k)?;
                     new_tuple(&[k, v])
                 }
-                None => return err("KeyError", "popitem(): dictionary is empty"),
+                None => return err(ExcKind::KeyError, "popitem(): dictionary is empty"),
             }
         }
         "setdefault" => {
@@ -635,7 +635,7 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'dict' object has no attribute '{m}'"),
             )
         }
@@ -652,7 +652,7 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
         }
         "remove" => {
             if !sets::discard(o, x)? {
-                return Err(types::exc_with_args(rt().exc("KeyError"), &[x]));
+                return Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[x]));
             }
             none
         }
@@ -732,7 +732,7 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'set' object has no attribute '{m}'"),
             )
         }
@@ -762,7 +762,10 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
                 _ => f.trunc(),
             };
             if !r.is_finite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             return Ok(numbers::int_from_big(
                 format!("{r:.0}").parse().unwrap_or_default(),
@@ -777,7 +780,7 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
         "exp" => {
             let r = x()?.exp();
             if r.is_infinite() {
-                return err("OverflowError", "math range error");
+                return err(ExcKind::OverflowError, "math range error");
             }
             r
         }
@@ -806,14 +809,17 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
         "isqrt" => {
             let v = to_big(a(args, 0).unwrap_or(rt().none)).unwrap_or_default();
             if v.sign() == num_bigint::Sign::Minus {
-                return err("ValueError", "isqrt() argument must be nonnegative");
+                return err(ExcKind::ValueError, "isqrt() argument must be nonnegative");
             }
             return Ok(numbers::int_from_big(v.sqrt()));
         }
         "factorial" => {
             let n = i_arg(a(args, 0))?;
             if n < 0 {
-                return err("ValueError", "factorial() not defined for negative values");
+                return err(
+                    ExcKind::ValueError,
+                    "factorial() not defined for negative values",
+                );
             }
             let mut r = num_bigint::BigInt::from(1);
             for k in 2..=n {
@@ -823,7 +829,7 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("module 'math' has no attribute '{m}'"),
             )
         }

@@ -362,7 +362,7 @@ pub fn clear(s: GcRef) {
 /// `set.pop()`: scans from the finger.
 pub fn pop(s: GcRef) -> PyResult<GcRef> {
     if len(s) == 0 {
-        return types::err("KeyError", "pop from an empty set");
+        return types::err(ExcKind::KeyError, "pop from an empty set");
     }
     let (k, h) = (keys_a(s), hashes_a(s));
     let mask = mask(s);

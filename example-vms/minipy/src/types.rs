@@ -18,33 +18,6 @@ use std::cell::RefCell;
 pub type PyResult<T> = Result<T, GcRef>;
 pub const NEED_GUEST: GcRef = GcRef::NULL;
 
-const EXC_TREE: &[(&str, &str)] = &[
-    ("BaseException", ""),
-    ("Exception", "BaseException"),
-    ("SystemExit", "BaseException"),
-    ("KeyboardInterrupt", "BaseException"),
-    ("ArithmeticError", "Exception"),
-    ("ZeroDivisionError", "ArithmeticError"),
-    ("OverflowError", "ArithmeticError"),
-    ("LookupError", "Exception"),
-    ("KeyError", "LookupError"),
-    ("IndexError", "LookupError"),
-    ("ValueError", "Exception"),
-    ("TypeError", "Exception"),
-    ("AttributeError", "Exception"),
-    ("NameError", "Exception"),
-    ("UnboundLocalError", "NameError"),
-    ("StopIteration", "Exception"),
-    ("RuntimeError", "Exception"),
-    ("MemoryError", "Exception"),
-    ("RecursionError", "RuntimeError"),
-    ("NotImplementedError", "RuntimeError"),
-    ("AssertionError", "Exception"),
-    ("ImportError", "Exception"),
-    ("ModuleNotFoundError", "ImportError"),
-    ("UnicodeError", "ValueError"),
-];
-
 const TYPE_NAMES: &[(i64, &str)] = &[
     (tag::OBJECT, "object"),
     (tag::INT, "int"),
@@ -132,11 +105,11 @@ pub fn init_runtime() {
         let ty = new_type(name, base, t);
         r.types[t as usize] = r.root(ty);
     }
-    for &(name, base) in EXC_TREE {
-        let b = if base.is_empty() { object } else { r.exc(base) };
-        let ty = new_type(name, b, tag::EXC);
+    for &k in ExcKind::ALL {
+        let b = k.base().map_or(object, |b| r.exc(b));
+        let ty = new_type(k.name(), b, tag::EXC);
         r.root(ty);
-        r.excs.push((name.to_string(), ty));
+        r.excs.push(ty);
     }
     objects::set_runtime(r);
 }
@@ -252,7 +225,7 @@ pub fn c3_mro(cls: GcRef, bases: &[GcRef]) -> PyResult<Vec<GcRef>> {
                 }
             }
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                     names.join(", ")
@@ -499,17 +472,17 @@ pub fn exc_with_args(cls: GcRef, args: &[GcRef]) -> GcRef {
 }
 
 /// `Err(NameOfClass(msg))`.
-pub fn exc_new(name: &str, msg: &str) -> GcRef {
-    let cls = rt().exc(name);
+pub fn exc_new(k: ExcKind, msg: &str) -> GcRef {
+    let cls = rt().exc(k);
     exc_with_args(cls, &[new_str(msg)])
 }
 
-pub fn err<T>(name: &str, msg: impl AsRef<str>) -> PyResult<T> {
-    Err(exc_new(name, msg.as_ref()))
+pub fn err<T>(k: ExcKind, msg: impl AsRef<str>) -> PyResult<T> {
+    Err(exc_new(k, msg.as_ref()))
 }
 
 pub fn is_exception_class(t: GcRef) -> bool {
-    t.tid() == tid::TYPE && is_subclass(t, rt().exc("BaseException"))
+    t.tid() == tid::TYPE && is_subclass(t, rt().exc(ExcKind::BaseException))
 }
 
 /// Creates a class from a namespace dict and its bases (at least one).
