@@ -18,193 +18,237 @@ use num_traits::{Signed, ToPrimitive};
 use std::cmp::Ordering;
 use std::io::Write;
 
-/// Builtin ids are indexes into this table. Plain names are global
-/// builtins; `type.name` are methods.
-pub const NAMES: &[&str] = &[
-    "print",
-    "__import__",
-    "abc.abstractmethod",
-    "len",
-    "range",
-    "enumerate",
-    "zip",
-    "reversed",
-    "sorted",
-    "min",
-    "max",
-    "sum",
-    "abs",
-    "int",
-    "float",
-    "str",
-    "repr",
-    "bool",
-    "list",
-    "dict",
-    "tuple",
-    "set",
-    "chr",
-    "ord",
-    "isinstance",
-    "issubclass",
-    "type",
-    "hasattr",
-    "getattr",
-    "setattr",
-    "iter",
-    "next",
-    "any",
-    "all",
-    "round",
-    "hex",
-    "bin",
-    "oct",
-    "id",
-    "hash",
-    "divmod",
-    "pow",
-    "format",
-    "super",
-    "object",
-    "staticmethod",
-    "classmethod",
-    "property",
-    "callable",
-    "vars",
-    "globals",
-    "str.split",
-    "str.rsplit",
-    "str.join",
-    "str.strip",
-    "str.lstrip",
-    "str.rstrip",
-    "str.replace",
-    "str.find",
-    "str.rfind",
-    "str.index",
-    "str.count",
-    "str.startswith",
-    "str.endswith",
-    "str.upper",
-    "str.lower",
-    "str.title",
-    "str.capitalize",
-    "str.isdigit",
-    "str.isalpha",
-    "str.isspace",
-    "str.isalnum",
-    "str.isupper",
-    "str.islower",
-    "str.format",
-    "str.zfill",
-    "str.center",
-    "str.ljust",
-    "str.rjust",
-    "str.splitlines",
-    "str.partition",
-    "str.swapcase",
-    "list.append",
-    "list.extend",
-    "list.pop",
-    "list.insert",
-    "list.remove",
-    "list.index",
-    "list.count",
-    "list.sort",
-    "list.reverse",
-    "list.copy",
-    "list.clear",
-    "dict.get",
-    "dict.keys",
-    "dict.values",
-    "dict.items",
-    "dict.pop",
-    "dict.setdefault",
-    "dict.update",
-    "dict.copy",
-    "dict.clear",
-    "dict.popitem",
-    "set.add",
-    "set.remove",
-    "set.discard",
-    "set.pop",
-    "set.union",
-    "set.intersection",
-    "set.difference",
-    "set.issubset",
-    "set.issuperset",
-    "set.update",
-    "set.copy",
-    "set.clear",
-    "type.mro",
-    "set.symmetric_difference",
-    "set.intersection_update",
-    "set.difference_update",
-    "set.symmetric_difference_update",
-    "set.isdisjoint",
-    "int.bit_length",
-    "float.is_integer",
-    "BaseException.__init__",
-    "object.__init__",
-    "tuple.index",
-    "tuple.count",
-    "math.sqrt",
-    "math.floor",
-    "math.ceil",
-    "math.sin",
-    "math.cos",
-    "math.exp",
-    "math.log",
-    "math.pow",
-    "math.fabs",
-    "math.gcd",
-    "math.isqrt",
-    "math.atan2",
-    "math.tan",
-    "math.atan",
-    "math.hypot",
-    "math.log2",
-    "math.log10",
-    "math.isnan",
-    "math.isinf",
-    "time.time",
-    "time.perf_counter",
-    "sys.exit",
-    "sys.setrecursionlimit",
-    "sys.getrecursionlimit",
-    "sys.exc_info",
-    "frozenset",
-    "slice",
-    "str.removeprefix",
-    "str.removesuffix",
-    "math.trunc",
-    "math.factorial",
-    "dict.fromkeys",
-    "exit",
-    "_write",
-    "_argsort",
-    "property.setter",
-    "property.getter",
-    "time.time_ns",
-    "time.perf_counter_ns",
-    "time.monotonic",
-    "time.monotonic_ns",
-    "time.process_time",
-    "time.process_time_ns",
-    "object.__repr__",
-    "object.__str__",
-    "object.__eq__",
-    "object.__ne__",
-    "object.__hash__",
-    "object.__setattr__",
-    "object.__getattribute__",
-    "object.__delattr__",
-    "object.__lt__",
-    "object.__le__",
-    "object.__gt__",
-    "object.__ge__",
-    "object.__format__",
-];
+/// Declares every builtin once: the `Builtin` enum (a builtin function
+/// object's `id` is its discriminant, so dispatch is a `match` on the enum
+/// and a misspelt builtin does not compile) and each one's Python name.
+/// Plain names are global builtins; `module.name` are module functions
+/// (installed on import); `type.name` are methods of builtin types.
+macro_rules! builtin_table {
+    ($($v:ident = $n:literal),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Builtin { $($v),* }
+        impl Builtin {
+            /// Every builtin, in id order.
+            pub const ALL: &'static [Builtin] = &[$(Builtin::$v),*];
+            /// The qualified Python name (`len`, `str.split`, `math.gcd`).
+            pub const fn name(self) -> &'static str {
+                match self { $(Builtin::$v => $n),* }
+            }
+        }
+    };
+}
+
+builtin_table! {
+    Print = "print",
+    Import = "__import__",
+    AbcAbstractmethod = "abc.abstractmethod",
+    Len = "len",
+    Range = "range",
+    Enumerate = "enumerate",
+    Zip = "zip",
+    Reversed = "reversed",
+    Sorted = "sorted",
+    Min = "min",
+    Max = "max",
+    Sum = "sum",
+    Abs = "abs",
+    Int = "int",
+    Float = "float",
+    Str = "str",
+    Repr = "repr",
+    Bool = "bool",
+    List = "list",
+    Dict = "dict",
+    Tuple = "tuple",
+    Set = "set",
+    Chr = "chr",
+    Ord = "ord",
+    Isinstance = "isinstance",
+    Issubclass = "issubclass",
+    Type = "type",
+    Hasattr = "hasattr",
+    Getattr = "getattr",
+    Setattr = "setattr",
+    Iter = "iter",
+    Next = "next",
+    Any = "any",
+    All = "all",
+    Round = "round",
+    Hex = "hex",
+    Bin = "bin",
+    Oct = "oct",
+    Id = "id",
+    Hash = "hash",
+    Divmod = "divmod",
+    Pow = "pow",
+    Format = "format",
+    Super = "super",
+    Object = "object",
+    Staticmethod = "staticmethod",
+    Classmethod = "classmethod",
+    Property = "property",
+    Callable = "callable",
+    Vars = "vars",
+    Globals = "globals",
+    StrSplit = "str.split",
+    StrRsplit = "str.rsplit",
+    StrJoin = "str.join",
+    StrStrip = "str.strip",
+    StrLstrip = "str.lstrip",
+    StrRstrip = "str.rstrip",
+    StrReplace = "str.replace",
+    StrFind = "str.find",
+    StrRfind = "str.rfind",
+    StrIndex = "str.index",
+    StrCount = "str.count",
+    StrStartswith = "str.startswith",
+    StrEndswith = "str.endswith",
+    StrUpper = "str.upper",
+    StrLower = "str.lower",
+    StrTitle = "str.title",
+    StrCapitalize = "str.capitalize",
+    StrIsdigit = "str.isdigit",
+    StrIsalpha = "str.isalpha",
+    StrIsspace = "str.isspace",
+    StrIsalnum = "str.isalnum",
+    StrIsupper = "str.isupper",
+    StrIslower = "str.islower",
+    StrFormat = "str.format",
+    StrZfill = "str.zfill",
+    StrCenter = "str.center",
+    StrLjust = "str.ljust",
+    StrRjust = "str.rjust",
+    StrSplitlines = "str.splitlines",
+    StrPartition = "str.partition",
+    StrSwapcase = "str.swapcase",
+    ListAppend = "list.append",
+    ListExtend = "list.extend",
+    ListPop = "list.pop",
+    ListInsert = "list.insert",
+    ListRemove = "list.remove",
+    ListIndex = "list.index",
+    ListCount = "list.count",
+    ListSort = "list.sort",
+    ListReverse = "list.reverse",
+    ListCopy = "list.copy",
+    ListClear = "list.clear",
+    DictGet = "dict.get",
+    DictKeys = "dict.keys",
+    DictValues = "dict.values",
+    DictItems = "dict.items",
+    DictPop = "dict.pop",
+    DictSetdefault = "dict.setdefault",
+    DictUpdate = "dict.update",
+    DictCopy = "dict.copy",
+    DictClear = "dict.clear",
+    DictPopitem = "dict.popitem",
+    SetAdd = "set.add",
+    SetRemove = "set.remove",
+    SetDiscard = "set.discard",
+    SetPop = "set.pop",
+    SetUnion = "set.union",
+    SetIntersection = "set.intersection",
+    SetDifference = "set.difference",
+    SetIssubset = "set.issubset",
+    SetIssuperset = "set.issuperset",
+    SetUpdate = "set.update",
+    SetCopy = "set.copy",
+    SetClear = "set.clear",
+    TypeMro = "type.mro",
+    SetSymmetricDifference = "set.symmetric_difference",
+    SetIntersectionUpdate = "set.intersection_update",
+    SetDifferenceUpdate = "set.difference_update",
+    SetSymmetricDifferenceUpdate = "set.symmetric_difference_update",
+    SetIsdisjoint = "set.isdisjoint",
+    IntBitLength = "int.bit_length",
+    FloatIsInteger = "float.is_integer",
+    BaseExceptionInit = "BaseException.__init__",
+    ObjectInit = "object.__init__",
+    TupleIndex = "tuple.index",
+    TupleCount = "tuple.count",
+    MathSqrt = "math.sqrt",
+    MathFloor = "math.floor",
+    MathCeil = "math.ceil",
+    MathSin = "math.sin",
+    MathCos = "math.cos",
+    MathExp = "math.exp",
+    MathLog = "math.log",
+    MathPow = "math.pow",
+    MathFabs = "math.fabs",
+    MathGcd = "math.gcd",
+    MathIsqrt = "math.isqrt",
+    MathAtan2 = "math.atan2",
+    MathTan = "math.tan",
+    MathAtan = "math.atan",
+    MathHypot = "math.hypot",
+    MathLog2 = "math.log2",
+    MathLog10 = "math.log10",
+    MathIsnan = "math.isnan",
+    MathIsinf = "math.isinf",
+    TimeTime = "time.time",
+    TimePerfCounter = "time.perf_counter",
+    SysExit = "sys.exit",
+    SysSetrecursionlimit = "sys.setrecursionlimit",
+    SysGetrecursionlimit = "sys.getrecursionlimit",
+    SysExcInfo = "sys.exc_info",
+    Frozenset = "frozenset",
+    Slice = "slice",
+    StrRemoveprefix = "str.removeprefix",
+    StrRemovesuffix = "str.removesuffix",
+    MathTrunc = "math.trunc",
+    MathFactorial = "math.factorial",
+    DictFromkeys = "dict.fromkeys",
+    Exit = "exit",
+    Write = "_write",
+    Argsort = "_argsort",
+    PropertySetter = "property.setter",
+    PropertyGetter = "property.getter",
+    TimeTimeNs = "time.time_ns",
+    TimePerfCounterNs = "time.perf_counter_ns",
+    TimeMonotonic = "time.monotonic",
+    TimeMonotonicNs = "time.monotonic_ns",
+    TimeProcessTime = "time.process_time",
+    TimeProcessTimeNs = "time.process_time_ns",
+    ObjectRepr = "object.__repr__",
+    ObjectStr = "object.__str__",
+    ObjectEq = "object.__eq__",
+    ObjectNe = "object.__ne__",
+    ObjectHash = "object.__hash__",
+    ObjectSetattr = "object.__setattr__",
+    ObjectGetattribute = "object.__getattribute__",
+    ObjectDelattr = "object.__delattr__",
+    ObjectLt = "object.__lt__",
+    ObjectLe = "object.__le__",
+    ObjectGt = "object.__gt__",
+    ObjectGe = "object.__ge__",
+    ObjectFormat = "object.__format__",
+}
+
+impl Builtin {
+    /// The id stored in builtin function objects.
+    pub const fn id(self) -> i64 {
+        self as i64
+    }
+    /// The builtin with id `id`, if any.
+    pub fn from_id(id: i64) -> Option<Builtin> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| Builtin::ALL.get(i).copied())
+    }
+    /// The builtin with qualified name `name` (built from a guest string).
+    pub fn by_name(name: &str) -> Option<Builtin> {
+        Builtin::ALL.iter().copied().find(|b| b.name() == name)
+    }
+    /// The name without its `type.`/`module.` prefix (`split`).
+    pub fn short_name(self) -> &'static str {
+        let n = self.name();
+        n.rsplit('.').next().unwrap_or(n)
+    }
+    /// A new builtin function object for this builtin bound to `slf`.
+    pub fn new_obj(self, slf: GcRef) -> GcRef {
+        new_builtin(self.id(), slf)
+    }
+}
 
 thread_local! {
     static NOT_IMPL: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
@@ -219,15 +263,9 @@ fn not_implemented() -> GcRef {
     NOT_IMPL.with(|c| c.get())
 }
 
-pub fn id_of(name: &str) -> i64 {
-    NAMES
-        .iter()
-        .position(|n| *n == name)
-        .map(|i| i as i64)
-        .unwrap_or(-1)
-}
+/// The Python name of builtin `id` (`?` for an unknown id).
 pub fn name_of(id: i64) -> &'static str {
-    NAMES.get(id as usize).copied().unwrap_or("?")
+    Builtin::from_id(id).map_or("?", Builtin::name)
 }
 
 thread_local! {
@@ -514,11 +552,14 @@ fn round(args: &[GcRef]) -> PyResult<GcRef> {
 /// Calls builtin `id` bound to `slf` with positional `args` and keyword
 /// dict `kw` (null if none).
 pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
-    let name = name_of(id);
+    let Some(bi) = Builtin::from_id(id) else {
+        return err(ExcKind::TypeError, "unsupported builtin ?");
+    };
+    let name = bi.name();
     let none = rt().none;
     let a0 = arg(args, 0);
-    Ok(match name {
-        "print" => {
+    Ok(match bi {
+        Builtin::Print => {
             let sep = kwarg(kw, "sep").filter(|s| *s != none).map(str_of);
             let end = kwarg(kw, "end").filter(|s| *s != none).map(str_of);
             let mut out = String::new();
@@ -535,11 +576,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             none
         }
-        "len" => {
+        Builtin::Len => {
             nargs(name, args, 1, 1)?;
             new_int(ops::len(a0)?)
         }
-        "range" => {
+        Builtin::Range => {
             nargs(name, args, 1, 3)?;
             let (a, b, s) = match args.len() {
                 1 => (0, int_arg(a0)?, 1),
@@ -555,7 +596,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             seti(o, &range_obj::step, s);
             o
         }
-        "enumerate" => {
+        Builtin::Enumerate => {
             let start = match (args.get(1).copied(), kwarg(kw, "start")) {
                 (Some(s), _) | (None, Some(s)) => int_arg(s)?,
                 _ => 0,
@@ -568,7 +609,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 .collect();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "zip" => {
+        Builtin::Zip => {
             let lists: PyResult<Vec<Vec<GcRef>>> = args.iter().map(|a| ops::iterate(*a)).collect();
             let lists = lists?;
             let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
@@ -577,12 +618,12 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 .collect();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "reversed" => {
+        Builtin::Reversed => {
             let mut v = ops::iterate(a0)?;
             v.reverse();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "sorted" => {
+        Builtin::Sorted => {
             if kwarg(kw, "key").is_some_and(|k| k != none) {
                 return Err(NEED_GUEST);
             }
@@ -594,9 +635,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             sort_values(&mut v, rev)?;
             new_list(&v)
         }
-        "min" => min_max(args, kw, Ordering::Less, "min")?,
-        "max" => min_max(args, kw, Ordering::Greater, "max")?,
-        "sum" => {
+        Builtin::Min => min_max(args, kw, Ordering::Less, "min")?,
+        Builtin::Max => min_max(args, kw, Ordering::Greater, "max")?,
+        Builtin::Sum => {
             let mut acc = args.get(1).copied().unwrap_or_else(|| new_int(0));
             let items = ops::iterate(a0)?;
             let reiterable = matches!(a0.tid(), tid::LIST | tid::TUPLE | tid::SET | tid::DICT);
@@ -613,7 +654,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             acc
         }
-        "abs" => match a0.tid() {
+        Builtin::Abs => match a0.tid() {
             tid::FLOAT => new_float(getf(a0, &float_obj::v).abs()),
             tid::INST => return Err(NEED_GUEST),
             _ => match to_big(a0) {
@@ -626,41 +667,41 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             },
         },
-        "int" => {
+        Builtin::Int => {
             if args.is_empty() {
                 new_int(0)
             } else {
                 to_int(a0, args.get(1).copied())?
             }
         }
-        "float" => {
+        Builtin::Float => {
             if args.is_empty() {
                 new_float(0.0)
             } else {
                 to_float(a0)?
             }
         }
-        "str" => {
+        Builtin::Str => {
             if args.is_empty() {
                 new_str("")
             } else {
                 new_str(&to_str(a0)?)
             }
         }
-        "repr" => new_str(&repr(a0)?),
-        "format" => {
+        Builtin::Repr => new_str(&repr(a0)?),
+        Builtin::Format => {
             let spec = args.get(1).map(|s| str_of(*s)).unwrap_or_default();
             new_str(&strings::format_value(a0, &spec)?)
         }
-        "bool" => bool_obj(!args.is_empty() && ops::truthy(a0)?),
-        "list" => {
+        Builtin::Bool => bool_obj(!args.is_empty() && ops::truthy(a0)?),
+        Builtin::List => {
             if args.is_empty() {
                 new_list(&[])
             } else {
                 new_list(&ops::iterate(a0)?)
             }
         }
-        "tuple" => {
+        Builtin::Tuple => {
             if args.is_empty() {
                 rt().empty_tuple
             } else if a0.tid() == tid::TUPLE {
@@ -669,19 +710,19 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 new_tuple(&ops::iterate(a0)?)
             }
         }
-        "set" | "frozenset" => {
+        Builtin::Set | Builtin::Frozenset => {
             let s = if args.is_empty() {
                 sets::new_set()
             } else {
                 sets::from_iterable(a0)?
             };
-            if name == "frozenset" {
+            if bi == Builtin::Frozenset {
                 sets::freeze(s)
             } else {
                 s
             }
         }
-        "dict" => {
+        Builtin::Dict => {
             let d = dict::new_dict();
             if !args.is_empty() {
                 if a0.tid() == tid::DICT {
@@ -702,7 +743,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             d
         }
-        "dict.fromkeys" => {
+        Builtin::DictFromkeys => {
             let d = dict::new_dict();
             let v = args.get(1).copied().unwrap_or(none);
             for k in ops::iterate(a0)? {
@@ -710,14 +751,14 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             d
         }
-        "chr" => {
+        Builtin::Chr => {
             let i = int_arg(a0)?;
             match char::from_u32(i as u32).filter(|_| (0..0x110000).contains(&i)) {
                 Some(c) => new_str(&c.to_string()),
                 None => return err(ExcKind::ValueError, "chr() arg not in range(0x110000)"),
             }
         }
-        "ord" => {
+        Builtin::Ord => {
             let s = str_arg(a0, "ord() argument")?;
             let mut it = s.chars();
             match (it.next(), it.next()) {
@@ -733,9 +774,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "isinstance" | "issubclass" => {
+        Builtin::Isinstance | Builtin::Issubclass => {
             nargs(name, args, 2, 2)?;
-            let t = if name == "isinstance" {
+            let t = if bi == Builtin::Isinstance {
                 types::type_of(a0)
             } else {
                 a0
@@ -757,26 +798,26 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             bool_obj(r)
         }
-        "type" => {
+        Builtin::Type => {
             nargs(name, args, 1, 1)?;
             types::type_of(a0)
         }
-        "id" => new_int(a0.addr() as i64),
-        "hash" => new_int(dict::hash(a0)?),
-        "callable" => bool_obj(
+        Builtin::Id => new_int(a0.addr() as i64),
+        Builtin::Hash => new_int(dict::hash(a0)?),
+        Builtin::Callable => bool_obj(
             matches!(a0.tid(), tid::FUNC | tid::BUILTIN | tid::METHOD | tid::TYPE)
                 || (a0.tid() == tid::INST
                     && !types::class_lookup(getr(a0, &inst_obj::cls), "__call__").is_null()),
         ),
-        "iter" => ops::get_iter(a0)?,
-        "next" => match ops::iter_next(a0)? {
+        Builtin::Iter => ops::get_iter(a0)?,
+        Builtin::Next => match ops::iter_next(a0)? {
             Some(v) => v,
             None => match args.get(1) {
                 Some(d) => *d,
                 None => return Err(types::exc_with_args(rt().exc(ExcKind::StopIteration), &[])),
             },
         },
-        "any" => {
+        Builtin::Any => {
             for x in ops::iterate(a0)? {
                 if ops::truthy(x)? {
                     return Ok(rt().true_);
@@ -784,7 +825,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             rt().false_
         }
-        "all" => {
+        Builtin::All => {
             for x in ops::iterate(a0)? {
                 if !ops::truthy(x)? {
                     return Ok(rt().false_);
@@ -792,8 +833,8 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             rt().true_
         }
-        "round" => round(args)?,
-        "hex" | "bin" | "oct" => {
+        Builtin::Round => round(args)?,
+        Builtin::Hex | Builtin::Bin | Builtin::Oct => {
             let b = to_big(a0).ok_or(()).or_else(|_| {
                 err(
                     ExcKind::TypeError,
@@ -804,20 +845,20 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 )
             })?;
             let m = b.magnitude();
-            let s = match name {
-                "hex" => format!("0x{:x}", m),
-                "bin" => format!("0b{:b}", m),
+            let s = match bi {
+                Builtin::Hex => format!("0x{:x}", m),
+                Builtin::Bin => format!("0b{:b}", m),
                 _ => format!("0o{:o}", m),
             };
             new_str(&if b.is_negative() { format!("-{s}") } else { s })
         }
-        "divmod" => {
+        Builtin::Divmod => {
             let (a0, a1) = (as_int(a0), as_int(arg(args, 1)));
             let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, a1)?;
             let r = ops::binop(crate::bytecode::BinOp::Mod, a0, a1)?;
             new_tuple(&[q, r])
         }
-        "pow" => {
+        Builtin::Pow => {
             if args.len() == 3 {
                 let (b, e, m) = (to_big(a0), to_big(args[1]), to_big(args[2]));
                 match (b, e, m) {
@@ -835,11 +876,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 ops::binop(crate::bytecode::BinOp::Pow, a0, arg(args, 1))?
             }
         }
-        "hasattr" | "getattr" => {
+        Builtin::Hasattr | Builtin::Getattr => {
             let n = str_arg(arg(args, 1), "attribute name")?;
             match getattr_plain(a0, &n) {
                 Ok(v) => {
-                    if name == "hasattr" {
+                    if bi == Builtin::Hasattr {
                         rt().true_
                     } else {
                         v
@@ -850,7 +891,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     if !types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
                         return Err(e);
                     }
-                    if name == "hasattr" {
+                    if bi == Builtin::Hasattr {
                         rt().false_
                     } else if let Some(d) = args.get(2) {
                         *d
@@ -860,16 +901,18 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "super" if args.is_empty() => return err(ExcKind::RuntimeError, "super(): no arguments"),
-        "object" => types::new_instance(rt().ty(tag::OBJECT)),
-        "staticmethod" | "classmethod" | "property" => {
+        Builtin::Super if args.is_empty() => {
+            return err(ExcKind::RuntimeError, "super(): no arguments")
+        }
+        Builtin::Object => types::new_instance(rt().ty(tag::OBJECT)),
+        Builtin::Staticmethod | Builtin::Classmethod | Builtin::Property => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(
                 o,
                 &wrap_obj::kind,
-                match name {
-                    "staticmethod" => 0,
-                    "classmethod" => 1,
+                match bi {
+                    Builtin::Staticmethod => 0,
+                    Builtin::Classmethod => 1,
                     _ => 2,
                 },
             );
@@ -877,7 +920,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &wrap_obj::b, args.get(1).copied().unwrap_or(none));
             o
         }
-        "slice" => {
+        Builtin::Slice => {
             let o = metatrace::heap::new_struct(&slice_obj::SIZE);
             let (a, b, c) = match args.len() {
                 1 => (none, a0, none),
@@ -889,11 +932,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &slice_obj::step, c);
             o
         }
-        "BaseException.__init__" => {
+        Builtin::BaseExceptionInit => {
             types::inst_set(a0, "args", new_tuple(&args[1..]));
             none
         }
-        "object.__init__" => {
+        Builtin::ObjectInit => {
             if args.len() > 1 {
                 return err(
                     ExcKind::TypeError,
@@ -902,7 +945,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             none
         }
-        "object.__repr__" => new_str(&if a0.tid() == tid::INST {
+        Builtin::ObjectRepr => new_str(&if a0.tid() == tid::INST {
             format!(
                 "<__main__.{} object at 0x{:x}>",
                 types::type_name(getr(a0, &inst_obj::cls)),
@@ -911,8 +954,8 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         } else {
             repr(a0)?
         }),
-        "object.__str__" => new_str(&repr(a0)?),
-        "object.__eq__" => {
+        Builtin::ObjectStr => new_str(&repr(a0)?),
+        Builtin::ObjectEq => {
             nargs(name, args, 2, 2)?;
             if a0 == args[1] {
                 bool_obj(true)
@@ -920,7 +963,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 not_implemented()
             }
         }
-        "object.__ne__" => {
+        Builtin::ObjectNe => {
             nargs(name, args, 2, 2)?;
             if a0 == args[1] {
                 bool_obj(false)
@@ -928,16 +971,16 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 not_implemented()
             }
         }
-        "object.__lt__" | "object.__le__" | "object.__gt__" | "object.__ge__" => {
+        Builtin::ObjectLt | Builtin::ObjectLe | Builtin::ObjectGt | Builtin::ObjectGe => {
             nargs(name, args, 2, 2)?;
             not_implemented()
         }
-        "object.__hash__" => new_int(if a0.tid() == tid::INST {
+        Builtin::ObjectHash => new_int(if a0.tid() == tid::INST {
             crate::hashing::pointer(a0)
         } else {
             crate::dict::hash(a0)?
         }),
-        "object.__setattr__" => {
+        Builtin::ObjectSetattr => {
             nargs(name, args, 3, 3)?;
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST {
@@ -949,12 +992,12 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             types::inst_set(a0, &n, args[2]);
             none
         }
-        "object.__getattribute__" => {
+        Builtin::ObjectGetattribute => {
             nargs(name, args, 2, 2)?;
             let n = str_arg(args[1], "attribute name")?;
             getattr_plain(a0, &n)?
         }
-        "object.__delattr__" => {
+        Builtin::ObjectDelattr => {
             nargs(name, args, 2, 2)?;
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST || types::inst_get(a0, &n).is_none() {
@@ -966,7 +1009,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             types::inst_set(a0, &n, GcRef::NULL);
             none
         }
-        "object.__format__" => {
+        Builtin::ObjectFormat => {
             nargs(name, args, 2, 2)?;
             let spec = str_arg(args[1], "format spec")?;
             if !spec.is_empty() {
@@ -980,10 +1023,10 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_str(&crate::strings::to_str(a0)?)
         }
-        "property.setter" | "property.getter" => {
+        Builtin::PropertySetter | Builtin::PropertyGetter => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(o, &wrap_obj::kind, 2);
-            let (g, st) = if name == "property.setter" {
+            let (g, st) = if bi == Builtin::PropertySetter {
                 (getr(a0, &wrap_obj::a), arg(args, 1))
             } else {
                 (arg(args, 1), getr(a0, &wrap_obj::b))
@@ -992,11 +1035,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &wrap_obj::b, st);
             o
         }
-        "_write" => {
+        Builtin::Write => {
             write_out(&str_of(a0));
             none
         }
-        "_argsort" => {
+        Builtin::Argsort => {
             let keys = ops::iterate(a0)?;
             let rev = ops::truthy(arg(args, 1))?;
             let mut idx: Vec<usize> = (0..keys.len()).collect();
@@ -1020,7 +1063,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_list(&idx.iter().map(|i| new_int(*i as i64)).collect::<Vec<_>>())
         }
-        _ => return crate::methods::call_method(name, slf, args, kw),
+        _ => return crate::methods::call_method(bi, slf, args, kw),
     })
 }
 
@@ -1096,7 +1139,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                     } else {
                         o
                     };
-                    return Ok(new_builtin(id_of("type.mro"), slf));
+                    return Ok(Builtin::TypeMro.new_obj(slf));
                 }
                 _ => {}
             }
@@ -1137,7 +1180,12 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
         })),
         tid::METHOD if name == "__self__" => Ok(getr(o, &method_obj::slf)),
         tid::WRAP if name == "setter" || name == "getter" => {
-            Ok(new_builtin(id_of(&format!("property.{name}")), o))
+            let b = if name == "setter" {
+                Builtin::PropertySetter
+            } else {
+                Builtin::PropertyGetter
+            };
+            Ok(b.new_obj(o))
         }
         tid::WRAP if name == "__func__" => Ok(getr(o, &wrap_obj::a)),
         tid::METHOD if name == "__func__" => Ok(getr(o, &method_obj::func)),
@@ -1197,8 +1245,7 @@ fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
         tag::OBJECT => "object",
         _ => return None,
     };
-    let id = id_of(&format!("{prefix}.{name}"));
-    (id >= 0).then_some(id)
+    Builtin::by_name(&format!("{prefix}.{name}")).map(Builtin::id)
 }
 
 extern "C" fn mp_call_builtin(id: i64, slf: GcRef, args: GcRef, kw: GcRef) -> GcRef {
@@ -1263,3 +1310,20 @@ const EffectInfo_RESIDUAL: metatrace::ir::EffectInfo = metatrace::ir::EffectInfo
 pub const _UNUSED: fn() = || {
     let _ = RAISES;
 };
+
+#[cfg(test)]
+mod tests {
+    use super::Builtin;
+
+    #[test]
+    fn builtin_table_ids_and_names() {
+        for (i, b) in Builtin::ALL.iter().enumerate() {
+            assert_eq!(b.id(), i as i64);
+            assert_eq!(Builtin::from_id(b.id()), Some(*b));
+            // Names are unique: lookups by name find this builtin.
+            assert_eq!(Builtin::by_name(b.name()), Some(*b), "{}", b.name());
+        }
+        assert_eq!(Builtin::from_id(-1), None);
+        assert_eq!(Builtin::from_id(Builtin::ALL.len() as i64), None);
+    }
+}

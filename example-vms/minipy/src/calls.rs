@@ -5,7 +5,7 @@
 //! fallbacks, classes), dunder dispatch, attribute reads/writes with maps
 //! and the elidable class lookup, class creation, and `import`.
 
-use crate::builtins::{self, id_of};
+use crate::builtins::{self, Builtin};
 use crate::dict;
 use crate::interp::{module_cell, Frame, Res, Ret, Thrown, Vm};
 use crate::objects::*;
@@ -446,11 +446,12 @@ impl Vm {
         kwvals: Vec<C::Ref>,
         frame: Option<&Frame<C::R>>,
     ) -> Res<C, C::Ref> {
+        let bi = Builtin::from_id(id);
         let name = builtins::name_of(id);
         let _ = frame;
         // Fast paths and builtins that need the interpreter.
-        match (name, args.len(), kwnames.len()) {
-            ("len", 1, 0) => {
+        match (bi, args.len(), kwnames.len()) {
+            (Some(Builtin::Len), 1, 0) => {
                 let o = args[0];
                 match ctx.class_of(o) {
                     tid::LIST => {
@@ -473,7 +474,7 @@ impl Vm {
                     _ => {}
                 }
             }
-            ("dict.get", 1 | 2, 0)
+            (Some(Builtin::DictGet), 1 | 2, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::DICT =>
             {
                 let dflt = match args.get(1) {
@@ -485,13 +486,13 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            ("list.append", 1, 0)
+            (Some(Builtin::ListAppend), 1, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
             {
                 self.list_append(ctx, slf, args[0]);
                 return Ok(self.none_c(ctx));
             }
-            ("__import__", 1, 0) => {
+            (Some(Builtin::Import), 1, 0) => {
                 if ctx.class_of(args[0]) != tid::STR {
                     return Err(self.exc(
                         ctx,
@@ -502,7 +503,7 @@ impl Vm {
                 let name = str_of(ctx.promote_ref(args[0]));
                 return self.import(ctx, &name, 0, false, 0);
             }
-            ("isinstance", 2, 0) => {
+            (Some(Builtin::Isinstance), 2, 0) => {
                 let o = args[0];
                 let t = args[1];
                 if ctx.class_of(t) == tid::TYPE {
@@ -522,7 +523,7 @@ impl Vm {
                     return Ok(self.bool_c(ctx, types::is_subclass(cls, tc)));
                 }
             }
-            ("next", n, 0) if n >= 1 => {
+            (Some(Builtin::Next), n, 0) if n >= 1 => {
                 if matches!(ctx.class_of(args[0]), tid::GEN | tid::INST) {
                     return match self.for_iter(ctx, args[0])? {
                         Some(v) => Ok(v),
@@ -535,10 +536,10 @@ impl Vm {
                     };
                 }
             }
-            ("iter", 1, 0) => return self.get_iter(ctx, args[0]),
-            ("str", 1, 0) => return self.to_str(ctx, args[0], false),
-            ("repr", 1, 0) => return self.to_str(ctx, args[0], true),
-            ("super", 2, 0) => {
+            (Some(Builtin::Iter), 1, 0) => return self.get_iter(ctx, args[0]),
+            (Some(Builtin::Str), 1, 0) => return self.to_str(ctx, args[0], false),
+            (Some(Builtin::Repr), 1, 0) => return self.to_str(ctx, args[0], true),
+            (Some(Builtin::Super), 2, 0) => {
                 let code = ctx.peek_ref(args[0]);
                 if code.tid() == tid::INT && geti(code, &int_obj::v) == -1 {
                     // Zero-argument form: the compiler passed -1; find the
@@ -555,7 +556,7 @@ impl Vm {
                 ctx.setfield_r(s, &super_obj::slf, args[1]);
                 return Ok(s);
             }
-            ("setattr", 3, 0) if ctx.class_of(args[1]) == tid::STR => {
+            (Some(Builtin::Setattr), 3, 0) if ctx.class_of(args[1]) == tid::STR => {
                 // The name decides which attribute the trace reads: it is
                 // promoted (a guard on the str), never just peeked, or a
                 // computed name would be baked in.
@@ -564,12 +565,14 @@ impl Vm {
                 self.setattr(ctx, args[0], n, args[2])?;
                 return Ok(self.none_c(ctx));
             }
-            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) if ctx.class_of(args[1]) == tid::STR => {
+            (Some(Builtin::Getattr), 2 | 3, 0) | (Some(Builtin::Hasattr), 2, 0)
+                if ctx.class_of(args[1]) == tid::STR =>
+            {
                 // Promoted, as in `setattr`.
                 let n = ctx.promote_ref(args[1]);
                 let n = intern(&str_of(n));
                 return match self.getattr(ctx, args[0], n) {
-                    Ok(v) => Ok(if name == "hasattr" {
+                    Ok(v) => Ok(if bi == Some(Builtin::Hasattr) {
                         self.bool_c(ctx, true)
                     } else {
                         v
@@ -577,7 +580,7 @@ impl Vm {
                     Err(t) => {
                         let e = ctx.peek_ref(t.exc);
                         if types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
-                            if name == "hasattr" {
+                            if bi == Some(Builtin::Hasattr) {
                                 Ok(self.bool_c(ctx, false))
                             } else if args.len() == 3 {
                                 Ok(args[2])
@@ -628,18 +631,14 @@ impl Vm {
         let t = geti(cls, &type_obj::tag);
         if t != tag::USER && t != tag::EXC && t != tag::OBJECT {
             let name = types::type_name(cls);
-            let id = id_of(if name == "staticmethod" {
-                "staticmethod"
-            } else {
-                &name
-            });
-            if id < 0 {
+            let Some(b) = Builtin::by_name(&name) else {
                 return Err(self.exc(
                     ctx,
                     ExcKind::TypeError,
                     &format!("cannot create '{name}' instances"),
                 ));
-            }
+            };
+            let id = b.id();
             let null = ctx.const_ref(GcRef::NULL);
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }

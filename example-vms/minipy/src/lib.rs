@@ -89,9 +89,9 @@ fn setup(vm: &mut Vm) {
         let c = module_cell(b, n);
         setr(c, &cell_obj::value, v);
     };
-    for (i, n) in builtins::NAMES.iter().enumerate() {
-        if !n.contains('.') {
-            set(n, new_builtin(i as i64, GcRef::NULL));
+    for &bi in builtins::Builtin::ALL {
+        if !bi.name().contains('.') {
+            set(bi.name(), bi.new_obj(GcRef::NULL));
         }
     }
     let r = rt();
@@ -129,7 +129,7 @@ fn setup(vm: &mut Vm) {
     dict::set_str(
         getr(be, &type_obj::dict),
         "__init__",
-        new_builtin(builtins::id_of("BaseException.__init__"), GcRef::NULL),
+        builtins::Builtin::BaseExceptionInit.new_obj(GcRef::NULL),
     );
     // Chaining attributes read as None/False until a raise sets them.
     let bd = getr(be, &type_obj::dict);

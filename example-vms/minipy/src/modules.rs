@@ -4,7 +4,6 @@
 //! Owns: creating these module objects on first import, and `abc`'s
 //! abstract-method registry and instantiation check.
 
-use crate::builtins::id_of;
 use crate::interp::{module_cell, Vm};
 use crate::objects::*;
 use metatrace::heap::GcRef;
@@ -21,9 +20,9 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
         _ => return None,
     };
     let m = crate::new_module(vm, name);
-    for (i, n) in crate::builtins::NAMES.iter().enumerate() {
-        if let Some(rest) = n.strip_prefix(&format!("{prefix}.")) {
-            set(m, rest, new_builtin(i as i64, GcRef::NULL));
+    for &b in crate::builtins::Builtin::ALL {
+        if let Some(rest) = b.name().strip_prefix(&format!("{prefix}.")) {
+            set(m, rest, b.new_obj(GcRef::NULL));
         }
     }
     match name {
@@ -39,7 +38,6 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
                 crate::ARGV.with(|a| a.borrow().iter().map(|s| new_str(s)).collect());
             set(m, "argv", new_list(&argv));
             set(m, "maxsize", new_int(i64::MAX));
-            let _ = id_of("sys.exit");
         }
         "abc" => {
             // Every class below ABC inherits the `__abc__` marker.
