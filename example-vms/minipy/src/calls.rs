@@ -913,7 +913,7 @@ impl Vm {
             tid::TYPE => {
                 let n = ctx.const_ref(name);
                 ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
-                ctx.call_may_force(self, &types::BUMP_VERSIONS, &[Val::Ref(o)]);
+                ctx.call_may_force(self, &crate::guestcall::BUMP_VERSIONS, &[Val::Ref(o)]);
                 Ok(())
             }
             tid::MODULE => {

@@ -18,6 +18,7 @@
 use crate::bytecode::CmpOp;
 use crate::interp::{Res, Thrown, Vm};
 use crate::objects::*;
+pub use crate::types::has_dunder;
 use crate::types::{self, PyResult, NEED_GUEST};
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::{CallDescr, EffectInfo};
@@ -121,11 +122,6 @@ pub fn user_text(o: GcRef, name: &str) -> PyResult<String> {
     }
 }
 
-/// Whether a dunder named `name` is defined by the class of instance `o`.
-pub fn has_dunder(o: GcRef, name: &str) -> bool {
-    o.tid() == tid::INST && !types::class_lookup(getr(o, &inst_obj::cls), name).is_null()
-}
-
 impl Vm {
     /// `d[key]` for a dict and an instance whose class defines `__hash__`,
     /// with the dunders called from the trace (inlined there) rather than
@@ -226,4 +222,34 @@ impl Vm {
         }
         self.call_maybe_guest(ctx, d, args)
     }
+}
+
+extern "C" fn mp_bump_versions(cls: GcRef) {
+    // The versions are quasi-immutable: written through a context, so
+    // the JIT invalidates the loops that folded them (guest::reenter
+    // hands this helper one; it is called with `call_may_force`).
+    let _ = guest(|_, ctx| {
+        for k in types::affected_by(cls) {
+            let v = metatrace::Ctx::getfield_i(ctx, k, &type_obj::version);
+            metatrace::Ctx::setfield_i(ctx, k, &type_obj::version, v + 1);
+        }
+        Ok(())
+    });
+}
+metatrace::residual!(
+    /// After a write to `cls`'s namespace: bumps the versions of `cls` and
+    /// its subclasses.
+    pub static BUMP_VERSIONS = fn mp_bump_versions(cls: GcRef), EffectInfo::MAY_FORCE
+);
+
+/// Gives the object model the functions of higher layers it calls
+/// (`types::Upcalls`).
+pub fn install_upcalls() {
+    types::install_upcalls(types::Upcalls {
+        user_hash,
+        user_eq,
+        user_text,
+        view_eq: crate::views::eq,
+        iterate: crate::ops::iterate,
+    });
 }

@@ -118,8 +118,11 @@ impl Vm {
         }
         let short = full.rsplit('.').next().unwrap_or(full);
         if parent.is_null() {
-            if let Some(m) = crate::modules::builtin_module(self, full) {
-                return Ok(m);
+            if crate::modules::is_builtin_module(full) {
+                let m = crate::new_module(self, full);
+                if let Some(m) = crate::modules::fill_builtin_module(m, full) {
+                    return Ok(m);
+                }
             }
             if let Some(text) = crate::modules::frozen_source(full) {
                 return self.run_module(ctx, full, &format!("<frozen {full}>"), text);

@@ -19,18 +19,9 @@ use crate::types;
 use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Interp, Jit, MapReds, Repr, Shape, Step, Val};
-use std::cell::Cell;
 use std::rc::Rc;
 
-thread_local! {
-    static LIMIT: Cell<usize> = const { Cell::new(1000) };
-}
-pub fn set_recursion_limit(n: usize) {
-    LIMIT.with(|l| l.set(n.min(200_000)));
-}
-pub fn recursion_limit() -> usize {
-    LIMIT.with(|l| l.get())
-}
+pub use crate::modules::{recursion_limit, set_recursion_limit};
 
 /// The reds of one Python frame. For a generator frame `func` is the
 /// generator object.
@@ -1297,15 +1288,7 @@ fn ctx_zero<C: metatrace::Ctx>(ctx: &mut C) -> C::Int {
 }
 
 /// The cell of `name` in module `m` (created empty on first use).
-pub fn module_cell(m: GcRef, name: &str) -> GcRef {
-    let d = getr(m, &module_obj::dict);
-    if let Some(c) = dict::get_str(d, name) {
-        return c;
-    }
-    let c = new_cell(GcRef::NULL);
-    dict::set_str(d, name, c);
-    c
-}
+pub use crate::dict::module_cell;
 
 pub use crate::residuals::*;
 

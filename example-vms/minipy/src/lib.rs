@@ -20,9 +20,29 @@
 //! - Builtins that would need guest code (key functions, dunders of user
 //!   objects inside containers) fall back to Python versions in the prelude.
 //! - Generator expressions are lazy: compiled as generator functions.
+//!
+//! Layers (lowest first; a module uses only its own layer and the ones
+//! below, which `tests/layers.rs` checks):
+//! 1. Object model: `objects` (heap layouts, the runtime table,
+//!    `ExcKind`), `strobj`, `bytecode`, `builtin_table` (the `Builtin`
+//!    enum), `hashing`, `numbers`, `dict`, `sets`, `types` (classes, maps,
+//!    exceptions). Where it needs a higher layer (guest `__hash__` /
+//!    `__eq__` / `__repr__`, dict-view equality, generic iteration) it
+//!    calls through `types::Upcalls`, which `run` installs
+//!    (`guestcall::install_upcalls`).
+//! 2. Operations on builtin values: `ops`, `strings`, `views`, `enums`,
+//!    `excinfo`, `fast`.
+//! 3. Builtins: `builtins` (builtin functions, dispatch on `Builtin`),
+//!    `methods` (methods of builtin types, module functions), `modules`
+//!    (the builtin modules' contents and state: `sys.argv`, the recursion
+//!    limit, `abc`).
+//! 4. Interpreter: `interp`, `calls`, `arith` (traced fast paths),
+//!    `guestcall` (guest code run from helpers), `residuals`, `imports`,
+//!    `compile` and `scope`, and this crate root.
 #![forbid(unsafe_code)]
 
 pub mod arith;
+pub mod builtin_table;
 pub mod builtins;
 pub mod bytecode;
 pub mod calls;
@@ -52,12 +72,8 @@ use interp::{module_cell, Frame, Ret, Vm};
 use metatrace::heap::GcRef;
 use metatrace::JitDriver;
 use objects::*;
-use std::cell::RefCell;
 
-thread_local! {
-    /// `sys.argv` of this run.
-    pub static ARGV: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+pub use modules::ARGV;
 
 const PRELUDE: &str = include_str!("prelude.py");
 
@@ -226,6 +242,7 @@ pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
 pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<String>) -> i32 {
     ARGV.with(|a| *a.borrow_mut() = argv);
     types::init_runtime();
+    guestcall::install_upcalls();
     let mut vm = Vm {
         codes: Vec::new(),
         gcells: Vec::new(),

@@ -259,7 +259,7 @@ pub fn call_method(m: Builtin, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 Err(types::exc_with_args(rt().exc(ExcKind::SystemExit), &[code]))
             }
             Builtin::SysSetrecursionlimit => {
-                crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
+                crate::modules::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
                 Ok(none)
             }
             Builtin::SysExcInfo if !args.is_empty() => err(
@@ -267,7 +267,7 @@ pub fn call_method(m: Builtin, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 format!("sys.exc_info() takes no arguments ({} given)", args.len()),
             ),
             Builtin::SysExcInfo => Ok(crate::excinfo::exc_info()),
-            _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
+            _ => Ok(new_int(crate::modules::recursion_limit() as i64)),
         },
         Builtin::AbcAbstractmethod => Ok(crate::modules::abstractmethod(o)),
         Builtin::TypeMro if o.tid() == tid::TYPE => {

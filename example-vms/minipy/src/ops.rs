@@ -20,29 +20,7 @@ use metatrace::ir::EffectInfo;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-/// Effects of a residual helper that may raise a guest exception.
-pub const RAISES: EffectInfo = EffectInfo {
-    elidable: false,
-    can_raise: true,
-    may_force: false,
-    may_invalidate: false,
-    writes_heap: true,
-};
-
-/// Turns a helper result into the residual-call convention: the value, or
-/// null with the exception pending (or null and nothing pending: the
-/// caller must run guest code).
-pub fn deliver(r: PyResult<GcRef>) -> GcRef {
-    match r {
-        Ok(v) => v,
-        Err(e) => {
-            if !e.is_null() {
-                metatrace::exc::raise(e);
-            }
-            GcRef::NULL
-        }
-    }
-}
+pub use crate::types::{deliver, RAISES};
 
 fn op_sym(op: BinOp) -> &'static str {
     match op {

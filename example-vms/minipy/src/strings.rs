@@ -165,13 +165,13 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
         }
         tid::BUILTIN => format!(
             "<built-in function {}>",
-            crate::builtins::name_of(geti(o, &builtin_obj::id))
+            crate::builtin_table::name_of(geti(o, &builtin_obj::id))
         ),
         tid::METHOD => "<bound method>".to_string(),
         tid::MODULE => format!("<module '{}'>", str_of(getr(o, &module_obj::name))),
         tid::INST => {
             if has_dunder(o, "__repr__") {
-                return crate::guestcall::user_text(o, "__repr__");
+                return (types::upcalls().user_text)(o, "__repr__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) {
@@ -210,7 +210,7 @@ pub fn to_str(o: GcRef) -> PyResult<String> {
         tid::STR => Ok(str_of(o)),
         tid::INST => {
             if has_dunder(o, "__str__") {
-                return crate::guestcall::user_text(o, "__str__");
+                return (types::upcalls().user_text)(o, "__str__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) && !has_dunder(o, "__repr__") {
