@@ -119,7 +119,7 @@ impl Vm {
                 let (ac, bc) = (ctx.peek_ref(a), ctx.peek_ref(b));
                 Err(self.exc(
                     ctx,
-                    "TypeError",
+                    ExcKind::TypeError,
                     &format!(
                         "unsupported operand type(s) for {:?}: '{}' and '{}'",
                         op,
@@ -171,7 +171,7 @@ impl Vm {
         };
         Err(self.exc(
             ctx,
-            "TypeError",
+            ExcKind::TypeError,
             &format!(
                 "unsupported operand type(s) for {sym}: '{}' and '{}'",
                 types::tname(ac),
@@ -398,7 +398,7 @@ impl Vm {
                 };
                 Err(self.exc(
                     ctx,
-                    "TypeError",
+                    ExcKind::TypeError,
                     &format!(
                         "'{sym}' not supported between instances of '{}' and '{}'",
                         types::tname(ac),
@@ -454,7 +454,7 @@ impl Vm {
                     let oc = ctx.peek_ref(o);
                     Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("'{}' object is not subscriptable", types::tname(oc)),
                     ))
                 }
@@ -467,7 +467,7 @@ impl Vm {
         }
         match self.call_keyed(ctx, i, &ops::GETITEM, &[Val::Ref(o), Val::Ref(i)])? {
             Some(v) => Ok(v),
-            None => Err(self.exc(ctx, "TypeError", "unhashable key")),
+            None => Err(self.exc(ctx, ExcKind::TypeError, "unhashable key")),
         }
     }
 
@@ -508,7 +508,7 @@ impl Vm {
                     let oc = ctx.peek_ref(o);
                     Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!(
                             "'{}' object does not support item assignment",
                             types::tname(oc)
@@ -524,7 +524,7 @@ impl Vm {
             &[Val::Ref(o), Val::Ref(i), Val::Ref(v)],
         )? {
             Some(_) => Ok(()),
-            None => Err(self.exc(ctx, "TypeError", "unhashable key")),
+            None => Err(self.exc(ctx, ExcKind::TypeError, "unhashable key")),
         }
     }
 

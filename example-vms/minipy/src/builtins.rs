@@ -3,7 +3,7 @@
 //! dunder methods of user objects) answers `NEED_GUEST`, and the
 //! interpreter calls the Python version `_slow_<name>` from the prelude.
 //!
-//! Owns: the builtin id table (`NAMES`), `call`, attribute lookup on
+//! Owns: `call` (dispatch on `builtin_table::Builtin`), attribute lookup on
 //! builtin objects (`getattr_builtin`), and the residual descriptors.
 
 use crate::dict;
@@ -18,193 +18,7 @@ use num_traits::{Signed, ToPrimitive};
 use std::cmp::Ordering;
 use std::io::Write;
 
-/// Builtin ids are indexes into this table. Plain names are global
-/// builtins; `type.name` are methods.
-pub const NAMES: &[&str] = &[
-    "print",
-    "__import__",
-    "abc.abstractmethod",
-    "len",
-    "range",
-    "enumerate",
-    "zip",
-    "reversed",
-    "sorted",
-    "min",
-    "max",
-    "sum",
-    "abs",
-    "int",
-    "float",
-    "str",
-    "repr",
-    "bool",
-    "list",
-    "dict",
-    "tuple",
-    "set",
-    "chr",
-    "ord",
-    "isinstance",
-    "issubclass",
-    "type",
-    "hasattr",
-    "getattr",
-    "setattr",
-    "iter",
-    "next",
-    "any",
-    "all",
-    "round",
-    "hex",
-    "bin",
-    "oct",
-    "id",
-    "hash",
-    "divmod",
-    "pow",
-    "format",
-    "super",
-    "object",
-    "staticmethod",
-    "classmethod",
-    "property",
-    "callable",
-    "vars",
-    "globals",
-    "str.split",
-    "str.rsplit",
-    "str.join",
-    "str.strip",
-    "str.lstrip",
-    "str.rstrip",
-    "str.replace",
-    "str.find",
-    "str.rfind",
-    "str.index",
-    "str.count",
-    "str.startswith",
-    "str.endswith",
-    "str.upper",
-    "str.lower",
-    "str.title",
-    "str.capitalize",
-    "str.isdigit",
-    "str.isalpha",
-    "str.isspace",
-    "str.isalnum",
-    "str.isupper",
-    "str.islower",
-    "str.format",
-    "str.zfill",
-    "str.center",
-    "str.ljust",
-    "str.rjust",
-    "str.splitlines",
-    "str.partition",
-    "str.swapcase",
-    "list.append",
-    "list.extend",
-    "list.pop",
-    "list.insert",
-    "list.remove",
-    "list.index",
-    "list.count",
-    "list.sort",
-    "list.reverse",
-    "list.copy",
-    "list.clear",
-    "dict.get",
-    "dict.keys",
-    "dict.values",
-    "dict.items",
-    "dict.pop",
-    "dict.setdefault",
-    "dict.update",
-    "dict.copy",
-    "dict.clear",
-    "dict.popitem",
-    "set.add",
-    "set.remove",
-    "set.discard",
-    "set.pop",
-    "set.union",
-    "set.intersection",
-    "set.difference",
-    "set.issubset",
-    "set.issuperset",
-    "set.update",
-    "set.copy",
-    "set.clear",
-    "type.mro",
-    "set.symmetric_difference",
-    "set.intersection_update",
-    "set.difference_update",
-    "set.symmetric_difference_update",
-    "set.isdisjoint",
-    "int.bit_length",
-    "float.is_integer",
-    "BaseException.__init__",
-    "object.__init__",
-    "tuple.index",
-    "tuple.count",
-    "math.sqrt",
-    "math.floor",
-    "math.ceil",
-    "math.sin",
-    "math.cos",
-    "math.exp",
-    "math.log",
-    "math.pow",
-    "math.fabs",
-    "math.gcd",
-    "math.isqrt",
-    "math.atan2",
-    "math.tan",
-    "math.atan",
-    "math.hypot",
-    "math.log2",
-    "math.log10",
-    "math.isnan",
-    "math.isinf",
-    "time.time",
-    "time.perf_counter",
-    "sys.exit",
-    "sys.setrecursionlimit",
-    "sys.getrecursionlimit",
-    "sys.exc_info",
-    "frozenset",
-    "slice",
-    "str.removeprefix",
-    "str.removesuffix",
-    "math.trunc",
-    "math.factorial",
-    "dict.fromkeys",
-    "exit",
-    "_write",
-    "_argsort",
-    "property.setter",
-    "property.getter",
-    "time.time_ns",
-    "time.perf_counter_ns",
-    "time.monotonic",
-    "time.monotonic_ns",
-    "time.process_time",
-    "time.process_time_ns",
-    "object.__repr__",
-    "object.__str__",
-    "object.__eq__",
-    "object.__ne__",
-    "object.__hash__",
-    "object.__setattr__",
-    "object.__getattribute__",
-    "object.__delattr__",
-    "object.__lt__",
-    "object.__le__",
-    "object.__gt__",
-    "object.__ge__",
-    "object.__format__",
-];
+pub use crate::builtin_table::{name_of, Builtin};
 
 thread_local! {
     static NOT_IMPL: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
@@ -217,17 +31,6 @@ pub fn set_not_implemented(v: GcRef) {
 
 fn not_implemented() -> GcRef {
     NOT_IMPL.with(|c| c.get())
-}
-
-pub fn id_of(name: &str) -> i64 {
-    NAMES
-        .iter()
-        .position(|n| *n == name)
-        .map(|i| i as i64)
-        .unwrap_or(-1)
-}
-pub fn name_of(id: i64) -> &'static str {
-    NAMES.get(id as usize).copied().unwrap_or("?")
 }
 
 thread_local! {
@@ -262,7 +65,7 @@ fn nargs(name: &str, args: &[GcRef], lo: usize, hi: usize) -> PyResult<()> {
         let short = name.rsplit('.').next().unwrap_or(name);
         if lo == hi {
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "{short}() takes exactly {lo} argument{} ({} given)",
                     if lo == 1 { "" } else { "s" },
@@ -271,7 +74,7 @@ fn nargs(name: &str, args: &[GcRef], lo: usize, hi: usize) -> PyResult<()> {
             );
         }
         return err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "{short} expected at most {hi} argument{}, got {}",
                 if hi == 1 { "" } else { "s" },
@@ -286,7 +89,7 @@ fn int_arg(o: GcRef) -> PyResult<i64> {
     match to_big(o).and_then(|b| b.to_i64()) {
         Some(i) => Ok(i),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' object cannot be interpreted as an integer",
                 types::tname(o)
@@ -299,7 +102,7 @@ fn float_arg(o: GcRef) -> PyResult<f64> {
     match dict::to_f64(o) {
         Some(f) => Ok(f),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("must be real number, not {}", types::tname(o)),
         ),
     }
@@ -310,7 +113,7 @@ fn str_arg(o: GcRef, what: &str) -> PyResult<String> {
         Ok(str_of(o))
     } else {
         err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{what} must be str, not {}", types::tname(o)),
         )
     }
@@ -352,7 +155,10 @@ fn min_max(args: &[GcRef], kw: GcRef, want: Ordering, name: &str) -> PyResult<Gc
         if let Some(d) = kwarg(kw, "default") {
             return Ok(d);
         }
-        return err("ValueError", format!("{name}() arg is an empty sequence"));
+        return err(
+            ExcKind::ValueError,
+            format!("{name}() arg is an empty sequence"),
+        );
     }
     let mut best = items[0];
     for &x in &items[1..] {
@@ -370,10 +176,13 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
         tid::FLOAT => {
             let f = getf(v, &float_obj::v);
             if f.is_nan() {
-                return err("ValueError", "cannot convert float NaN to integer");
+                return err(ExcKind::ValueError, "cannot convert float NaN to integer");
             }
             if f.is_infinite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             if f.abs() < 9.0e18 {
                 return Ok(new_int(f.trunc() as i64));
@@ -409,7 +218,7 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
                     Ok(numbers::int_from_big(if neg { -n } else { n }))
                 }
                 _ => err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!(
                         "invalid literal for int() with base {b}: {}",
                         strings::str_repr(&s)
@@ -419,7 +228,7 @@ fn to_int(v: GcRef, base: Option<GcRef>) -> PyResult<GcRef> {
         }
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "int() argument must be a string, a bytes-like object or a real number, not '{}'",
                 types::tname(v)
@@ -443,7 +252,7 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
             match f {
                 Some(f) => Ok(new_float(f)),
                 None => err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!(
                         "could not convert string to float: {}",
                         strings::str_repr(&s)
@@ -455,7 +264,7 @@ fn to_float(v: GcRef) -> PyResult<GcRef> {
         _ => match dict::to_f64(v) {
             Some(f) => Ok(new_float(f)),
             None => err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "float() argument must be a string or a real number, not '{}'",
                     types::tname(v)
@@ -490,7 +299,10 @@ fn round(args: &[GcRef]) -> PyResult<GcRef> {
                 r
             };
             if !r.is_finite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             Ok(new_int(r as i64))
         }
@@ -505,11 +317,14 @@ fn round(args: &[GcRef]) -> PyResult<GcRef> {
 /// Calls builtin `id` bound to `slf` with positional `args` and keyword
 /// dict `kw` (null if none).
 pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
-    let name = name_of(id);
+    let Some(bi) = Builtin::from_id(id) else {
+        return err(ExcKind::TypeError, "unsupported builtin ?");
+    };
+    let name = bi.name();
     let none = rt().none;
     let a0 = arg(args, 0);
-    Ok(match name {
-        "print" => {
+    Ok(match bi {
+        Builtin::Print => {
             let sep = kwarg(kw, "sep").filter(|s| *s != none).map(str_of);
             let end = kwarg(kw, "end").filter(|s| *s != none).map(str_of);
             let mut out = String::new();
@@ -526,11 +341,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             none
         }
-        "len" => {
+        Builtin::Len => {
             nargs(name, args, 1, 1)?;
             new_int(ops::len(a0)?)
         }
-        "range" => {
+        Builtin::Range => {
             nargs(name, args, 1, 3)?;
             let (a, b, s) = match args.len() {
                 1 => (0, int_arg(a0)?, 1),
@@ -538,7 +353,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 _ => (int_arg(a0)?, int_arg(args[1])?, int_arg(args[2])?),
             };
             if s == 0 {
-                return err("ValueError", "range() arg 3 must not be zero");
+                return err(ExcKind::ValueError, "range() arg 3 must not be zero");
             }
             let o = metatrace::heap::new_struct(&range_obj::SIZE);
             seti(o, &range_obj::start, a);
@@ -546,7 +361,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             seti(o, &range_obj::step, s);
             o
         }
-        "enumerate" => {
+        Builtin::Enumerate => {
             let start = match (args.get(1).copied(), kwarg(kw, "start")) {
                 (Some(s), _) | (None, Some(s)) => int_arg(s)?,
                 _ => 0,
@@ -559,7 +374,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 .collect();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "zip" => {
+        Builtin::Zip => {
             let lists: PyResult<Vec<Vec<GcRef>>> = args.iter().map(|a| ops::iterate(*a)).collect();
             let lists = lists?;
             let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
@@ -568,12 +383,12 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 .collect();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "reversed" => {
+        Builtin::Reversed => {
             let mut v = ops::iterate(a0)?;
             v.reverse();
             new_seq_iter(new_tuple(&v), 1)
         }
-        "sorted" => {
+        Builtin::Sorted => {
             if kwarg(kw, "key").is_some_and(|k| k != none) {
                 return Err(NEED_GUEST);
             }
@@ -585,9 +400,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             sort_values(&mut v, rev)?;
             new_list(&v)
         }
-        "min" => min_max(args, kw, Ordering::Less, "min")?,
-        "max" => min_max(args, kw, Ordering::Greater, "max")?,
-        "sum" => {
+        Builtin::Min => min_max(args, kw, Ordering::Less, "min")?,
+        Builtin::Max => min_max(args, kw, Ordering::Greater, "max")?,
+        Builtin::Sum => {
             let mut acc = args.get(1).copied().unwrap_or_else(|| new_int(0));
             let items = ops::iterate(a0)?;
             let reiterable = matches!(a0.tid(), tid::LIST | tid::TUPLE | tid::SET | tid::DICT);
@@ -604,54 +419,54 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             acc
         }
-        "abs" => match a0.tid() {
+        Builtin::Abs => match a0.tid() {
             tid::FLOAT => new_float(getf(a0, &float_obj::v).abs()),
             tid::INST => return Err(NEED_GUEST),
             _ => match to_big(a0) {
                 Some(b) => numbers::int_from_big(b.abs()),
                 None => {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!("bad operand type for abs(): '{}'", types::tname(a0)),
                     )
                 }
             },
         },
-        "int" => {
+        Builtin::Int => {
             if args.is_empty() {
                 new_int(0)
             } else {
                 to_int(a0, args.get(1).copied())?
             }
         }
-        "float" => {
+        Builtin::Float => {
             if args.is_empty() {
                 new_float(0.0)
             } else {
                 to_float(a0)?
             }
         }
-        "str" => {
+        Builtin::Str => {
             if args.is_empty() {
                 new_str("")
             } else {
                 new_str(&to_str(a0)?)
             }
         }
-        "repr" => new_str(&repr(a0)?),
-        "format" => {
+        Builtin::Repr => new_str(&repr(a0)?),
+        Builtin::Format => {
             let spec = args.get(1).map(|s| str_of(*s)).unwrap_or_default();
             new_str(&strings::format_value(a0, &spec)?)
         }
-        "bool" => bool_obj(!args.is_empty() && ops::truthy(a0)?),
-        "list" => {
+        Builtin::Bool => bool_obj(!args.is_empty() && ops::truthy(a0)?),
+        Builtin::List => {
             if args.is_empty() {
                 new_list(&[])
             } else {
                 new_list(&ops::iterate(a0)?)
             }
         }
-        "tuple" => {
+        Builtin::Tuple => {
             if args.is_empty() {
                 rt().empty_tuple
             } else if a0.tid() == tid::TUPLE {
@@ -660,19 +475,19 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 new_tuple(&ops::iterate(a0)?)
             }
         }
-        "set" | "frozenset" => {
+        Builtin::Set | Builtin::Frozenset => {
             let s = if args.is_empty() {
                 sets::new_set()
             } else {
                 sets::from_iterable(a0)?
             };
-            if name == "frozenset" {
+            if bi == Builtin::Frozenset {
                 sets::freeze(s)
             } else {
                 s
             }
         }
-        "dict" => {
+        Builtin::Dict => {
             let d = dict::new_dict();
             if !args.is_empty() {
                 if a0.tid() == tid::DICT {
@@ -693,7 +508,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             d
         }
-        "dict.fromkeys" => {
+        Builtin::DictFromkeys => {
             let d = dict::new_dict();
             let v = args.get(1).copied().unwrap_or(none);
             for k in ops::iterate(a0)? {
@@ -701,21 +516,21 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             d
         }
-        "chr" => {
+        Builtin::Chr => {
             let i = int_arg(a0)?;
             match char::from_u32(i as u32).filter(|_| (0..0x110000).contains(&i)) {
                 Some(c) => new_str(&c.to_string()),
-                None => return err("ValueError", "chr() arg not in range(0x110000)"),
+                None => return err(ExcKind::ValueError, "chr() arg not in range(0x110000)"),
             }
         }
-        "ord" => {
+        Builtin::Ord => {
             let s = str_arg(a0, "ord() argument")?;
             let mut it = s.chars();
             match (it.next(), it.next()) {
                 (Some(c), None) => new_int(c as i64),
                 _ => {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!(
                             "ord() expected a character, but string of length {} found",
                             s.chars().count()
@@ -724,9 +539,9 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "isinstance" | "issubclass" => {
+        Builtin::Isinstance | Builtin::Issubclass => {
             nargs(name, args, 2, 2)?;
-            let t = if name == "isinstance" {
+            let t = if bi == Builtin::Isinstance {
                 types::type_of(a0)
             } else {
                 a0
@@ -740,7 +555,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             for c in classes {
                 if c.tid() != tid::TYPE {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!("{name}() arg 2 must be a type, a tuple of types, or a union"),
                     );
                 }
@@ -748,26 +563,26 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             bool_obj(r)
         }
-        "type" => {
+        Builtin::Type => {
             nargs(name, args, 1, 1)?;
             types::type_of(a0)
         }
-        "id" => new_int(a0.addr() as i64),
-        "hash" => new_int(dict::hash(a0)?),
-        "callable" => bool_obj(
+        Builtin::Id => new_int(a0.addr() as i64),
+        Builtin::Hash => new_int(dict::hash(a0)?),
+        Builtin::Callable => bool_obj(
             matches!(a0.tid(), tid::FUNC | tid::BUILTIN | tid::METHOD | tid::TYPE)
                 || (a0.tid() == tid::INST
                     && !types::class_lookup(getr(a0, &inst_obj::cls), "__call__").is_null()),
         ),
-        "iter" => ops::get_iter(a0)?,
-        "next" => match ops::iter_next(a0)? {
+        Builtin::Iter => ops::get_iter(a0)?,
+        Builtin::Next => match ops::iter_next(a0)? {
             Some(v) => v,
             None => match args.get(1) {
                 Some(d) => *d,
-                None => return Err(types::exc_with_args(rt().exc("StopIteration"), &[])),
+                None => return Err(types::exc_with_args(rt().exc(ExcKind::StopIteration), &[])),
             },
         },
-        "any" => {
+        Builtin::Any => {
             for x in ops::iterate(a0)? {
                 if ops::truthy(x)? {
                     return Ok(rt().true_);
@@ -775,7 +590,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             rt().false_
         }
-        "all" => {
+        Builtin::All => {
             for x in ops::iterate(a0)? {
                 if !ops::truthy(x)? {
                     return Ok(rt().false_);
@@ -783,11 +598,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             rt().true_
         }
-        "round" => round(args)?,
-        "hex" | "bin" | "oct" => {
+        Builtin::Round => round(args)?,
+        Builtin::Hex | Builtin::Bin | Builtin::Oct => {
             let b = to_big(a0).ok_or(()).or_else(|_| {
                 err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "'{}' object cannot be interpreted as an integer",
                         types::tname(a0)
@@ -795,20 +610,20 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 )
             })?;
             let m = b.magnitude();
-            let s = match name {
-                "hex" => format!("0x{:x}", m),
-                "bin" => format!("0b{:b}", m),
+            let s = match bi {
+                Builtin::Hex => format!("0x{:x}", m),
+                Builtin::Bin => format!("0b{:b}", m),
                 _ => format!("0o{:o}", m),
             };
             new_str(&if b.is_negative() { format!("-{s}") } else { s })
         }
-        "divmod" => {
+        Builtin::Divmod => {
             let (a0, a1) = (as_int(a0), as_int(arg(args, 1)));
             let q = ops::binop(crate::bytecode::BinOp::FloorDiv, a0, a1)?;
             let r = ops::binop(crate::bytecode::BinOp::Mod, a0, a1)?;
             new_tuple(&[q, r])
         }
-        "pow" => {
+        Builtin::Pow => {
             if args.len() == 3 {
                 let (b, e, m) = (to_big(a0), to_big(args[1]), to_big(args[2]));
                 match (b, e, m) {
@@ -817,7 +632,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     }
                     _ => {
                         return err(
-                            "TypeError",
+                            ExcKind::TypeError,
                             "pow() 3rd argument not allowed unless all arguments are integers",
                         )
                     }
@@ -826,11 +641,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 ops::binop(crate::bytecode::BinOp::Pow, a0, arg(args, 1))?
             }
         }
-        "hasattr" | "getattr" => {
+        Builtin::Hasattr | Builtin::Getattr => {
             let n = str_arg(arg(args, 1), "attribute name")?;
             match getattr_plain(a0, &n) {
                 Ok(v) => {
-                    if name == "hasattr" {
+                    if bi == Builtin::Hasattr {
                         rt().true_
                     } else {
                         v
@@ -838,10 +653,10 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
                 Err(e) if e.is_null() => return Err(NEED_GUEST),
                 Err(e) => {
-                    if !types::isinstance(e, rt().exc("AttributeError")) {
+                    if !types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
                         return Err(e);
                     }
-                    if name == "hasattr" {
+                    if bi == Builtin::Hasattr {
                         rt().false_
                     } else if let Some(d) = args.get(2) {
                         *d
@@ -851,16 +666,18 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "super" if args.is_empty() => return err("RuntimeError", "super(): no arguments"),
-        "object" => types::new_instance(rt().ty(tag::OBJECT)),
-        "staticmethod" | "classmethod" | "property" => {
+        Builtin::Super if args.is_empty() => {
+            return err(ExcKind::RuntimeError, "super(): no arguments")
+        }
+        Builtin::Object => types::new_instance(rt().ty(tag::OBJECT)),
+        Builtin::Staticmethod | Builtin::Classmethod | Builtin::Property => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(
                 o,
                 &wrap_obj::kind,
-                match name {
-                    "staticmethod" => 0,
-                    "classmethod" => 1,
+                match bi {
+                    Builtin::Staticmethod => 0,
+                    Builtin::Classmethod => 1,
                     _ => 2,
                 },
             );
@@ -868,7 +685,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &wrap_obj::b, args.get(1).copied().unwrap_or(none));
             o
         }
-        "slice" => {
+        Builtin::Slice => {
             let o = metatrace::heap::new_struct(&slice_obj::SIZE);
             let (a, b, c) = match args.len() {
                 1 => (none, a0, none),
@@ -880,20 +697,20 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &slice_obj::step, c);
             o
         }
-        "BaseException.__init__" => {
+        Builtin::BaseExceptionInit => {
             types::inst_set(a0, "args", new_tuple(&args[1..]));
             none
         }
-        "object.__init__" => {
+        Builtin::ObjectInit => {
             if args.len() > 1 {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     "object.__init__() takes exactly one argument (the instance to initialize)",
                 );
             }
             none
         }
-        "object.__repr__" => new_str(&if a0.tid() == tid::INST {
+        Builtin::ObjectRepr => new_str(&if a0.tid() == tid::INST {
             format!(
                 "<__main__.{} object at 0x{:x}>",
                 types::type_name(getr(a0, &inst_obj::cls)),
@@ -902,8 +719,8 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
         } else {
             repr(a0)?
         }),
-        "object.__str__" => new_str(&repr(a0)?),
-        "object.__eq__" => {
+        Builtin::ObjectStr => new_str(&repr(a0)?),
+        Builtin::ObjectEq => {
             nargs(name, args, 2, 2)?;
             if a0 == args[1] {
                 bool_obj(true)
@@ -911,7 +728,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 not_implemented()
             }
         }
-        "object.__ne__" => {
+        Builtin::ObjectNe => {
             nargs(name, args, 2, 2)?;
             if a0 == args[1] {
                 bool_obj(false)
@@ -919,50 +736,50 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 not_implemented()
             }
         }
-        "object.__lt__" | "object.__le__" | "object.__gt__" | "object.__ge__" => {
+        Builtin::ObjectLt | Builtin::ObjectLe | Builtin::ObjectGt | Builtin::ObjectGe => {
             nargs(name, args, 2, 2)?;
             not_implemented()
         }
-        "object.__hash__" => new_int(if a0.tid() == tid::INST {
+        Builtin::ObjectHash => new_int(if a0.tid() == tid::INST {
             crate::hashing::pointer(a0)
         } else {
             crate::dict::hash(a0)?
         }),
-        "object.__setattr__" => {
+        Builtin::ObjectSetattr => {
             nargs(name, args, 3, 3)?;
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST {
                 return err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!("'{}' object has no attribute '{n}'", types::tname(a0)),
                 );
             }
             types::inst_set(a0, &n, args[2]);
             none
         }
-        "object.__getattribute__" => {
+        Builtin::ObjectGetattribute => {
             nargs(name, args, 2, 2)?;
             let n = str_arg(args[1], "attribute name")?;
             getattr_plain(a0, &n)?
         }
-        "object.__delattr__" => {
+        Builtin::ObjectDelattr => {
             nargs(name, args, 2, 2)?;
             let n = str_arg(args[1], "attribute name")?;
             if a0.tid() != tid::INST || types::inst_get(a0, &n).is_none() {
                 return err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!("'{}' object has no attribute '{n}'", types::tname(a0)),
                 );
             }
             types::inst_set(a0, &n, GcRef::NULL);
             none
         }
-        "object.__format__" => {
+        Builtin::ObjectFormat => {
             nargs(name, args, 2, 2)?;
             let spec = str_arg(args[1], "format spec")?;
             if !spec.is_empty() {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "unsupported format string passed to {}.__format__",
                         types::tname(a0)
@@ -971,10 +788,10 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_str(&crate::strings::to_str(a0)?)
         }
-        "property.setter" | "property.getter" => {
+        Builtin::PropertySetter | Builtin::PropertyGetter => {
             let o = metatrace::heap::new_struct(&wrap_obj::SIZE);
             seti(o, &wrap_obj::kind, 2);
-            let (g, st) = if name == "property.setter" {
+            let (g, st) = if bi == Builtin::PropertySetter {
                 (getr(a0, &wrap_obj::a), arg(args, 1))
             } else {
                 (arg(args, 1), getr(a0, &wrap_obj::b))
@@ -983,11 +800,11 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             setr(o, &wrap_obj::b, st);
             o
         }
-        "_write" => {
+        Builtin::Write => {
             write_out(&str_of(a0));
             none
         }
-        "_argsort" => {
+        Builtin::Argsort => {
             let keys = ops::iterate(a0)?;
             let rev = ops::truthy(arg(args, 1))?;
             let mut idx: Vec<usize> = (0..keys.len()).collect();
@@ -1011,7 +828,7 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_list(&idx.iter().map(|i| new_int(*i as i64)).collect::<Vec<_>>())
         }
-        _ => return crate::methods::call_method(name, slf, args, kw),
+        _ => return crate::methods::call_method(bi, slf, args, kw),
     })
 }
 
@@ -1036,7 +853,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
             if name == "__class__" {
                 return Ok(cls);
             }
-            if name == "__traceback__" && types::isinstance(o, rt().exc("BaseException")) {
+            if name == "__traceback__" && types::isinstance(o, rt().exc(ExcKind::BaseException)) {
                 return Ok(crate::excinfo::traceback_of(o));
             }
             if name == "__dict__" {
@@ -1050,7 +867,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 return Ok(d);
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!(
                     "'{}' object has no attribute '{name}'",
                     types::type_name(cls)
@@ -1087,12 +904,12 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                     } else {
                         o
                     };
-                    return Ok(new_builtin(id_of("type.mro"), slf));
+                    return Ok(Builtin::TypeMro.new_obj(slf));
                 }
                 _ => {}
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!(
                     "type object '{}' has no attribute '{name}'",
                     types::type_name(o)
@@ -1106,7 +923,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                     Ok(getr(c, &cell_obj::value))
                 }
                 _ => err(
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     format!(
                         "module '{}' has no attribute '{name}'",
                         str_of(getr(o, &module_obj::name))
@@ -1128,7 +945,12 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
         })),
         tid::METHOD if name == "__self__" => Ok(getr(o, &method_obj::slf)),
         tid::WRAP if name == "setter" || name == "getter" => {
-            Ok(new_builtin(id_of(&format!("property.{name}")), o))
+            let b = if name == "setter" {
+                Builtin::PropertySetter
+            } else {
+                Builtin::PropertyGetter
+            };
+            Ok(b.new_obj(o))
         }
         tid::WRAP if name == "__func__" => Ok(getr(o, &wrap_obj::a)),
         tid::METHOD if name == "__func__" => Ok(getr(o, &method_obj::func)),
@@ -1142,7 +964,7 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 return Ok(new_builtin(m, o));
             }
             err(
-                "AttributeError",
+                ExcKind::AttributeError,
                 format!("'{}' object has no attribute '{name}'", types::tname(o)),
             )
         }
@@ -1188,8 +1010,7 @@ fn builtin_method(tagv: Option<usize>, name: &str) -> Option<i64> {
         tag::OBJECT => "object",
         _ => return None,
     };
-    let id = id_of(&format!("{prefix}.{name}"));
-    (id >= 0).then_some(id)
+    Builtin::by_name(&format!("{prefix}.{name}")).map(Builtin::id)
 }
 
 extern "C" fn mp_call_builtin(id: i64, slf: GcRef, args: GcRef, kw: GcRef) -> GcRef {

@@ -5,7 +5,7 @@
 //! fallbacks, classes), dunder dispatch, attribute reads/writes with maps
 //! and the elidable class lookup, class creation, and `import`.
 
-use crate::builtins::{self, id_of};
+use crate::builtins::{self, Builtin};
 use crate::dict;
 use crate::interp::{module_cell, Frame, Res, Ret, Thrown, Vm};
 use crate::objects::*;
@@ -84,7 +84,7 @@ extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
             return new_builtin(id, slf);
         }
         return crate::ops::deliver(types::err(
-            "AttributeError",
+            ExcKind::AttributeError,
             format!("'super' object has no attribute '{n}'"),
         ));
     }
@@ -131,7 +131,7 @@ extern "C" fn mp_make_super(code: i64, slf: GcRef) -> GcRef {
             }
         }
     }
-    crate::ops::deliver(types::err("RuntimeError", "super(): no arguments"))
+    crate::ops::deliver(types::err(ExcKind::RuntimeError, "super(): no arguments"))
 }
 metatrace::residual!(
     /// Zero-argument super(): finds the defining class by code id.
@@ -215,7 +215,7 @@ impl Vm {
         if ctx.is_null(f) {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!("operation not supported ({name})"),
             ));
         }
@@ -268,7 +268,7 @@ impl Vm {
         let oc = ctx.peek_ref(o);
         self.exc(
             ctx,
-            "TypeError",
+            ExcKind::TypeError,
             &format!("'{}' object is not callable", types::tname(oc)),
         )
     }
@@ -293,7 +293,7 @@ impl Vm {
             let given = args.len();
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!(
                     "{fname}() takes {npos} positional argument{} but {given} {} given",
                     if npos == 1 { "" } else { "s" },
@@ -314,7 +314,7 @@ impl Vm {
                     if i < args.len().min(npos) {
                         return Err(self.exc(
                             ctx,
-                            "TypeError",
+                            ExcKind::TypeError,
                             &format!("{fname}() got multiple values for argument '{n}'"),
                         ));
                     }
@@ -327,7 +327,7 @@ impl Vm {
                 None => {
                     return Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("{fname}() got an unexpected keyword argument '{n}'"),
                     ))
                 }
@@ -357,7 +357,7 @@ impl Vm {
                     let n = &code.local_names[i];
                     return Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("{fname}() missing 1 required keyword-only argument: '{n}'"),
                     ));
                 }
@@ -377,7 +377,7 @@ impl Vm {
             };
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!(
                     "{fname}() missing {} required positional argument{}: {list}",
                     missing.len(),
@@ -446,11 +446,12 @@ impl Vm {
         kwvals: Vec<C::Ref>,
         frame: Option<&Frame<C::R>>,
     ) -> Res<C, C::Ref> {
+        let bi = Builtin::from_id(id);
         let name = builtins::name_of(id);
         let _ = frame;
         // Fast paths and builtins that need the interpreter.
-        match (name, args.len(), kwnames.len()) {
-            ("len", 1, 0) => {
+        match (bi, args.len(), kwnames.len()) {
+            (Some(Builtin::Len), 1, 0) => {
                 let o = args[0];
                 match ctx.class_of(o) {
                     tid::LIST => {
@@ -464,7 +465,7 @@ impl Vm {
                                 let oc = ctx.peek_ref(o);
                                 Err(self.exc(
                                     ctx,
-                                    "TypeError",
+                                    ExcKind::TypeError,
                                     &format!("object of type '{}' has no len()", types::tname(oc)),
                                 ))
                             }
@@ -473,7 +474,7 @@ impl Vm {
                     _ => {}
                 }
             }
-            ("dict.get", 1 | 2, 0)
+            (Some(Builtin::DictGet), 1 | 2, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::DICT =>
             {
                 let dflt = match args.get(1) {
@@ -485,20 +486,24 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            ("list.append", 1, 0)
+            (Some(Builtin::ListAppend), 1, 0)
                 if !ctx.peek_ref(slf).is_null() && ctx.class_of(slf) == tid::LIST =>
             {
                 self.list_append(ctx, slf, args[0]);
                 return Ok(self.none_c(ctx));
             }
-            ("__import__", 1, 0) => {
+            (Some(Builtin::Import), 1, 0) => {
                 if ctx.class_of(args[0]) != tid::STR {
-                    return Err(self.exc(ctx, "TypeError", "__import__() argument 1 must be str"));
+                    return Err(self.exc(
+                        ctx,
+                        ExcKind::TypeError,
+                        "__import__() argument 1 must be str",
+                    ));
                 }
                 let name = str_of(ctx.promote_ref(args[0]));
                 return self.import(ctx, &name, 0, false, 0);
             }
-            ("isinstance", 2, 0) => {
+            (Some(Builtin::Isinstance), 2, 0) => {
                 let o = args[0];
                 let t = args[1];
                 if ctx.class_of(t) == tid::TYPE {
@@ -518,23 +523,23 @@ impl Vm {
                     return Ok(self.bool_c(ctx, types::is_subclass(cls, tc)));
                 }
             }
-            ("next", n, 0) if n >= 1 => {
+            (Some(Builtin::Next), n, 0) if n >= 1 => {
                 if matches!(ctx.class_of(args[0]), tid::GEN | tid::INST) {
                     return match self.for_iter(ctx, args[0])? {
                         Some(v) => Ok(v),
                         None if n == 2 => Ok(args[1]),
                         None => {
-                            let cls = ctx.const_ref(rt().exc("StopIteration"));
+                            let cls = ctx.const_ref(rt().exc(ExcKind::StopIteration));
                             let e = self.call_value(ctx, cls, vec![], &[], vec![], None)?;
                             Err(Thrown { exc: e, tb: true })
                         }
                     };
                 }
             }
-            ("iter", 1, 0) => return self.get_iter(ctx, args[0]),
-            ("str", 1, 0) => return self.to_str(ctx, args[0], false),
-            ("repr", 1, 0) => return self.to_str(ctx, args[0], true),
-            ("super", 2, 0) => {
+            (Some(Builtin::Iter), 1, 0) => return self.get_iter(ctx, args[0]),
+            (Some(Builtin::Str), 1, 0) => return self.to_str(ctx, args[0], false),
+            (Some(Builtin::Repr), 1, 0) => return self.to_str(ctx, args[0], true),
+            (Some(Builtin::Super), 2, 0) => {
                 let code = ctx.peek_ref(args[0]);
                 if code.tid() == tid::INT && geti(code, &int_obj::v) == -1 {
                     // Zero-argument form: the compiler passed -1; find the
@@ -551,7 +556,7 @@ impl Vm {
                 ctx.setfield_r(s, &super_obj::slf, args[1]);
                 return Ok(s);
             }
-            ("setattr", 3, 0) if ctx.class_of(args[1]) == tid::STR => {
+            (Some(Builtin::Setattr), 3, 0) if ctx.class_of(args[1]) == tid::STR => {
                 // The name decides which attribute the trace reads: it is
                 // promoted (a guard on the str), never just peeked, or a
                 // computed name would be baked in.
@@ -560,20 +565,22 @@ impl Vm {
                 self.setattr(ctx, args[0], n, args[2])?;
                 return Ok(self.none_c(ctx));
             }
-            ("getattr", 2 | 3, 0) | ("hasattr", 2, 0) if ctx.class_of(args[1]) == tid::STR => {
+            (Some(Builtin::Getattr), 2 | 3, 0) | (Some(Builtin::Hasattr), 2, 0)
+                if ctx.class_of(args[1]) == tid::STR =>
+            {
                 // Promoted, as in `setattr`.
                 let n = ctx.promote_ref(args[1]);
                 let n = intern(&str_of(n));
                 return match self.getattr(ctx, args[0], n) {
-                    Ok(v) => Ok(if name == "hasattr" {
+                    Ok(v) => Ok(if bi == Some(Builtin::Hasattr) {
                         self.bool_c(ctx, true)
                     } else {
                         v
                     }),
                     Err(t) => {
                         let e = ctx.peek_ref(t.exc);
-                        if types::isinstance(e, rt().exc("AttributeError")) {
-                            if name == "hasattr" {
+                        if types::isinstance(e, rt().exc(ExcKind::AttributeError)) {
+                            if bi == Some(Builtin::Hasattr) {
                                 Ok(self.bool_c(ctx, false))
                             } else if args.len() == 3 {
                                 Ok(args[2])
@@ -624,24 +631,20 @@ impl Vm {
         let t = geti(cls, &type_obj::tag);
         if t != tag::USER && t != tag::EXC && t != tag::OBJECT {
             let name = types::type_name(cls);
-            let id = id_of(if name == "staticmethod" {
-                "staticmethod"
-            } else {
-                &name
-            });
-            if id < 0 {
+            let Some(b) = Builtin::by_name(&name) else {
                 return Err(self.exc(
                     ctx,
-                    "TypeError",
+                    ExcKind::TypeError,
                     &format!("cannot create '{name}' instances"),
                 ));
-            }
+            };
+            let id = b.id();
             let null = ctx.const_ref(GcRef::NULL);
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }
         // `cls` is a constant of the trace: these checks cost nothing there.
         if let Some(msg) = crate::modules::abstract_error(cls) {
-            return Err(self.exc(ctx, "TypeError", &msg));
+            return Err(self.exc(ctx, ExcKind::TypeError, &msg));
         }
         if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
             let c = ctx.const_ref(cls);
@@ -658,7 +661,7 @@ impl Vm {
         if btag != tag::OBJECT && btag != tag::EXC {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 "subclassing builtin types other than object and exceptions is not supported",
             ));
         }
@@ -678,12 +681,12 @@ impl Vm {
             a.extend(args);
             let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
             if ctx.class_of(r) != tid::NONE {
-                return Err(self.exc(ctx, "TypeError", "__init__() should return None"));
+                return Err(self.exc(ctx, ExcKind::TypeError, "__init__() should return None"));
             }
         } else if !is_exc && (!args.is_empty() || !kwnames.is_empty()) {
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!("{}() takes no arguments", types::type_name(cls)),
             ));
         }
@@ -714,7 +717,7 @@ impl Vm {
             let kc = ctx.peek_ref(kw);
             for (k, _) in dict::items(kc) {
                 if k.tid() != tid::STR {
-                    return Err(self.exc(ctx, "TypeError", "keywords must be strings"));
+                    return Err(self.exc(ctx, ExcKind::TypeError, "keywords must be strings"));
                 }
                 names.push(str_of(k));
             }
@@ -846,7 +849,7 @@ impl Vm {
                     .gcref();
                 match self.check(ctx, r)? {
                     Some(v) => Ok(v),
-                    None => Err(self.exc(ctx, "AttributeError", "attribute lookup failed")),
+                    None => Err(self.exc(ctx, ExcKind::AttributeError, "attribute lookup failed")),
                 }
             }
         }
@@ -872,7 +875,7 @@ impl Vm {
                 {
                     let fset = ctx.getfield_r(ca, &wrap_obj::b);
                     if ctx.class_of(fset) == tid::NONE {
-                        return Err(self.exc(ctx, "AttributeError", "can't set attribute"));
+                        return Err(self.exc(ctx, ExcKind::AttributeError, "can't set attribute"));
                     }
                     self.call_value(ctx, fset, vec![o, v], &[], vec![], None)?;
                     return Ok(());
@@ -910,7 +913,7 @@ impl Vm {
             tid::TYPE => {
                 let n = ctx.const_ref(name);
                 ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
-                ctx.call_may_force(self, &types::BUMP_VERSIONS, &[Val::Ref(o)]);
+                ctx.call_may_force(self, &crate::guestcall::BUMP_VERSIONS, &[Val::Ref(o)]);
                 Ok(())
             }
             tid::MODULE => {
@@ -922,7 +925,7 @@ impl Vm {
                 let oc = ctx.peek_ref(o);
                 Err(self.exc(
                     ctx,
-                    "AttributeError",
+                    ExcKind::AttributeError,
                     &format!(
                         "'{}' object has no attribute '{}'",
                         types::tname(oc),
@@ -958,7 +961,7 @@ impl Vm {
         let r = ctx.call(&MAKE_CLASS, &args).gcref();
         match self.check(ctx, r)? {
             Some(c) => Ok(c),
-            None => Err(self.exc(ctx, "TypeError", "class creation failed")),
+            None => Err(self.exc(ctx, ExcKind::TypeError, "class creation failed")),
         }
     }
 }
@@ -1007,7 +1010,7 @@ fn check_meta(name: GcRef, meta: GcRef) -> types::PyResult<bool> {
         "minipy does not support metaclass {what} (class {}): only type and abc.ABCMeta",
         str_of(name)
     );
-    Err(types::exc_new("TypeError", &msg))
+    Err(types::exc_new(ExcKind::TypeError, &msg))
 }
 
 fn class_bases(bases: GcRef) -> Vec<GcRef> {
@@ -1023,12 +1026,12 @@ fn class_check(name: GcRef, bases: GcRef, meta: GcRef) -> types::PyResult<()> {
     check_meta(name, meta)?;
     let bases = class_bases(bases);
     if bases.iter().any(|b| b.tid() != tid::TYPE) {
-        return Err(types::exc_new("TypeError", "bases must be types"));
+        return Err(types::exc_new(ExcKind::TypeError, "bases must be types"));
     }
     for (i, b) in bases.iter().enumerate() {
         if bases[..i].contains(b) {
             let msg = format!("duplicate base class {}", types::type_name(*b));
-            return Err(types::exc_new("TypeError", &msg));
+            return Err(types::exc_new(ExcKind::TypeError, &msg));
         }
     }
     crate::enums::check_extend(name, &bases)

@@ -4,7 +4,6 @@
 //! Owns: `DictObj` operations (insertion-ordered entries + open-addressing
 //! index, all in heap arrays), `hash`, `eq`.
 
-use crate::guestcall;
 use crate::hashing;
 use crate::numbers;
 use crate::objects::*;
@@ -52,7 +51,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
         tid::SET if crate::sets::is_frozen(o) => crate::sets::frozen_hash(o),
         tid::LIST | tid::DICT | tid::SET | tid::DICT_VIEW => {
             return types::err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("unhashable type: '{}'", types::tname(o)),
             )
         }
@@ -60,11 +59,11 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
             let cls = getr(o, &inst_obj::cls);
             let h = types::class_lookup(cls, "__hash__");
             if !h.is_null() && h.tid() == tid::FUNC {
-                return guestcall::user_hash(o);
+                return (types::upcalls().user_hash)(o);
             }
             if h == rt().none {
                 return types::err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!("unhashable type: '{}'", types::tname(o)),
                 );
             }
@@ -72,7 +71,7 @@ pub fn hash(o: GcRef) -> PyResult<i64> {
                 && types::class_lookup(cls, "__eq__").tid() == tid::FUNC
             {
                 return types::err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!("unhashable type: '{}'", types::tname(o)),
                 );
             }
@@ -138,13 +137,13 @@ pub fn eq(a: GcRef, b: GcRef) -> PyResult<bool> {
     }
     let (ta, tb) = (a.tid(), b.tid());
     if ta == tid::INST || tb == tid::INST {
-        if guestcall::has_dunder(a, "__eq__") || guestcall::has_dunder(b, "__eq__") {
-            return guestcall::user_eq(a, b);
+        if types::has_dunder(a, "__eq__") || types::has_dunder(b, "__eq__") {
+            return (types::upcalls().user_eq)(a, b);
         }
         return Ok(false);
     }
     if ta == tid::DICT_VIEW || tb == tid::DICT_VIEW {
-        return crate::views::eq(a, b);
+        return (types::upcalls().view_eq)(a, b);
     }
     if ta != tb {
         return Ok(false);
@@ -399,10 +398,21 @@ pub fn copy(d: GcRef) -> GcRef {
 }
 
 extern "C" fn mp_dict_get(d: GcRef, key: GcRef, default: GcRef) -> GcRef {
-    crate::ops::deliver(get(d, key).map(|v| v.unwrap_or(default)))
+    types::deliver(get(d, key).map(|v| v.unwrap_or(default)))
 }
 metatrace::residual!(
     /// `d.get(key, default)` for a dict `d`, without an args tuple (null
     /// without exception: a user `__hash__`/`__eq__` needs guest code).
-    pub static DICT_GET = fn mp_dict_get(d: GcRef, key: GcRef, default: GcRef) -> GcRef, crate::ops::RAISES
+    pub static DICT_GET = fn mp_dict_get(d: GcRef, key: GcRef, default: GcRef) -> GcRef, types::RAISES
 );
+
+/// The namespace cell of `name` in module `m` (created empty if missing).
+pub fn module_cell(m: GcRef, name: &str) -> GcRef {
+    let d = getr(m, &module_obj::dict);
+    if let Some(c) = get_str(d, name) {
+        return c;
+    }
+    let c = new_cell(GcRef::NULL);
+    set_str(d, name, c);
+    c
+}

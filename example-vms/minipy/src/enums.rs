@@ -13,22 +13,7 @@ use crate::objects::*;
 use crate::types::{self, err, PyResult};
 use metatrace::heap::GcRef;
 
-/// Is `cls` a subclass of `enum.Enum` (not Enum itself)?
-pub fn is_enum_class(cls: GcRef) -> bool {
-    cls.tid() == tid::TYPE
-        && !types::class_lookup(cls, "__enum__").is_null()
-        && dict::get_str(getr(cls, &type_obj::dict), "__enum__").is_none()
-}
-
-/// The int an `IntEnum` member stands for (its `_value_`), for builtins
-/// that want an integer (`range`, `hex`, indexing a str, ...).
-pub fn int_value(o: GcRef) -> Option<GcRef> {
-    let cls = getr(o, &inst_obj::cls);
-    if !is_enum_class(cls) || !types::is_subclass(cls, rt().ty(tag::INT)) {
-        return None;
-    }
-    types::inst_get(o, "_value_").filter(|v| crate::numbers::is_intlike(*v))
-}
+pub use crate::types::{int_value, is_enum_class};
 
 fn is_member_candidate(name: &str, v: GcRef) -> bool {
     let private = name.starts_with("__") || (name.starts_with('_') && name.ends_with('_'));
@@ -86,7 +71,7 @@ pub fn check_extend(class_name: GcRef, bases: &[GcRef]) -> PyResult<()> {
             let has_members = own.is_some_and(|l| l.tid() == tid::LIST && list_len(l) > 0);
             if is_enum_class(base) && has_members {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "<enum '{}'> cannot extend <enum '{}'>",
                         str_of(class_name),
@@ -123,16 +108,16 @@ pub fn lookup(cls: GcRef, v: GcRef) -> PyResult<GcRef> {
     }
     let r = crate::strings::repr(v)?;
     err(
-        "ValueError",
+        ExcKind::ValueError,
         format!("{r} is not a valid {}", types::type_name(cls)),
     )
 }
 extern "C" fn mp_enum_lookup(cls: GcRef, v: GcRef) -> GcRef {
-    crate::ops::deliver(lookup(cls, v))
+    types::deliver(lookup(cls, v))
 }
 metatrace::residual!(
     /// `EnumClass(value)`.
-    pub static ENUM_LOOKUP = fn mp_enum_lookup(cls: GcRef, v: GcRef) -> GcRef, crate::ops::RAISES
+    pub static ENUM_LOOKUP = fn mp_enum_lookup(cls: GcRef, v: GcRef) -> GcRef, types::RAISES
 );
 
 /// The members in definition order (iteration over the class).
@@ -165,7 +150,7 @@ pub fn getitem(cls: GcRef, k: GcRef) -> Option<PyResult<GcRef>> {
         });
     Some(match found {
         Some(m) => Ok(m),
-        None => Err(types::exc_with_args(rt().exc("KeyError"), &[k])),
+        None => Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])),
     })
 }
 

@@ -18,6 +18,7 @@
 use crate::bytecode::CmpOp;
 use crate::interp::{Res, Thrown, Vm};
 use crate::objects::*;
+pub use crate::types::has_dunder;
 use crate::types::{self, PyResult, NEED_GUEST};
 use metatrace::heap::{GcRef, REF_ARRAY};
 use metatrace::ir::{CallDescr, EffectInfo};
@@ -45,7 +46,7 @@ extern "C" fn mp_hash_result(r: GcRef) -> i64 {
         },
         _ => {
             crate::ops::deliver(types::err(
-                "TypeError",
+                ExcKind::TypeError,
                 "__hash__ method should return an integer",
             ));
             0
@@ -57,7 +58,7 @@ metatrace::residual!(
     pub static HASH_RESULT = fn mp_hash_result(r: GcRef) -> i64, crate::ops::RAISES
 );
 extern "C" fn mp_key_error(k: GcRef) -> GcRef {
-    types::exc_with_args(rt().exc("KeyError"), &[k])
+    types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])
 }
 metatrace::residual!(
     /// `KeyError(k)`.
@@ -86,7 +87,10 @@ pub fn user_hash(o: GcRef) -> PyResult<i64> {
             // CPython reserves -1 for errors.
             Ok(if h == -1 { -2 } else { h })
         }
-        _ => types::err("TypeError", "__hash__ method should return an integer"),
+        _ => types::err(
+            ExcKind::TypeError,
+            "__hash__ method should return an integer",
+        ),
     }
 }
 
@@ -111,16 +115,11 @@ pub fn user_text(o: GcRef, name: &str) -> PyResult<String> {
     match r {
         Some(s) if s.tid() == tid::STR => Ok(str_of(s)),
         Some(s) => types::err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{name} returned non-string (type {})", types::tname(s)),
         ),
         None => Err(NEED_GUEST),
     }
-}
-
-/// Whether a dunder named `name` is defined by the class of instance `o`.
-pub fn has_dunder(o: GcRef, name: &str) -> bool {
-    o.tid() == tid::INST && !types::class_lookup(getr(o, &inst_obj::cls), name).is_null()
 }
 
 impl Vm {
@@ -223,4 +222,34 @@ impl Vm {
         }
         self.call_maybe_guest(ctx, d, args)
     }
+}
+
+extern "C" fn mp_bump_versions(cls: GcRef) {
+    // The versions are quasi-immutable: written through a context, so
+    // the JIT invalidates the loops that folded them (guest::reenter
+    // hands this helper one; it is called with `call_may_force`).
+    let _ = guest(|_, ctx| {
+        for k in types::affected_by(cls) {
+            let v = metatrace::Ctx::getfield_i(ctx, k, &type_obj::version);
+            metatrace::Ctx::setfield_i(ctx, k, &type_obj::version, v + 1);
+        }
+        Ok(())
+    });
+}
+metatrace::residual!(
+    /// After a write to `cls`'s namespace: bumps the versions of `cls` and
+    /// its subclasses.
+    pub static BUMP_VERSIONS = fn mp_bump_versions(cls: GcRef), EffectInfo::MAY_FORCE
+);
+
+/// Gives the object model the functions of higher layers it calls
+/// (`types::Upcalls`).
+pub fn install_upcalls() {
+    types::install_upcalls(types::Upcalls {
+        user_hash,
+        user_eq,
+        user_text,
+        view_eq: crate::views::eq,
+        iterate: crate::ops::iterate,
+    });
 }

@@ -74,7 +74,7 @@ impl Vm {
                 None => {
                     return Err(self.exc(
                         ctx,
-                        "ImportError",
+                        ExcKind::ImportError,
                         "attempted relative import with no known parent package",
                     ))
                 }
@@ -118,8 +118,11 @@ impl Vm {
         }
         let short = full.rsplit('.').next().unwrap_or(full);
         if parent.is_null() {
-            if let Some(m) = crate::modules::builtin_module(self, full) {
-                return Ok(m);
+            if crate::modules::is_builtin_module(full) {
+                let m = crate::new_module(self, full);
+                if let Some(m) = crate::modules::fill_builtin_module(m, full) {
+                    return Ok(m);
+                }
             }
             if let Some(text) = crate::modules::frozen_source(full) {
                 return self.run_module(ctx, full, &format!("<frozen {full}>"), text);
@@ -133,15 +136,15 @@ impl Vm {
         let Some(dir) = dir else {
             let p = str_of(getr(parent, &module_obj::name));
             let msg = format!("No module named '{full}'; '{p}' is not a package");
-            return Err(self.exc(ctx, "ModuleNotFoundError", &msg));
+            return Err(self.exc(ctx, ExcKind::ModuleNotFoundError, &msg));
         };
         let Some((path, is_pkg)) = find_source(&dir, short) else {
             let msg = format!("No module named '{full}'");
-            return Err(self.exc(ctx, "ModuleNotFoundError", &msg));
+            return Err(self.exc(ctx, ExcKind::ModuleNotFoundError, &msg));
         };
         let Ok(text) = std::fs::read_to_string(&path) else {
             let msg = format!("cannot read module '{full}'");
-            return Err(self.exc(ctx, "ImportError", &msg));
+            return Err(self.exc(ctx, ExcKind::ImportError, &msg));
         };
         let m = crate::new_module(self, full);
         let shown = path.to_string_lossy().into_owned();
@@ -203,7 +206,7 @@ impl Vm {
             Err(e) => {
                 return Err(self.exc(
                     ctx,
-                    "SyntaxError",
+                    ExcKind::SyntaxError,
                     &format!("{} ({shown}, line {})", e.msg, e.line),
                 ))
             }
@@ -238,10 +241,14 @@ impl Vm {
                 .unwrap_or_else(|| "unknown location".to_string());
             return Err(self.exc(
                 ctx,
-                "ImportError",
+                ExcKind::ImportError,
                 &format!("cannot import name '{attr}' from '{mname}' ({loc})"),
             ));
         }
-        Err(self.exc(ctx, "ImportError", &format!("cannot import name '{attr}'")))
+        Err(self.exc(
+            ctx,
+            ExcKind::ImportError,
+            &format!("cannot import name '{attr}'"),
+        ))
     }
 }

@@ -19,18 +19,9 @@ use crate::types;
 use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use metatrace::{Interp, Jit, MapReds, Repr, Shape, Step, Val};
-use std::cell::Cell;
 use std::rc::Rc;
 
-thread_local! {
-    static LIMIT: Cell<usize> = const { Cell::new(1000) };
-}
-pub fn set_recursion_limit(n: usize) {
-    LIMIT.with(|l| l.set(n.min(200_000)));
-}
-pub fn recursion_limit() -> usize {
-    LIMIT.with(|l| l.get())
-}
+pub use crate::modules::{recursion_limit, set_recursion_limit};
 
 /// The reds of one Python frame. For a generator frame `func` is the
 /// generator object.
@@ -165,7 +156,11 @@ impl Vm {
         let c = ctx.const_ref(b);
         let v = ctx.getfield_r(c, &cell_obj::value);
         if ctx.is_null(v) {
-            return Err(self.exc(ctx, "NameError", &format!("name '{name}' is not defined")));
+            return Err(self.exc(
+                ctx,
+                ExcKind::NameError,
+                &format!("name '{name}' is not defined"),
+            ));
         }
         Ok(v)
     }
@@ -174,9 +169,9 @@ impl Vm {
         module_cell(self.builtins, name)
     }
 
-    /// Raises `name(msg)` (the message is interned: constant in traces).
-    pub fn exc<C: Jit<Self>>(&self, ctx: &mut C, name: &str, msg: &str) -> Thrown<C::Ref> {
-        let cls = ctx.const_ref(rt().exc(name));
+    /// Raises `k(msg)` (the message is interned: constant in traces).
+    pub fn exc<C: Jit<Self>>(&self, ctx: &mut C, k: ExcKind, msg: &str) -> Thrown<C::Ref> {
+        let cls = ctx.const_ref(rt().exc(k));
         let m = ctx.const_ref(intern(msg));
         let e = ctx.call(&MAKE_EXC, &[Val::Ref(cls), Val::Ref(m)]).gcref();
         Thrown { exc: e, tb: true }
@@ -211,7 +206,7 @@ impl Vm {
             Some(v) => Ok(v),
             None => Err(self.exc(
                 ctx,
-                "NotImplementedError",
+                ExcKind::NotImplementedError,
                 "minipy cannot call a user-defined dunder method inside this builtin operation",
             )),
         }
@@ -305,7 +300,7 @@ impl Vm {
                     let n = &code.local_names[s as usize];
                     return Err(self.exc(
                         ctx,
-                        "UnboundLocalError",
+                        ExcKind::UnboundLocalError,
                         &format!("cannot access local variable '{n}' where it is not associated with a value"),
                     ));
                 }
@@ -323,7 +318,7 @@ impl Vm {
                     let n = &code.local_names[s as usize];
                     return Err(self.exc(
                         ctx,
-                        "NameError",
+                        ExcKind::NameError,
                         &format!("cannot access free variable '{n}' where it is not associated with a value in enclosing scope"),
                     ));
                 }
@@ -353,7 +348,7 @@ impl Vm {
                     let name = &code.name_strs[ni as usize];
                     return Err(self.exc(
                         ctx,
-                        "NameError",
+                        ExcKind::NameError,
                         &format!("name '{name}' is not defined"),
                     ));
                 }
@@ -413,14 +408,14 @@ impl Vm {
                     if self.call_dunder(ctx, o, "__delitem__", &[i])?.is_none() {
                         return Err(self.exc(
                             ctx,
-                            "TypeError",
+                            ExcKind::TypeError,
                             "object doesn't support item deletion",
                         ));
                     }
                 } else {
                     let r = self.call_keyed(ctx, i, &DELITEM, &[Val::Ref(o), Val::Ref(i)])?;
                     if r.is_none() {
-                        return Err(self.exc(ctx, "TypeError", "unhashable key"));
+                        return Err(self.exc(ctx, ExcKind::TypeError, "unhashable key"));
                     }
                 }
             }
@@ -695,7 +690,7 @@ impl Vm {
                             e
                         };
                         if ctx.is_null(e) {
-                            self.exc(ctx, "RuntimeError", "No active exception to reraise")
+                            self.exc(ctx, ExcKind::RuntimeError, "No active exception to reraise")
                         } else {
                             Thrown { exc: e, tb: false }
                         }
@@ -725,7 +720,7 @@ impl Vm {
                             _ => {
                                 return Err(self.exc(
                                     ctx,
-                                    "TypeError",
+                                    ExcKind::TypeError,
                                     "exception causes must derive from BaseException",
                                 ))
                             }
@@ -795,7 +790,7 @@ impl Vm {
                 return Ok(Step::Return(Ret::Yield(v)));
             }
             Instr::AssertFail(m) => {
-                let cls = ctx.const_ref(rt().exc("AssertionError"));
+                let cls = ctx.const_ref(rt().exc(ExcKind::AssertionError));
                 let e = if m == 1 {
                     let msg = pop!();
                     let t = self.new_tuple(ctx, &[msg]);
@@ -829,7 +824,7 @@ impl Vm {
             };
             return Err(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 &format!(
                     "'{}' object does not support the context manager protocol{miss}",
                     types::tname(mc)
@@ -848,7 +843,7 @@ impl Vm {
             if !types::is_exception_class(ec) {
                 return Ok(self.exc(
                     ctx,
-                    "TypeError",
+                    ExcKind::TypeError,
                     "exceptions must derive from BaseException",
                 ));
             }
@@ -860,7 +855,7 @@ impl Vm {
         if ec.tid() != tid::INST || !types::is_exception_class(getr(ec, &inst_obj::cls)) {
             return Ok(self.exc(
                 ctx,
-                "TypeError",
+                ExcKind::TypeError,
                 "exceptions must derive from BaseException",
             ));
         }
@@ -1064,7 +1059,7 @@ impl Vm {
                     let oc = ctx.peek_ref(o);
                     Err(self.exc(
                         ctx,
-                        "TypeError",
+                        ExcKind::TypeError,
                         &format!("'{}' object is not iterable", types::tname(oc)),
                     ))
                 }
@@ -1139,13 +1134,13 @@ impl Vm {
                         let oc = ctx.peek_ref(it);
                         Err(self.exc(
                             ctx,
-                            "TypeError",
+                            ExcKind::TypeError,
                             &format!("'{}' object is not an iterator", types::tname(oc)),
                         ))
                     }
                     Err(t) => {
                         let e = ctx.peek_ref(t.exc);
-                        if types::isinstance(e, rt().exc("StopIteration")) {
+                        if types::isinstance(e, rt().exc(ExcKind::StopIteration)) {
                             // The exception object is dropped: promote to keep
                             // the trace honest about the branch taken.
                             let _ = ctx.class_of(t.exc);
@@ -1174,7 +1169,7 @@ impl Vm {
         if !ctx.is_true(same) {
             let m1 = ctx.const_int(-1);
             ctx.setfield_i(it, &dict_iter::size, m1);
-            return Err(self.exc(ctx, "RuntimeError", crate::views::CHANGED_SIZE));
+            return Err(self.exc(ctx, ExcKind::RuntimeError, crate::views::CHANGED_SIZE));
         }
         let used = ctx.getfield_i(d, &dict_obj::used);
         let keys = ctx.getfield_r(d, &dict_obj::keys);
@@ -1220,7 +1215,7 @@ impl Vm {
             return Ok(None);
         }
         if state == 1 {
-            return Err(self.exc(ctx, "ValueError", "generator already executing"));
+            return Err(self.exc(ctx, ExcKind::ValueError, "generator already executing"));
         }
         let func = ctx.getfield_r(gen, &gen_obj::func);
         let cid = ctx.getfield_i(func, &func_obj::code);
@@ -1293,15 +1288,7 @@ fn ctx_zero<C: metatrace::Ctx>(ctx: &mut C) -> C::Int {
 }
 
 /// The cell of `name` in module `m` (created empty on first use).
-pub fn module_cell(m: GcRef, name: &str) -> GcRef {
-    let d = getr(m, &module_obj::dict);
-    if let Some(c) = dict::get_str(d, name) {
-        return c;
-    }
-    let c = new_cell(GcRef::NULL);
-    dict::set_str(d, name, c);
-    c
-}
+pub use crate::dict::module_cell;
 
 pub use crate::residuals::*;
 
@@ -1314,7 +1301,11 @@ impl Vm {
         let limit = ctx.const_int(recursion_limit() as i64 - 1);
         let ok = ctx.int_lt(depth, limit);
         if !ctx.is_true(ok) {
-            return Err(self.exc(ctx, "RecursionError", "maximum recursion depth exceeded"));
+            return Err(self.exc(
+                ctx,
+                ExcKind::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
         }
         let one = ctx.const_int(1);
         let deeper = ctx.int_add(depth, one);

@@ -20,9 +20,29 @@
 //! - Builtins that would need guest code (key functions, dunders of user
 //!   objects inside containers) fall back to Python versions in the prelude.
 //! - Generator expressions are lazy: compiled as generator functions.
+//!
+//! Layers (lowest first; a module uses only its own layer and the ones
+//! below, which `tests/layers.rs` checks):
+//! 1. Object model: `objects` (heap layouts, the runtime table,
+//!    `ExcKind`), `strobj`, `bytecode`, `builtin_table` (the `Builtin`
+//!    enum), `hashing`, `numbers`, `dict`, `sets`, `types` (classes, maps,
+//!    exceptions). Where it needs a higher layer (guest `__hash__` /
+//!    `__eq__` / `__repr__`, dict-view equality, generic iteration) it
+//!    calls through `types::Upcalls`, which `run` installs
+//!    (`guestcall::install_upcalls`).
+//! 2. Operations on builtin values: `ops`, `strings`, `views`, `enums`,
+//!    `excinfo`, `fast`.
+//! 3. Builtins: `builtins` (builtin functions, dispatch on `Builtin`),
+//!    `methods` (methods of builtin types, module functions), `modules`
+//!    (the builtin modules' contents and state: `sys.argv`, the recursion
+//!    limit, `abc`).
+//! 4. Interpreter: `interp`, `calls`, `arith` (traced fast paths),
+//!    `guestcall` (guest code run from helpers), `residuals`, `imports`,
+//!    `compile` and `scope`, and this crate root.
 #![forbid(unsafe_code)]
 
 pub mod arith;
+pub mod builtin_table;
 pub mod builtins;
 pub mod bytecode;
 pub mod calls;
@@ -52,12 +72,8 @@ use interp::{module_cell, Frame, Ret, Vm};
 use metatrace::heap::GcRef;
 use metatrace::JitDriver;
 use objects::*;
-use std::cell::RefCell;
 
-thread_local! {
-    /// `sys.argv` of this run.
-    pub static ARGV: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+pub use modules::ARGV;
 
 const PRELUDE: &str = include_str!("prelude.py");
 
@@ -89,9 +105,9 @@ fn setup(vm: &mut Vm) {
         let c = module_cell(b, n);
         setr(c, &cell_obj::value, v);
     };
-    for (i, n) in builtins::NAMES.iter().enumerate() {
-        if !n.contains('.') {
-            set(n, new_builtin(i as i64, GcRef::NULL));
+    for &bi in builtins::Builtin::ALL {
+        if !bi.name().contains('.') {
+            set(bi.name(), bi.new_obj(GcRef::NULL));
         }
     }
     let r = rt();
@@ -121,23 +137,23 @@ fn setup(vm: &mut Vm) {
         }
         let _ = t;
     }
-    for (n, e) in &r.excs {
-        set(n, *e);
+    for &k in ExcKind::ALL {
+        set(k.name(), r.exc(k));
         // BaseException.__init__ sets args.
     }
-    let be = r.exc("BaseException");
+    let be = r.exc(ExcKind::BaseException);
     dict::set_str(
         getr(be, &type_obj::dict),
         "__init__",
-        new_builtin(builtins::id_of("BaseException.__init__"), GcRef::NULL),
+        builtins::Builtin::BaseExceptionInit.new_obj(GcRef::NULL),
     );
     // Chaining attributes read as None/False until a raise sets them.
     let bd = getr(be, &type_obj::dict);
     dict::set_str(bd, "__cause__", none());
     dict::set_str(bd, "__context__", none());
     dict::set_str(bd, "__suppress_context__", bool_obj(false));
-    set("IOError", r.exc("RuntimeError"));
-    set("EnvironmentError", r.exc("RuntimeError"));
+    set("IOError", r.exc(ExcKind::RuntimeError));
+    set("EnvironmentError", r.exc(ExcKind::RuntimeError));
 }
 
 /// What a run produced.
@@ -226,6 +242,7 @@ pub static BACKENDS: &[&metatrace::backend::BackendInfo] =
 pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<String>) -> i32 {
     ARGV.with(|a| *a.borrow_mut() = argv);
     types::init_runtime();
+    guestcall::install_upcalls();
     let mut vm = Vm {
         codes: Vec::new(),
         gcells: Vec::new(),
@@ -271,7 +288,7 @@ pub fn run(params: metatrace::JitParams, filename: &str, text: &str, argv: Vec<S
     match r {
         None => 0,
         Some(exc) => {
-            if types::isinstance(exc, rt().exc("SystemExit")) {
+            if types::isinstance(exc, rt().exc(ExcKind::SystemExit)) {
                 let args = types::inst_get(exc, "args")
                     .map(tuple_items)
                     .unwrap_or_default();

@@ -1,9 +1,9 @@
 //! Methods of builtin types (str, list, dict, set, int, float, tuple) and
 //! the functions of the builtin modules `math`, `time` and `sys`.
 //!
-//! Owns: `call_method`, dispatched by the builtin name from `builtins`.
+//! Owns: `call_method`, dispatched on the `Builtin` from `builtins`.
 
-use crate::builtins::sort_values;
+use crate::builtins::{sort_values, Builtin};
 use crate::dict;
 use crate::numbers::{self, to_big};
 use crate::objects::*;
@@ -22,11 +22,11 @@ fn s_arg(o: Option<GcRef>, m: &str) -> PyResult<String> {
     match o {
         Some(x) if x.tid() == tid::STR => Ok(str_of(x)),
         Some(x) => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{m}() argument must be str, not {}", types::tname(x)),
         ),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("{m}() takes at least 1 argument (0 given)"),
         ),
     }
@@ -36,7 +36,7 @@ fn f_arg(o: Option<GcRef>) -> PyResult<f64> {
     match o.and_then(dict::to_f64) {
         Some(f) => Ok(f),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "must be real number, not {}",
                 o.map(types::tname).unwrap_or_default()
@@ -49,7 +49,7 @@ fn i_arg(o: Option<GcRef>) -> PyResult<i64> {
     match o.and_then(to_big).and_then(|b| b.to_i64()) {
         Some(i) => Ok(i),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' object cannot be interpreted as an integer",
                 o.map(types::tname).unwrap_or_default()
@@ -85,7 +85,7 @@ fn cpu_ns() -> i64 {
 }
 
 /// The functions of the `time` module.
-fn time_fn(m: &str) -> GcRef {
+fn time_fn(m: Builtin) -> GcRef {
     let wall = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -93,37 +93,79 @@ fn time_fn(m: &str) -> GcRef {
             .unwrap_or(0)
     };
     match m {
-        "time_ns" => new_int(wall()),
-        "perf_counter_ns" | "monotonic_ns" => new_int(monotonic_ns()),
-        "perf_counter" | "monotonic" => new_float(monotonic_ns() as f64 / 1e9),
-        "process_time_ns" => new_int(cpu_ns()),
-        "process_time" => new_float(cpu_ns() as f64 / 1e9),
+        Builtin::TimeTimeNs => new_int(wall()),
+        Builtin::TimePerfCounterNs | Builtin::TimeMonotonicNs => new_int(monotonic_ns()),
+        Builtin::TimePerfCounter | Builtin::TimeMonotonic => new_float(monotonic_ns() as f64 / 1e9),
+        Builtin::TimeProcessTimeNs => new_int(cpu_ns()),
+        Builtin::TimeProcessTime => new_float(cpu_ns() as f64 / 1e9),
         _ => new_float(wall() as f64 / 1e9),
     }
 }
 
 fn math_dom<T>() -> PyResult<T> {
-    err("ValueError", "math domain error")
+    err(ExcKind::ValueError, "math domain error")
 }
 
-pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+pub fn call_method(m: Builtin, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
     let none = rt().none;
     let o = args.first().copied().unwrap_or(none);
-    let (cls, m) = name.split_once('.').unwrap_or(("", name));
-    match cls {
-        "str" => str_method(m, o, &args[1.min(args.len())..], kw),
-        "list" => list_method(m, o, &args[1.min(args.len())..], kw),
-        "tuple" => {
+    let name = m.name();
+    match m {
+        Builtin::StrSplit
+        | Builtin::StrRsplit
+        | Builtin::StrJoin
+        | Builtin::StrStrip
+        | Builtin::StrLstrip
+        | Builtin::StrRstrip
+        | Builtin::StrReplace
+        | Builtin::StrFind
+        | Builtin::StrRfind
+        | Builtin::StrIndex
+        | Builtin::StrCount
+        | Builtin::StrStartswith
+        | Builtin::StrEndswith
+        | Builtin::StrUpper
+        | Builtin::StrLower
+        | Builtin::StrTitle
+        | Builtin::StrCapitalize
+        | Builtin::StrIsdigit
+        | Builtin::StrIsalpha
+        | Builtin::StrIsspace
+        | Builtin::StrIsalnum
+        | Builtin::StrIsupper
+        | Builtin::StrIslower
+        | Builtin::StrFormat
+        | Builtin::StrZfill
+        | Builtin::StrCenter
+        | Builtin::StrLjust
+        | Builtin::StrRjust
+        | Builtin::StrSplitlines
+        | Builtin::StrPartition
+        | Builtin::StrSwapcase
+        | Builtin::StrRemoveprefix
+        | Builtin::StrRemovesuffix => str_method(m, o, &args[1.min(args.len())..], kw),
+        Builtin::ListAppend
+        | Builtin::ListExtend
+        | Builtin::ListPop
+        | Builtin::ListInsert
+        | Builtin::ListRemove
+        | Builtin::ListIndex
+        | Builtin::ListCount
+        | Builtin::ListSort
+        | Builtin::ListReverse
+        | Builtin::ListCopy
+        | Builtin::ListClear => list_method(m, o, &args[1.min(args.len())..], kw),
+        Builtin::TupleIndex | Builtin::TupleCount => {
             let items = tuple_items(o);
             let x = a(args, 1).unwrap_or(none);
             match m {
-                "index" => {
+                Builtin::TupleIndex => {
                     for (i, it) in items.iter().enumerate() {
                         if dict::eq(*it, x)? {
                             return Ok(new_int(i as i64));
                         }
                     }
-                    err("ValueError", "tuple.index(x): x not in tuple")
+                    err(ExcKind::ValueError, "tuple.index(x): x not in tuple")
                 }
                 _ => {
                     let mut n = 0;
@@ -134,12 +176,41 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 }
             }
         }
-        "dict" => dict_method(m, o, &args[1.min(args.len())..]),
-        "set" => {
+        Builtin::DictGet
+        | Builtin::DictKeys
+        | Builtin::DictValues
+        | Builtin::DictItems
+        | Builtin::DictPop
+        | Builtin::DictSetdefault
+        | Builtin::DictUpdate
+        | Builtin::DictCopy
+        | Builtin::DictClear
+        | Builtin::DictPopitem => dict_method(m, o, &args[1.min(args.len())..]),
+        Builtin::SetAdd
+        | Builtin::SetRemove
+        | Builtin::SetDiscard
+        | Builtin::SetPop
+        | Builtin::SetUnion
+        | Builtin::SetIntersection
+        | Builtin::SetDifference
+        | Builtin::SetIssubset
+        | Builtin::SetIssuperset
+        | Builtin::SetUpdate
+        | Builtin::SetCopy
+        | Builtin::SetClear
+        | Builtin::SetSymmetricDifference
+        | Builtin::SetIntersectionUpdate
+        | Builtin::SetDifferenceUpdate
+        | Builtin::SetSymmetricDifferenceUpdate
+        | Builtin::SetIsdisjoint => {
             let r = set_method(m, o, &args[1.min(args.len())..])?;
             let new_set = matches!(
                 m,
-                "union" | "intersection" | "difference" | "symmetric_difference" | "copy"
+                Builtin::SetUnion
+                    | Builtin::SetIntersection
+                    | Builtin::SetDifference
+                    | Builtin::SetSymmetricDifference
+                    | Builtin::SetCopy
             );
             // A frozenset's methods give frozensets.
             Ok(if new_set && r.tid() == tid::SET {
@@ -148,49 +219,81 @@ pub fn call_method(name: &str, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
                 r
             })
         }
-        "int" => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
-        "float" => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
-        "math" => math(m, args),
-        "time" => Ok(time_fn(m)),
-        "sys" => match m {
-            "exit" => {
+        Builtin::IntBitLength => Ok(new_int(to_big(o).map(|b| b.bits() as i64).unwrap_or(0))),
+        Builtin::FloatIsInteger => Ok(bool_obj(getf(o, &float_obj::v).fract() == 0.0)),
+        Builtin::MathSqrt
+        | Builtin::MathFloor
+        | Builtin::MathCeil
+        | Builtin::MathSin
+        | Builtin::MathCos
+        | Builtin::MathExp
+        | Builtin::MathLog
+        | Builtin::MathPow
+        | Builtin::MathFabs
+        | Builtin::MathGcd
+        | Builtin::MathIsqrt
+        | Builtin::MathAtan2
+        | Builtin::MathTan
+        | Builtin::MathAtan
+        | Builtin::MathHypot
+        | Builtin::MathLog2
+        | Builtin::MathLog10
+        | Builtin::MathIsnan
+        | Builtin::MathIsinf
+        | Builtin::MathTrunc
+        | Builtin::MathFactorial => math(m, args),
+        Builtin::TimeTime
+        | Builtin::TimePerfCounter
+        | Builtin::TimeTimeNs
+        | Builtin::TimePerfCounterNs
+        | Builtin::TimeMonotonic
+        | Builtin::TimeMonotonicNs
+        | Builtin::TimeProcessTime
+        | Builtin::TimeProcessTimeNs => Ok(time_fn(m)),
+        Builtin::SysExit
+        | Builtin::SysSetrecursionlimit
+        | Builtin::SysGetrecursionlimit
+        | Builtin::SysExcInfo => match m {
+            Builtin::SysExit => {
                 let code = a(args, 0).unwrap_or(none);
-                Err(types::exc_with_args(rt().exc("SystemExit"), &[code]))
+                Err(types::exc_with_args(rt().exc(ExcKind::SystemExit), &[code]))
             }
-            "setrecursionlimit" => {
-                crate::interp::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
+            Builtin::SysSetrecursionlimit => {
+                crate::modules::set_recursion_limit(i_arg(a(args, 0))?.max(10) as usize);
                 Ok(none)
             }
-            "exc_info" if !args.is_empty() => err(
-                "TypeError",
+            Builtin::SysExcInfo if !args.is_empty() => err(
+                ExcKind::TypeError,
                 format!("sys.exc_info() takes no arguments ({} given)", args.len()),
             ),
-            "exc_info" => Ok(crate::excinfo::exc_info()),
-            _ => Ok(new_int(crate::interp::recursion_limit() as i64)),
+            Builtin::SysExcInfo => Ok(crate::excinfo::exc_info()),
+            _ => Ok(new_int(crate::modules::recursion_limit() as i64)),
         },
-        "abc" => Ok(crate::modules::abstractmethod(o)),
-        "type" if o.tid() == tid::TYPE => Ok(new_list(&tuple_items(getr(o, &type_obj::mro)))),
-        "type" => err(
-            "TypeError",
+        Builtin::AbcAbstractmethod => Ok(crate::modules::abstractmethod(o)),
+        Builtin::TypeMro if o.tid() == tid::TYPE => {
+            Ok(new_list(&tuple_items(getr(o, &type_obj::mro))))
+        }
+        Builtin::TypeMro => err(
+            ExcKind::TypeError,
             format!(
                 "descriptor 'mro' for 'type' objects doesn't apply to a '{}' object",
                 types::tname(o)
             ),
         ),
-        "" if name == "exit" => Err(types::exc_with_args(
-            rt().exc("SystemExit"),
+        Builtin::Exit => Err(types::exc_with_args(
+            rt().exc(ExcKind::SystemExit),
             &[a(args, 0).unwrap_or(none)],
         )),
-        _ => err("TypeError", format!("unsupported builtin {name}")),
+        _ => err(ExcKind::TypeError, format!("unsupported builtin {name}")),
     }
 }
 
-fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+fn str_method(m: Builtin, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
     let s = str_of(o);
     let none = rt().none;
     let arg_or_none = |i: usize| a(args, i).filter(|x| *x != none);
     Ok(match m {
-        "split" | "rsplit" => {
+        Builtin::StrSplit | Builtin::StrRsplit => {
             let maxsplit = a(args, 1)
                 .or_else(|| kw_get(kw, "maxsplit"))
                 .map(|x| i_arg(Some(x)))
@@ -202,7 +305,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                     let mut parts: Vec<String> =
                         s.split_whitespace().map(|x| x.to_string()).collect();
                     if maxsplit >= 0 && parts.len() > maxsplit as usize + 1 {
-                        if m == "split" {
+                        if m == Builtin::StrSplit {
                             let mut rest = s.trim_start();
                             let mut out = vec![];
                             for _ in 0..maxsplit {
@@ -231,11 +334,11 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 Some(sep) => {
                     let sep = s_arg(Some(sep), "split")?;
                     if sep.is_empty() {
-                        return err("ValueError", "empty separator");
+                        return err(ExcKind::ValueError, "empty separator");
                     }
                     let parts: Vec<String> = if maxsplit < 0 {
                         s.split(sep.as_str()).map(|x| x.to_string()).collect()
-                    } else if m == "split" {
+                    } else if m == Builtin::StrSplit {
                         s.splitn(maxsplit as usize + 1, sep.as_str())
                             .map(|x| x.to_string())
                             .collect()
@@ -251,7 +354,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 }
             }
         }
-        "join" => {
+        Builtin::StrJoin => {
             let items = ops::iterate(a(args, 0).unwrap_or(none))?;
             let sep = crate::fast::str_part(o);
             let mut parts = Vec::with_capacity(items.len() * 2);
@@ -259,7 +362,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             for (i, it) in items.iter().enumerate() {
                 if it.tid() != tid::STR {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!(
                             "sequence item {i}: expected str instance, {} found",
                             types::tname(*it)
@@ -275,19 +378,19 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             crate::fast::str_from_parts(&parts, nchars)
         }
-        "strip" | "lstrip" | "rstrip" => {
+        Builtin::StrStrip | Builtin::StrLstrip | Builtin::StrRstrip => {
             let chars: Option<Vec<char>> = arg_or_none(0).map(|c| str_of(c).chars().collect());
             let f = |c: char| match &chars {
                 Some(cs) => cs.contains(&c),
                 None => c.is_whitespace(),
             };
             new_str(match m {
-                "strip" => s.trim_matches(f),
-                "lstrip" => s.trim_start_matches(f),
+                Builtin::StrStrip => s.trim_matches(f),
+                Builtin::StrLstrip => s.trim_start_matches(f),
                 _ => s.trim_end_matches(f),
             })
         }
-        "replace" => {
+        Builtin::StrReplace => {
             let from = s_arg(a(args, 0), "replace")?;
             let to = s_arg(a(args, 1), "replace")?;
             match a(args, 2) {
@@ -297,8 +400,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 _ => new_str(&s.replace(&from, &to)),
             }
         }
-        "find" | "rfind" | "index" => {
-            let sub = s_arg(a(args, 0), m)?;
+        Builtin::StrFind | Builtin::StrRfind | Builtin::StrIndex => {
+            let sub = s_arg(a(args, 0), m.short_name())?;
             let start = arg_or_none(1)
                 .map(|x| i_arg(Some(x)))
                 .transpose()?
@@ -310,7 +413,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 start.min(n)
             } as usize;
             let bstart = s.char_indices().nth(start).map(|p| p.0).unwrap_or(s.len());
-            let r = if m == "rfind" {
+            let r = if m == Builtin::StrRfind {
                 s[bstart..]
                     .rfind(&sub)
                     .map(|b| char_idx_to_str(&s, b + bstart))
@@ -321,11 +424,13 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             };
             match r {
                 Some(i) => new_int(i),
-                None if m == "index" => return err("ValueError", "substring not found"),
+                None if m == Builtin::StrIndex => {
+                    return err(ExcKind::ValueError, "substring not found")
+                }
                 None => new_int(-1),
             }
         }
-        "count" => {
+        Builtin::StrCount => {
             let sub = s_arg(a(args, 0), "count")?;
             if sub.is_empty() {
                 new_int(s.chars().count() as i64 + 1)
@@ -333,7 +438,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 new_int(s.matches(&sub).count() as i64)
             }
         }
-        "startswith" | "endswith" => {
+        Builtin::StrStartswith | Builtin::StrEndswith => {
             let p = a(args, 0).unwrap_or(none);
             let pats = if p.tid() == tid::TUPLE {
                 tuple_items(p)
@@ -342,8 +447,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             };
             let mut r = false;
             for p in pats {
-                let p = s_arg(Some(p), m)?;
-                r |= if m == "startswith" {
+                let p = s_arg(Some(p), m.short_name())?;
+                r |= if m == Builtin::StrStartswith {
                     s.starts_with(&p)
                 } else {
                     s.ends_with(&p)
@@ -351,9 +456,9 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             bool_obj(r)
         }
-        "upper" => new_str(&s.to_uppercase()),
-        "lower" => new_str(&s.to_lowercase()),
-        "swapcase" => new_str(
+        Builtin::StrUpper => new_str(&s.to_uppercase()),
+        Builtin::StrLower => new_str(&s.to_lowercase()),
+        Builtin::StrSwapcase => new_str(
             &s.chars()
                 .map(|c| {
                     if c.is_uppercase() {
@@ -364,7 +469,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 })
                 .collect::<String>(),
         ),
-        "title" => {
+        Builtin::StrTitle => {
             let mut out = String::new();
             let mut prev = false;
             for c in s.chars() {
@@ -382,24 +487,24 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_str(&out)
         }
-        "capitalize" => {
+        Builtin::StrCapitalize => {
             let mut c = s.chars();
             new_str(&match c.next() {
                 Some(f) => f.to_uppercase().collect::<String>() + &c.as_str().to_lowercase(),
                 None => String::new(),
             })
         }
-        "isdigit" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
-        "isalpha" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
-        "isspace" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
-        "isalnum" => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
-        "isupper" => {
+        Builtin::StrIsdigit => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())),
+        Builtin::StrIsalpha => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphabetic())),
+        Builtin::StrIsspace => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_whitespace())),
+        Builtin::StrIsalnum => bool_obj(!s.is_empty() && s.chars().all(|c| c.is_alphanumeric())),
+        Builtin::StrIsupper => {
             bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_lowercase()))
         }
-        "islower" => {
+        Builtin::StrIslower => {
             bool_obj(s.chars().any(|c| c.is_alphabetic()) && !s.chars().any(|c| c.is_uppercase()))
         }
-        "format" => {
+        Builtin::StrFormat => {
             for x in args {
                 if x.tid() == tid::INST {
                     return Err(NEED_GUEST);
@@ -407,7 +512,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             new_str(&strings::str_format(&s, args, kw)?)
         }
-        "zfill" => {
+        Builtin::StrZfill => {
             let w = i_arg(a(args, 0))?.max(0) as usize;
             crate::ops::check_size(w as u128)?;
             let n = s.chars().count();
@@ -422,7 +527,7 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 new_str(&format!("{sign}{}{rest}", "0".repeat(w - n)))
             }
         }
-        "center" | "ljust" | "rjust" => {
+        Builtin::StrCenter | Builtin::StrLjust | Builtin::StrRjust => {
             let w = i_arg(a(args, 0))?.max(0) as usize;
             crate::ops::check_size(w as u128)?;
             let fill = a(args, 1).map(str_of).unwrap_or_else(|| " ".into());
@@ -432,8 +537,8 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             } else {
                 let k = w - n;
                 new_str(&match m {
-                    "ljust" => format!("{s}{}", fill.repeat(k)),
-                    "rjust" => format!("{}{s}", fill.repeat(k)),
+                    Builtin::StrLjust => format!("{s}{}", fill.repeat(k)),
+                    Builtin::StrRjust => format!("{}{s}", fill.repeat(k)),
                     _ => {
                         let left = k / 2 + (k & w & 1);
                         format!("{}{s}{}", fill.repeat(left), fill.repeat(k - left))
@@ -441,26 +546,26 @@ fn str_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 })
             }
         }
-        "splitlines" => strs(s.lines().map(|x| x.to_string()).collect()),
-        "partition" => {
+        Builtin::StrSplitlines => strs(s.lines().map(|x| x.to_string()).collect()),
+        Builtin::StrPartition => {
             let sep = s_arg(a(args, 0), "partition")?;
             match s.split_once(&sep) {
                 Some((x, y)) => new_tuple(&[new_str(x), new_str(&sep), new_str(y)]),
                 None => new_tuple(&[o, new_str(""), new_str("")]),
             }
         }
-        "removeprefix" => {
-            let p = s_arg(a(args, 0), m)?;
+        Builtin::StrRemoveprefix => {
+            let p = s_arg(a(args, 0), m.short_name())?;
             new_str(s.strip_prefix(&p).unwrap_or(&s))
         }
-        "removesuffix" => {
-            let p = s_arg(a(args, 0), m)?;
+        Builtin::StrRemovesuffix => {
+            let p = s_arg(a(args, 0), m.short_name())?;
             new_str(s.strip_suffix(&p).unwrap_or(&s))
         }
         _ => {
             return err(
-                "AttributeError",
-                format!("'str' object has no attribute '{m}'"),
+                ExcKind::AttributeError,
+                format!("'str' object has no attribute '{}'", m.short_name()),
             )
         }
     })
@@ -474,23 +579,23 @@ fn kw_get(kw: GcRef, name: &str) -> Option<GcRef> {
     }
 }
 
-fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
+fn list_method(m: Builtin, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
     let none = rt().none;
     Ok(match m {
-        "append" => {
+        Builtin::ListAppend => {
             list_append(o, a(args, 0).unwrap_or(none));
             none
         }
-        "extend" => {
+        Builtin::ListExtend => {
             for x in ops::iterate(a(args, 0).unwrap_or(none))? {
                 list_append(o, x);
             }
             none
         }
-        "pop" => {
+        Builtin::ListPop => {
             let mut items = list_items(o);
             if items.is_empty() {
-                return err("IndexError", "pop from empty list");
+                return err(ExcKind::IndexError, "pop from empty list");
             }
             let n = items.len() as i64;
             let i = a(args, 0)
@@ -499,13 +604,13 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
                 .unwrap_or(-1);
             let i = if i < 0 { i + n } else { i };
             if i < 0 || i >= n {
-                return err("IndexError", "pop index out of range");
+                return err(ExcKind::IndexError, "pop index out of range");
             }
             let v = items.remove(i as usize);
             list_set_items(o, &items);
             v
         }
-        "insert" => {
+        Builtin::ListInsert => {
             let mut items = list_items(o);
             let n = items.len() as i64;
             let i = i_arg(a(args, 0))?;
@@ -514,12 +619,12 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
             list_set_items(o, &items);
             none
         }
-        "remove" | "index" => {
+        Builtin::ListRemove | Builtin::ListIndex => {
             let mut items = list_items(o);
             let x = a(args, 0).unwrap_or(none);
             for (i, it) in items.iter().enumerate() {
                 if dict::eq(*it, x)? {
-                    if m == "index" {
+                    if m == Builtin::ListIndex {
                         return Ok(new_int(i as i64));
                     }
                     items.remove(i);
@@ -527,15 +632,15 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
                     return Ok(none);
                 }
             }
-            if m == "index" {
+            if m == Builtin::ListIndex {
                 return err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     format!("{} is not in list", strings::repr(x)?),
                 );
             }
-            return err("ValueError", "list.remove(x): x not in list");
+            return err(ExcKind::ValueError, "list.remove(x): x not in list");
         }
-        "count" => {
+        Builtin::ListCount => {
             let x = a(args, 0).unwrap_or(none);
             let mut n = 0;
             for it in list_items(o) {
@@ -543,7 +648,7 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
             }
             new_int(n)
         }
-        "sort" => {
+        Builtin::ListSort => {
             if kw_get(kw, "key").is_some_and(|k| k != none) {
                 return Err(NEED_GUEST);
             }
@@ -556,54 +661,56 @@ fn list_method(m: &str, o: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> 
             list_set_items(o, &items);
             none
         }
-        "reverse" => {
+        Builtin::ListReverse => {
             let mut items = list_items(o);
             items.reverse();
             list_set_items(o, &items);
             none
         }
-        "copy" => new_list(&list_items(o)),
-        "clear" => {
+        Builtin::ListCopy => new_list(&list_items(o)),
+        Builtin::ListClear => {
             list_set_items(o, &[]);
             none
         }
         _ => {
             return err(
-                "AttributeError",
-                format!("'list' object has no attribute '{m}'"),
+                ExcKind::AttributeError,
+                format!("'list' object has no attribute '{}'", m.short_name()),
             )
         }
     })
 }
 
-fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
+fn dict_method(m: Builtin, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
     let none = rt().none;
     Ok(match m {
-        "get" => dict::get(o, a(args, 0).unwrap_or(none))?.unwrap_or(a(args, 1).unwrap_or(none)),
-        "keys" => crate::views::new_view(o, crate::views::KEYS),
-        "values" => crate::views::new_view(o, crate::views::VALUES),
-        "items" => crate::views::new_view(o, crate::views::ITEMS),
-        "pop" => {
+        Builtin::DictGet => {
+            dict::get(o, a(args, 0).unwrap_or(none))?.unwrap_or(a(args, 1).unwrap_or(none))
+        }
+        Builtin::DictKeys => crate::views::new_view(o, crate::views::KEYS),
+        Builtin::DictValues => crate::views::new_view(o, crate::views::VALUES),
+        Builtin::DictItems => crate::views::new_view(o, crate::views::ITEMS),
+        Builtin::DictPop => {
             let k = a(args, 0).unwrap_or(none);
             match dict::del(o, k)? {
                 Some(v) => v,
                 None => match a(args, 1) {
                     Some(d) => d,
-                    None => return Err(types::exc_with_args(rt().exc("KeyError"), &[k])),
+                    None => return Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[k])),
                 },
             }
         }
-        "popitem" => {
+        Builtin::DictPopitem => {
             let items = dict::items(o);
             match items.last() {
                 Some(&(k, v)) => {
                     dict::del(o, k)?;
                     new_tuple(&[k, v])
                 }
-                None => return err("KeyError", "popitem(): dictionary is empty"),
+                None => return err(ExcKind::KeyError, "popitem(): dictionary is empty"),
             }
         }
-        "setdefault" => {
+        Builtin::DictSetdefault => {
             let k = a(args, 0).unwrap_or(none);
             match dict::get(o, k)? {
                 Some(v) => v,
@@ -614,7 +721,7 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
                 }
             }
         }
-        "update" => {
+        Builtin::DictUpdate => {
             let src = a(args, 0).unwrap_or(none);
             if src.tid() == tid::DICT {
                 for (k, v) in dict::items(src) {
@@ -628,40 +735,40 @@ fn dict_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             }
             none
         }
-        "copy" => dict::copy(o),
-        "clear" => {
+        Builtin::DictCopy => dict::copy(o),
+        Builtin::DictClear => {
             dict::clear(o);
             none
         }
         _ => {
             return err(
-                "AttributeError",
-                format!("'dict' object has no attribute '{m}'"),
+                ExcKind::AttributeError,
+                format!("'dict' object has no attribute '{}'", m.short_name()),
             )
         }
     })
 }
 
-fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
+fn set_method(m: Builtin, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
     let none = rt().none;
     let x = a(args, 0).unwrap_or(none);
     Ok(match m {
-        "add" => {
+        Builtin::SetAdd => {
             sets::add(o, x)?;
             none
         }
-        "remove" => {
+        Builtin::SetRemove => {
             if !sets::discard(o, x)? {
-                return Err(types::exc_with_args(rt().exc("KeyError"), &[x]));
+                return Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[x]));
             }
             none
         }
-        "discard" => {
+        Builtin::SetDiscard => {
             sets::discard(o, x)?;
             none
         }
-        "pop" => sets::pop(o)?,
-        "union" => {
+        Builtin::SetPop => sets::pop(o)?,
+        Builtin::SetUnion => {
             let r = sets::copy(o);
             for a in args {
                 if *a != o {
@@ -670,13 +777,13 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             }
             r
         }
-        "update" => {
+        Builtin::SetUpdate => {
             for a in args {
                 sets::update(o, *a)?;
             }
             none
         }
-        "intersection" => {
+        Builtin::SetIntersection => {
             let mut r = o;
             for a in args {
                 r = sets::intersection(r, *a)?;
@@ -686,13 +793,13 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             }
             r
         }
-        "intersection_update" => {
+        Builtin::SetIntersectionUpdate => {
             for a in args {
                 sets::intersection_update(o, *a)?;
             }
             none
         }
-        "difference" => {
+        Builtin::SetDifference => {
             if args.is_empty() {
                 return Ok(sets::copy(o));
             }
@@ -702,118 +809,124 @@ fn set_method(m: &str, o: GcRef, args: &[GcRef]) -> PyResult<GcRef> {
             }
             r
         }
-        "difference_update" => {
+        Builtin::SetDifferenceUpdate => {
             for a in args {
                 sets::difference_update(o, *a)?;
             }
             none
         }
-        "symmetric_difference" => sets::symmetric_difference(o, x)?,
-        "symmetric_difference_update" => {
+        Builtin::SetSymmetricDifference => sets::symmetric_difference(o, x)?,
+        Builtin::SetSymmetricDifferenceUpdate => {
             sets::symmetric_difference_update(o, x)?;
             none
         }
-        "issubset" | "issuperset" | "isdisjoint" => {
+        Builtin::SetIssubset | Builtin::SetIssuperset | Builtin::SetIsdisjoint => {
             let other = if x.tid() == tid::SET {
                 x
             } else {
                 sets::from_iterable(x)?
             };
             bool_obj(match m {
-                "issubset" => sets::is_subset(o, other)?,
-                "issuperset" => sets::is_subset(other, o)?,
+                Builtin::SetIssubset => sets::is_subset(o, other)?,
+                Builtin::SetIssuperset => sets::is_subset(other, o)?,
                 _ => sets::len(sets::intersection(o, other)?) == 0,
             })
         }
-        "copy" => sets::copy(o),
-        "clear" => {
+        Builtin::SetCopy => sets::copy(o),
+        Builtin::SetClear => {
             sets::clear(o);
             none
         }
         _ => {
             return err(
-                "AttributeError",
-                format!("'set' object has no attribute '{m}'"),
+                ExcKind::AttributeError,
+                format!("'set' object has no attribute '{}'", m.short_name()),
             )
         }
     })
 }
 
-fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
+fn math(m: Builtin, args: &[GcRef]) -> PyResult<GcRef> {
     let x = || f_arg(a(args, 0));
     let y = || f_arg(a(args, 1));
     Ok(new_float(match m {
-        "sqrt" => {
+        Builtin::MathSqrt => {
             let v = x()?;
             if v < 0.0 {
                 return math_dom();
             }
             v.sqrt()
         }
-        "floor" | "ceil" | "trunc" => {
+        Builtin::MathFloor | Builtin::MathCeil | Builtin::MathTrunc => {
             let v = a(args, 0).unwrap_or(rt().none);
             if numbers::is_intlike(v) {
                 return Ok(v);
             }
             let f = x()?;
             let r = match m {
-                "floor" => f.floor(),
-                "ceil" => f.ceil(),
+                Builtin::MathFloor => f.floor(),
+                Builtin::MathCeil => f.ceil(),
                 _ => f.trunc(),
             };
             if !r.is_finite() {
-                return err("OverflowError", "cannot convert float infinity to integer");
+                return err(
+                    ExcKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                );
             }
             return Ok(numbers::int_from_big(
                 format!("{r:.0}").parse().unwrap_or_default(),
             ));
         }
-        "sin" => x()?.sin(),
-        "cos" => x()?.cos(),
-        "tan" => x()?.tan(),
-        "atan" => x()?.atan(),
-        "atan2" => x()?.atan2(y()?),
-        "hypot" => x()?.hypot(y()?),
-        "exp" => {
+        Builtin::MathSin => x()?.sin(),
+        Builtin::MathCos => x()?.cos(),
+        Builtin::MathTan => x()?.tan(),
+        Builtin::MathAtan => x()?.atan(),
+        Builtin::MathAtan2 => x()?.atan2(y()?),
+        Builtin::MathHypot => x()?.hypot(y()?),
+        Builtin::MathExp => {
             let r = x()?.exp();
             if r.is_infinite() {
-                return err("OverflowError", "math range error");
+                return err(ExcKind::OverflowError, "math range error");
             }
             r
         }
-        "log" | "log2" | "log10" => {
+        Builtin::MathLog | Builtin::MathLog2 | Builtin::MathLog10 => {
             let v = x()?;
             if v <= 0.0 {
                 return math_dom();
             }
             match (m, a(args, 1)) {
-                ("log", Some(b)) => v.ln() / f_arg(Some(b))?.ln(),
-                ("log", None) => v.ln(),
-                ("log2", _) => v.log2(),
+                (Builtin::MathLog, Some(b)) => v.ln() / f_arg(Some(b))?.ln(),
+                (Builtin::MathLog, None) => v.ln(),
+                (Builtin::MathLog2, _) => v.log2(),
                 _ => v.log10(),
             }
         }
-        "pow" => x()?.powf(y()?),
-        "fabs" => x()?.abs(),
-        "isnan" => return Ok(bool_obj(x()?.is_nan())),
-        "isinf" => return Ok(bool_obj(x()?.is_infinite())),
-        "gcd" => {
+        Builtin::MathPow => x()?.powf(y()?),
+        Builtin::MathFabs => x()?.abs(),
+        Builtin::MathIsnan => return Ok(bool_obj(x()?.is_nan())),
+        Builtin::MathIsinf => return Ok(bool_obj(x()?.is_infinite())),
+        Builtin::MathGcd => {
             use num_integer::Integer;
             let p = to_big(a(args, 0).unwrap_or(rt().none)).unwrap_or_default();
             let q = to_big(a(args, 1).unwrap_or(rt().none)).unwrap_or_default();
             return Ok(numbers::int_from_big(p.gcd(&q)));
         }
-        "isqrt" => {
+        Builtin::MathIsqrt => {
             let v = to_big(a(args, 0).unwrap_or(rt().none)).unwrap_or_default();
             if v.sign() == num_bigint::Sign::Minus {
-                return err("ValueError", "isqrt() argument must be nonnegative");
+                return err(ExcKind::ValueError, "isqrt() argument must be nonnegative");
             }
             return Ok(numbers::int_from_big(v.sqrt()));
         }
-        "factorial" => {
+        Builtin::MathFactorial => {
             let n = i_arg(a(args, 0))?;
             if n < 0 {
-                return err("ValueError", "factorial() not defined for negative values");
+                return err(
+                    ExcKind::ValueError,
+                    "factorial() not defined for negative values",
+                );
             }
             let mut r = num_bigint::BigInt::from(1);
             for k in 2..=n {
@@ -823,8 +936,8 @@ fn math(m: &str, args: &[GcRef]) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "AttributeError",
-                format!("module 'math' has no attribute '{m}'"),
+                ExcKind::AttributeError,
+                format!("module 'math' has no attribute '{}'", m.short_name()),
             )
         }
     }))

@@ -4,8 +4,7 @@
 //! Owns: creating these module objects on first import, and `abc`'s
 //! abstract-method registry and instantiation check.
 
-use crate::builtins::id_of;
-use crate::interp::{module_cell, Vm};
+use crate::dict::module_cell;
 use crate::objects::*;
 use metatrace::heap::GcRef;
 
@@ -14,16 +13,18 @@ fn set(m: GcRef, name: &str, v: GcRef) {
     setr(c, &cell_obj::value, v);
 }
 
-/// The builtin module `name`, created on first import.
-pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
-    let prefix = match name {
-        "math" | "time" | "sys" | "abc" => name,
-        _ => return None,
-    };
-    let m = crate::new_module(vm, name);
-    for (i, n) in crate::builtins::NAMES.iter().enumerate() {
-        if let Some(rest) = n.strip_prefix(&format!("{prefix}.")) {
-            set(m, rest, new_builtin(i as i64, GcRef::NULL));
+/// Whether `name` is one of the builtin modules made in Rust.
+pub fn is_builtin_module(name: &str) -> bool {
+    matches!(name, "math" | "time" | "sys" | "abc")
+}
+
+/// Fills the new module `m` (registered by the importer) as builtin
+/// module `name` (`is_builtin_module`).
+pub fn fill_builtin_module(m: GcRef, name: &str) -> Option<GcRef> {
+    let prefix = name;
+    for &b in crate::builtins::Builtin::ALL {
+        if let Some(rest) = b.name().strip_prefix(&format!("{prefix}.")) {
+            set(m, rest, b.new_obj(GcRef::NULL));
         }
     }
     match name {
@@ -35,11 +36,9 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
             set(m, "nan", new_float(f64::NAN));
         }
         "sys" => {
-            let argv: Vec<GcRef> =
-                crate::ARGV.with(|a| a.borrow().iter().map(|s| new_str(s)).collect());
+            let argv: Vec<GcRef> = ARGV.with(|a| a.borrow().iter().map(|s| new_str(s)).collect());
             set(m, "argv", new_list(&argv));
             set(m, "maxsize", new_int(i64::MAX));
-            let _ = id_of("sys.exit");
         }
         "abc" => {
             // Every class below ABC inherits the `__abc__` marker.
@@ -53,7 +52,7 @@ pub fn builtin_module(vm: &mut Vm, name: &str) -> Option<GcRef> {
             crate::dict::set_str(ns, "__module__", intern("abc"));
             let ty = rt().ty(tag::TYPE);
             let meta = crate::types::new_class(intern("ABCMeta"), &[ty], ns).ok()?;
-            ABC_META.with(|c| c.set(keep(meta)));
+            crate::types::set_abc_meta(keep(meta));
             set(m, "ABCMeta", meta);
         }
         _ => {}
@@ -70,23 +69,7 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
     }
 }
 
-thread_local! {
-    /// `abc.ABCMeta` once `abc` was imported (compared by identity).
-    static ABC_META: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
-}
-
-/// `abc.ABCMeta`, if the `abc` module was imported.
-pub fn abc_meta() -> Option<GcRef> {
-    Some(ABC_META.with(|c| c.get())).filter(|m| !m.is_null())
-}
-
-/// The metaclass of class `cls` when it is not `type`: `abc.ABCMeta` for
-/// every class below `abc.ABC` or declared with `metaclass=ABCMeta` (both
-/// carry the `__abc__` marker).
-pub fn metaclass_of(cls: GcRef) -> Option<GcRef> {
-    let meta = abc_meta()?;
-    (cls != meta && !crate::types::class_lookup(cls, "__abc__").is_null()).then_some(meta)
-}
+pub use crate::types::{abc_meta, metaclass_of};
 
 /// A class namespace whose class says `metaclass=ABCMeta`: it gets the
 /// marker every class below `abc.ABC` inherits.
@@ -156,4 +139,22 @@ pub fn abstract_error(cls: GcRef) -> Option<String> {
         crate::types::type_name(cls),
         names.join(", ")
     ))
+}
+
+thread_local! {
+    /// `sys.getrecursionlimit()`.
+    static LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(1000) };
+}
+/// `sys.setrecursionlimit(n)` (capped at 200000).
+pub fn set_recursion_limit(n: usize) {
+    LIMIT.with(|l| l.set(n.min(200_000)));
+}
+/// `sys.getrecursionlimit()`.
+pub fn recursion_limit() -> usize {
+    LIMIT.with(|l| l.get())
+}
+
+thread_local! {
+    /// `sys.argv` of this run.
+    pub static ARGV: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }

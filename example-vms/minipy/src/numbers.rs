@@ -39,7 +39,7 @@ pub fn to_big(o: GcRef) -> Option<BigInt> {
     match o.tid() {
         tid::INT => Some(BigInt::from(geti(o, &int_obj::v))),
         tid::BOOL => Some(BigInt::from(geti(o, &objects::bool_obj::v))),
-        tid::INST => crate::enums::int_value(o).and_then(to_big),
+        tid::INST => crate::types::int_value(o).and_then(to_big),
         tid::BIG => {
             let arr = getr(o, &big_obj::limbs);
             let n = heap::arraylen(arr, &INT_ARRAY);

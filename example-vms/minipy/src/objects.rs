@@ -413,6 +413,81 @@ pub mod tag {
     pub const COUNT: i64 = 31;
 }
 
+/// Declares the built-in exception classes once: the `ExcKind` enum (so a
+/// misspelt class name does not compile), each class's Python name and its
+/// base. Bases must be listed before their subclasses (checked at build
+/// time below); `_` marks the root, whose base is `object`.
+macro_rules! exc_kinds {
+    ($($name:ident : $base:tt),* $(,)?) => {
+        /// A built-in exception class; `rt().exc(kind)` is its class object.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ExcKind { $($name),* }
+        impl ExcKind {
+            /// Every kind, in declaration (base-before-subclass) order.
+            pub const ALL: &'static [ExcKind] = &[$(ExcKind::$name),*];
+            /// The Python class name.
+            pub const fn name(self) -> &'static str {
+                match self { $(ExcKind::$name => stringify!($name)),* }
+            }
+            /// The base class (`None`: `object`).
+            pub const fn base(self) -> Option<ExcKind> {
+                match self { $(ExcKind::$name => exc_kinds!(@base $base)),* }
+            }
+        }
+    };
+    (@base _) => { None };
+    (@base $b:ident) => { Some(ExcKind::$b) };
+}
+
+exc_kinds! {
+    BaseException: _,
+    Exception: BaseException,
+    SystemExit: BaseException,
+    KeyboardInterrupt: BaseException,
+    ArithmeticError: Exception,
+    ZeroDivisionError: ArithmeticError,
+    OverflowError: ArithmeticError,
+    LookupError: Exception,
+    KeyError: LookupError,
+    IndexError: LookupError,
+    ValueError: Exception,
+    TypeError: Exception,
+    AttributeError: Exception,
+    NameError: Exception,
+    UnboundLocalError: NameError,
+    StopIteration: Exception,
+    RuntimeError: Exception,
+    MemoryError: Exception,
+    RecursionError: RuntimeError,
+    NotImplementedError: RuntimeError,
+    AssertionError: Exception,
+    ImportError: Exception,
+    ModuleNotFoundError: ImportError,
+    UnicodeError: ValueError,
+    SyntaxError: Exception,
+}
+
+// Build-time check: `ALL[i] as usize == i` and every base comes first, so
+// the classes can be created in order.
+const _: () = {
+    let mut i = 0;
+    while i < ExcKind::ALL.len() {
+        let k = ExcKind::ALL[i];
+        assert!(k as usize == i);
+        if let Some(b) = k.base() {
+            assert!((b as usize) < i, "exception base listed after subclass");
+        }
+        i += 1;
+    }
+};
+
+impl ExcKind {
+    /// The built-in exception class named `name`, if there is one.
+    pub fn by_name(name: &str) -> Option<ExcKind> {
+        ExcKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
 /// Singletons and builtin types. Every `GcRef` here is also held by a
 /// `Handle` in `handles`, so it is a root.
 pub struct Runtime {
@@ -422,8 +497,8 @@ pub struct Runtime {
     pub empty_tuple: GcRef,
     /// Builtin type objects by tag.
     pub types: Vec<GcRef>,
-    /// Builtin exception classes by name.
-    pub excs: Vec<(String, GcRef)>,
+    /// Builtin exception classes, indexed by `ExcKind`.
+    pub excs: Vec<GcRef>,
     pub builtins_mod: GcRef,
     handles: Vec<Handle>,
     /// Interned strings (names, messages): rooted.
@@ -471,12 +546,13 @@ impl Runtime {
     pub fn ty(&self, tag: i64) -> GcRef {
         self.types[tag as usize]
     }
-    pub fn exc(&self, name: &str) -> GcRef {
-        self.excs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|p| p.1)
-            .unwrap_or(GcRef::NULL)
+    /// The class object of a built-in exception.
+    pub fn exc(&self, k: ExcKind) -> GcRef {
+        self.excs[k as usize]
+    }
+    /// The built-in exception class named `name` (a guest string), if any.
+    pub fn exc_by_name(&self, name: &str) -> Option<GcRef> {
+        ExcKind::by_name(name).map(|k| self.exc(k))
     }
 }
 

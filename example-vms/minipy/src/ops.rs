@@ -20,29 +20,7 @@ use metatrace::ir::EffectInfo;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
-/// Effects of a residual helper that may raise a guest exception.
-pub const RAISES: EffectInfo = EffectInfo {
-    elidable: false,
-    can_raise: true,
-    may_force: false,
-    may_invalidate: false,
-    writes_heap: true,
-};
-
-/// Turns a helper result into the residual-call convention: the value, or
-/// null with the exception pending (or null and nothing pending: the
-/// caller must run guest code).
-pub fn deliver(r: PyResult<GcRef>) -> GcRef {
-    match r {
-        Ok(v) => v,
-        Err(e) => {
-            if !e.is_null() {
-                metatrace::exc::raise(e);
-            }
-            GcRef::NULL
-        }
-    }
-}
+pub use crate::types::{deliver, RAISES};
 
 fn op_sym(op: BinOp) -> &'static str {
     match op {
@@ -86,7 +64,7 @@ fn unsupported(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
     if op == BinOp::Add && matches!(a.tid(), tid::STR | tid::LIST | tid::TUPLE) {
         let t = types::tname(a);
         return err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "can only concatenate {t} (not \"{}\") to {t}",
                 types::tname(b)
@@ -94,7 +72,7 @@ fn unsupported(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
         );
     }
     err(
-        "TypeError",
+        ExcKind::TypeError,
         format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
             op_sym(op),
@@ -111,7 +89,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
         BinOp::Mul => numbers::int_from_big(x * y),
         BinOp::TrueDiv => {
             if y.is_zero() {
-                return err("ZeroDivisionError", "division by zero");
+                return err(ExcKind::ZeroDivisionError, "division by zero");
             }
             match (x.to_i64(), y.to_i64()) {
                 (Some(a), Some(b)) if a.abs() < (1 << 53) && b.abs() < (1 << 53) => {
@@ -124,7 +102,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                         numbers::big_to_f64(&q) + numbers::big_to_f64(&r) / numbers::big_to_f64(&y);
                     if f.is_infinite() {
                         return err(
-                            "OverflowError",
+                            ExcKind::OverflowError,
                             "integer division result too large for a float",
                         );
                     }
@@ -134,13 +112,16 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
         }
         BinOp::FloorDiv => {
             if y.is_zero() {
-                return err("ZeroDivisionError", "integer division or modulo by zero");
+                return err(
+                    ExcKind::ZeroDivisionError,
+                    "integer division or modulo by zero",
+                );
             }
             numbers::int_from_big(numbers::big_floordiv(&x, &y))
         }
         BinOp::Mod => {
             if y.is_zero() {
-                return err("ZeroDivisionError", "integer modulo by zero");
+                return err(ExcKind::ZeroDivisionError, "integer modulo by zero");
             }
             numbers::int_from_big(numbers::big_mod(&x, &y))
         }
@@ -150,7 +131,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
                 let b = numbers::big_to_f64(&y);
                 if a == 0.0 {
                     return err(
-                        "ZeroDivisionError",
+                        ExcKind::ZeroDivisionError,
                         "0.0 cannot be raised to a negative power",
                     );
                 }
@@ -160,23 +141,23 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
             let e = y
                 .to_u32()
                 .ok_or(())
-                .or_else(|_| err("OverflowError", "exponent too large"))?;
+                .or_else(|_| err(ExcKind::OverflowError, "exponent too large"))?;
             numbers::int_from_big(num_traits::pow::Pow::pow(x, e))
         }
         BinOp::LShift => {
             if y.is_negative() {
-                return err("ValueError", "negative shift count");
+                return err(ExcKind::ValueError, "negative shift count");
             }
             check_size((x.bits() as u128 + y.to_u64().unwrap_or(u64::MAX) as u128) * 16)?;
             let s = y
                 .to_usize()
                 .ok_or(())
-                .or_else(|_| err("OverflowError", "too many digits in integer"))?;
+                .or_else(|_| err(ExcKind::OverflowError, "too many digits in integer"))?;
             numbers::int_from_big(x << s)
         }
         BinOp::RShift => {
             if y.is_negative() {
-                return err("ValueError", "negative shift count");
+                return err(ExcKind::ValueError, "negative shift count");
             }
             let s = y.to_usize().unwrap_or(usize::MAX / 2).min(1 << 20);
             numbers::int_from_big(x >> s)
@@ -184,7 +165,7 @@ fn int_op(op: BinOp, x: BigInt, y: BigInt) -> PyResult<GcRef> {
         BinOp::And => numbers::int_from_big(x & y),
         BinOp::Or => numbers::int_from_big(x | y),
         BinOp::Xor => numbers::int_from_big(x ^ y),
-        BinOp::MatMul => return err("TypeError", "unsupported operand type(s) for @"),
+        BinOp::MatMul => return err(ExcKind::TypeError, "unsupported operand type(s) for @"),
     })
 }
 
@@ -195,32 +176,35 @@ pub fn float_op(op: BinOp, x: f64, y: f64) -> PyResult<GcRef> {
         BinOp::Mul => x * y,
         BinOp::TrueDiv => {
             if y == 0.0 {
-                return err("ZeroDivisionError", "float division by zero");
+                return err(ExcKind::ZeroDivisionError, "float division by zero");
             }
             x / y
         }
         BinOp::FloorDiv => {
             if y == 0.0 {
-                return err("ZeroDivisionError", "float floor division by zero");
+                return err(ExcKind::ZeroDivisionError, "float floor division by zero");
             }
             numbers::float_floordiv(x, y)
         }
         BinOp::Mod => {
             if y == 0.0 {
-                return err("ZeroDivisionError", "float modulo");
+                return err(ExcKind::ZeroDivisionError, "float modulo");
             }
             numbers::float_mod(x, y)
         }
         BinOp::Pow => {
             if x == 0.0 && y < 0.0 {
                 return err(
-                    "ZeroDivisionError",
+                    ExcKind::ZeroDivisionError,
                     "0.0 cannot be raised to a negative power",
                 );
             }
             let r = x.powf(y);
             if r.is_infinite() && x.is_finite() && y.is_finite() {
-                return err("OverflowError", "(34, 'Numerical result out of range')");
+                return err(
+                    ExcKind::OverflowError,
+                    "(34, 'Numerical result out of range')",
+                );
             }
             r
         }
@@ -231,7 +215,7 @@ pub fn float_op(op: BinOp, x: f64, y: f64) -> PyResult<GcRef> {
 /// Refuses results too large to allocate (CPython raises MemoryError).
 pub fn check_size(n: u128) -> PyResult<()> {
     if n > (1 << 31) {
-        return err("MemoryError", "");
+        return err(ExcKind::MemoryError, "");
     }
     Ok(())
 }
@@ -285,7 +269,7 @@ pub fn binop(op: BinOp, a: GcRef, b: GcRef) -> PyResult<GcRef> {
                 )
                 .is_err() =>
         {
-            err("MemoryError", "")
+            err(ExcKind::MemoryError, "")
         }
         (BinOp::Mul, tid::STR, _) if numbers::is_intlike(b) => {
             let k = to_big(b).and_then(|x| x.to_i64()).unwrap_or(0).max(0) as usize;
@@ -387,7 +371,7 @@ pub fn order(a: GcRef, b: GcRef, op: CmpOp) -> PyResult<std::cmp::Ordering> {
         (tid::TUPLE, tid::TUPLE) => seq_order(&tuple_items(a), &tuple_items(b), op),
         (tid::INST, _) | (_, tid::INST) => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' not supported between instances of '{}' and '{}'",
                 cmp_name(op),
@@ -489,7 +473,7 @@ pub fn contains(c: GcRef, x: GcRef) -> PyResult<bool> {
         tid::STR => {
             if x.tid() != tid::STR {
                 return err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     format!(
                         "'in <string>' requires string as left operand, not {}",
                         types::tname(x)
@@ -531,7 +515,7 @@ pub fn contains(c: GcRef, x: GcRef) -> PyResult<bool> {
         }
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("argument of type '{}' is not iterable", types::tname(c)),
         ),
     }
@@ -606,7 +590,7 @@ pub fn len(o: GcRef) -> PyResult<i64> {
         tid::TYPE if crate::enums::len(o).is_some() => crate::enums::len(o).unwrap_or(0),
         _ => {
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("object of type '{}' has no len()", types::tname(o)),
             )
         }
@@ -616,7 +600,7 @@ pub fn len(o: GcRef) -> PyResult<i64> {
 fn norm_index(i: GcRef, n: i64, what: &str) -> PyResult<usize> {
     let Some(k) = to_big(i) else {
         return err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "{what} indices must be integers or slices, not {}",
                 types::tname(i)
@@ -626,7 +610,7 @@ fn norm_index(i: GcRef, n: i64, what: &str) -> PyResult<usize> {
     let k = k.to_i64().unwrap_or(i64::MAX);
     let k2 = if k < 0 { k + n } else { k };
     if k2 < 0 || k2 >= n {
-        return err("IndexError", format!("{what} index out of range"));
+        return err(ExcKind::IndexError, format!("{what} index out of range"));
     }
     Ok(k2 as usize)
 }
@@ -646,7 +630,7 @@ pub fn slice_indices(s: GcRef, n: i64) -> PyResult<Vec<usize>> {
                     i64::MAX / 2
                 }))),
                 None => err(
-                    "TypeError",
+                    ExcKind::TypeError,
                     "slice indices must be integers or None or have an __index__ method",
                 ),
             }
@@ -654,7 +638,7 @@ pub fn slice_indices(s: GcRef, n: i64) -> PyResult<Vec<usize>> {
     };
     let step = get(&slice_obj::step)?.unwrap_or(1);
     if step == 0 {
-        return err("ValueError", "slice step cannot be zero");
+        return err(ExcKind::ValueError, "slice step cannot be zero");
     }
     let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
     let fix = |v: Option<i64>, dflt: i64, lo: i64, hi: i64| match v {
@@ -723,7 +707,7 @@ pub fn getitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
         }
         tid::DICT => match dict::get(o, i)? {
             Some(v) => Ok(v),
-            None => Err(types::exc_with_args(rt().exc("KeyError"), &[i])),
+            None => Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[i])),
         },
         tid::RANGE => {
             let n = range_len(o);
@@ -740,7 +724,7 @@ pub fn getitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
         }
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("'{}' object is not subscriptable", types::tname(o)),
         ),
     }
@@ -781,7 +765,7 @@ pub fn setitem(o: GcRef, i: GcRef, v: GcRef) -> PyResult<GcRef> {
                     items.splice(a..b, new);
                 } else {
                     if new.len() != idx.len() {
-                        return err("ValueError", format!("attempt to assign sequence of size {} to extended slice of size {}", new.len(), idx.len()));
+                        return err(ExcKind::ValueError, format!("attempt to assign sequence of size {} to extended slice of size {}", new.len(), idx.len()));
                     }
                     for (k, x) in idx.into_iter().zip(new) {
                         items[k] = x;
@@ -800,7 +784,7 @@ pub fn setitem(o: GcRef, i: GcRef, v: GcRef) -> PyResult<GcRef> {
         }
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!(
                 "'{}' object does not support item assignment",
                 types::tname(o)
@@ -841,10 +825,10 @@ pub fn delitem(o: GcRef, i: GcRef) -> PyResult<GcRef> {
         }
         tid::DICT => match dict::del(o, i)? {
             Some(_) => Ok(rt().none),
-            None => Err(types::exc_with_args(rt().exc("KeyError"), &[i])),
+            None => Err(types::exc_with_args(rt().exc(ExcKind::KeyError), &[i])),
         },
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("'{}' object doesn't support item deletion", types::tname(o)),
         ),
     }
@@ -876,7 +860,7 @@ pub fn iterate(o: GcRef) -> PyResult<Vec<GcRef>> {
         tid::TYPE if crate::enums::is_enum_class(o) => return iterate(get_iter(o)?),
         _ => {
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("'{}' object is not iterable", types::tname(o)),
             )
         }
@@ -904,7 +888,7 @@ pub fn get_iter(o: GcRef) -> PyResult<GcRef> {
         }
         _ => {
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!("'{}' object is not iterable", types::tname(o)),
             )
         }
@@ -961,12 +945,12 @@ pub fn unpack(o: GcRef, n: usize) -> PyResult<Vec<GcRef>> {
     if items.len() != n {
         if items.len() > n {
             return err(
-                "ValueError",
+                ExcKind::ValueError,
                 format!("too many values to unpack (expected {n})"),
             );
         }
         return err(
-            "ValueError",
+            ExcKind::ValueError,
             format!(
                 "not enough values to unpack (expected {n}, got {})",
                 items.len()
@@ -995,7 +979,7 @@ pub fn neg(o: GcRef) -> PyResult<GcRef> {
         tid::FLOAT => Ok(new_float(-getf(o, &float_obj::v))),
         tid::INST => Err(NEED_GUEST),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("bad operand type for unary -: '{}'", types::tname(o)),
         ),
     }
@@ -1005,7 +989,7 @@ pub fn invert(o: GcRef) -> PyResult<GcRef> {
     match to_big(o) {
         Some(b) => Ok(numbers::int_from_big(-b - 1)),
         None => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("bad operand type for unary ~: '{}'", types::tname(o)),
         ),
     }
@@ -1016,7 +1000,7 @@ pub fn pos(o: GcRef) -> PyResult<GcRef> {
         tid::INT | tid::BIG | tid::FLOAT => Ok(o),
         tid::BOOL => Ok(new_int(geti(o, &bool_obj::v))),
         _ => err(
-            "TypeError",
+            ExcKind::TypeError,
             format!("bad operand type for unary +: '{}'", types::tname(o)),
         ),
     }

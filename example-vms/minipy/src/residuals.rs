@@ -93,7 +93,7 @@ extern "C" fn mp_unpack_ex(l: GcRef, a: i64, b: i64) -> GcRef {
     let (a, b) = (a as usize, b as usize);
     if items.len() < a + b {
         return ops::deliver(types::err(
-            "ValueError",
+            ExcKind::ValueError,
             format!(
                 "not enough values to unpack (expected at least {}, got {})",
                 a + b,
@@ -137,7 +137,7 @@ extern "C" fn mp_exc_match(e: GcRef, t: GcRef) -> GcRef {
     for c in classes {
         if !types::is_exception_class(c) {
             return ops::deliver(types::err(
-                "TypeError",
+                ExcKind::TypeError,
                 "catching classes that do not inherit from BaseException is not allowed",
             ));
         }
@@ -165,7 +165,7 @@ extern "C" fn mp_delattr(o: GcRef, name: GcRef) -> GcRef {
         return none();
     }
     ops::deliver(types::err(
-        "AttributeError",
+        ExcKind::AttributeError,
         format!("'{}' object has no attribute '{n}'", types::tname(o)),
     ))
 }

@@ -15,7 +15,6 @@
 
 use crate::dict;
 use crate::objects::*;
-use crate::ops;
 use crate::types::{self, PyResult};
 use metatrace::heap::{self, GcRef, INT_ARRAY};
 
@@ -362,7 +361,7 @@ pub fn clear(s: GcRef) {
 /// `set.pop()`: scans from the finger.
 pub fn pop(s: GcRef) -> PyResult<GcRef> {
     if len(s) == 0 {
-        return types::err("KeyError", "pop from an empty set");
+        return types::err(ExcKind::KeyError, "pop from an empty set");
     }
     let (k, h) = (keys_a(s), hashes_a(s));
     let mask = mask(s);
@@ -434,7 +433,7 @@ pub fn update(s: GcRef, other: GcRef) -> PyResult<()> {
             Ok(())
         }
         _ => {
-            for k in ops::iterate(other)? {
+            for k in (types::upcalls().iterate)(other)? {
                 add(s, k)?;
             }
             Ok(())
@@ -482,7 +481,7 @@ pub fn intersection(s: GcRef, other: GcRef) -> PyResult<GcRef> {
         }
         return Ok(result);
     }
-    for key in ops::iterate(other)? {
+    for key in (types::upcalls().iterate)(other)? {
         let hash = dict::hash(key)?;
         if lookup(s, key, hash)?.is_some() {
             add_entry(result, key, hash)?;
@@ -519,7 +518,7 @@ pub fn difference_update(s: GcRef, other: GcRef) -> PyResult<()> {
             discard_entry(s, key, hash)?;
         }
     } else {
-        for key in ops::iterate(other)? {
+        for key in (types::upcalls().iterate)(other)? {
             discard(s, key)?;
         }
     }

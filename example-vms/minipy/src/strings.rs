@@ -81,7 +81,7 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
             };
             if s.is_empty() || s.trim_start_matches('-').len() > 4300 {
                 return err(
-                    "ValueError",
+                    ExcKind::ValueError,
                     "Exceeds the limit (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit",
                 );
             }
@@ -165,13 +165,13 @@ fn repr_inner(o: GcRef) -> PyResult<String> {
         }
         tid::BUILTIN => format!(
             "<built-in function {}>",
-            crate::builtins::name_of(geti(o, &builtin_obj::id))
+            crate::builtin_table::name_of(geti(o, &builtin_obj::id))
         ),
         tid::METHOD => "<bound method>".to_string(),
         tid::MODULE => format!("<module '{}'>", str_of(getr(o, &module_obj::name))),
         tid::INST => {
             if has_dunder(o, "__repr__") {
-                return crate::guestcall::user_text(o, "__repr__");
+                return (types::upcalls().user_text)(o, "__repr__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) {
@@ -210,7 +210,7 @@ pub fn to_str(o: GcRef) -> PyResult<String> {
         tid::STR => Ok(str_of(o)),
         tid::INST => {
             if has_dunder(o, "__str__") {
-                return crate::guestcall::user_text(o, "__str__");
+                return (types::upcalls().user_text)(o, "__str__");
             }
             let cls = getr(o, &inst_obj::cls);
             if types::is_exception_class(cls) && !has_dunder(o, "__repr__") {
@@ -220,7 +220,7 @@ pub fn to_str(o: GcRef) -> PyResult<String> {
                 return match args.len() {
                     0 => Ok(String::new()),
                     1 => {
-                        if types::is_subclass(cls, rt().exc("KeyError")) {
+                        if types::is_subclass(cls, rt().exc(ExcKind::KeyError)) {
                             repr(args[0])
                         } else {
                             to_str(args[0])
@@ -307,7 +307,7 @@ fn parse_spec(s: &str) -> PyResult<Spec> {
         i += 1;
     }
     if i != c.len() {
-        return err("ValueError", "Invalid format specifier");
+        return err(ExcKind::ValueError, "Invalid format specifier");
     }
     Ok(sp)
 }
@@ -405,7 +405,7 @@ pub fn format_value(v: GcRef, spec: &str) -> PyResult<String> {
         }
         if sp.ty.is_some_and(|t| t != 's') {
             return err(
-                "ValueError",
+                ExcKind::ValueError,
                 format!(
                     "Unknown format code '{}' for object of type '{}'",
                     sp.ty.unwrap_or('s'),
@@ -479,7 +479,7 @@ pub fn format_value(v: GcRef, spec: &str) -> PyResult<String> {
         Some('d') | Some('n') | None => m.to_string(),
         Some(t) => {
             return err(
-                "ValueError",
+                ExcKind::ValueError,
                 format!("Unknown format code '{t}' for object of type 'int'"),
             )
         }
@@ -529,11 +529,11 @@ pub fn percent_format(fmt: &str, args: GcRef) -> PyResult<String> {
         }
         let flags: String = c[st..i].iter().collect();
         let Some(&ty) = c.get(i) else {
-            return err("ValueError", "incomplete format");
+            return err(ExcKind::ValueError, "incomplete format");
         };
         i += 1;
         let Some(v) = it.next() else {
-            return err("TypeError", "not enough arguments for format string");
+            return err(ExcKind::TypeError, "not enough arguments for format string");
         };
         let flags = flags.replacen('-', "<", 1);
         let piece = match ty {
@@ -553,7 +553,7 @@ pub fn percent_format(fmt: &str, args: GcRef) -> PyResult<String> {
                 };
                 if !numbers::is_intlike(iv) {
                     return err(
-                        "TypeError",
+                        ExcKind::TypeError,
                         format!(
                             "%d format: a real number is required, not {}",
                             types::tname(v)
@@ -569,13 +569,18 @@ pub fn percent_format(fmt: &str, args: GcRef) -> PyResult<String> {
                 tid::STR => str_of(v),
                 _ => format_value(v, "c")?,
             },
-            _ => return err("ValueError", format!("unsupported format character '{ty}'")),
+            _ => {
+                return err(
+                    ExcKind::ValueError,
+                    format!("unsupported format character '{ty}'"),
+                )
+            }
         };
         out.push_str(&piece);
     }
     if it.next().is_some() {
         return err(
-            "TypeError",
+            ExcKind::TypeError,
             "not all arguments converted during string formatting",
         );
     }
@@ -640,11 +645,14 @@ pub fn str_format(fmt: &str, args: &[GcRef], kw: GcRef) -> PyResult<String> {
                 let Some(v) = v else {
                     return if name.is_empty() || name.parse::<usize>().is_ok() {
                         err(
-                            "IndexError",
+                            ExcKind::IndexError,
                             "Replacement index out of range for positional args tuple",
                         )
                     } else {
-                        Err(types::exc_with_args(rt().exc("KeyError"), &[new_str(name)]))
+                        Err(types::exc_with_args(
+                            rt().exc(ExcKind::KeyError),
+                            &[new_str(name)],
+                        ))
                     };
                 };
                 let v = match conv {

@@ -18,32 +18,29 @@ use std::cell::RefCell;
 pub type PyResult<T> = Result<T, GcRef>;
 pub const NEED_GUEST: GcRef = GcRef::NULL;
 
-const EXC_TREE: &[(&str, &str)] = &[
-    ("BaseException", ""),
-    ("Exception", "BaseException"),
-    ("SystemExit", "BaseException"),
-    ("KeyboardInterrupt", "BaseException"),
-    ("ArithmeticError", "Exception"),
-    ("ZeroDivisionError", "ArithmeticError"),
-    ("OverflowError", "ArithmeticError"),
-    ("LookupError", "Exception"),
-    ("KeyError", "LookupError"),
-    ("IndexError", "LookupError"),
-    ("ValueError", "Exception"),
-    ("TypeError", "Exception"),
-    ("AttributeError", "Exception"),
-    ("NameError", "Exception"),
-    ("UnboundLocalError", "NameError"),
-    ("StopIteration", "Exception"),
-    ("RuntimeError", "Exception"),
-    ("MemoryError", "Exception"),
-    ("RecursionError", "RuntimeError"),
-    ("NotImplementedError", "RuntimeError"),
-    ("AssertionError", "Exception"),
-    ("ImportError", "Exception"),
-    ("ModuleNotFoundError", "ImportError"),
-    ("UnicodeError", "ValueError"),
-];
+/// Effects of a residual helper that may raise a guest exception.
+pub const RAISES: EffectInfo = EffectInfo {
+    elidable: false,
+    can_raise: true,
+    may_force: false,
+    may_invalidate: false,
+    writes_heap: true,
+};
+
+/// Turns a helper result into the residual-call convention: the value, or
+/// null with the exception pending (or null and nothing pending: the
+/// caller must run guest code).
+pub fn deliver(r: PyResult<GcRef>) -> GcRef {
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            if !e.is_null() {
+                metatrace::exc::raise(e);
+            }
+            GcRef::NULL
+        }
+    }
+}
 
 const TYPE_NAMES: &[(i64, &str)] = &[
     (tag::OBJECT, "object"),
@@ -132,11 +129,11 @@ pub fn init_runtime() {
         let ty = new_type(name, base, t);
         r.types[t as usize] = r.root(ty);
     }
-    for &(name, base) in EXC_TREE {
-        let b = if base.is_empty() { object } else { r.exc(base) };
-        let ty = new_type(name, b, tag::EXC);
+    for &k in ExcKind::ALL {
+        let b = k.base().map_or(object, |b| r.exc(b));
+        let ty = new_type(k.name(), b, tag::EXC);
         r.root(ty);
-        r.excs.push((name.to_string(), ty));
+        r.excs.push(ty);
     }
     objects::set_runtime(r);
 }
@@ -160,7 +157,7 @@ pub fn type_of(o: GcRef) -> GcRef {
         tid::FUNC => tag::FUNC,
         tid::BUILTIN => tag::BUILTIN,
         tid::METHOD => tag::METHOD,
-        tid::TYPE => match crate::modules::metaclass_of(o) {
+        tid::TYPE => match metaclass_of(o) {
             Some(m) => return m,
             None => tag::TYPE,
         },
@@ -252,7 +249,7 @@ pub fn c3_mro(cls: GcRef, bases: &[GcRef]) -> PyResult<Vec<GcRef>> {
                 }
             }
             return err(
-                "TypeError",
+                ExcKind::TypeError,
                 format!(
                     "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                     names.join(", ")
@@ -312,24 +309,6 @@ pub fn affected_by(cls: GcRef) -> Vec<GcRef> {
     });
     v
 }
-
-extern "C" fn mp_bump_versions(cls: GcRef) {
-    // The versions are quasi-immutable: written through a context, so
-    // the JIT invalidates the loops that folded them (guest::reenter
-    // hands this helper one; it is called with `call_may_force`).
-    let _ = crate::guestcall::guest(|_, ctx| {
-        for k in affected_by(cls) {
-            let v = metatrace::Ctx::getfield_i(ctx, k, &type_obj::version);
-            metatrace::Ctx::setfield_i(ctx, k, &type_obj::version, v + 1);
-        }
-        Ok(())
-    });
-}
-metatrace::residual!(
-    /// After a write to `cls`'s namespace: bumps the versions of `cls` and
-    /// its subclasses.
-    pub static BUMP_VERSIONS = fn mp_bump_versions(cls: GcRef), EffectInfo::MAY_FORCE
-);
 
 // ---- maps -----------------------------------------------------------------
 
@@ -499,17 +478,17 @@ pub fn exc_with_args(cls: GcRef, args: &[GcRef]) -> GcRef {
 }
 
 /// `Err(NameOfClass(msg))`.
-pub fn exc_new(name: &str, msg: &str) -> GcRef {
-    let cls = rt().exc(name);
+pub fn exc_new(k: ExcKind, msg: &str) -> GcRef {
+    let cls = rt().exc(k);
     exc_with_args(cls, &[new_str(msg)])
 }
 
-pub fn err<T>(name: &str, msg: impl AsRef<str>) -> PyResult<T> {
-    Err(exc_new(name, msg.as_ref()))
+pub fn err<T>(k: ExcKind, msg: impl AsRef<str>) -> PyResult<T> {
+    Err(exc_new(k, msg.as_ref()))
 }
 
 pub fn is_exception_class(t: GcRef) -> bool {
-    t.tid() == tid::TYPE && is_subclass(t, rt().exc("BaseException"))
+    t.tid() == tid::TYPE && is_subclass(t, rt().exc(ExcKind::BaseException))
 }
 
 /// Creates a class from a namespace dict and its bases (at least one).
@@ -536,4 +515,87 @@ pub fn base_tag(t: GcRef) -> i64 {
         .map(|c| geti(c, &type_obj::tag))
         .find(|g| *g != tag::USER)
         .unwrap_or(tag::OBJECT)
+}
+
+// ---- enums and dunders -----------------------------------------------
+
+/// Is `cls` a subclass of `enum.Enum` (not Enum itself)?
+pub fn is_enum_class(cls: GcRef) -> bool {
+    cls.tid() == tid::TYPE
+        && !class_lookup(cls, "__enum__").is_null()
+        && dict::get_str(getr(cls, &type_obj::dict), "__enum__").is_none()
+}
+
+/// The int an `IntEnum` member stands for (its `_value_`), for builtins
+/// that want an integer (`range`, `hex`, indexing a str, ...).
+pub fn int_value(o: GcRef) -> Option<GcRef> {
+    let cls = getr(o, &inst_obj::cls);
+    if !is_enum_class(cls) || !is_subclass(cls, rt().ty(tag::INT)) {
+        return None;
+    }
+    inst_get(o, "_value_").filter(|v| crate::numbers::is_intlike(*v))
+}
+
+/// Whether a dunder named `name` is defined by the class of instance `o`.
+pub fn has_dunder(o: GcRef, name: &str) -> bool {
+    o.tid() == tid::INST && !class_lookup(getr(o, &inst_obj::cls), name).is_null()
+}
+
+// ---- abc.ABCMeta (the one metaclass) -----------------------------------
+
+thread_local! {
+    /// `abc.ABCMeta` once `abc` was imported (compared by identity).
+    static ABC_META: std::cell::Cell<GcRef> = const { std::cell::Cell::new(GcRef::NULL) };
+}
+
+/// Records `abc.ABCMeta` (when the `abc` module is made).
+pub fn set_abc_meta(meta: GcRef) {
+    ABC_META.with(|c| c.set(meta));
+}
+
+/// `abc.ABCMeta`, if the `abc` module was imported.
+pub fn abc_meta() -> Option<GcRef> {
+    Some(ABC_META.with(|c| c.get())).filter(|m| !m.is_null())
+}
+
+/// The metaclass of class `cls` when it is not `type`: `abc.ABCMeta` for
+/// every class below `abc.ABC` or declared with `metaclass=ABCMeta` (both
+/// carry the `__abc__` marker).
+pub fn metaclass_of(cls: GcRef) -> Option<GcRef> {
+    let meta = abc_meta()?;
+    (cls != meta && !class_lookup(cls, "__abc__").is_null()).then_some(meta)
+}
+
+// ---- upcalls -------------------------------------------------------------
+
+/// What lower-layer code needs from higher layers: guest code (a user
+/// `__hash__` / `__eq__` met inside dict and set operations, a user
+/// `__repr__` / `__str__` met while formatting), dict-view
+/// equality and generic iteration. The interpreter installs them
+/// (`guestcall::install_upcalls`, called by `run`), so this layer does not
+/// import the modules that implement them.
+pub struct Upcalls {
+    /// `hash(o)` for an instance whose class defines `__hash__`.
+    pub user_hash: fn(GcRef) -> PyResult<i64>,
+    /// `a == b` when one of them defines `__eq__`.
+    pub user_eq: fn(GcRef, GcRef) -> PyResult<bool>,
+    /// `o.__repr__()` / `o.__str__()` of an instance (the dunder's name).
+    pub user_text: fn(GcRef, &str) -> PyResult<String>,
+    /// `a == b` when one of them is a dict view.
+    pub view_eq: fn(GcRef, GcRef) -> PyResult<bool>,
+    /// The items of any iterable builtin value (`ops::iterate`).
+    pub iterate: fn(GcRef) -> PyResult<Vec<GcRef>>,
+}
+
+static UPCALLS: std::sync::OnceLock<Upcalls> = std::sync::OnceLock::new();
+
+/// Installs the upcalls (the first installation wins: there is only one
+/// set of implementations).
+pub fn install_upcalls(u: Upcalls) {
+    let _ = UPCALLS.set(u);
+}
+
+/// The installed upcalls.
+pub fn upcalls() -> &'static Upcalls {
+    UPCALLS.get().expect("minipy::run installs the upcalls")
 }

@@ -174,7 +174,7 @@ pub fn iter_next(it: GcRef) -> PyResult<Option<GcRef>> {
     let d = getr(it, &dict_iter::dict);
     if geti(it, &dict_iter::size) != dict::len(d) as i64 {
         seti(it, &dict_iter::size, -1);
-        return types::err("RuntimeError", CHANGED_SIZE);
+        return types::err(ExcKind::RuntimeError, CHANGED_SIZE);
     }
     let mut i = geti(it, &dict_iter::idx) as usize;
     while i < dict::used(d) {
