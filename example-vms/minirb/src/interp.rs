@@ -545,6 +545,40 @@ impl Vm {
         }
     }
 
+    /// `Array.new(n)` / `Array.new(n, fill)` with an Integer `n >= 0` and
+    /// no block: one allocating helper call instead of the generic send
+    /// (the Array-building benchmarks, Storage and Queens, make arrays in
+    /// their inner loops). `None`: the generic path (a block, an Array
+    /// argument, a negative size and its ArgumentError).
+    fn array_new_fast<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        args: &[C::Ref],
+        blk: C::Ref,
+        kw: bool,
+    ) -> Option<C::Ref> {
+        if kw || args.is_empty() || args.len() > 2 || ctx.class_of(blk) == tid::PROC {
+            return None;
+        }
+        if ctx.class_of(args[0]) != tid::INT {
+            return None;
+        }
+        let n = ctx.getfield_i(args[0], &int_obj::v);
+        let zero = ctx.const_int(0);
+        let ok = ctx.int_ge(n, zero);
+        if !ctx.is_true(ok) {
+            return None;
+        }
+        let fill = match args.get(1) {
+            Some(f) => *f,
+            None => ctx.const_ref(self.nil),
+        };
+        Some(
+            ctx.call(&ARRAY_FILLED, &[Val::Int(n), Val::Ref(fill)])
+                .gcref(),
+        )
+    }
+
     /// Builtins traced inline instead of through the generic residual send
     /// (which boxes the arguments into an Array and dispatches on the
     /// method's name): `Class#new` of plain classes (the allocation becomes
@@ -568,6 +602,9 @@ impl Vm {
             (tid::CLASS, "new", _) => {
                 let k = ctx.getfield_i(recv, &class_obj::id);
                 let k = ctx.promote_int(k) as usize;
+                if k == cls::ARRAY && c == objects::meta_of(k) {
+                    return Ok(self.array_new_fast(ctx, args, blk, kw));
+                }
                 if c != objects::meta_of(k) || !objects::plain_new(k) {
                     return Ok(None);
                 }

@@ -11,7 +11,7 @@ use crate::bytecode;
 use crate::hash;
 use crate::objects::{self, cls, *};
 use hashbrown::HashMap;
-use metatrace::heap::{self, GcRef};
+use metatrace::heap::{self, GcRef, REF_ARRAY};
 use metatrace::ir::EffectInfo;
 use std::cell::RefCell;
 
@@ -479,6 +479,24 @@ extern "C" fn rb_str_eq(a: GcRef, b: GcRef) -> i64 {
 metatrace::residual!(
     /// `String#==` of two Strings: 1 when their bytes are equal.
     pub static STR_EQ = fn rb_str_eq(a: GcRef, b: GcRef) -> i64, READS);
+
+extern "C" fn rb_array_filled(n: i64, fill: GcRef) -> GcRef {
+    // `fill` is an argument (a root for the conservative stack scan) and
+    // live across both allocations.
+    let n = n.max(0);
+    let items = metatrace::heap::new_array(&REF_ARRAY, n.max(4)).expect("array size");
+    for i in 0..n {
+        metatrace::heap::setarrayitem_ref(items, &REF_ARRAY, i, fill);
+    }
+    let o = metatrace::heap::new_struct(&arr_obj::SIZE);
+    setr(o, &arr_obj::items, items);
+    seti(o, &arr_obj::len, n);
+    o
+}
+metatrace::residual!(
+    /// `Array.new(n, fill)` for `n >= 0` (the caller checks): a new Array
+    /// of `n` times `fill`. It only allocates, so heap facts survive it.
+    pub static ARRAY_FILLED = fn rb_array_filled(n: i64, fill: GcRef) -> GcRef, READS);
 
 extern "C" fn rb_str_len(s: GcRef) -> i64 {
     if str_is_ascii(s) {
