@@ -1239,4 +1239,20 @@ jump(i0, descr=TargetToken(1))
         assert_eq!(s.lookup("@999"), Some(("p.b".into(), 3, "ef".into())));
         assert_eq!(Sources::none().lookup("x line 1"), None);
     }
+
+    #[test]
+    fn few_traces_with_long_listings_are_rendered_lazily() {
+        let log = crate::logfile::parse(LOG).unwrap();
+        assert!(
+            !Options::for_log(&log).lazy,
+            "a small log is rendered whole"
+        );
+        let mut big = log.clone();
+        big.backend[0].text = "x".repeat(LAZY_OVER_BYTES + 1);
+        assert!(big.traces.len() <= LAZY_OVER);
+        assert!(
+            Options::for_log(&big).lazy,
+            "over LAZY_OVER_BYTES of listings"
+        );
+    }
 }

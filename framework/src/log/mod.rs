@@ -485,6 +485,23 @@ mod tests {
     }
 
     #[test]
+    fn the_profile_is_on_only_where_named() {
+        let path = tmp_log("named");
+        let log = Log::from_spec(&format!("jit,jit-profile-x:{}", path.display()));
+        assert!(log.enabled(cat::PROFILE), "a prefix selects it for writing");
+        assert!(!log.named(cat::PROFILE), "but does not start the profiler");
+        let log = Log::from_spec(&format!("jit-summary, jit-profile:{}", path.display()));
+        assert!(log.named(cat::PROFILE));
+        let log = Log::from_spec(&path.display().to_string());
+        assert!(
+            log.enabled(cat::PROFILE) && !log.named(cat::PROFILE),
+            "all categories, no timer"
+        );
+        drop(log);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
     fn prefixes_select_subcategories() {
         let path = tmp_log("prefixes");
         let log = Log::from_spec(&format!("jit-log-opt,jit-abort:{}", path.display()));
