@@ -553,3 +553,101 @@ fn quasi_immutable_written_by_guest_code_under_the_recorder_aborts_the_trace() {
         r.stats
     );
 }
+
+/// `main` calls `sumto(n)` in a loop, with `n` cycling through 3..=9: the
+/// callee has a loop of its own whose trip count changes every call.
+const LOOP_IN_CALLEE: &str = "func main args=0 locals=3
+    push 0
+    store 0
+    push 0
+    store 1
+    push 3
+    store 2
+loop:
+    load 0
+    push 3000
+    lt
+    jumpifnot done
+    load 1
+    load 2
+    call sumto
+    add
+    store 1
+    load 2
+    push 1
+    add
+    store 2
+    load 2
+    push 10
+    lt
+    jumpif keep
+    push 3
+    store 2
+keep:
+    load 0
+    push 1
+    add
+    store 0
+    jump loop
+done:
+    load 1
+    print
+    push 0
+    ret
+
+func sumto args=1 locals=3
+    push 0
+    store 1
+    push 0
+    store 2
+inner:
+    load 2
+    load 0
+    lt
+    jumpifnot out
+    load 1
+    load 2
+    add
+    store 1
+    load 2
+    push 1
+    add
+    store 2
+    jump inner
+out:
+    load 1
+    ret
+";
+
+#[test]
+fn a_loop_in_an_inlined_callee_becomes_call_assembler_into_its_own_loop() {
+    let off = tvm(LOOP_IN_CALLEE, "off");
+    let r = tvm(
+        LOOP_IN_CALLEE,
+        "threshold=7,function_threshold=100000,trace_eagerness=5",
+    );
+    assert_eq!(r.output, off.output);
+    // PyPy's rule (`opimpl_jit_merge_point` in an inlined frame): main's
+    // loop inlines `sumto` up to its loop header and calls the rest through
+    // `call_assembler`, entering sumto's own loop; the inner loop's
+    // iterations are not unrolled into main's trace, so its changing trip
+    // count does not grow a bridge per count.
+    let (header, t) = r
+        .traces
+        .iter()
+        .find(|(h, t)| h.contains("main") && count(&t.ops, |o| o == OpNum::CallAssemblerR) > 0)
+        .unwrap_or_else(|| {
+            let all: Vec<String> = r.traces.iter().map(|(h, t)| format!("{h}\n{t}")).collect();
+            panic!(
+                "main's loop does not call sumto's loop:\n{}",
+                all.join("\n")
+            )
+        });
+    assert!(
+        r.traces.iter().any(|(h, _)| h.contains("sumto")),
+        "sumto's loop is compiled on its own: {:#?}",
+        r.traces.iter().map(|(h, _)| h).collect::<Vec<_>>()
+    );
+    assert!(r.stats.bridges <= 6, "{:?}", r.stats);
+    insta::assert_snapshot!(normalized(header, t));
+}

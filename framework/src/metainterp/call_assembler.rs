@@ -29,7 +29,7 @@ use super::activation::{activate, with_activation};
 use super::driver::JitDriver;
 use super::resume::Forced;
 use crate::backend::{DeadFrame, LoopId};
-use crate::ctx::{Interp, Plain, Shape, Unflatten, Words};
+use crate::ctx::{Interp, Plain, Shape, Step, Unflatten, Words};
 use crate::heap::roots::{Handle, Rooted};
 use crate::ir::{AsmTarget, AssemblerDescr, GuardId, Kind};
 use std::rc::Rc;
@@ -42,6 +42,11 @@ pub(crate) struct AsmSite<I: Interp> {
     pub frame: Rc<I::Frame<Shape>>,
     pub ret: Rc<I::Ret<Shape>>,
     pub descr: &'static AssemblerDescr,
+    /// The call enters the callee at a loop header (`greens` is the
+    /// header): the rest of an inlined frame that reached a loop, handed to
+    /// that loop's own code (PyPy's `do_recursive_call` from
+    /// `opimpl_jit_merge_point` in an inlined frame).
+    pub at_loop: bool,
     /// The callee's entry trace, as of `JitDriver::code_epoch`.
     pub code: Option<(u64, Option<LoopId>)>,
     /// The `finish`es of the callee whose result fits this site: their
@@ -86,9 +91,11 @@ impl<I: Interp> JitDriver<I> {
         ret: Rc<I::Ret<Shape>>,
         args: &[Kind],
         result: Kind,
+        at_loop: bool,
     ) -> &'static AssemblerDescr {
         for s in &self.sites {
             if s.greens == greens
+                && s.at_loop == at_loop
                 && s.descr.args == args
                 && s.descr.result == result
                 && I::ret_shape_eq(&s.ret, &ret) == Some(true)
@@ -115,6 +122,7 @@ impl<I: Interp> JitDriver<I> {
             frame,
             ret,
             descr,
+            at_loop,
             code: None,
             fast: Vec::new(),
         });
@@ -179,8 +187,12 @@ impl<I: Interp> JitDriver<I> {
             Some((e, code)) if e == epoch => code,
             _ => {
                 let s = &self.sites[site];
-                let (greens, args) = (s.greens.clone(), s.descr.args);
-                let code = self.function_code(&greens, args);
+                let (greens, args, at_loop) = (s.greens.clone(), s.descr.args, s.at_loop);
+                let code = if at_loop {
+                    self.loop_code(&greens, args)
+                } else {
+                    self.function_code(&greens, args)
+                };
                 self.sites[site].code = Some((epoch, code));
                 // Native code may call it directly from now on (until the
                 // epoch changes, which clears the target).
@@ -197,6 +209,9 @@ impl<I: Interp> JitDriver<I> {
             let s = &self.sites[site];
             let frame = I::map_frame(&s.frame, &mut Unflatten(words.iter()));
             let greens = s.greens.clone();
+            if s.at_loop {
+                return Err(self.portal_at_loop(interp, greens, frame));
+            }
             return Err(self.portal(interp, greens, frame));
         };
         let dead = self.enter_code(interp, id, words);
@@ -247,6 +262,42 @@ impl<I: Interp> JitDriver<I> {
         let frame: &mut I::Frame<Plain> = &mut frame;
         let first = self.handle_exit(interp, dead, &mut greens, frame);
         Err(self.portal_loop(interp, &mut greens, frame, first))
+    }
+
+    /// Runs a portal whose frame stands at the loop header `greens`, as
+    /// the interpreter goes on right after that header's `can_enter_jit`:
+    /// the loop's code is entered if compiled (or the header counts
+    /// towards `threshold`), and the frame runs to its return.
+    pub(crate) fn portal_at_loop(
+        &mut self,
+        interp: &mut I,
+        mut greens: I::Greens,
+        mut frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain> {
+        let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Plain>);
+        let frame: &mut I::Frame<Plain> = &mut frame;
+        let first = if self.params.enabled {
+            Step::CanEnterJit
+        } else {
+            Step::Next
+        };
+        self.portal_loop(interp, &mut greens, frame, first)
+    }
+
+    /// The compiled loop at header `greens`, if it takes reds of `kinds`
+    /// (counted as an entry from outside).
+    fn loop_code(&mut self, greens: &I::Greens, kinds: &[Kind]) -> Option<LoopId> {
+        if !self.params.enabled {
+            return None;
+        }
+        let e = self.cells.get(greens)?.entry.as_ref()?;
+        if e.kinds != kinds {
+            return None;
+        }
+        let id = e.id;
+        *self.entered.entry(id).or_default() += 1;
+        self.memmgr_used(id);
+        Some(id)
     }
 
     /// Compiled code changed: no site may call its old callee directly.

@@ -236,6 +236,8 @@ impl<I: Interp> JitDriver<I> {
             self.bump_code_epoch();
         } else {
             self.cell_mut(greens).entry = entry;
+            // `call_assembler` sites entering at this header may use it.
+            self.bump_code_epoch();
         }
         self.memmgr_new_loop(id, &opt.trace);
         self.profile_installed(TraceKey::Loop(id), id);

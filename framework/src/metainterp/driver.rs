@@ -511,8 +511,17 @@ impl<I: Interp> Hooks<I> for JitDriver<I> {
         ret: Rc<I::Ret<Shape>>,
         args: &[Kind],
         result: Kind,
+        at_loop: bool,
     ) -> &'static AssemblerDescr {
-        JitDriver::assembler_site(self, greens, frame, ret, args, result)
+        JitDriver::assembler_site(self, greens, frame, ret, args, result, at_loop)
+    }
+    fn portal_at_loop(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain> {
+        JitDriver::portal_at_loop(self, interp, greens, frame)
     }
     fn loop_at(&self, greens: &I::Greens) -> Option<LoopEntry> {
         self.cells.get(greens).and_then(|c| c.entry.clone())

@@ -52,7 +52,16 @@ pub(crate) trait Hooks<I: Interp> {
         ret: Rc<I::Ret<Shape>>,
         args: &[Kind],
         result: Kind,
+        at_loop: bool,
     ) -> &'static AssemblerDescr;
+    /// A portal call that starts at the loop header `greens` (right after
+    /// its `can_enter_jit`) and runs the frame to its return.
+    fn portal_at_loop(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: I::Frame<Plain>,
+    ) -> I::Ret<Plain>;
     /// The compiled loop whose header is `greens`, if any (a trace reaching
     /// it closes with a jump there).
     fn loop_at(&self, greens: &I::Greens) -> Option<LoopEntry>;

@@ -26,15 +26,16 @@ impl<I: Interp> JitDriver<I> {
         else {
             return;
         };
-        let mut function_changed = false;
+        let any = !loops.is_empty();
         for id in loops {
             self.backend.invalidate(id);
             self.stats.invalidated_loops += 1;
             for cell in self.cells.values_mut() {
-                function_changed |= cell.forget(id);
+                cell.forget(id);
             }
         }
-        if function_changed {
+        if any {
+            // Function entries and loops both serve `call_assembler` sites.
             self.bump_code_epoch();
         }
     }

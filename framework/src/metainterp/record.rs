@@ -52,6 +52,15 @@ pub(crate) enum Effect<I: Interp> {
     Pending,
 }
 
+/// How an inlined portal call ended (`Recorder::run_inline_call`).
+pub(crate) enum Inlined<R> {
+    /// The callee returned inside the trace.
+    Returned(R),
+    /// The callee reached a loop header and was left to that loop's code
+    /// through `call_assembler`.
+    LeftAtLoop(R),
+}
+
 /// The per-frame state of an inline frame being recorded.
 pub(crate) struct FrameRec<I: Interp> {
     pub greens: I::Greens,
@@ -791,7 +800,7 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
             None => {}
         }
         if self.recording() && self.wants_call_assembler(interp, &greens) {
-            return self.call_assembler(interp, greens, frame);
+            return self.call_assembler(interp, greens, &frame, false);
         }
         if self.recording() && self.frames.len() > self.jit.params().max_inline_depth() {
             self.set_abort(AbortReason::RecursionLimit);
@@ -806,7 +815,12 @@ impl<'a, I: Interp> Jit<I> for Recorder<'a, I> {
         // Inline the callee: PyPy's default for calls that are not loops.
         self.log_effect(Effect::Pending);
         self.push_frame(greens.clone(), &frame);
-        let ret = self.run_inline(interp, greens, frame);
+        let ret = match self.run_inline_call(interp, greens, frame) {
+            Inlined::Returned(r) => r,
+            // The frame was left for its loop's code: popped, the result
+            // logged, `guard_not_forced` recorded.
+            Inlined::LeftAtLoop(r) => return r,
+        };
         self.frames.pop();
         if let Some(fr) = self.frames.last_mut() {
             if matches!(fr.effects.last(), Some(Effect::Pending)) {
@@ -838,20 +852,27 @@ impl<'a, I: Interp> Recorder<'a, I> {
     /// enter compiled code itself) and records `call_assembler` +
     /// `guard_not_forced`. The call is an effect of the instruction: a
     /// later guard replays its result instead of calling again.
+    ///
+    /// `at_loop`: the call enters at the loop header `greens` instead of a
+    /// portal entry (see `run_inline_call`).
     fn call_assembler(
         &mut self,
         interp: &mut I,
         greens: I::Greens,
-        frame: I::Frame<Traced>,
+        frame: &I::Frame<Traced>,
+        at_loop: bool,
     ) -> I::Ret<Traced> {
-        let (args, kinds) = Self::frame_operands(&frame);
+        let (args, kinds) = Self::frame_operands(frame);
         let shape = Rc::new(I::map_frame(
-            &frame,
+            frame,
             &mut Operands(&mut Vec::new(), &mut Vec::new()),
         ));
-        let plain = I::map_frame(&frame, &mut crate::ctx::Concrete);
-        drop(frame);
-        let r = self.jit.portal(interp, greens.clone(), plain);
+        let plain = I::map_frame(frame, &mut crate::ctx::Concrete);
+        let r = if at_loop {
+            self.jit.portal_at_loop(interp, greens.clone(), plain)
+        } else {
+            self.jit.portal(interp, greens.clone(), plain)
+        };
         let mut words = Vec::new();
         let mut rkinds = Vec::new();
         let rshape = I::map_ret(&r, &mut crate::ctx::Words(&mut words, &mut rkinds));
@@ -871,7 +892,7 @@ impl<'a, I: Interp> Recorder<'a, I> {
         let w = words.first().copied().unwrap_or(0);
         let d = self
             .jit
-            .assembler_site(greens, shape, Rc::new(rshape), &kinds, result);
+            .assembler_site(greens, shape, Rc::new(rshape), &kinds, result, at_loop);
         let opnum = match result {
             Kind::Int => OpNum::CallAssemblerI,
             Kind::Ref => OpNum::CallAssemblerR,
@@ -889,28 +910,65 @@ impl<'a, I: Interp> Recorder<'a, I> {
     }
 
     /// Records an inline frame (already pushed) from its next instruction
-    /// to its return. If recording stops meanwhile, the frame is finished
-    /// at full speed instead.
-    pub(crate) fn run_inline(
+    /// to its return; if recording stops meanwhile, the frame is finished
+    /// at full speed instead. Used for portal calls being inlined
+    /// (`call_portal`) and the inner frames of a bridge's prologue, with
+    /// PyPy's rule for loops in inlined frames: when the callee reaches a
+    /// loop header (`can_enter_jit`), the rest of the callee is not
+    /// unrolled into this trace but becomes a `call_assembler` entering at
+    /// that header, so it runs in the loop's own code (compiled when the
+    /// header gets hot on its own). Unrolling the loop instead would copy
+    /// its iterations, and a bridge per different trip count, into every
+    /// trace that inlines the function — CD's tree walks made hundreds of
+    /// bridges that way.
+    pub(crate) fn run_inline_call(
         &mut self,
         interp: &mut I,
         mut greens: I::Greens,
         mut frame: I::Frame<Traced>,
-    ) -> I::Ret<Traced> {
-        // The callee's frame lives here, in the Rust heap: a root while it runs.
+    ) -> Inlined<I::Ret<Traced>> {
         let mut frame = Rooted::new(&mut frame, crate::ctx::visit_frame::<I, Traced>);
         let frame: &mut I::Frame<Traced> = &mut frame;
         loop {
             if !self.recording() {
                 let plain = I::map_frame(&*frame, &mut crate::ctx::Concrete);
                 let r = self.jit.portal(interp, greens, plain);
-                return I::map_ret(&r, &mut Lift(Operand::from_bits));
+                return Inlined::Returned(I::map_ret(&r, &mut Lift(Operand::from_bits)));
             }
             self.merge_point(interp, &greens, frame);
-            if let Step::Return(r) = interp.step(self, &mut greens, frame) {
-                return r;
+            match interp.step(self, &mut greens, frame) {
+                Step::Return(r) => return Inlined::Returned(r),
+                Step::CanEnterJit if self.may_leave_at_loop() => {
+                    return Inlined::LeftAtLoop(self.leave_at_loop(interp, greens, frame));
+                }
+                Step::Next | Step::CanEnterJit => {}
             }
         }
+    }
+
+    /// May an inlined frame that reached a loop header be left to the
+    /// loop's code (`run_inline_call`)?
+    pub(crate) fn may_leave_at_loop(&self) -> bool {
+        self.recording() && self.jit.call_assembler_allowed()
+    }
+
+    /// Leaves the innermost (inlined) frame, standing at the loop header
+    /// `greens`, as if it had returned, and records the rest of it as a
+    /// `call_assembler` entering at that header. Pops the frame; the
+    /// result is logged in the caller's instruction.
+    pub(crate) fn leave_at_loop(
+        &mut self,
+        interp: &mut I,
+        greens: I::Greens,
+        frame: &I::Frame<Traced>,
+    ) -> I::Ret<Traced> {
+        self.frames.pop();
+        if let Some(fr) = self.frames.last_mut() {
+            if matches!(fr.effects.last(), Some(Effect::Pending)) {
+                fr.effects.pop();
+            }
+        }
+        self.call_assembler(interp, greens, frame, true)
     }
 
     fn log_ret(&mut self, r: &I::Ret<Traced>) {

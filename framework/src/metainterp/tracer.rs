@@ -10,7 +10,7 @@
 
 use super::compile::Recorded;
 use super::driver::JitDriver;
-use super::record::{Effect, Mode, Recorder};
+use super::record::{Effect, Inlined, Mode, Recorder};
 use super::resume::{
     allocate_in_trace, materialize, replay_queue, split, store_in_trace, EffectShape, GuardResume,
 };
@@ -352,11 +352,24 @@ impl<I: Interp> JitDriver<I> {
                 *greens = g;
                 return (tframe, step);
             }
+            // An inner frame that reaches a loop header is left to the
+            // loop's code, as in `Recorder::run_inline_call`.
             let ret = match step {
-                Step::Return(r) => r,
-                _ => rec.run_inline(interp, g, tframe),
+                Step::Return(r) => {
+                    rec.frames.pop();
+                    r
+                }
+                Step::CanEnterJit if rec.may_leave_at_loop() => {
+                    rec.leave_at_loop(interp, g, &tframe)
+                }
+                Step::Next | Step::CanEnterJit => match rec.run_inline_call(interp, g, tframe) {
+                    Inlined::Returned(r) => {
+                        rec.frames.pop();
+                        r
+                    }
+                    Inlined::LeftAtLoop(r) => r,
+                },
             };
-            rec.frames.pop();
             inner = Some(ret);
         }
         unreachable!("a guard has at least one frame")
