@@ -50,6 +50,10 @@ pub struct TargetInfo {
 
 /// Everything a trace's code refers to outside itself.
 pub struct Ctx<'a> {
+    /// Annotate the code with each op's text for the listing
+    /// (`disassemble`); off unless the backend log is on, as the text
+    /// costs a string per op, kept as long as the trace.
+    pub listing: bool,
     /// Labels of already installed traces (for cross-trace jumps).
     pub targets: &'a dyn Fn(TargetToken) -> Option<TargetInfo>,
     /// Address of the owning loop's invalidation word.
@@ -259,8 +263,10 @@ pub fn assemble(trace: &Trace, entry: Entry, ctx: &Ctx) -> Result<Assembled, Com
     for (i, op) in trace.ops.iter().enumerate() {
         let pos = i as u32 + 1;
         g.ra.set_pos(pos);
-        let note = print::print_op(trace, op);
-        g.note(note);
+        if ctx.listing {
+            let note = print::print_op(trace, op);
+            g.note(note);
+        }
         g.op_start(i as u32);
         g.op(i, op)?;
         g.ra.free_dead(pos);

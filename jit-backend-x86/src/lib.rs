@@ -136,6 +136,9 @@ pub struct X86Backend {
     /// Inline bump allocation (default; `METATRACE_GC_INLINE=off` or
     /// [`X86Backend::set_inline_alloc`] turn it off for measurements).
     inline_alloc: bool,
+    /// Keep annotated listings of the traces compiled from now on
+    /// (`Backend::set_listing`).
+    listing: std::cell::Cell<bool>,
     /// Dead-frame buffer sizes of the activations running now (innermost
     /// last): code installed meanwhile must not write past any of them.
     running: RefCell<Vec<usize>>,
@@ -202,6 +205,7 @@ impl X86Backend {
                 max_words: 1,
             }),
             inline_alloc: std::env::var("METATRACE_GC_INLINE").map_or(true, |v| v != "off"),
+            listing: std::cell::Cell::new(true),
             running: RefCell::new(Vec::new()),
             direct_cap: std::cell::Cell::new(usize::MAX),
             pool: RefCell::new(Vec::new()),
@@ -250,6 +254,7 @@ impl X86Backend {
             guard_slots: data.addr(),
             nursery: metatrace::heap::gc::nursery_addr(),
             inline_alloc: self.inline_alloc,
+            listing: self.listing.get(),
         };
         let out = assemble::assemble(trace, entry, &ctx)?;
         let cap = if out.direct_calls {
@@ -464,6 +469,9 @@ impl Backend for X86Backend {
         Some(s)
     }
 
+    fn set_listing(&self, on: bool) {
+        self.listing.set(on);
+    }
     fn code_region(&self, trace: TraceKey) -> Option<CodeRegion> {
         let t = self.tables.borrow();
         let rec = match trace {

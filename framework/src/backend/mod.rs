@@ -90,6 +90,12 @@ pub trait Backend {
     fn disassemble(&self, _id: LoopId) -> Option<String> {
         None
     }
+    /// Whether the traces compiled from now on keep an annotated listing
+    /// for `disassemble`/`disassemble_bridge` (each op's text beside its
+    /// code). The driver turns it on only while the backend log
+    /// (`jit-backend`) is written: the text is a string per op, kept as
+    /// long as the trace. Backends start with it on.
+    fn set_listing(&self, _on: bool) {}
     /// Where `trace`'s machine code is installed and where each op's code
     /// starts, for the sampling profiler (`jit-profile`). Asked right
     /// after `compile_loop`/`compile_bridge`, only while the profiler

@@ -193,6 +193,7 @@ impl<I: Interp> JitDriver<I> {
         let opt = self.optimize(&trace, None);
         let id = LoopId(self.new_id());
         let t1 = Instant::now();
+        self.backend.set_listing(self.log.enabled(cat::BACKEND));
         let res = self.backend.compile_loop(id, &opt.trace);
         self.stats.backend += t1.elapsed();
         if let Err(e) = res {
@@ -255,6 +256,7 @@ impl<I: Interp> JitDriver<I> {
     ) -> bool {
         let opt = self.optimize(&trace, Some(guard));
         let t1 = Instant::now();
+        self.backend.set_listing(self.log.enabled(cat::BACKEND));
         let res = self.backend.compile_bridge(guard, &opt.trace);
         self.stats.backend += t1.elapsed();
         if let Err(e) = res {
