@@ -274,6 +274,24 @@ impl Vm {
     }
 
     /// Binds arguments to a Python function's locals and runs it.
+    /// How much room the argument vector of a call to `callee` with `n`
+    /// positional arguments should reserve: a Python function binds its
+    /// arguments in place as its locals (`call_function`), a bound method
+    /// prepends `self`. Only a capacity: no effect on what runs or traces.
+    pub fn call_capacity(&self, callee: GcRef, n: usize) -> usize {
+        let (func, extra) = match callee.tid() {
+            tid::FUNC => (callee, 0),
+            tid::METHOD => (getr(callee, &method_obj::func), 1),
+            _ => return n + 1,
+        };
+        if func.tid() != tid::FUNC {
+            return n + 1 + extra;
+        }
+        let cid = geti(func, &func_obj::code) as usize;
+        let nlocals = self.codes.get(cid).map_or(0, |c| c.nlocals);
+        nlocals.max(n + extra)
+    }
+
     pub fn call_function<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -286,11 +304,11 @@ impl Vm {
         let cid = ctx.promote_int(cid) as usize;
         let code = self.code(cid);
         let null = ctx.const_ref(GcRef::NULL);
-        let mut locals = vec![null; code.nlocals];
         let npos = code.argcount;
-        let fname = code.name.clone();
-        if args.len() > npos && !code.has_varargs {
-            let given = args.len();
+        let fname = &code.name;
+        let nargs = args.len();
+        if nargs > npos && !code.has_varargs {
+            let given = nargs;
             return Err(self.exc(
                 ctx,
                 ExcKind::TypeError,
@@ -301,17 +319,22 @@ impl Vm {
                 ),
             ));
         }
-        let extra: Vec<C::Ref> = args.iter().skip(npos).copied().collect();
-        for (i, a) in args.iter().take(npos).enumerate() {
-            locals[i] = *a;
-        }
+        // The arguments become the first locals in place (the caller
+        // reserved room for all of them, see `call_capacity`).
+        let mut locals = args;
+        let extra: Vec<C::Ref> = if nargs > npos {
+            locals.split_off(npos)
+        } else {
+            Vec::new()
+        };
+        locals.resize(code.nlocals, null);
         let nkw = npos + code.kwonlycount;
         let mut kw_extra_names = Vec::new();
         let mut kw_extra_vals = Vec::new();
         for (n, v) in kwnames.iter().zip(kwvals) {
             match code.local_names[..nkw].iter().position(|x| x == n) {
                 Some(i) => {
-                    if i < args.len().min(npos) {
+                    if i < nargs.min(npos) {
                         return Err(self.exc(
                             ctx,
                             ExcKind::TypeError,
@@ -423,7 +446,7 @@ impl Vm {
             Frame {
                 func,
                 locals,
-                stack: Vec::new(),
+                stack: Vec::with_capacity(code.max_depth),
             },
         );
         heap::gc::no_collect_enter();

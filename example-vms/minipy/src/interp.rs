@@ -594,8 +594,12 @@ impl Vm {
                 }
             }
             Instr::Call(n) => {
-                let args = f.stack.split_off(f.stack.len() - n as usize);
-                let callee = pop!();
+                let n = n as usize;
+                let at = f.stack.len() - n;
+                let callee = f.stack[at - 1];
+                let mut args = Vec::with_capacity(self.call_capacity(ctx.peek_ref(callee), n));
+                args.extend(f.stack.drain(at..));
+                f.stack.pop();
                 let v = self.call_value(ctx, callee, args, &[], Vec::new(), Some(&*f))?;
                 f.stack.push(v)
             }
@@ -1370,14 +1374,26 @@ impl Interp for Vm {
         // it allocates. Guest calls reopen the window (`call_portal` sites
         // close the scope around the call), so a long-running callee
         // still collects.
-        heap::gc::safepoint();
-        let _no_gc = heap::gc::NoCollect::new();
+        //
+        // In direct mode the driver does nothing between instructions that
+        // end in `Step::Next`, so this loop runs them here (the code object
+        // is fixed for the frame: `g.0` never changes inside it), saving
+        // the driver round trip and the code lookup per instruction. The
+        // recorder and the replay context still see one instruction per
+        // call (their `we_are_jitted` is true).
         let code = self.code(g.0);
-        self.current_code = Some(g.0);
-        let at = g.1;
-        match self.exec(ctx, &code, g, f) {
-            Ok(s) => s,
-            Err(t) => self.unwind(ctx, &code, at, g, f, t),
+        loop {
+            heap::gc::safepoint();
+            let _no_gc = heap::gc::NoCollect::new();
+            self.current_code = Some(g.0);
+            let at = g.1;
+            let s = match self.exec(ctx, &code, g, f) {
+                Ok(s) => s,
+                Err(t) => self.unwind(ctx, &code, at, g, f, t),
+            };
+            if ctx.we_are_jitted() || !matches!(s, Step::Next) {
+                return s;
+            }
         }
     }
 }
