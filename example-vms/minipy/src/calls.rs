@@ -666,10 +666,16 @@ impl Vm {
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }
         // `cls` is a constant of the trace: these checks cost nothing there.
-        if let Some(msg) = crate::modules::abstract_error(cls) {
-            return Err(self.exc(ctx, ExcKind::TypeError, &msg));
+        // In direct mode they run on every instantiation: first ask the
+        // cached class lookup whether the names they test exist at all.
+        let abstract_ = types::class_lookup_cached(cls, intern("__abstractmethods__"));
+        if !abstract_.is_null() {
+            if let Some(msg) = crate::modules::abstract_error(cls) {
+                return Err(self.exc(ctx, ExcKind::TypeError, &msg));
+            }
         }
-        if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
+        let enum_ = !types::class_lookup_cached(cls, intern("__enum__")).is_null();
+        if enum_ && crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
             let c = ctx.const_ref(cls);
             let r = ctx
                 .call(
@@ -840,7 +846,7 @@ impl Vm {
                 self.checked(ctx, r)
             }
             t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
-                if builtins::method_id(t, &str_of(name)).is_some() =>
+                if builtins::method_id_interned(t, name).is_some() =>
             {
                 if t == tid::SET && crate::sets::is_mutator(&str_of(name)) {
                     // A frozenset has no mutating methods: its flag is
@@ -858,7 +864,7 @@ impl Vm {
                 }
                 // The class is guarded and the name constant: the method id
                 // folds at trace time and the bound builtin can stay virtual.
-                let id = builtins::method_id(t, &str_of(name)).unwrap_or(-1);
+                let id = builtins::method_id_interned(t, name).unwrap_or(-1);
                 let b = ctx.new(&builtin_obj::SIZE);
                 let idc = ctx.const_int(id);
                 ctx.setfield_i(b, &builtin_obj::id, idc);

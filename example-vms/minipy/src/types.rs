@@ -272,6 +272,9 @@ thread_local! {
     static LOOKUP_CACHE: RefCell<HashMap<(usize, usize), (i64, GcRef)>> =
         RefCell::new(HashMap::new());
     static SLOT_CACHE: RefCell<HashMap<(i64, usize), i64>> = RefCell::new(HashMap::new());
+    /// (map id, interned name) → the map after adding the name (maps and
+    /// their transitions never change).
+    static ADD_CACHE: RefCell<HashMap<(i64, usize), GcRef>> = RefCell::new(HashMap::new());
     /// Every user class (kept alive by `keep`), to find subclasses.
     static USER_CLASSES: RefCell<Vec<GcRef>> = const { RefCell::new(Vec::new()) };
 }
@@ -287,6 +290,11 @@ extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
     let v = class_lookup(t, &str_of(name));
     LOOKUP_CACHE.with(|c| c.borrow_mut().insert(key, (version, v)));
     v
+}
+/// `class_lookup(t, name)` through the version-keyed cache of
+/// [`CLASS_LOOKUP`] (`name` interned).
+pub fn class_lookup_cached(t: GcRef, name: GcRef) -> GcRef {
+    mp_class_lookup(t, name, geti(t, &type_obj::version))
 }
 metatrace::residual!(
     /// Class attribute lookup: elidable, keyed by the class's
@@ -395,7 +403,14 @@ extern "C" fn mp_map_slot(map: GcRef, name: GcRef) -> i64 {
     s
 }
 extern "C" fn mp_map_add(map: GcRef, name: GcRef) -> GcRef {
-    map_add(map, &str_of(name))
+    // Names passed here are interned (rooted) strs, as for `mp_map_slot`.
+    let key = (geti(map, &map_obj::id), name.addr());
+    if let Some(m) = ADD_CACHE.with(|c| c.borrow().get(&key).copied()) {
+        return m;
+    }
+    let m = map_add(map, &str_of(name));
+    ADD_CACHE.with(|c| c.borrow_mut().insert(key, m));
+    m
 }
 metatrace::residual!(
     /// Attribute slot in a map (elidable: maps never change).
