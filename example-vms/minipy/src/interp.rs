@@ -212,26 +212,41 @@ impl Vm {
         }
     }
 
+    #[inline(always)]
     pub fn box_int<C: Jit<Self>>(&self, ctx: &mut C, v: C::Int) -> C::Ref {
         let o = ctx.new(&int_obj::SIZE);
         ctx.setfield_i(o, &int_obj::v, v);
         o
     }
+    #[inline(always)]
     pub fn box_float<C: Jit<Self>>(&self, ctx: &mut C, v: C::Float) -> C::Ref {
         let o = ctx.new(&float_obj::SIZE);
         ctx.setfield_f(o, &float_obj::v, v);
         o
     }
+    #[inline(always)]
     pub fn bool_c<C: Jit<Self>>(&self, ctx: &mut C, b: bool) -> C::Ref {
         ctx.const_ref(bool_obj(b))
     }
+    #[inline(always)]
     pub fn none_c<C: Jit<Self>>(&self, ctx: &mut C) -> C::Ref {
         ctx.const_ref(none())
     }
 
     /// Python truthiness, with guards in traces.
+    /// (A bool is inlined into the interpreter loop.)
+    #[inline(always)]
     pub fn truthy<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref) -> Res<C, bool> {
         let t = ctx.class_of(v);
+        if t == tid::BOOL {
+            let x = ctx.getfield_i(v, &bool_obj::v);
+            return Ok(ctx.is_true(x));
+        }
+        self.truthy_typed(ctx, v, t)
+    }
+
+    /// `truthy` of `v` of class `t`.
+    fn truthy_typed<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref, t: u32) -> Res<C, bool> {
         match t {
             tid::BOOL => {
                 let x = ctx.getfield_i(v, &bool_obj::v);
@@ -270,7 +285,36 @@ impl Vm {
         }
     }
 
+    /// Runs instructions of `code` from `g.1`: one while recording or
+    /// replaying; in direct mode on until one ends otherwise than with
+    /// `Step::Next` (the driver does nothing between such instructions).
+    /// `at` is the pc of the instruction running (for `unwind`). Between
+    /// two instructions it does what `step` does before one: a collection
+    /// that came due runs there.
     fn exec<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        code: &Code,
+        g: &mut (usize, usize),
+        f: &mut Frame<C::R>,
+        at: &mut usize,
+    ) -> Res<C, Step<Ret<C::R>>> {
+        loop {
+            *at = g.1;
+            let s = self.exec_one(ctx, code, g, f)?;
+            if ctx.we_are_jitted() || !matches!(s, Step::Next) {
+                return Ok(s);
+            }
+            heap::gc::no_collect_exit();
+            heap::gc::safepoint();
+            heap::gc::no_collect_enter();
+            self.current_code = Some(g.0);
+        }
+    }
+
+    /// One instruction.
+    #[inline(always)]
+    fn exec_one<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
         code: &Code,
@@ -1386,8 +1430,8 @@ impl Interp for Vm {
             heap::gc::safepoint();
             let _no_gc = heap::gc::NoCollect::new();
             self.current_code = Some(g.0);
-            let at = g.1;
-            let s = match self.exec(ctx, &code, g, f) {
+            let mut at = g.1;
+            let s = match self.exec(ctx, &code, g, f, &mut at) {
                 Ok(s) => s,
                 Err(t) => self.unwind(ctx, &code, at, g, f, t),
             };
