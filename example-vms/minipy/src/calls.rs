@@ -138,6 +138,16 @@ metatrace::residual!(
     pub static MAKE_SUPER = fn mp_make_super(code: i64, slf: GcRef) -> GcRef, crate::ops::RAISES
 );
 
+/// `intern($s)`, looked up once per thread (interned strs live forever).
+macro_rules! interned {
+    ($s:literal) => {{
+        thread_local! {
+            static NAME: GcRef = intern($s);
+        }
+        NAME.with(|n| *n)
+    }};
+}
+
 impl Vm {
     /// Calls the dunder `name` of instance `o` (looked up on its class);
     /// None if the class does not define it.
@@ -253,7 +263,7 @@ impl Vm {
             tid::INST => {
                 let cls = ctx.getfield_r(callee, &inst_obj::cls);
                 let cls = ctx.promote_ref(cls);
-                let f = self.class_attr(ctx, cls, intern("__call__"));
+                let f = self.class_attr(ctx, cls, interned!("__call__"));
                 if ctx.is_null(f) {
                     return Err(self.not_callable(ctx, callee));
                 }
@@ -668,13 +678,13 @@ impl Vm {
         // `cls` is a constant of the trace: these checks cost nothing there.
         // In direct mode they run on every instantiation: first ask the
         // cached class lookup whether the names they test exist at all.
-        let abstract_ = types::class_lookup_cached(cls, intern("__abstractmethods__"));
+        let abstract_ = types::class_lookup_cached(cls, interned!("__abstractmethods__"));
         if !abstract_.is_null() {
             if let Some(msg) = crate::modules::abstract_error(cls) {
                 return Err(self.exc(ctx, ExcKind::TypeError, &msg));
             }
         }
-        let enum_ = !types::class_lookup_cached(cls, intern("__enum__")).is_null();
+        let enum_ = !types::class_lookup_cached(cls, interned!("__enum__")).is_null();
         if enum_ && crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
             let c = ctx.const_ref(cls);
             let r = ctx
@@ -703,9 +713,9 @@ impl Vm {
             let a = self.new_tuple(ctx, &args);
             ctx.call(&SET_EXC_ARGS, &[Val::Ref(o), Val::Ref(a)]);
         }
-        let init = self.class_attr(ctx, cls, intern("__init__"));
+        let init = self.class_attr(ctx, cls, interned!("__init__"));
         if !ctx.is_null(init) && ctx.class_of(init) == tid::FUNC {
-            let mut a = Vec::with_capacity(args.len() + 1);
+            let mut a = Vec::with_capacity(self.call_capacity(ctx.peek_ref(init), args.len() + 1));
             a.push(o);
             a.extend(args);
             let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
@@ -919,7 +929,7 @@ impl Vm {
                 }
                 let nm = ctx.call(&MAP_ADD, &[Val::Ref(m), Val::Ref(n)]).gcref();
                 let nmc = ctx.promote_ref(nm);
-                let slot = types::map_slot(nmc, &str_of(name)) as usize;
+                let slot = types::map_slot_interned(nmc, name) as usize;
                 if slot >= INLINE_SLOTS {
                     // Room in the overflow array (null until the first).
                     let slots = ctx.getfield_r(o, &inst_obj::slots);

@@ -119,7 +119,16 @@ impl Vm {
     }
 
     /// The global cell for name `ni` of `code` (created on first use).
+    #[inline]
     pub fn global_cell(&mut self, code: &Code, cid: usize, ni: usize) -> GcRef {
+        match self.gcells.get(cid).and_then(|c| c.get(ni)) {
+            Some(c) if !c.is_null() => *c,
+            _ => self.global_cell_slow(code, cid, ni),
+        }
+    }
+
+    #[inline(never)]
+    fn global_cell_slow(&mut self, code: &Code, cid: usize, ni: usize) -> GcRef {
         if self.gcells.len() <= cid {
             self.gcells.resize(cid + 1, Vec::new());
         }
