@@ -695,8 +695,7 @@ impl Vm {
                 .gcref();
             return self.checked(ctx, r);
         }
-        let btag = types::base_tag(cls);
-        let is_exc = types::is_exception_class(cls);
+        let (btag, is_exc) = types::class_kind_cached(cls);
         if btag != tag::OBJECT && btag != tag::EXC {
             return Err(self.exc(
                 ctx,

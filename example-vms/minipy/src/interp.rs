@@ -147,6 +147,7 @@ impl Vm {
 
     /// The value of global `ni` of `code` (module `cid`'s globals, then
     /// the builtins), or NameError.
+    #[inline]
     fn load_global<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -625,10 +626,9 @@ impl Vm {
             }
             Instr::UnpackSequence(n) => {
                 let o = pop!();
-                let items = self.unpack(ctx, o, n as usize)?;
-                for v in items.into_iter().rev() {
-                    f.stack.push(v);
-                }
+                let base = f.stack.len();
+                self.unpack(ctx, o, n as usize, &mut f.stack)?;
+                f.stack[base..].reverse();
             }
             Instr::UnpackEx(a, b) => {
                 let o = pop!();
@@ -1002,7 +1002,14 @@ impl Vm {
         }
     }
 
-    fn unpack<C: Jit<Self>>(&mut self, ctx: &mut C, o: C::Ref, n: usize) -> Res<C, Vec<C::Ref>> {
+    /// Pushes the `n` items of `o` onto `out`, in order.
+    fn unpack<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        o: C::Ref,
+        n: usize,
+        out: &mut Vec<C::Ref>,
+    ) -> Res<C, ()> {
         let t = ctx.class_of(o);
         if t == tid::TUPLE || t == tid::LIST {
             let (items, len) = if t == tid::TUPLE {
@@ -1017,12 +1024,11 @@ impl Vm {
             let want = ctx.const_int(n as i64);
             let same = ctx.int_eq(len, want);
             if ctx.is_true(same) {
-                let mut out = Vec::with_capacity(n);
                 for i in 0..n {
                     let k = ctx.const_int(i as i64);
                     out.push(ctx.getarrayitem_r(items, &REF_ARRAY, k));
                 }
-                return Ok(out);
+                return Ok(());
             }
         }
         let l = self.to_list(ctx, o)?;
@@ -1030,12 +1036,11 @@ impl Vm {
         let r = ctx.call(&UNPACK, &[Val::Ref(l), Val::Int(nn)]).gcref();
         let t = self.checked(ctx, r)?;
         let items = ctx.getfield_r(t, &tuple_obj::items);
-        let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let k = ctx.const_int(i as i64);
             out.push(ctx.getarrayitem_r(items, &REF_ARRAY, k));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Materialises any iterable into a list (guest iterators included).

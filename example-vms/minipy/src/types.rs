@@ -316,6 +316,24 @@ extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
     LOOKUP_FRONT.with(|f| f[i].set((key.0, key.1, version, v)));
     v
 }
+/// `(base_tag(t), is_exception_class(t))` of user class `t`, cached by
+/// (class, version) like class lookups (asked at every instantiation).
+pub fn class_kind_cached(t: GcRef) -> (i64, bool) {
+    thread_local! {
+        static KIND: [Cell<(usize, i64, i64, bool)>; 64] =
+            const { [const { Cell::new((0, 0, 0, false)) }; 64] };
+    }
+    let ver = geti(t, &type_obj::version);
+    let i = (t.addr() >> 4) & 63;
+    let e = KIND.with(|k| k[i].get());
+    if (e.0, e.1) == (t.addr(), ver) {
+        return (e.2, e.3);
+    }
+    let (b, x) = (base_tag(t), is_exception_class(t));
+    KIND.with(|k| k[i].set((t.addr(), ver, b, x)));
+    (b, x)
+}
+
 /// `class_lookup(t, name)` through the version-keyed cache of
 /// [`CLASS_LOOKUP`] (`name` interned).
 pub fn class_lookup_cached(t: GcRef, name: GcRef) -> GcRef {
