@@ -20,6 +20,10 @@ use metatrace::{Jit, Val};
 impl Vm {
     // ---- arithmetic ----------------------------------------------------------
 
+    /// `a op b`. The commonest cases (int +/- int, float +-* float) are
+    /// inlined into the interpreter loop; they record exactly what the
+    /// general path would.
+    #[inline(always)]
     pub(crate) fn binop<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -30,6 +34,47 @@ impl Vm {
     ) -> Res<C, C::Ref> {
         let ta = ctx.class_of(a);
         let tb = ctx.class_of(b);
+        if ta == tid::INT && tb == tid::INT && matches!(op, BinOp::Add | BinOp::Sub) {
+            let x = ctx.getfield_i(a, &int_obj::v);
+            let y = ctx.getfield_i(b, &int_obj::v);
+            let r = if op == BinOp::Add {
+                ctx.int_add_ovf(x, y)
+            } else {
+                ctx.int_sub_ovf(x, y)
+            };
+            return match r {
+                Some(r) => Ok(self.box_int(ctx, r)),
+                None => self.binop_generic(ctx, op, a, b, inplace),
+            };
+        }
+        if ta == tid::FLOAT
+            && tb == tid::FLOAT
+            && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul)
+        {
+            let x = ctx.getfield_f(a, &float_obj::v);
+            let y = ctx.getfield_f(b, &float_obj::v);
+            let r = match op {
+                BinOp::Add => ctx.float_add(x, y),
+                BinOp::Sub => ctx.float_sub(x, y),
+                _ => ctx.float_mul(x, y),
+            };
+            return Ok(self.box_float(ctx, r));
+        }
+        self.binop_typed(ctx, op, a, b, inplace, ta, tb)
+    }
+
+    /// `binop` for operands of classes `ta` and `tb`.
+    #[allow(clippy::too_many_arguments)]
+    fn binop_typed<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        op: BinOp,
+        a: C::Ref,
+        b: C::Ref,
+        inplace: bool,
+        ta: u32,
+        tb: u32,
+    ) -> Res<C, C::Ref> {
         if ta == tid::INT && tb == tid::INT {
             let x = ctx.getfield_i(a, &int_obj::v);
             let y = ctx.getfield_i(b, &int_obj::v);
@@ -107,6 +152,18 @@ impl Vm {
             let r = ctx.call(&fast::STR_CONCAT, &[Val::Ref(a), Val::Ref(b)]);
             return Ok(r.gcref());
         }
+        self.binop_generic(ctx, op, a, b, inplace)
+    }
+
+    /// `binop` through the generic helper (big ints, mixed types, ...).
+    fn binop_generic<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        op: BinOp,
+        a: C::Ref,
+        b: C::Ref,
+        inplace: bool,
+    ) -> Res<C, C::Ref> {
         let k = ctx.const_int(ops::binop_index(op));
         let d: &'static metatrace::ir::CallDescr =
             if inplace { &ops::INPLACE } else { &ops::BINOP };
@@ -250,6 +307,9 @@ impl Vm {
         Ok(self.check(ctx, r)?.expect("unary result"))
     }
 
+    /// `a op b` for a comparison; int against int is inlined into the
+    /// interpreter loop (recording what the general path would).
+    #[inline(always)]
     pub(crate) fn compare<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -264,6 +324,39 @@ impl Vm {
         }
         let ta = ctx.class_of(a);
         let tb = ctx.class_of(b);
+        if ta == tid::INT
+            && tb == tid::INT
+            && matches!(
+                op,
+                CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge | CmpOp::Eq | CmpOp::Ne
+            )
+        {
+            let x = ctx.getfield_i(a, &int_obj::v);
+            let y = ctx.getfield_i(b, &int_obj::v);
+            let r = match op {
+                CmpOp::Lt => ctx.int_lt(x, y),
+                CmpOp::Le => ctx.int_le(x, y),
+                CmpOp::Gt => ctx.int_gt(x, y),
+                CmpOp::Ge => ctx.int_ge(x, y),
+                CmpOp::Eq => ctx.int_eq(x, y),
+                _ => ctx.int_ne(x, y),
+            };
+            let b = ctx.is_true(r);
+            return Ok(self.bool_c(ctx, b));
+        }
+        self.compare_typed(ctx, op, a, b, ta, tb)
+    }
+
+    /// `compare` (not `is`) for operands of classes `ta` and `tb`.
+    fn compare_typed<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        op: CmpOp,
+        a: C::Ref,
+        b: C::Ref,
+        ta: u32,
+        tb: u32,
+    ) -> Res<C, C::Ref> {
         if ta == tid::INT && tb == tid::INT {
             let x = ctx.getfield_i(a, &int_obj::v);
             let y = ctx.getfield_i(b, &int_obj::v);

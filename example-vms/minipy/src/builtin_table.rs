@@ -229,7 +229,11 @@ impl Builtin {
     }
     /// The builtin with qualified name `name` (built from a guest string).
     pub fn by_name(name: &str) -> Option<Builtin> {
-        Builtin::ALL.iter().copied().find(|b| b.name() == name)
+        thread_local! {
+            static BY_NAME: hashbrown::HashMap<&'static str, Builtin> =
+                Builtin::ALL.iter().rev().map(|b| (b.name(), *b)).collect(); // the first of a name wins, as in a scan
+        }
+        BY_NAME.with(|m| m.get(name).copied())
     }
     /// The name without its `type.`/`module.` prefix (`split`).
     pub fn short_name(self) -> &'static str {

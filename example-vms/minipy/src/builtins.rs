@@ -985,6 +985,21 @@ pub fn method_id(t: u32, name: &str) -> Option<i64> {
     builtin_method(Some(tagv as usize), name)
 }
 
+/// [`method_id`] for an interned (never freed) name: memoized by the
+/// name's address (the attribute names of `getattr` are all interned).
+pub fn method_id_interned(t: u32, name: GcRef) -> Option<i64> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<hashbrown::HashMap<(u32, GcRef), Option<i64>>> =
+            std::cell::RefCell::new(hashbrown::HashMap::new());
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(&(t, name)).copied()) {
+        return r;
+    }
+    let r = method_id(t, &str_of(name));
+    CACHE.with(|c| c.borrow_mut().insert((t, name), r));
+    r
+}
+
 /// The builtin method `name` of the builtin class `cls` (`object`, `int`,
 /// ...), if `cls` is one and has it.
 pub fn type_method(cls: GcRef, name: &str) -> Option<i64> {

@@ -201,6 +201,9 @@ pub struct Code {
     pub is_module: bool,
     /// Static value-stack depth at each pc (computed after compilation).
     pub depth: Vec<u32>,
+    /// Room to reserve for the value stack of a frame (the largest static
+    /// depth plus what one instruction pushes beyond it).
+    pub max_depth: usize,
     /// Filled in by the compiler: source lines for tracebacks.
     pub source: Rc<Vec<String>>,
 }

@@ -138,6 +138,16 @@ metatrace::residual!(
     pub static MAKE_SUPER = fn mp_make_super(code: i64, slf: GcRef) -> GcRef, crate::ops::RAISES
 );
 
+/// `intern($s)`, looked up once per thread (interned strs live forever).
+macro_rules! interned {
+    ($s:literal) => {{
+        thread_local! {
+            static NAME: GcRef = intern($s);
+        }
+        NAME.with(|n| *n)
+    }};
+}
+
 impl Vm {
     /// Calls the dunder `name` of instance `o` (looked up on its class);
     /// None if the class does not define it.
@@ -253,7 +263,7 @@ impl Vm {
             tid::INST => {
                 let cls = ctx.getfield_r(callee, &inst_obj::cls);
                 let cls = ctx.promote_ref(cls);
-                let f = self.class_attr(ctx, cls, intern("__call__"));
+                let f = self.class_attr(ctx, cls, interned!("__call__"));
                 if ctx.is_null(f) {
                     return Err(self.not_callable(ctx, callee));
                 }
@@ -274,6 +284,24 @@ impl Vm {
     }
 
     /// Binds arguments to a Python function's locals and runs it.
+    /// How much room the argument vector of a call to `callee` with `n`
+    /// positional arguments should reserve: a Python function binds its
+    /// arguments in place as its locals (`call_function`), a bound method
+    /// prepends `self`. Only a capacity: no effect on what runs or traces.
+    pub fn call_capacity(&self, callee: GcRef, n: usize) -> usize {
+        let (func, extra) = match callee.tid() {
+            tid::FUNC => (callee, 0),
+            tid::METHOD => (getr(callee, &method_obj::func), 1),
+            _ => return n + 1,
+        };
+        if func.tid() != tid::FUNC {
+            return n + 1 + extra;
+        }
+        let cid = geti(func, &func_obj::code) as usize;
+        let nlocals = self.codes.get(cid).map_or(0, |c| c.nlocals);
+        nlocals.max(n + extra)
+    }
+
     pub fn call_function<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -286,11 +314,11 @@ impl Vm {
         let cid = ctx.promote_int(cid) as usize;
         let code = self.code(cid);
         let null = ctx.const_ref(GcRef::NULL);
-        let mut locals = vec![null; code.nlocals];
         let npos = code.argcount;
-        let fname = code.name.clone();
-        if args.len() > npos && !code.has_varargs {
-            let given = args.len();
+        let fname = &code.name;
+        let nargs = args.len();
+        if nargs > npos && !code.has_varargs {
+            let given = nargs;
             return Err(self.exc(
                 ctx,
                 ExcKind::TypeError,
@@ -301,17 +329,22 @@ impl Vm {
                 ),
             ));
         }
-        let extra: Vec<C::Ref> = args.iter().skip(npos).copied().collect();
-        for (i, a) in args.iter().take(npos).enumerate() {
-            locals[i] = *a;
-        }
+        // The arguments become the first locals in place (the caller
+        // reserved room for all of them, see `call_capacity`).
+        let mut locals = args;
+        let extra: Vec<C::Ref> = if nargs > npos {
+            locals.split_off(npos)
+        } else {
+            Vec::new()
+        };
+        locals.resize(code.nlocals, null);
         let nkw = npos + code.kwonlycount;
         let mut kw_extra_names = Vec::new();
         let mut kw_extra_vals = Vec::new();
         for (n, v) in kwnames.iter().zip(kwvals) {
             match code.local_names[..nkw].iter().position(|x| x == n) {
                 Some(i) => {
-                    if i < args.len().min(npos) {
+                    if i < nargs.min(npos) {
                         return Err(self.exc(
                             ctx,
                             ExcKind::TypeError,
@@ -423,7 +456,7 @@ impl Vm {
             Frame {
                 func,
                 locals,
-                stack: Vec::new(),
+                stack: Vec::with_capacity(code.max_depth),
             },
         );
         heap::gc::no_collect_enter();
@@ -643,10 +676,16 @@ impl Vm {
             return self.call_builtin(ctx, id, null, args, kwnames, kwvals, frame);
         }
         // `cls` is a constant of the trace: these checks cost nothing there.
-        if let Some(msg) = crate::modules::abstract_error(cls) {
-            return Err(self.exc(ctx, ExcKind::TypeError, &msg));
+        // In direct mode they run on every instantiation: first ask the
+        // cached class lookup whether the names they test exist at all.
+        let abstract_ = types::class_lookup_cached(cls, interned!("__abstractmethods__"));
+        if !abstract_.is_null() {
+            if let Some(msg) = crate::modules::abstract_error(cls) {
+                return Err(self.exc(ctx, ExcKind::TypeError, &msg));
+            }
         }
-        if crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
+        let enum_ = !types::class_lookup_cached(cls, interned!("__enum__")).is_null();
+        if enum_ && crate::enums::is_enum_class(cls) && args.len() == 1 && kwnames.is_empty() {
             let c = ctx.const_ref(cls);
             let r = ctx
                 .call(
@@ -656,8 +695,7 @@ impl Vm {
                 .gcref();
             return self.checked(ctx, r);
         }
-        let btag = types::base_tag(cls);
-        let is_exc = types::is_exception_class(cls);
+        let (btag, is_exc) = types::class_kind_cached(cls);
         if btag != tag::OBJECT && btag != tag::EXC {
             return Err(self.exc(
                 ctx,
@@ -674,9 +712,9 @@ impl Vm {
             let a = self.new_tuple(ctx, &args);
             ctx.call(&SET_EXC_ARGS, &[Val::Ref(o), Val::Ref(a)]);
         }
-        let init = self.class_attr(ctx, cls, intern("__init__"));
+        let init = self.class_attr(ctx, cls, interned!("__init__"));
         if !ctx.is_null(init) && ctx.class_of(init) == tid::FUNC {
-            let mut a = Vec::with_capacity(args.len() + 1);
+            let mut a = Vec::with_capacity(self.call_capacity(ctx.peek_ref(init), args.len() + 1));
             a.push(o);
             a.extend(args);
             let r = self.call_function(ctx, init, a, kwnames, kwvals)?;
@@ -817,7 +855,7 @@ impl Vm {
                 self.checked(ctx, r)
             }
             t @ (tid::LIST | tid::DICT | tid::STR | tid::SET | tid::TUPLE)
-                if builtins::method_id(t, &str_of(name)).is_some() =>
+                if builtins::method_id_interned(t, name).is_some() =>
             {
                 if t == tid::SET && crate::sets::is_mutator(&str_of(name)) {
                     // A frozenset has no mutating methods: its flag is
@@ -835,7 +873,7 @@ impl Vm {
                 }
                 // The class is guarded and the name constant: the method id
                 // folds at trace time and the bound builtin can stay virtual.
-                let id = builtins::method_id(t, &str_of(name)).unwrap_or(-1);
+                let id = builtins::method_id_interned(t, name).unwrap_or(-1);
                 let b = ctx.new(&builtin_obj::SIZE);
                 let idc = ctx.const_int(id);
                 ctx.setfield_i(b, &builtin_obj::id, idc);
@@ -890,7 +928,7 @@ impl Vm {
                 }
                 let nm = ctx.call(&MAP_ADD, &[Val::Ref(m), Val::Ref(n)]).gcref();
                 let nmc = ctx.promote_ref(nm);
-                let slot = types::map_slot(nmc, &str_of(name)) as usize;
+                let slot = types::map_slot_interned(nmc, name) as usize;
                 if slot >= INLINE_SLOTS {
                     // Room in the overflow array (null until the first).
                     let slots = ctx.getfield_r(o, &inst_obj::slots);

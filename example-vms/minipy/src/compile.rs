@@ -239,6 +239,7 @@ impl<'a> FnState<'a> {
             })
             .collect();
         self.code.depth = depth.iter().map(|d| (*d).max(0) as u32).collect();
+        self.code.max_depth = self.code.depth.iter().copied().max().unwrap_or(0) as usize + 4;
         Ok(self.code)
     }
 }

@@ -119,7 +119,16 @@ impl Vm {
     }
 
     /// The global cell for name `ni` of `code` (created on first use).
+    #[inline]
     pub fn global_cell(&mut self, code: &Code, cid: usize, ni: usize) -> GcRef {
+        match self.gcells.get(cid).and_then(|c| c.get(ni)) {
+            Some(c) if !c.is_null() => *c,
+            _ => self.global_cell_slow(code, cid, ni),
+        }
+    }
+
+    #[inline(never)]
+    fn global_cell_slow(&mut self, code: &Code, cid: usize, ni: usize) -> GcRef {
         if self.gcells.len() <= cid {
             self.gcells.resize(cid + 1, Vec::new());
         }
@@ -138,6 +147,7 @@ impl Vm {
 
     /// The value of global `ni` of `code` (module `cid`'s globals, then
     /// the builtins), or NameError.
+    #[inline]
     fn load_global<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
@@ -212,26 +222,41 @@ impl Vm {
         }
     }
 
+    #[inline(always)]
     pub fn box_int<C: Jit<Self>>(&self, ctx: &mut C, v: C::Int) -> C::Ref {
         let o = ctx.new(&int_obj::SIZE);
         ctx.setfield_i(o, &int_obj::v, v);
         o
     }
+    #[inline(always)]
     pub fn box_float<C: Jit<Self>>(&self, ctx: &mut C, v: C::Float) -> C::Ref {
         let o = ctx.new(&float_obj::SIZE);
         ctx.setfield_f(o, &float_obj::v, v);
         o
     }
+    #[inline(always)]
     pub fn bool_c<C: Jit<Self>>(&self, ctx: &mut C, b: bool) -> C::Ref {
         ctx.const_ref(bool_obj(b))
     }
+    #[inline(always)]
     pub fn none_c<C: Jit<Self>>(&self, ctx: &mut C) -> C::Ref {
         ctx.const_ref(none())
     }
 
     /// Python truthiness, with guards in traces.
+    /// (A bool is inlined into the interpreter loop.)
+    #[inline(always)]
     pub fn truthy<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref) -> Res<C, bool> {
         let t = ctx.class_of(v);
+        if t == tid::BOOL {
+            let x = ctx.getfield_i(v, &bool_obj::v);
+            return Ok(ctx.is_true(x));
+        }
+        self.truthy_typed(ctx, v, t)
+    }
+
+    /// `truthy` of `v` of class `t`.
+    fn truthy_typed<C: Jit<Self>>(&mut self, ctx: &mut C, v: C::Ref, t: u32) -> Res<C, bool> {
         match t {
             tid::BOOL => {
                 let x = ctx.getfield_i(v, &bool_obj::v);
@@ -270,7 +295,36 @@ impl Vm {
         }
     }
 
+    /// Runs instructions of `code` from `g.1`: one while recording or
+    /// replaying; in direct mode on until one ends otherwise than with
+    /// `Step::Next` (the driver does nothing between such instructions).
+    /// `at` is the pc of the instruction running (for `unwind`). Between
+    /// two instructions it does what `step` does before one: a collection
+    /// that came due runs there.
     fn exec<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        code: &Code,
+        g: &mut (usize, usize),
+        f: &mut Frame<C::R>,
+        at: &mut usize,
+    ) -> Res<C, Step<Ret<C::R>>> {
+        loop {
+            *at = g.1;
+            let s = self.exec_one(ctx, code, g, f)?;
+            if ctx.we_are_jitted() || !matches!(s, Step::Next) {
+                return Ok(s);
+            }
+            heap::gc::no_collect_exit();
+            heap::gc::safepoint();
+            heap::gc::no_collect_enter();
+            self.current_code = Some(g.0);
+        }
+    }
+
+    /// One instruction.
+    #[inline(always)]
+    fn exec_one<C: Jit<Self>>(
         &mut self,
         ctx: &mut C,
         code: &Code,
@@ -572,10 +626,9 @@ impl Vm {
             }
             Instr::UnpackSequence(n) => {
                 let o = pop!();
-                let items = self.unpack(ctx, o, n as usize)?;
-                for v in items.into_iter().rev() {
-                    f.stack.push(v);
-                }
+                let base = f.stack.len();
+                self.unpack(ctx, o, n as usize, &mut f.stack)?;
+                f.stack[base..].reverse();
             }
             Instr::UnpackEx(a, b) => {
                 let o = pop!();
@@ -594,8 +647,12 @@ impl Vm {
                 }
             }
             Instr::Call(n) => {
-                let args = f.stack.split_off(f.stack.len() - n as usize);
-                let callee = pop!();
+                let n = n as usize;
+                let at = f.stack.len() - n;
+                let callee = f.stack[at - 1];
+                let mut args = Vec::with_capacity(self.call_capacity(ctx.peek_ref(callee), n));
+                args.extend(f.stack.drain(at..));
+                f.stack.pop();
                 let v = self.call_value(ctx, callee, args, &[], Vec::new(), Some(&*f))?;
                 f.stack.push(v)
             }
@@ -945,7 +1002,14 @@ impl Vm {
         }
     }
 
-    fn unpack<C: Jit<Self>>(&mut self, ctx: &mut C, o: C::Ref, n: usize) -> Res<C, Vec<C::Ref>> {
+    /// Pushes the `n` items of `o` onto `out`, in order.
+    fn unpack<C: Jit<Self>>(
+        &mut self,
+        ctx: &mut C,
+        o: C::Ref,
+        n: usize,
+        out: &mut Vec<C::Ref>,
+    ) -> Res<C, ()> {
         let t = ctx.class_of(o);
         if t == tid::TUPLE || t == tid::LIST {
             let (items, len) = if t == tid::TUPLE {
@@ -960,12 +1024,11 @@ impl Vm {
             let want = ctx.const_int(n as i64);
             let same = ctx.int_eq(len, want);
             if ctx.is_true(same) {
-                let mut out = Vec::with_capacity(n);
                 for i in 0..n {
                     let k = ctx.const_int(i as i64);
                     out.push(ctx.getarrayitem_r(items, &REF_ARRAY, k));
                 }
-                return Ok(out);
+                return Ok(());
             }
         }
         let l = self.to_list(ctx, o)?;
@@ -973,12 +1036,11 @@ impl Vm {
         let r = ctx.call(&UNPACK, &[Val::Ref(l), Val::Int(nn)]).gcref();
         let t = self.checked(ctx, r)?;
         let items = ctx.getfield_r(t, &tuple_obj::items);
-        let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let k = ctx.const_int(i as i64);
             out.push(ctx.getarrayitem_r(items, &REF_ARRAY, k));
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Materialises any iterable into a list (guest iterators included).
@@ -1370,14 +1432,26 @@ impl Interp for Vm {
         // it allocates. Guest calls reopen the window (`call_portal` sites
         // close the scope around the call), so a long-running callee
         // still collects.
-        heap::gc::safepoint();
-        let _no_gc = heap::gc::NoCollect::new();
+        //
+        // In direct mode the driver does nothing between instructions that
+        // end in `Step::Next`, so this loop runs them here (the code object
+        // is fixed for the frame: `g.0` never changes inside it), saving
+        // the driver round trip and the code lookup per instruction. The
+        // recorder and the replay context still see one instruction per
+        // call (their `we_are_jitted` is true).
         let code = self.code(g.0);
-        self.current_code = Some(g.0);
-        let at = g.1;
-        match self.exec(ctx, &code, g, f) {
-            Ok(s) => s,
-            Err(t) => self.unwind(ctx, &code, at, g, f, t),
+        loop {
+            heap::gc::safepoint();
+            let _no_gc = heap::gc::NoCollect::new();
+            self.current_code = Some(g.0);
+            let mut at = g.1;
+            let s = match self.exec(ctx, &code, g, f, &mut at) {
+                Ok(s) => s,
+                Err(t) => self.unwind(ctx, &code, at, g, f, t),
+            };
+            if ctx.we_are_jitted() || !matches!(s, Step::Next) {
+                return s;
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::objects::{self, *};
 use hashbrown::HashMap;
 use metatrace::heap::{self, GcRef};
 use metatrace::ir::EffectInfo;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// `Err(exception)`, or `Err(NULL)`: "this needs guest code (a dunder
 /// method)", the caller falls back to a guest-level path.
@@ -272,21 +272,72 @@ thread_local! {
     static LOOKUP_CACHE: RefCell<HashMap<(usize, usize), (i64, GcRef)>> =
         RefCell::new(HashMap::new());
     static SLOT_CACHE: RefCell<HashMap<(i64, usize), i64>> = RefCell::new(HashMap::new());
+    /// (map id, interned name) → the map after adding the name (maps and
+    /// their transitions never change).
+    static ADD_CACHE: RefCell<HashMap<(i64, usize), GcRef>> = RefCell::new(HashMap::new());
     /// Every user class (kept alive by `keep`), to find subclasses.
     static USER_CLASSES: RefCell<Vec<GcRef>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Entries of the direct-mapped caches in front of `LOOKUP_CACHE` and
+/// `SLOT_CACHE` (the interpreter asks them on every attribute access).
+const FRONT: usize = 1024;
+
+thread_local! {
+    /// (class, name, version, attribute), indexed by `front_index`.
+    static LOOKUP_FRONT: [Cell<(usize, usize, i64, GcRef)>; FRONT] =
+        const { [const { Cell::new((0, 0, 0, GcRef::NULL)) }; FRONT] };
+    /// (map id, name, slot), indexed by `front_index` (no map has id -1).
+    static SLOT_FRONT: [Cell<(i64, usize, i64)>; FRONT] =
+        const { [const { Cell::new((-1, 0, 0)) }; FRONT] };
+}
+
+#[inline]
+fn front_index(a: usize, b: usize) -> usize {
+    ((a >> 3) ^ (a >> 13) ^ (b >> 3).wrapping_mul(0x9e37)) & (FRONT - 1)
+}
+
 extern "C" fn mp_class_lookup(t: GcRef, name: GcRef, version: i64) -> GcRef {
     let key = (t.addr(), name.addr());
+    let i = front_index(key.0, key.1);
+    let e = LOOKUP_FRONT.with(|f| f[i].get());
+    if (e.0, e.1, e.2) == (key.0, key.1, version) {
+        return e.3;
+    }
     let hit = LOOKUP_CACHE.with(|c| c.borrow().get(&key).copied());
     if let Some((ver, v)) = hit {
         if ver == version {
+            LOOKUP_FRONT.with(|f| f[i].set((key.0, key.1, version, v)));
             return v;
         }
     }
     let v = class_lookup(t, &str_of(name));
     LOOKUP_CACHE.with(|c| c.borrow_mut().insert(key, (version, v)));
+    LOOKUP_FRONT.with(|f| f[i].set((key.0, key.1, version, v)));
     v
+}
+/// `(base_tag(t), is_exception_class(t))` of user class `t`, cached by
+/// (class, version) like class lookups (asked at every instantiation).
+pub fn class_kind_cached(t: GcRef) -> (i64, bool) {
+    thread_local! {
+        static KIND: [Cell<(usize, i64, i64, bool)>; 64] =
+            const { [const { Cell::new((0, 0, 0, false)) }; 64] };
+    }
+    let ver = geti(t, &type_obj::version);
+    let i = (t.addr() >> 4) & 63;
+    let e = KIND.with(|k| k[i].get());
+    if (e.0, e.1) == (t.addr(), ver) {
+        return (e.2, e.3);
+    }
+    let (b, x) = (base_tag(t), is_exception_class(t));
+    KIND.with(|k| k[i].set((t.addr(), ver, b, x)));
+    (b, x)
+}
+
+/// `class_lookup(t, name)` through the version-keyed cache of
+/// [`CLASS_LOOKUP`] (`name` interned).
+pub fn class_lookup_cached(t: GcRef, name: GcRef) -> GcRef {
+    mp_class_lookup(t, name, geti(t, &type_obj::version))
 }
 metatrace::residual!(
     /// Class attribute lookup: elidable, keyed by the class's
@@ -387,15 +438,35 @@ pub fn map_names(map: GcRef) -> Vec<String> {
 extern "C" fn mp_map_slot(map: GcRef, name: GcRef) -> i64 {
     // Names passed here are interned (rooted) strs: their address is a key.
     let key = (geti(map, &map_obj::id), name.addr());
+    let i = front_index(key.0 as usize * 8, key.1);
+    let e = SLOT_FRONT.with(|f| f[i].get());
+    if (e.0, e.1) == key {
+        return e.2;
+    }
     if let Some(s) = SLOT_CACHE.with(|c| c.borrow().get(&key).copied()) {
+        SLOT_FRONT.with(|f| f[i].set((key.0, key.1, s)));
         return s;
     }
     let s = map_slot(map, &str_of(name));
     SLOT_CACHE.with(|c| c.borrow_mut().insert(key, s));
+    SLOT_FRONT.with(|f| f[i].set((key.0, key.1, s)));
     s
 }
+
+/// `map_slot(map, name)` through the cache of [`MAP_SLOT`] (`name`
+/// interned).
+pub fn map_slot_interned(map: GcRef, name: GcRef) -> i64 {
+    mp_map_slot(map, name)
+}
 extern "C" fn mp_map_add(map: GcRef, name: GcRef) -> GcRef {
-    map_add(map, &str_of(name))
+    // Names passed here are interned (rooted) strs, as for `mp_map_slot`.
+    let key = (geti(map, &map_obj::id), name.addr());
+    if let Some(m) = ADD_CACHE.with(|c| c.borrow().get(&key).copied()) {
+        return m;
+    }
+    let m = map_add(map, &str_of(name));
+    ADD_CACHE.with(|c| c.borrow_mut().insert(key, m));
+    m
 }
 metatrace::residual!(
     /// Attribute slot in a map (elidable: maps never change).
