@@ -188,11 +188,7 @@ impl<I: Interp> JitDriver<I> {
             _ => {
                 let s = &self.sites[site];
                 let (greens, args, at_loop) = (s.greens.clone(), s.descr.args, s.at_loop);
-                let code = if at_loop {
-                    self.loop_code(&greens, args)
-                } else {
-                    self.function_code(&greens, args)
-                };
+                let code = self.compiled_code(&greens, args, at_loop);
                 self.sites[site].code = Some((epoch, code));
                 // Native code may call it directly from now on (until the
                 // epoch changes, which clears the target).
@@ -282,22 +278,6 @@ impl<I: Interp> JitDriver<I> {
             Step::Next
         };
         self.portal_loop(interp, &mut greens, frame, first)
-    }
-
-    /// The compiled loop at header `greens`, if it takes reds of `kinds`
-    /// (counted as an entry from outside).
-    fn loop_code(&mut self, greens: &I::Greens, kinds: &[Kind]) -> Option<LoopId> {
-        if !self.params.enabled {
-            return None;
-        }
-        let e = self.cells.get(greens)?.entry.as_ref()?;
-        if e.kinds != kinds {
-            return None;
-        }
-        let id = e.id;
-        *self.entered.entry(id).or_default() += 1;
-        self.memmgr_used(id);
-        Some(id)
     }
 
     /// Compiled code changed: no site may call its old callee directly.

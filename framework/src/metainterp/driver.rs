@@ -263,13 +263,20 @@ impl<I: Interp> JitDriver<I> {
         }
     }
 
-    /// The compiled entry trace of the portal entry `greens`, if it takes
-    /// reds of `kinds` (counted as an entry from outside).
-    pub(crate) fn function_code(&mut self, greens: &I::Greens, kinds: &[Kind]) -> Option<LoopId> {
+    /// The compiled entry trace of the portal entry `greens` (or, with
+    /// `at_loop`, the loop whose header is `greens`), if it takes reds of
+    /// `kinds` (counted as an entry from outside).
+    pub(crate) fn compiled_code(
+        &mut self,
+        greens: &I::Greens,
+        kinds: &[Kind],
+        at_loop: bool,
+    ) -> Option<LoopId> {
         if !self.params.enabled {
             return None;
         }
-        let e = self.cells.get(greens)?.function.as_ref()?;
+        let cell = self.cells.get(greens)?;
+        let e = if at_loop { &cell.entry } else { &cell.function }.as_ref()?;
         if e.kinds != kinds {
             return None;
         }
