@@ -43,6 +43,7 @@
 
 use crate::ctx::Interp;
 use crate::metainterp::activation::with_activation;
+use crate::metainterp::direct::NoLog;
 use crate::metainterp::{Direct, JitDriver};
 
 /// Runs `f` with the interpreter and a direct-mode context of the current
@@ -54,5 +55,7 @@ use crate::metainterp::{Direct, JitDriver};
 /// path, with its bookkeeping such as a recursion-depth cell), not with a
 /// bare `call_portal`.
 pub fn reenter<I: Interp, T>(f: impl FnOnce(&mut I, &mut Direct<'_, I>) -> T) -> Option<T> {
-    with_activation::<JitDriver<I>, I, _>(|jit, interp, _| f(interp, &mut Direct { jit }))
+    with_activation::<JitDriver<I>, I, _>(|jit, interp, _| {
+        f(interp, &mut Direct { jit, log: NoLog })
+    })
 }

@@ -46,6 +46,15 @@ pub struct JitParams {
     /// Which backend runs the traces (`llgraph`, `x86`, `aarch64`, or
     /// `auto` = the native one for this host when the VM links it).
     pub backend: String,
+    /// `verify=on`: check compiled code against the interpreter while the
+    /// program runs (`metainterp::verify`): sampled entries into compiled
+    /// loops run one trip both ways and compare. Off by default.
+    pub verify: bool,
+    /// Test-only: a deliberately wrong optimization (`test_fault=int_add`
+    /// adds 1 to the constant of the first `int_add(x, C)` in each loop
+    /// body), so tests can show `verify` catching a miscompile. Empty:
+    /// none.
+    pub test_fault: String,
 }
 
 impl Default for JitParams {
@@ -65,6 +74,8 @@ impl Default for JitParams {
             max_unroll_recursion: 7,
             enable_opts: "all".to_string(),
             backend: "auto".to_string(),
+            verify: false,
+            test_fault: String::new(),
         }
     }
 }
@@ -188,13 +199,33 @@ impl JitParams {
                     )))
                 }
             },
+            "verify" => {
+                self.verify = match value {
+                    "on" | "1" | "yes" | "true" => true,
+                    "off" | "0" | "no" | "false" => false,
+                    _ => {
+                        return Err(ParamError(format!(
+                            "bad value '{value}' for JIT parameter 'verify': expected on or off"
+                        )))
+                    }
+                }
+            }
+            "test_fault" => match value {
+                "" | "none" => self.test_fault.clear(),
+                "int_add" => self.test_fault = value.to_string(),
+                _ => {
+                    return Err(ParamError(format!(
+                        "unknown test_fault '{value}' (known: int_add, none)"
+                    )))
+                }
+            },
             "off" => self.enabled = false,
             _ => {
                 return Err(ParamError(format!(
                     "unknown JIT parameter '{key}' (known: threshold, function_threshold, \
                      trace_eagerness, decay, trace_limit, inlining, loop_longevity, \
                      retrace_limit, max_retrace_guards, bridge_limit, max_unroll_recursion, enable_opts, \
-                     backend)"
+                     backend, verify, test_fault)"
                 )))
             }
         }
@@ -204,7 +235,7 @@ impl JitParams {
     /// The `--jit` help: every parameter with its default (PyPy's names).
     pub fn help_text() -> String {
         let d = JitParams::default();
-        let rows: [(&str, String, &str); 14] = [
+        let rows: [(&str, String, &str); 16] = [
             (
                 "threshold",
                 d.threshold.to_string(),
@@ -269,6 +300,16 @@ impl JitParams {
                 "backend",
                 d.backend.clone(),
                 "auto | native | llgraph | x86 | aarch64",
+            ),
+            (
+                "verify",
+                "off".to_string(),
+                "check compiled loops against the interpreter (on | off)",
+            ),
+            (
+                "test_fault",
+                "none".to_string(),
+                "test-only miscompile for verify's tests (int_add | none)",
             ),
             ("off", String::new(), "turn the JIT off ('--jit off')"),
         ];
@@ -353,6 +394,9 @@ mod tests {
             e.0.contains("'string'") && e.0.contains("needs no such pass"),
             "{e}"
         );
+        let e = JitParams::parse("verify=maybe").unwrap_err();
+        assert!(e.0.contains("'maybe'") && e.0.contains("'verify'"), "{e}");
+        assert!(JitParams::parse("verify=on").unwrap().verify);
         let e = JitParams::parse("backend=sparc").unwrap_err();
         assert!(e.0.contains("'sparc'"), "{e}");
     }

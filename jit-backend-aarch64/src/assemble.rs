@@ -1171,6 +1171,9 @@ impl<'a> Gen<'a> {
             GuardOverflow => self.guard_overflow(op, true)?,
             GuardNoException => self.guard_flag_word(op, self.ctx.exc_slot)?,
             GuardNotInvalidated => self.guard_flag_word(op, self.ctx.inval_flag)?,
+            // `--jit verify` only: a marker for the verifier's shadow run;
+            // compiled code never leaves here.
+            GuardVerify => {}
             GuardNotForced => self.guard_flag_word(op, self.ctx.forced_slot)?,
 
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR

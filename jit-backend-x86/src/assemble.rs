@@ -1268,6 +1268,9 @@ impl<'a> Gen<'a> {
             GuardOverflow => self.guard_overflow(op, true)?,
             GuardNoException => self.guard_flag_word(op, self.ctx.exc_slot)?,
             GuardNotInvalidated => self.guard_flag_word(op, self.ctx.inval_flag)?,
+            // `--jit verify` only: a marker for the verifier's shadow run;
+            // compiled code never leaves here.
+            GuardVerify => {}
             // Never fails in this backend (llgraph does the same): forcing
             // is the call_may_force/force_token issue.
             GuardNotForced => self.guard_flag_word(op, self.ctx.forced_slot)?,

@@ -15,6 +15,9 @@ const MODES: &[&str] = &[
     "threshold=2,function_threshold=2,trace_eagerness=2",
     // Unused loops freed right away (loop_longevity, memmgr).
     "threshold=3,function_threshold=4,trace_eagerness=2,loop_longevity=1",
+    // Compiled loops checked against the interpreter: a mismatch report
+    // on stderr would differ from CPython's output.
+    "threshold=3,function_threshold=5,verify=on",
 ];
 
 fn dir(name: &str) -> PathBuf {

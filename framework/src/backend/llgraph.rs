@@ -9,6 +9,7 @@
 //! It is a backend, so it may turn words into `GcRef`s (`unsafe`): a
 //! verified trace only produces refs from the heap or from its inputs.
 
+use super::shadow::{Mem, Raw, RunEnd};
 use super::{Backend, CompileError, DeadFrame, LoopId};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, Descr, GuardId, Kind, Op, OpNum, Operand, TargetToken, Trace};
@@ -116,7 +117,12 @@ impl Backend for LlGraph {
         for (v, a) in start.trace.inputargs.iter().zip(args) {
             env[v.index()] = *a;
         }
-        self.run(start, 0, env)
+        match self.run(start, 0, env, &mut Raw) {
+            RunEnd::Dead(d) => d,
+            RunEnd::Verify(_) | RunEnd::Unsupported(_) => {
+                unreachable!("only a shadow run stops at guard_verify")
+            }
+        }
     }
 
     fn invalidate(&self, id: LoopId) {
@@ -149,7 +155,46 @@ fn r(bits: u64) -> GcRef {
 }
 
 impl LlGraph {
-    fn run(&self, mut cur: Rc<Compiled>, mut pc: usize, mut env: Vec<u64>) -> DeadFrame {
+    /// The trace of loop `id` as text (the verifier's mismatch report).
+    pub(crate) fn trace_text(&self, id: LoopId) -> Option<String> {
+        self.tables
+            .borrow()
+            .loops
+            .get(&id)
+            .map(|c| c.trace.to_string())
+    }
+
+    /// The trace of the bridge of `guard` as text.
+    pub(crate) fn bridge_text(&self, guard: GuardId) -> Option<String> {
+        self.tables
+            .borrow()
+            .bridges
+            .get(&guard)
+            .map(|c| c.trace.to_string())
+    }
+
+    /// The verifier's shadow run of loop `id` from `args`: heap writes go
+    /// to `mem` (an overlay), calls that may write the heap and
+    /// `call_assembler` stop the run, and the first `guard_verify` ends it
+    /// (`metainterp::verify`).
+    pub(crate) fn shadow_execute<M: Mem>(&self, id: LoopId, args: &[u64], mem: &mut M) -> RunEnd {
+        let Some(start) = self.tables.borrow().loops.get(&id).cloned() else {
+            return RunEnd::Unsupported("the loop is not in the shadow tables".into());
+        };
+        let mut env = vec![0u64; start.trace.kinds.len()];
+        for (v, a) in start.trace.inputargs.iter().zip(args) {
+            env[v.index()] = *a;
+        }
+        self.run(start, 0, env, mem)
+    }
+
+    fn run<M: Mem>(
+        &self,
+        mut cur: Rc<Compiled>,
+        mut pc: usize,
+        mut env: Vec<u64>,
+        mem: &mut M,
+    ) -> RunEnd {
         // The value array is where this backend keeps the trace's live
         // references: a root while the trace runs (calls may collect).
         let mut env = heap::roots::Rooted::new(&mut env, heap::roots::visit_words);
@@ -162,6 +207,9 @@ impl LlGraph {
                     panic!("llgraph: out of fuel (trace loops forever?)");
                 }
                 *f -= 1;
+            }
+            if M::SHADOW && !mem.tick() {
+                return RunEnd::Unsupported("the shadow run did not reach a loop header".into());
             }
             let op: &Op = &cur.trace.ops[pc];
             let a = |i: usize| val(env, &op.args[i]);
@@ -213,6 +261,20 @@ impl LlGraph {
                     guard_ok = !self.tables.borrow().invalidated.contains(&cur.owner)
                 }
                 GuardNotForced => guard_ok = !crate::exc::is_forced(),
+                GuardVerify => {
+                    if M::SHADOW && mem.stop_at_verify(op.guard_id().expect("guard without descr"))
+                    {
+                        let guard = op.guard_id().expect("guard without descr");
+                        let values = op
+                            .fail_args
+                            .as_deref()
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|o| val(env, o))
+                            .collect();
+                        return RunEnd::Verify(DeadFrame { guard, values });
+                    }
+                }
 
                 GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
                 | GetfieldGcPureF => {
@@ -220,42 +282,42 @@ impl LlGraph {
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    result = Some(unsafe { heap::raw::getfield(r(a(0)), d) })
+                    result = Some(unsafe { mem.getfield(r(a(0)), d) })
                 }
                 SetfieldGc => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    unsafe { heap::raw::setfield(r(a(0)), d, a(1)) }
+                    unsafe { mem.setfield(r(a(0)), d, a(1)) }
                 }
                 GetfieldRawI | GetfieldRawF => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    result = Some(unsafe { heap::raw::getfield(r(a(0)), d) })
+                    result = Some(unsafe { mem.getfield(r(a(0)), d) })
                 }
                 SetfieldRaw => {
                     let d = op.descr.and_then(|d| d.as_field()).unwrap();
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    unsafe { heap::raw::setfield(r(a(0)), d, a(1)) }
+                    unsafe { mem.setfield(r(a(0)), d, a(1)) }
                 }
                 GetarrayitemGcI | GetarrayitemGcR | GetarrayitemGcF => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    result = Some(unsafe { heap::raw::getarrayitem(r(a(0)), d, a(1) as i64) })
+                    result = Some(unsafe { mem.getarrayitem(r(a(0)), d, a(1) as i64) })
                 }
                 SetarrayitemGc => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
                     // SAFETY: the trace is trusted as machine code is: its heap ops
                     // were recorded from checked interpreter accesses (or written
                     // by a test that allocated the objects of these descriptors).
-                    unsafe { heap::raw::setarrayitem(r(a(0)), d, a(1) as i64, a(2)) }
+                    unsafe { mem.setarrayitem(r(a(0)), d, a(1) as i64, a(2)) }
                 }
                 ArraylenGc => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
@@ -266,17 +328,27 @@ impl LlGraph {
                 }
                 New | NewWithVtable => {
                     let d = op.descr.and_then(|d| d.as_size()).unwrap();
-                    result = Some(heap::new_struct(d).addr() as u64)
+                    let obj = heap::new_struct(d);
+                    mem.allocated(obj);
+                    result = Some(obj.addr() as u64)
                 }
                 NewArray | NewArrayClear => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
                     let arr = heap::new_array(d, a(0) as i64).unwrap_or(GcRef::NULL);
+                    mem.allocated(arr);
                     result = Some(arr.addr() as u64)
                 }
-                QuasiimmutField | DebugMergePoint | Label => {}
+                DebugMergePoint => mem.location(op),
+                QuasiimmutField | Label => {}
                 CallI | CallR | CallF | CallN | CallPureI | CallPureR | CallPureF | CallPureN
                 | CallMayForceI | CallMayForceR | CallMayForceF | CallMayForceN => {
                     let d = op.descr.and_then(|d| d.as_call()).unwrap();
+                    if M::SHADOW && !super::shadow::call_allowed(d) {
+                        return RunEnd::Unsupported(format!(
+                            "calls {}, which may write the heap",
+                            d.name
+                        ));
+                    }
                     let args: smallvec::SmallVec<[u64; 8]> =
                         op.args[1..].iter().map(|o| val(env, o)).collect();
                     let v = (d.invoke)(&args);
@@ -286,6 +358,9 @@ impl LlGraph {
                 }
                 CallAssemblerI | CallAssemblerR | CallAssemblerF | CallAssemblerN => {
                     let d = op.descr.and_then(|d| d.as_assembler()).unwrap();
+                    if M::SHADOW {
+                        return RunEnd::Unsupported("runs a call_assembler".into());
+                    }
                     let args: smallvec::SmallVec<[u64; 8]> =
                         op.args.iter().map(|o| val(env, o)).collect();
                     let v = (d.invoke)(d, &args);
@@ -325,7 +400,7 @@ impl LlGraph {
                 Finish => {
                     let guard = op.guard_id().expect("finish without descr");
                     let values = op.args.iter().map(|o| val(env, o)).collect();
-                    return DeadFrame { guard, values };
+                    return RunEnd::Dead(DeadFrame { guard, values });
                 }
             }
             if let (Some(v), Some(res)) = (result, op.res) {
@@ -346,11 +421,12 @@ impl LlGraph {
                     for (v, x) in bridge.trace.inputargs.iter().zip(&values) {
                         env[v.index()] = *x;
                     }
+                    mem.entered_bridge(guard);
                     cur = bridge;
                     pc = 0;
                     continue;
                 }
-                return DeadFrame { guard, values };
+                return RunEnd::Dead(DeadFrame { guard, values });
             }
             pc += 1;
             if pc >= cur.trace.ops.len() {

@@ -36,6 +36,7 @@ pub mod liveness;
 pub mod llgraph;
 pub mod profile;
 pub mod runtime;
+pub mod shadow;
 
 use crate::ir::{GuardId, Trace};
 use std::fmt;

@@ -128,6 +128,9 @@ struct Heap {
     since_gc: usize,
     budget: usize,
     stress: bool,
+    /// `--jit verify`: every allocation's (address, size) while a check
+    /// runs (the fast path is closed meanwhile, as in stress mode).
+    alloc_log: Option<Vec<(usize, usize)>>,
     verify: bool,
     log_events: bool,
     events: Vec<String>,
@@ -154,6 +157,7 @@ impl Heap {
             since_gc: 0,
             budget: MIN_BUDGET,
             stress: has("stress"),
+            alloc_log: None,
             verify: has("verify"),
             log_events: false,
             events: Vec::new(),
@@ -167,7 +171,7 @@ impl Heap {
     /// What the fast path may use: all of the region, or nothing (stress).
     fn publish(&self) {
         let n = nursery();
-        n.top.set(if self.stress {
+        n.top.set(if self.stress || self.alloc_log.is_some() {
             n.free.get()
         } else {
             self.limit
@@ -220,6 +224,9 @@ impl Heap {
         }
         n.free.set(free + size);
         self.publish();
+        if let Some(log) = &mut self.alloc_log {
+            log.push((free, size));
+        }
         // SAFETY: [free, free+size) is zeroed region space handed out once.
         unsafe { (*(free as *mut GcHeader)).tid = tid };
         self.note_heap_size();
@@ -228,6 +235,9 @@ impl Heap {
 
     fn alloc_large(&mut self, size: usize, tid: u32) -> Option<usize> {
         let a = self.large.alloc(size)?;
+        if let Some(log) = &mut self.alloc_log {
+            log.push((a, size));
+        }
         self.since_gc += size;
         self.stats.bytes_allocated += size as u64;
         // SAFETY: a fresh zeroed allocation of `size` >= 8 bytes.
@@ -491,7 +501,7 @@ pub(super) fn register(tid: u32, l: Layout) {
 }
 
 /// The registered layout of `tid`, if any.
-pub(super) fn layout_of(tid: u32) -> Option<Layout> {
+pub(crate) fn layout_of(tid: u32) -> Option<Layout> {
     with_heap(|h| h.types.get(tid).copied())
 }
 
@@ -647,4 +657,24 @@ fn note_block(marks: &mut [bool], lo: usize, a: usize) {
     if let Some(m) = marks.get_mut(a.wrapping_sub(lo) / BLOCK_SIZE) {
         *m = true;
     }
+}
+
+/// Starts logging every allocation of this thread (`--jit verify`): the
+/// allocation fast path is closed until [`alloc_log_take`], so inline
+/// allocations of compiled code are logged too.
+pub(crate) fn alloc_log_start() {
+    with_heap(|h| {
+        h.alloc_log = Some(Vec::new());
+        h.publish();
+    })
+}
+
+/// Stops logging allocations: the (address, size) of each since
+/// [`alloc_log_start`].
+pub(crate) fn alloc_log_take() -> Vec<(usize, usize)> {
+    with_heap(|h| {
+        let v = h.alloc_log.take().unwrap_or_default();
+        h.publish();
+        v
+    })
 }

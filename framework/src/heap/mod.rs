@@ -93,7 +93,7 @@ pub mod roots;
 mod structs;
 #[cfg(test)]
 mod tests;
-mod trace;
+pub(crate) mod trace;
 pub use gc::{collect, stats, GcStats};
 pub use large::LARGE_OBJECT;
 pub use structs::{count_refs, has_attr, ref_offsets};
@@ -851,6 +851,14 @@ pub fn write_bytes(arr: GcRef, d: &ArrayDescr, to: usize, bytes: &[u8]) {
 /// whose ops came from checked interpreter code.
 pub(crate) mod raw {
     use super::*;
+
+    /// # Safety
+    /// `obj` is a live object and `offset..offset + size` lies inside it.
+    #[inline]
+    pub unsafe fn load_at(obj: GcRef, offset: usize, size: u8, signed: bool) -> u64 {
+        // SAFETY: per the contract.
+        unsafe { load(obj, offset, size, signed) }
+    }
 
     /// # Safety
     /// `obj` is a live object whose type has field `d`.

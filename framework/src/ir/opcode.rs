@@ -268,6 +268,8 @@ opcodes! {
     GuardNotInvalidated = "guard_not_invalidated", Guard, Void, a(0), GUARD;
     /// `guard_not_forced()`: after a `call_may_force_*` / `call_assembler_*`, leaves the trace if the callee set the forced flag (`exc::set_forced`: what it did does not fit what was traced).
     GuardNotForced = "guard_not_forced", Guard, Void, a(0), GUARD;
+    /// `guard_verify()`: only under `--jit verify=on`, before a trace's closing `jump`: marks the loop header the trace reaches, with the frame there as fail args. Compiled code never leaves through it (backends emit nothing); the verifier's shadow run stops at it and compares with the interpreter (`metainterp::verify`).
+    GuardVerify = "guard_verify", Guard, Void, a(0), GUARD;
 
     // ---- heap (descr = field/array/size descr) ----
     /// `getfield_gc_i(p, descr=<field>)`: loads an int field of a GC object.

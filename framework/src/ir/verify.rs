@@ -520,7 +520,7 @@ impl Verifier<'_> {
                     _ => Err(format!("{name} must directly follow an *_ovf op")),
                 }
             }
-            GuardNoException | GuardNotInvalidated | GuardNotForced => Ok(()),
+            GuardNoException | GuardNotInvalidated | GuardNotForced | GuardVerify => Ok(()),
 
             GetfieldGcI | GetfieldGcR | GetfieldGcF | GetfieldGcPureI | GetfieldGcPureR
             | GetfieldGcPureF | GetfieldRawI | GetfieldRawF => {

@@ -55,6 +55,9 @@ pub mod cat {
     /// timer, so it is on only where named exactly (not by a prefix, not
     /// by a log without categories).
     pub const PROFILE: &str = "jit-profile";
+    /// `--jit verify`: each checked trip (verified, skipped and why, or
+    /// the mismatch report that also goes to stderr).
+    pub const VERIFY: &str = "jit-verify";
 
     /// Every category above.
     pub const ALL: &[&str] = &[
@@ -67,6 +70,7 @@ pub mod cat {
         SUMMARY,
         GC,
         PROFILE,
+        VERIFY,
     ];
 }
 

@@ -190,7 +190,10 @@ impl<I: Interp> JitDriver<I> {
         }: Recorded<I>,
         function: bool,
     ) -> bool {
-        let opt = self.optimize(&trace, None);
+        let mut opt = self.optimize(&trace, None);
+        if self.params.test_fault == "int_add" {
+            crate::opt::fault::int_add(&mut opt.trace);
+        }
         let id = LoopId(self.new_id());
         let t1 = Instant::now();
         self.backend.set_listing(self.log.enabled(cat::BACKEND));
@@ -201,6 +204,7 @@ impl<I: Interp> JitDriver<I> {
             return false;
         }
         self.stats.loops += 1;
+        self.verify_compiled_loop(id, &opt.trace);
         self.keep_constants(&opt.trace);
         let kinds = trace.inputargs.iter().map(|v| trace.kind(*v)).collect();
         self.register_guards(id, &opt, guards);
@@ -265,6 +269,7 @@ impl<I: Interp> JitDriver<I> {
             return false;
         }
         self.stats.bridges += 1;
+        self.verify_compiled_bridge(guard, &opt.trace);
         self.keep_constants(&opt.trace);
         let owner = self.guards[&guard].owner;
         self.register_guards(owner, &opt, guards);

@@ -7,16 +7,61 @@
 //! the warm state so nested frames can enter compiled code.
 
 use super::hooks::Hooks;
+use crate::backend::shadow::Store;
 use crate::ctx::{Ctx, Interp, Jit, Plain, Repr, Val};
 use crate::heap::{self, GcRef};
 use crate::ir::{eval, ArrayDescr, CallDescr, FieldDescr, Kind, OpNum, SizeDescr};
 
-/// The direct-mode context.
-pub struct Direct<'a, I: Interp> {
+/// The direct-mode context. `L` is `NoLog` except while `--jit verify`
+/// runs a trip in the interpreter (`verify`): then every heap store is
+/// logged with the value it overwrote, and every allocation.
+pub struct Direct<'a, I: Interp, L: Writes = NoLog> {
     pub(crate) jit: &'a mut dyn Hooks<I>,
+    pub(crate) log: L,
 }
 
-impl<I: Interp> Repr for Direct<'_, I> {
+/// Where direct mode logs its heap stores and allocations (`verify`).
+pub trait Writes {
+    /// Logging at all (false: every call compiles away).
+    const ON: bool;
+    /// A store is about to be made (`s.value`: the value it overwrites).
+    fn store(&mut self, s: Store);
+    /// An object was allocated.
+    fn alloc(&mut self, r: GcRef);
+}
+
+/// No log: what direct mode is outside `verify` (compiles to nothing).
+pub struct NoLog;
+
+impl Writes for NoLog {
+    const ON: bool = false;
+    #[inline(always)]
+    fn store(&mut self, _: Store) {}
+    #[inline(always)]
+    fn alloc(&mut self, _: GcRef) {}
+}
+
+/// The interpreter's stores (each with the value it overwrote) and
+/// allocations during one verified trip.
+#[derive(Default)]
+pub(crate) struct WriteLog {
+    pub stores: Vec<Store>,
+    pub fresh: Vec<GcRef>,
+}
+
+impl Writes for &mut WriteLog {
+    const ON: bool = true;
+    fn store(&mut self, s: Store) {
+        self.stores.push(s)
+    }
+    fn alloc(&mut self, r: GcRef) {
+        if !r.is_null() {
+            self.fresh.push(r)
+        }
+    }
+}
+
+impl<I: Interp, L: Writes> Repr for Direct<'_, I, L> {
     type Int = i64;
     type Float = f64;
     type Ref = GcRef;
@@ -54,7 +99,7 @@ pub(crate) fn invoke_plain(d: &'static CallDescr, args: &[Val<Plain>]) -> Val<Pl
     plain_val(d.result, (d.invoke)(&words[..n]))
 }
 
-impl<'a, I: Interp> Ctx for Direct<'a, I> {
+impl<'a, I: Interp, L: Writes> Ctx for Direct<'a, I, L> {
     type R = Plain;
 
     #[inline(always)]
@@ -142,6 +187,19 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
         if d.quasi_immutable {
             self.jit.quasi_immutable_written(obj, d);
         }
+        if L::ON {
+            if let Ok(old) = heap::try_getfield(obj, d) {
+                self.log.store(Store {
+                    obj,
+                    offset: d.offset,
+                    size: d.size,
+                    signed: d.signed,
+                    kind: d.kind,
+                    value: old,
+                    at: None,
+                });
+            }
+        }
         match v {
             Val::Ref(r) => heap::setfield_ref(obj, d, r),
             v => heap::setfield(obj, d, plain_word(&v)),
@@ -153,6 +211,19 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
     }
     #[inline(always)]
     fn setarrayitem(&mut self, arr: GcRef, d: &'static ArrayDescr, i: i64, v: Val<Plain>) {
+        if L::ON {
+            if let Ok(old) = heap::try_getarrayitem(arr, d, i) {
+                self.log.store(Store {
+                    obj: arr,
+                    offset: d.base_offset + i as usize * d.item_size as usize,
+                    size: d.item_size,
+                    signed: d.signed,
+                    kind: d.kind,
+                    value: old,
+                    at: None,
+                });
+            }
+        }
         match v {
             Val::Ref(r) => heap::setarrayitem_ref(arr, d, i, r),
             v => heap::setarrayitem(arr, d, i, plain_word(&v)),
@@ -164,11 +235,19 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
     }
     #[inline(always)]
     fn new(&mut self, d: &'static SizeDescr) -> GcRef {
-        heap::new_struct(d)
+        let r = heap::new_struct(d);
+        if L::ON {
+            self.log.alloc(r);
+        }
+        r
     }
     #[inline(always)]
     fn new_array(&mut self, d: &'static ArrayDescr, len: i64) -> GcRef {
-        heap::new_array(d, len).unwrap_or(GcRef::NULL)
+        let r = heap::new_array(d, len).unwrap_or(GcRef::NULL);
+        if L::ON {
+            self.log.alloc(r);
+        }
+        r
     }
     #[inline(always)]
     fn call(&mut self, d: &'static CallDescr, args: &[Val<Plain>]) -> Val<Plain> {
@@ -188,7 +267,7 @@ impl<'a, I: Interp> Ctx for Direct<'a, I> {
     }
 }
 
-impl<I: Interp> Jit<I> for Direct<'_, I> {
+impl<I: Interp, L: Writes> Jit<I> for Direct<'_, I, L> {
     #[inline(always)]
     fn call_portal(
         &mut self,

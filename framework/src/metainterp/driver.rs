@@ -18,7 +18,7 @@ use super::activation::{self, Restore};
 use super::blackhole::resume_in_interpreter;
 use super::call_assembler::AsmSite;
 use super::compile::GuardEntry;
-use super::direct::Direct;
+use super::direct::{Direct, NoLog};
 use super::hooks::Hooks;
 use super::resume::{materialize, Forced};
 use super::stats::{AbortReason, Stats};
@@ -97,6 +97,8 @@ pub struct JitDriver<I: Interp> {
     /// This driver started the sampling profiler (`jit-profile`) and
     /// reports it when dropped.
     pub(crate) profiling: bool,
+    /// `--jit verify=on`: the shadow backend and the check in progress.
+    pub(crate) verifier: Option<Box<super::verify::Verifier>>,
 }
 
 /// A portal result read from a `finish`, with the finish's result shape.
@@ -106,7 +108,9 @@ impl<I: Interp> JitDriver<I> {
     /// A driver with `params`, running traces on `backend`, logging as
     /// `METATRACE_LOG` says.
     pub fn new(params: JitParams, backend: Box<dyn Backend>) -> Self {
+        let verify = params.verify && params.enabled;
         JitDriver {
+            verifier: verify.then(|| Box::new(super::verify::Verifier::new())),
             params,
             backend,
             cells: HashMap::new(),
@@ -117,6 +121,7 @@ impl<I: Interp> JitDriver<I> {
             qi_written: Vec::new(),
             stats: Stats {
                 start: Some(Instant::now()),
+                verify_on: verify,
                 ..Stats::default()
             },
             log: Log::from_env(),
@@ -249,7 +254,14 @@ impl<I: Interp> JitDriver<I> {
             }
         }
         loop {
-            match interp.step(&mut Direct { jit: self }, greens, frame) {
+            match interp.step(
+                &mut Direct {
+                    jit: self,
+                    log: NoLog,
+                },
+                greens,
+                frame,
+            ) {
                 Step::Next => {}
                 Step::Return(r) => return r,
                 Step::CanEnterJit => {
@@ -335,8 +347,18 @@ impl<I: Interp> JitDriver<I> {
                 let _ = I::map_frame(frame, &mut Flatten(&mut args));
                 *self.entered.entry(entry.id).or_default() += 1;
                 self.memmgr_used(entry.id);
-                let dead = self.enter_code(interp, entry.id, &args);
-                self.handle_exit(interp, dead, greens, frame)
+                let checked = if self.verify_sample(entry.id) {
+                    self.verify_entry(interp, greens, frame, &entry, &args)
+                } else {
+                    None
+                };
+                match checked {
+                    Some(step) => step,
+                    None => {
+                        let dead = self.enter_code(interp, entry.id, &args);
+                        self.handle_exit(interp, dead, greens, frame)
+                    }
+                }
             } else {
                 if !cell.tick_loop(threshold) {
                     return None;

@@ -175,6 +175,9 @@ impl<I: Interp> JitDriver<I> {
             crate::backend::profile::freed(id);
         }
         self.backend.free(id);
+        if let Some(v) = &self.verifier {
+            crate::backend::Backend::free(&v.shadow, id);
+        }
         self.stats.freed_loops += 1;
         self.stats.freed_bridges += life.bridges;
         for t in &life.tokens {

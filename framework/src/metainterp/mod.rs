@@ -23,6 +23,7 @@
 //! | [`quasiimmut`] | `quasiimmut.py` | invalidation on quasi-immutable writes |
 //! | [`call_assembler`] | `call_assembler` / `assembler_helper` | compiled code calling a portal |
 //! | [`memmgr`] | `memmgr.py` | freeing unused loops (`loop_longevity`) |
+//! | [`verify`] | — | `--jit verify`: compiled loops checked against the interpreter |
 //!
 //! Direct mode and the recorder never name `JitDriver`: they hold a
 //! `&mut dyn Hooks<I>`, so the contexts compile against an interface of
@@ -41,6 +42,7 @@ pub mod record;
 pub mod resume;
 pub mod stats;
 pub mod tracer;
+pub mod verify;
 pub mod warmstate;
 
 pub use direct::Direct;

@@ -29,6 +29,9 @@ impl<I: Interp> JitDriver<I> {
         let any = !loops.is_empty();
         for id in loops {
             self.backend.invalidate(id);
+            if let Some(v) = &self.verifier {
+                crate::backend::Backend::invalidate(&v.shadow, id);
+            }
             self.stats.invalidated_loops += 1;
             for cell in self.cells.values_mut() {
                 cell.forget(id);

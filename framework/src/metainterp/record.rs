@@ -205,6 +205,26 @@ impl<'a, I: Interp> Recorder<'a, I> {
         }
     }
 
+    /// `--jit verify`: before a trace's closing `jump`, a `guard_verify`
+    /// whose resume data is the frame at the loop header it reaches (no
+    /// instruction in progress), so the verifier's shadow run can stop
+    /// there and read the frame off it. Only in the outermost frame.
+    pub(crate) fn guard_verify(&mut self, greens: &I::Greens, frame: &I::Frame<Traced>) {
+        if !self.recording() || self.frames.len() != 1 {
+            return;
+        }
+        let fr = self.frames.last_mut().expect("checked above");
+        fr.greens = greens.clone();
+        fr.snapshot.clear();
+        fr.kinds.clear();
+        fr.shape = Rc::new(I::map_frame(
+            frame,
+            &mut Operands(&mut fr.snapshot, &mut fr.kinds),
+        ));
+        fr.effects.clear();
+        self.guard(OpNum::GuardVerify, &[]);
+    }
+
     fn new_const(kind: Kind, w: u64) -> Operand {
         Operand::from_bits(kind, w)
     }

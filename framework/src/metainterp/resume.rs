@@ -128,11 +128,40 @@ pub(crate) fn replay_queue<I: Interp>(
 /// virtuals). (The optimizer's random tests use this too, so resume has
 /// one definition.)
 pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], words: &mut [u64]) {
+    materialize_with(
+        virtuals,
+        pending,
+        words,
+        |_| {},
+        |obj, descr, index, w| match (descr, index) {
+            // SAFETY: the delayed store was an op of the trace, on an object
+            // of the field's type, as the optimizer found it.
+            (Descr::Field(d), _) => unsafe { crate::heap::raw::setfield(obj, d, w) },
+            (Descr::Array(d), Some(i)) => {
+                // SAFETY: as above (the trace checked the index).
+                unsafe { crate::heap::raw::setarrayitem(obj, d, i, w) }
+            }
+            _ => {}
+        },
+    )
+}
+
+/// [`materialize`], telling `alloc` about each new object and handing the
+/// pending stores to `store` (object, descr, array index, value) instead
+/// of doing them: `verify` keeps them in its overlay.
+pub(crate) fn materialize_with(
+    virtuals: &[VirtualInfo],
+    pending: &[PendingWrite],
+    words: &mut [u64],
+    mut alloc: impl FnMut(GcRef),
+    mut store: impl FnMut(GcRef, Descr, Option<i64>, u64),
+) {
     for v in virtuals {
         let r = match v.alloc {
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
             VirtualAlloc::Array(d, len) => crate::heap::new_array(d, len).unwrap_or(GcRef::NULL),
         };
+        alloc(r);
         for slot in v.slots() {
             words[slot as usize] = r.addr() as u64;
         }
@@ -156,16 +185,8 @@ pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], wo
     for p in pending {
         let obj = crate::backend::word_to_ref(words[p.target as usize]);
         let w = words[p.value as usize];
-        match (p.descr, p.index) {
-            // SAFETY: the delayed store was an op of the trace, on an object
-            // of the field's type, as the optimizer found it.
-            (Descr::Field(d), _) => unsafe { crate::heap::raw::setfield(obj, d, w) },
-            (Descr::Array(d), Some(i)) => {
-                // SAFETY: as above (the trace checked the index).
-                unsafe { crate::heap::raw::setarrayitem(obj, d, words[i as usize] as i64, w) }
-            }
-            _ => {}
-        }
+        let index = p.index.map(|i| words[i as usize] as i64);
+        store(obj, p.descr, index, w);
     }
 }
 

@@ -93,6 +93,14 @@ pub struct Stats {
     pub tracings: u32,
     /// When the driver was made (the interpreter's time is the rest).
     pub start: Option<Instant>,
+    /// `--jit verify=on`: the summary reports the verifier's counts.
+    pub verify_on: bool,
+    /// Trips of compiled code checked against the interpreter.
+    pub verified: u64,
+    /// Trips where they differed (each disables its loop).
+    pub mismatches: u64,
+    /// Sampled entries the verifier could not check (why: `jit-verify`).
+    pub verify_skipped: u64,
 }
 
 impl Stats {
@@ -123,6 +131,11 @@ impl Stats {
         out += &format!("invalidated:     \t{}\n", s.invalidated_loops);
         for (reason, n) in &s.aborts {
             out += &format!("abort: {reason}:\t{n}\n");
+        }
+        if s.verify_on {
+            out += &format!("verified:        \t{}\n", s.verified);
+            out += &format!("mismatches:      \t{}\n", s.mismatches);
+            out += &format!("verify skipped:  \t{}\n", s.verify_skipped);
         }
         out += &format!("Total # of loops:\t{}\n", s.loops);
         out += &format!("Total # of bridges:\t{}\n", s.bridges);

@@ -193,6 +193,9 @@ impl<I: Interp> JitDriver<I> {
             }
             match target {
                 Some(t) => {
+                    if rec.jit.params().verify {
+                        rec.guard_verify(greens, tframe);
+                    }
                     rec.trace.push(OpNum::Jump, &ops, Some(Descr::Target(t)));
                 }
                 None if matches!(close, Close::Own | Close::Jump(_)) => {

@@ -93,6 +93,12 @@ impl Cell {
 
     /// The loop or entry trace `id` is gone (invalidated or freed): count
     /// from zero again.
+    /// Never trace here again (`verify` found the loop's code wrong).
+    pub(crate) fn give_up(&mut self) {
+        self.aborts = MAX_ABORTS;
+        self.counter = PARKED;
+    }
+
     pub(crate) fn forget(&mut self, id: LoopId) -> bool {
         let mut function = false;
         if self.entry.as_ref().is_some_and(|e| e.id == id) {

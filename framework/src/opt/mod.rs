@@ -63,6 +63,7 @@
 //! fall back to the unoptimized trace (debug builds panic: tests must see it).
 
 pub(crate) mod dce;
+pub mod fault;
 pub mod heap;
 pub mod intbounds;
 pub mod pure;
