@@ -16,7 +16,8 @@
 //! - `interp` — `Interp` for the framework: the red frame, `step`, method
 //!   dispatch, blocks, non-local exits, traced fast paths;
 //! - `residuals` — residual helpers of the interpreter;
-//! - `builtins`, `prim`, `hash` — the core classes in Rust.
+//! - `builtins` (one module per core class, like Topaz's `objects/`),
+//!   `prim`, `hash` — the core classes in Rust.
 //!
 //! Design notes: every value is a heap object; Integer and Float boxes are
 //! immutable, so allocation removal makes them virtual in loops. Integer
