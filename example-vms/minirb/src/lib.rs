@@ -12,11 +12,17 @@
 //! Modules:
 //! - `objects` — the heap layout of every Ruby value (`gc_struct!`s),
 //!   symbols, singletons, the class table and ivar maps;
-//! - `bytecode`, `compiler` — the instruction set and the AST lowering;
+//! - `bytecode`, `compiler` — the instruction set and the AST lowering
+//!   (`compiler/`: `scope`, `expr`, `call`, `stmt`);
 //! - `interp` — `Interp` for the framework: the red frame, `step`, method
-//!   dispatch, blocks, non-local exits, traced fast paths;
+//!   dispatch, blocks, non-local exits, traced fast paths (`interp/`:
+//!   `exec`, `call`, `fastpath`, `unwind`);
 //! - `residuals` — residual helpers of the interpreter;
-//! - `builtins`, `prim`, `hash` — the core classes in Rust.
+//! - `builtins`, `prim`, `hash` — the core classes in Rust: `builtins/`
+//!   has one module per core class, like Topaz's `objects/`
+//!   (`numericobject`, `stringobject`, `arrayobject`, ..., `kernel`),
+//!   `prim/` their guest-free halves (`numeric`, `string`, `array`,
+//!   `range`), `hash` the Hash table.
 //!
 //! Design notes: every value is a heap object; Integer and Float boxes are
 //! immutable, so allocation removal makes them virtual in loops. Integer
