@@ -563,6 +563,27 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             bool_obj(r)
         }
+        Builtin::Type if args.len() == 3 => {
+            // type(name, bases, dict)
+            if a0.tid() != tid::STR || args[1].tid() != tid::TUPLE || args[2].tid() != tid::DICT {
+                return err(
+                    ExcKind::TypeError,
+                    "type.__new__() argument 1 must be str, 2 tuple, 3 dict",
+                );
+            }
+            let mut bases = tuple_items(args[1]);
+            if bases.iter().any(|b| b.tid() != tid::TYPE) {
+                return err(ExcKind::TypeError, "bases must be types");
+            }
+            if bases.is_empty() {
+                bases.push(rt().ty(tag::OBJECT));
+            }
+            let ns = dict::copy(args[2]);
+            if dict::get_str(ns, "__module__").is_none() {
+                dict::set_str(ns, "__module__", intern("__main__"));
+            }
+            types::new_class(intern(&str_of(a0)), &bases, ns)?
+        }
         Builtin::Type => {
             nargs(name, args, 1, 1)?;
             types::type_of(a0)

@@ -71,6 +71,8 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
         "copy" => Some(include_str!("lib/copy.py")),
         "string" => Some(include_str!("lib/string.py")),
         "functools" => Some(include_str!("lib/functools.py")),
+        "itertools" => Some(include_str!("lib/itertools.py")),
+        "collections" => Some(include_str!("lib/collections.py")),
         _ => None,
     }
 }
