@@ -214,6 +214,7 @@ builtin_table! {
     ObjectGt = "object.__gt__",
     ObjectGe = "object.__ge__",
     ObjectFormat = "object.__format__",
+    ObjectNew = "object.__new__",
 }
 
 impl Builtin {

@@ -563,6 +563,27 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
             }
             bool_obj(r)
         }
+        Builtin::Type if args.len() == 3 => {
+            // type(name, bases, dict)
+            if a0.tid() != tid::STR || args[1].tid() != tid::TUPLE || args[2].tid() != tid::DICT {
+                return err(
+                    ExcKind::TypeError,
+                    "type.__new__() argument 1 must be str, 2 tuple, 3 dict",
+                );
+            }
+            let mut bases = tuple_items(args[1]);
+            if bases.iter().any(|b| b.tid() != tid::TYPE) {
+                return err(ExcKind::TypeError, "bases must be types");
+            }
+            if bases.is_empty() {
+                bases.push(rt().ty(tag::OBJECT));
+            }
+            let ns = dict::copy(args[2]);
+            if dict::get_str(ns, "__module__").is_none() {
+                dict::set_str(ns, "__module__", intern("__main__"));
+            }
+            types::new_class(intern(&str_of(a0)), &bases, ns)?
+        }
         Builtin::Type => {
             nargs(name, args, 1, 1)?;
             types::type_of(a0)
@@ -709,6 +730,32 @@ pub fn call(id: i64, slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResult<GcRef> {
                 );
             }
             none
+        }
+        Builtin::ObjectNew => {
+            if args.is_empty() {
+                return err(ExcKind::TypeError, "object.__new__(): not enough arguments");
+            }
+            if a0.tid() != tid::TYPE {
+                return err(
+                    ExcKind::TypeError,
+                    format!(
+                        "object.__new__(X): X is not a type object ({})",
+                        types::tname(a0)
+                    ),
+                );
+            }
+            let t = geti(a0, &type_obj::tag);
+            if t != tag::USER && t != tag::OBJECT && t != tag::EXC {
+                return err(
+                    ExcKind::TypeError,
+                    format!(
+                        "object.__new__({}) is not safe, use {}.__new__()",
+                        types::type_name(a0),
+                        types::type_name(a0)
+                    ),
+                );
+            }
+            types::new_instance(a0)
         }
         Builtin::ObjectRepr => new_str(&if a0.tid() == tid::INST {
             format!(
@@ -896,6 +943,8 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                     return Ok(if b.is_null() { none() } else { b });
                 }
                 "__bases__" => return Ok(getr(o, &type_obj::bases)),
+                // A snapshot (CPython's is a read-only live mappingproxy).
+                "__dict__" => return Ok(dict::copy(getr(o, &type_obj::dict))),
                 "__mro__" => return Ok(getr(o, &type_obj::mro)),
                 "mro" => {
                     // `type.mro(C)` is unbound; `C.mro()` binds C.
@@ -931,7 +980,43 @@ pub fn getattr_plain(o: GcRef, name: &str) -> PyResult<GcRef> {
                 ),
             }
         }
-        tid::FUNC if name == "__name__" => Ok(getr(o, &func_obj::name)),
+        tid::FUNC => {
+            if let Some(d) = func_attrs(o) {
+                if let Some(v) = dict::get_str(d, name) {
+                    return Ok(v);
+                }
+                if name == "__dict__" {
+                    return Ok(d);
+                }
+            }
+            match name {
+                "__name__" | "__qualname__" => Ok(getr(o, &func_obj::name)),
+                "__doc__" => Ok(none()),
+                "__module__" => {
+                    let m = getr(o, &func_obj::module);
+                    Ok(if m.tid() == tid::MODULE {
+                        getr(m, &module_obj::name)
+                    } else if m.tid() == tid::DICT {
+                        match dict::get_str(m, "__name__") {
+                            Some(c) if c.tid() == tid::CELL => getr(c, &cell_obj::value),
+                            Some(v) => v,
+                            None => none(),
+                        }
+                    } else {
+                        none()
+                    })
+                }
+                "__dict__" => {
+                    let d = dict::new_dict();
+                    func_attr_table(o, d);
+                    Ok(d)
+                }
+                _ => err(
+                    ExcKind::AttributeError,
+                    format!("'function' object has no attribute '{name}'"),
+                ),
+            }
+        }
         tid::BUILTIN if name == "__name__" => Ok(new_str(
             name_of(geti(o, &builtin_obj::id))
                 .rsplit('.')
@@ -1090,3 +1175,34 @@ const EffectInfo_RESIDUAL: metatrace::ir::EffectInfo = metatrace::ir::EffectInfo
 pub const _UNUSED: fn() = || {
     let _ = RAISES;
 };
+
+thread_local! {
+    /// Attributes set on function objects (`f.__wrapped__ = g`), by the
+    /// function's address; both are kept alive (`keep`).
+    static FUNC_ATTRS: std::cell::RefCell<hashbrown::HashMap<usize, GcRef>> =
+        std::cell::RefCell::new(Default::default());
+}
+
+/// The attribute dict of function `f`, if anything was set on it.
+pub fn func_attrs(f: GcRef) -> Option<GcRef> {
+    FUNC_ATTRS.with(|t| t.borrow().get(&f.addr()).copied())
+}
+
+fn func_attr_table(f: GcRef, d: GcRef) {
+    keep(f);
+    keep(d);
+    FUNC_ATTRS.with(|t| t.borrow_mut().insert(f.addr(), d));
+}
+
+/// `f.name = v` for a function `f`.
+pub fn func_attr_set(f: GcRef, name: GcRef, v: GcRef) {
+    let d = match func_attrs(f) {
+        Some(d) => d,
+        None => {
+            let d = dict::new_dict();
+            func_attr_table(f, d);
+            d
+        }
+    };
+    let _ = dict::set(d, name, v);
+}

@@ -58,6 +58,49 @@ metatrace::residual!(
     /// Writes a module attribute.
     pub static MODULE_SETATTR = fn mp_module_setattr(m: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
 );
+/// Shape ids by key sequence, and key sequences by shape id.
+type KwShapes = (hashbrown::HashMap<Vec<String>, i64>, Vec<Vec<String>>);
+
+thread_local! {
+    /// Key sequences of `**kwargs` dicts seen by `call_ex`, by shape id.
+    static KW_SHAPES: std::cell::RefCell<KwShapes> = std::cell::RefCell::new(Default::default());
+}
+
+/// The key names of shape `sid` (from `KW_SHAPE`).
+fn kw_shape_names(sid: i64) -> Vec<String> {
+    KW_SHAPES.with(|t| t.borrow().1[sid as usize].clone())
+}
+
+extern "C" fn mp_kw_shape(kw: GcRef) -> i64 {
+    let mut names = Vec::new();
+    for (k, _) in dict::items(kw) {
+        if k.tid() != tid::STR {
+            return -1;
+        }
+        names.push(str_of(k));
+    }
+    KW_SHAPES.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some(&id) = t.0.get(&names) {
+            return id;
+        }
+        let id = t.1.len() as i64;
+        t.1.push(names.clone());
+        t.0.insert(names, id);
+        id
+    })
+}
+metatrace::residual!(
+    /// The shape id of a `**kwargs` dict's key sequence (-1: a non-str key).
+    pub static KW_SHAPE = fn mp_kw_shape(kw: GcRef) -> i64, EffectInfo::RESIDUAL
+);
+extern "C" fn mp_func_setattr(f: GcRef, name: GcRef, v: GcRef) {
+    crate::builtins::func_attr_set(f, name, v);
+}
+metatrace::residual!(
+    /// Writes a function attribute (`f.__wrapped__ = g`).
+    pub static FUNC_SETATTR = fn mp_func_setattr(f: GcRef, name: GcRef, v: GcRef), EffectInfo::RESIDUAL
+);
 extern "C" fn mp_super_lookup(sup: GcRef, name: GcRef) -> GcRef {
     let start = getr(sup, &super_obj::cls);
     let slf = getr(sup, &super_obj::slf);
@@ -751,14 +794,15 @@ impl Vm {
         let mut names = Vec::new();
         let mut vals = Vec::new();
         if ctx.class_of(kw) == tid::DICT {
-            // Keyword names become green: promote each key.
-            let kc = ctx.peek_ref(kw);
-            for (k, _) in dict::items(kc) {
-                if k.tid() != tid::STR {
-                    return Err(self.exc(ctx, ExcKind::TypeError, "keywords must be strings"));
-                }
-                names.push(str_of(k));
+            // Keyword names become green: the dict's key sequence is
+            // promoted as a shape id (a trace made for `{'a': ..}` must not
+            // run for `{'a': .., 'b': ..}`).
+            let sid = ctx.call(&KW_SHAPE, &[Val::Ref(kw)]).int();
+            let sid = ctx.promote_int(sid);
+            if sid < 0 {
+                return Err(self.exc(ctx, ExcKind::TypeError, "keywords must be strings"));
             }
+            names = kw_shape_names(sid);
             let keys: Vec<GcRef> = names.iter().map(|n| intern(n)).collect();
             for k in keys {
                 let kc = ctx.const_ref(k);
@@ -952,6 +996,11 @@ impl Vm {
                 let n = ctx.const_ref(name);
                 ctx.call(&CLASS_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
                 ctx.call_may_force(self, &crate::guestcall::BUMP_VERSIONS, &[Val::Ref(o)]);
+                Ok(())
+            }
+            tid::FUNC => {
+                let n = ctx.const_ref(name);
+                ctx.call(&FUNC_SETATTR, &[Val::Ref(o), Val::Ref(n), Val::Ref(v)]);
                 Ok(())
             }
             tid::MODULE => {

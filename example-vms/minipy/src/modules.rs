@@ -65,6 +65,14 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
     match name {
         "enum" => Some(include_str!("lib/enum.py")),
         "__future__" => Some(include_str!("lib/__future__.py")),
+        "bisect" => Some(include_str!("lib/bisect.py")),
+        "heapq" => Some(include_str!("lib/heapq.py")),
+        "operator" => Some(include_str!("lib/operator.py")),
+        "copy" => Some(include_str!("lib/copy.py")),
+        "string" => Some(include_str!("lib/string.py")),
+        "functools" => Some(include_str!("lib/functools.py")),
+        "itertools" => Some(include_str!("lib/itertools.py")),
+        "collections" => Some(include_str!("lib/collections.py")),
         _ => None,
     }
 }

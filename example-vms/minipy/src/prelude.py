@@ -194,7 +194,10 @@ def _slow_list_extend(lst, it):
 
 def _slow_dict(it=None, **kw):
     d = {}
-    if it is not None:
+    if it is not None and hasattr(type(it), 'keys'):
+        for k in it.keys():
+            d[k] = it[k]
+    elif it is not None:
         for k, v in it:
             d[k] = v
     for k in kw:
