@@ -72,6 +72,7 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
         "string" => Some(include_str!("lib/string.py")),
         "functools" => Some(include_str!("lib/functools.py")),
         "itertools" => Some(include_str!("lib/itertools.py")),
+        "random" => Some(include_str!("lib/random.py")),
         "collections" => Some(include_str!("lib/collections.py")),
         _ => None,
     }
