@@ -328,14 +328,11 @@ impl LlGraph {
                 }
                 New | NewWithVtable => {
                     let d = op.descr.and_then(|d| d.as_size()).unwrap();
-                    let obj = heap::new_struct(d);
-                    mem.allocated(obj);
-                    result = Some(obj.addr() as u64)
+                    result = Some(heap::new_struct(d).addr() as u64)
                 }
                 NewArray | NewArrayClear => {
                     let d = op.descr.and_then(|d| d.as_array()).unwrap();
                     let arr = heap::new_array(d, a(0) as i64).unwrap_or(GcRef::NULL);
-                    mem.allocated(arr);
                     result = Some(arr.addr() as u64)
                 }
                 DebugMergePoint => mem.location(op),

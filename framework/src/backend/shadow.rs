@@ -50,8 +50,6 @@ pub trait Mem {
     /// # Safety
     /// As [`Mem::getarrayitem`].
     unsafe fn setarrayitem(&mut self, arr: GcRef, d: &'static ArrayDescr, i: i64, w: u64);
-    /// The run allocated `r`.
-    fn allocated(&mut self, _r: GcRef) {}
     /// The run passed a `debug_merge_point`.
     fn location(&mut self, _op: &Op) {}
     /// The run went into the bridge of guard `g`.
@@ -151,9 +149,6 @@ pub fn normalize(bits: u64, size: u8, signed: bool) -> u64 {
 pub struct Overlay {
     /// The run's stores, by address (the last one to each address).
     pub stores: HashMap<usize, Store>,
-    /// Objects the shadow run allocated (and the virtuals materialized
-    /// for its result).
-    pub fresh: Vec<GcRef>,
     /// The last `debug_merge_point` passed.
     pub location: Option<Rc<str>>,
     /// Guards whose bridges the run went through, in order.
@@ -176,7 +171,6 @@ impl Overlay {
     pub fn new(trips: usize, fuel: u64) -> Overlay {
         Overlay {
             stores: HashMap::new(),
-            fresh: Vec::new(),
             location: None,
             bridges: Vec::new(),
             verified: Vec::new(),
@@ -242,11 +236,6 @@ impl Mem for Overlay {
         let off = d.base_offset + i as usize * d.item_size as usize;
         self.put(arr, off, d.item_size, d.signed, d.kind, w)
     }
-    fn allocated(&mut self, r: GcRef) {
-        if !r.is_null() {
-            self.fresh.push(r);
-        }
-    }
     fn location(&mut self, op: &Op) {
         if let Some(c) = &op.comment {
             let at: Rc<str> = Rc::from(&**c);
@@ -277,36 +266,14 @@ impl Mem for Overlay {
 struct Ranges(Vec<(usize, usize)>);
 
 impl Ranges {
-    fn of(objs: &[GcRef], allocs: &[(usize, usize)]) -> Ranges {
-        let mut v: Vec<(usize, usize)> = objs
-            .iter()
-            .filter(|r| !r.is_null())
-            .map(|r| (r.addr(), r.addr() + object_size(*r).max(HEADER_SIZE)))
-            .chain(allocs.iter().map(|&(a, n)| (a, a + n)))
-            .collect();
+    fn of(allocs: &[(usize, usize)]) -> Ranges {
+        let mut v: Vec<(usize, usize)> = allocs.iter().map(|&(a, n)| (a, a + n)).collect();
         v.sort_unstable();
         Ranges(v)
     }
     fn contains(&self, addr: usize) -> bool {
         let i = self.0.partition_point(|&(s, _)| s <= addr);
         i > 0 && addr < self.0[i - 1].1
-    }
-}
-
-fn object_size(r: GcRef) -> usize {
-    match heap::gc::layout_of(r.tid()) {
-        Some(Layout::Struct { size, .. }) => size,
-        Some(Layout::Array {
-            len_offset,
-            base_offset,
-            item_size,
-            ..
-        }) => {
-            // SAFETY: a live array keeps its length at len_offset.
-            let len = unsafe { heap::raw::load_at(r, len_offset, 8, true) } as usize;
-            base_offset + len * item_size
-        }
-        None => HEADER_SIZE,
     }
 }
 
@@ -324,9 +291,9 @@ pub struct Diff {
 /// Compares the shadow run's result (its overlay over the heap) with the
 /// interpreter's (the heap itself, after the interpreter ran the same
 /// trip): `interp_old` are the interpreter's stores with the value each
-/// address had *before* its first store, `interp_fresh` what it
-/// allocated, `allocs` every allocation of the thread during the check
-/// (address, size: helpers' and compiled code's too).
+/// address had *before* its first store, `allocs` every allocation of
+/// the thread during the check (address, size: both runs', helpers' and
+/// compiled code's, from the heap's allocation log).
 pub struct Compare<'a> {
     /// The shadow run's memory.
     pub overlay: &'a Overlay,
@@ -340,7 +307,6 @@ impl<'a> Compare<'a> {
     pub fn new(
         overlay: &'a Overlay,
         interp_old: &'a [Store],
-        interp_fresh: &[GcRef],
         allocs: &[(usize, usize)],
     ) -> Compare<'a> {
         let mut old = HashMap::new();
@@ -352,15 +318,7 @@ impl<'a> Compare<'a> {
             overlay,
             seen: HashSet::new(),
             old,
-            fresh: Ranges::of(
-                &overlay
-                    .fresh
-                    .iter()
-                    .chain(interp_fresh)
-                    .copied()
-                    .collect::<Vec<_>>(),
-                allocs,
-            ),
+            fresh: Ranges::of(allocs),
         }
     }
 

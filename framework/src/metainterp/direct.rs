@@ -14,20 +14,18 @@ use crate::ir::{eval, ArrayDescr, CallDescr, FieldDescr, Kind, OpNum, SizeDescr}
 
 /// The direct-mode context. `L` is `NoLog` except while `--jit verify`
 /// runs a trip in the interpreter (`verify`): then every heap store is
-/// logged with the value it overwrote, and every allocation.
+/// logged with the value it overwrote (allocations the heap logs itself).
 pub struct Direct<'a, I: Interp, L: Writes = NoLog> {
     pub(crate) jit: &'a mut dyn Hooks<I>,
     pub(crate) log: L,
 }
 
-/// Where direct mode logs its heap stores and allocations (`verify`).
+/// Where direct mode logs its heap stores (`verify`).
 pub trait Writes {
     /// Logging at all (false: every call compiles away).
     const ON: bool;
     /// A store is about to be made (`s.value`: the value it overwrites).
     fn store(&mut self, s: Store);
-    /// An object was allocated.
-    fn alloc(&mut self, r: GcRef);
 }
 
 /// No log: what direct mode is outside `verify` (compiles to nothing).
@@ -37,27 +35,19 @@ impl Writes for NoLog {
     const ON: bool = false;
     #[inline(always)]
     fn store(&mut self, _: Store) {}
-    #[inline(always)]
-    fn alloc(&mut self, _: GcRef) {}
 }
 
-/// The interpreter's stores (each with the value it overwrote) and
-/// allocations during one verified trip.
+/// The interpreter's stores during one verified trip, each with the
+/// value it overwrote.
 #[derive(Default)]
 pub(crate) struct WriteLog {
     pub stores: Vec<Store>,
-    pub fresh: Vec<GcRef>,
 }
 
 impl Writes for &mut WriteLog {
     const ON: bool = true;
     fn store(&mut self, s: Store) {
         self.stores.push(s)
-    }
-    fn alloc(&mut self, r: GcRef) {
-        if !r.is_null() {
-            self.fresh.push(r)
-        }
     }
 }
 
@@ -235,19 +225,11 @@ impl<'a, I: Interp, L: Writes> Ctx for Direct<'a, I, L> {
     }
     #[inline(always)]
     fn new(&mut self, d: &'static SizeDescr) -> GcRef {
-        let r = heap::new_struct(d);
-        if L::ON {
-            self.log.alloc(r);
-        }
-        r
+        heap::new_struct(d)
     }
     #[inline(always)]
     fn new_array(&mut self, d: &'static ArrayDescr, len: i64) -> GcRef {
-        let r = heap::new_array(d, len).unwrap_or(GcRef::NULL);
-        if L::ON {
-            self.log.alloc(r);
-        }
-        r
+        heap::new_array(d, len).unwrap_or(GcRef::NULL)
     }
     #[inline(always)]
     fn call(&mut self, d: &'static CallDescr, args: &[Val<Plain>]) -> Val<Plain> {

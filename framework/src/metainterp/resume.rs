@@ -128,12 +128,8 @@ pub(crate) fn replay_queue<I: Interp>(
 /// virtuals). (The optimizer's random tests use this too, so resume has
 /// one definition.)
 pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], words: &mut [u64]) {
-    materialize_with(
-        virtuals,
-        pending,
-        words,
-        |_| {},
-        |obj, descr, index, w| match (descr, index) {
+    materialize_with(virtuals, pending, words, |obj, descr, index, w| {
+        match (descr, index) {
             // SAFETY: the delayed store was an op of the trace, on an object
             // of the field's type, as the optimizer found it.
             (Descr::Field(d), _) => unsafe { crate::heap::raw::setfield(obj, d, w) },
@@ -142,18 +138,16 @@ pub(crate) fn materialize(virtuals: &[VirtualInfo], pending: &[PendingWrite], wo
                 unsafe { crate::heap::raw::setarrayitem(obj, d, i, w) }
             }
             _ => {}
-        },
-    )
+        }
+    })
 }
 
-/// [`materialize`], telling `alloc` about each new object and handing the
-/// pending stores to `store` (object, descr, array index, value) instead
+/// [`materialize`], handing the pending stores to `store` (object, descr, array index, value) instead
 /// of doing them: `verify` keeps them in its overlay.
 pub(crate) fn materialize_with(
     virtuals: &[VirtualInfo],
     pending: &[PendingWrite],
     words: &mut [u64],
-    mut alloc: impl FnMut(GcRef),
     mut store: impl FnMut(GcRef, Descr, Option<i64>, u64),
 ) {
     for v in virtuals {
@@ -161,7 +155,6 @@ pub(crate) fn materialize_with(
             VirtualAlloc::Struct(d) => crate::heap::new_struct(d),
             VirtualAlloc::Array(d, len) => crate::heap::new_array(d, len).unwrap_or(GcRef::NULL),
         };
-        alloc(r);
         for slot in v.slots() {
             words[slot as usize] = r.addr() as u64;
         }

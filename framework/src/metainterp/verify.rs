@@ -263,25 +263,17 @@ impl<I: Interp> JitDriver<I> {
             }
         }
         let g = self.guards.get(&dead.guard).expect("checked above");
-        let exit_resume_ok = g.resume.frames.len() == 1;
-        if !exit_resume_ok {
-            self.verify_skipped(id, &loc, "a guard with more than one frame");
-            return None;
-        }
         let n_reds = g.resume.frames[0].n_reds;
         let kinds: Vec<Kind> = g.kinds[..n_reds.min(g.kinds.len())].to_vec();
         let (virtuals, pending) = (g.virtuals.clone(), g.pending.clone());
         let mut words = dead.values;
-        let mut fresh = Vec::new();
         let mut delayed = Vec::new();
         materialize_with(
             virtuals.as_deref().unwrap_or(&[]),
             pending.as_deref().unwrap_or(&[]),
             &mut words,
-            |r| fresh.push(r),
             |obj, d, i, w| delayed.push((obj, d, i, w)),
         );
-        overlay.fresh.extend(fresh);
         for (obj, d, i, w) in delayed {
             overlay.pending_store(obj, d, i, w);
         }
@@ -391,7 +383,7 @@ impl<I: Interp> JitDriver<I> {
             let mut iwords = Vec::with_capacity(n_reds);
             let _ = I::map_frame(&*frame, &mut Flatten(&mut iwords));
             let allocs = allocs.take();
-            let mut cmp = Compare::new(&overlay, &log.stores, &log.fresh, &allocs);
+            let mut cmp = Compare::new(&overlay, &log.stores, &allocs);
             let mut d = None;
             if iwords.len() != n_reds || kinds.len() != n_reds {
                 d = Some((
