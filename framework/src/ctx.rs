@@ -262,6 +262,23 @@ pub trait Ctx: Repr {
     /// when every argument is constant).
     fn call(&mut self, d: &'static CallDescr, args: &[Val<Self::R>]) -> Val<Self::R>;
 
+    /// The pending guest exception (see [`crate::exc`]), taken: the slot is
+    /// empty afterwards. `None` when nothing is pending. Use it after a
+    /// call whose descr `can_raise`, instead of `exc::take`: when pending,
+    /// it records a call that reads the slot (`exc::TAKE_EXCEPTION`), so
+    /// the trace's value is the exception compiled code meets at run time.
+    /// (`exc::take` plus `const_ref` would bake the one seen while tracing
+    /// into the trace, and leave the slot set in compiled code: a bridge
+    /// out of `guard_no_exception` would handle a stale exception and the
+    /// next call's guard would fail again.) Nothing is recorded when no
+    /// exception is pending: the call's `guard_no_exception` says so.
+    fn take_exception(&mut self) -> Option<Self::Ref> {
+        if !crate::exc::is_pending() {
+            return None;
+        }
+        Some(self.call(&crate::exc::TAKE_EXCEPTION, &[]).gcref())
+    }
+
     /// The concrete value, without recording a guard. Only for values that
     /// do not influence what the interpreter does next (e.g. text of an
     /// error message); anything else must `promote`.

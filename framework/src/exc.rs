@@ -13,6 +13,7 @@
 //! while it is set, and the driver clears it when it handles that exit.
 
 use crate::heap::GcRef;
+use crate::ir::EffectInfo;
 use std::cell::Cell;
 
 thread_local! {
@@ -74,3 +75,18 @@ fn unsafe_ref(a: usize) -> GcRef {
 pub fn slot_addr() -> usize {
     PENDING.with(|p| p.as_ptr() as usize)
 }
+
+extern "C" fn mt_take_exception() -> GcRef {
+    take().unwrap_or(GcRef::NULL)
+}
+crate::residual!(
+    /// Takes the pending exception (null if none), clearing the slot: what
+    /// [`Ctx::take_exception`](crate::Ctx::take_exception) records. PyPy's
+    /// `save_exception`, as a residual call: compiled code reads the slot
+    /// through it, so a bridge out of `guard_no_exception` gets the
+    /// exception it fails with, not the one seen while tracing. It writes
+    /// the slot only, but is marked as writing the heap so that no shadow
+    /// run (`--jit verify`) and no optimization moves or drops it.
+    pub static TAKE_EXCEPTION = fn mt_take_exception() -> GcRef,
+    EffectInfo::RESIDUAL
+);

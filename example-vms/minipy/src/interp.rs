@@ -189,12 +189,8 @@ impl Vm {
 
     /// After a residual call that may raise: the pending exception, if any.
     pub fn check<C: Jit<Self>>(&self, ctx: &mut C, v: C::Ref) -> Res<C, Option<C::Ref>> {
-        if metatrace::exc::is_pending() {
-            let e = metatrace::exc::take().expect("pending");
-            return Err(Thrown {
-                exc: ctx.const_ref(e),
-                tb: true,
-            });
+        if let Some(exc) = ctx.take_exception() {
+            return Err(Thrown { exc, tb: true });
         }
         if ctx.is_null(v) {
             return Ok(None);

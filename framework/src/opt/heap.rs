@@ -153,6 +153,9 @@ pub(crate) struct Heap {
     /// `v = base + offset` for `int_add`/`int_sub` with a constant: two
     /// indices with the same base and different offsets differ.
     offsets: HashMap<Var, (Operand, i64)>,
+    /// The values `import` put in (unroll's label variables): a read that
+    /// finds one is a body relying on the preamble (`Shared::preamble_hit`).
+    imported: HashSet<Key>,
 }
 
 /// The values a narrow int location of `size` bytes can hold.
@@ -383,6 +386,7 @@ impl Heap {
     pub(crate) fn import(&mut self, loc: Loc, value: Operand) {
         let d = descr_key(&Some(loc.descr()));
         self.remember(d, loc.descr());
+        self.imported.insert(Key::of(&value));
         match loc {
             Loc::Field(o, _) => self.fields.entry(d).or_default().push((o, value)),
             Loc::Item(a, i, _) => self.items.entry(d).or_default().push((a, i, value)),
@@ -397,6 +401,7 @@ impl Heap {
             .get(&d)
             .and_then(|l| l.iter().find(|(o, _)| *o == obj))
         {
+            sh.preamble_hit |= sh.in_body && self.imported.contains(&Key::of(&v));
             return sh.replace(res, v);
         }
         if self.still_zero(&obj, d) {
@@ -448,6 +453,7 @@ impl Heap {
             .get(&d)
             .and_then(|l| l.iter().find(|(a, i, _)| *a == arr && *i == idx))
         {
+            sh.preamble_hit |= sh.in_body && self.imported.contains(&Key::of(&v));
             return sh.replace(res, v);
         }
         // A fresh array's items are zero, but only at valid indices.

@@ -355,6 +355,12 @@ pub(crate) struct Shared<'a> {
     pub new_guard: &'a mut dyn FnMut() -> GuardId,
     /// What the passes knew at each guard (see the module docs).
     pub facts: HashMap<GuardId, Vec<(u32, Fact)>>,
+    /// Set by unroll while the peeled body runs through the chain.
+    pub in_body: bool,
+    /// The body found a value the preamble computed (a pure op CSE'd with
+    /// the preamble's, a heap value imported through the label): it relies
+    /// on what the preamble knew, so bridges may not enter it directly.
+    pub preamble_hit: bool,
 }
 
 impl<'a> Shared<'a> {
@@ -369,6 +375,8 @@ impl<'a> Shared<'a> {
             subst: vec![None; input.kinds.len()],
             new_guard,
             facts: HashMap::new(),
+            in_body: false,
+            preamble_hit: false,
         }
     }
 

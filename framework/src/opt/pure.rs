@@ -67,9 +67,11 @@ fn key(op: &Op) -> OpKey {
 
 #[derive(Default)]
 pub(crate) struct Pure {
-    table: HashMap<OpKey, Operand>,
+    /// Each entry with whether it was made in a peeled body (see
+    /// `Shared::preamble_hit`).
+    table: HashMap<OpKey, (Operand, bool)>,
     /// `*_ovf` ops known not to overflow.
-    ovf: HashMap<OpKey, Operand>,
+    ovf: HashMap<OpKey, (Operand, bool)>,
     /// The `*_ovf` op just emitted, until its guard tells how it went.
     pending_ovf: Option<(OpKey, Operand)>,
     /// The `*_ovf` op just removed: its guard goes too.
@@ -85,7 +87,7 @@ impl Pass for Pure {
         };
         if op.opnum == GuardNoOverflow {
             if let Some((k, res)) = pending {
-                self.ovf.insert(k, res);
+                self.ovf.insert(k, (res, sh.in_body));
             }
             return send(op, sh, next);
         }
@@ -94,7 +96,8 @@ impl Pass for Pure {
         };
         if op.opnum.is_ovf() {
             let k = key(&op);
-            if let Some(&earlier) = self.ovf.get(&k) {
+            if let Some(&(earlier, in_body)) = self.ovf.get(&k) {
+                sh.preamble_hit |= sh.in_body && !in_body;
                 self.ovf_guard.removed();
                 return sh.replace(res, earlier);
             }
@@ -105,10 +108,11 @@ impl Pass for Pure {
             return send(op, sh, next);
         }
         let k = key(&op);
-        if let Some(&earlier) = self.table.get(&k) {
+        if let Some(&(earlier, in_body)) = self.table.get(&k) {
+            sh.preamble_hit |= sh.in_body && !in_body;
             return sh.replace(res, earlier);
         }
-        self.table.insert(k, Operand::Var(res));
+        self.table.insert(k, (Operand::Var(res), sh.in_body));
         send(op, sh, next)
     }
 }

@@ -54,7 +54,15 @@
 //! own facts imply the body's. Otherwise it goes through the preamble.
 //! Loops whose second label carries anything else (a heap value, a pure
 //! result computed in the preamble) export no entry: a bridge would have
-//! to recompute it (PyPy's short preamble, not done here).
+//! to recompute it (PyPy's short preamble, not done here). Nor do loops
+//! whose body found any preamble value it does not receive as a label
+//! argument — a pure op CSE'd with the preamble's, an invariant heap value
+//! — even if the value then folded away: the body's guards on it were
+//! removed because the preamble checked them (`Shared::preamble_hit`).
+//! Such facts are about values, not label arguments, so `Fact`s cannot
+//! express them; a bridge entering the body would skip the checks (found
+//! as a list iterator running a str loop's body, whose `kind == 2` guard
+//! had folded away).
 
 use super::heap::{Heap, Loc};
 use super::virtualize::{VShape, Virtualize};
@@ -298,6 +306,7 @@ fn peel(
         &mut passes,
     );
     debug_assert_eq!(sh.out.ops.len(), l1_at + 1);
+    sh.in_body = true;
     // What the body will know about the invariant values (the preamble's
     // facts survive the label; heap facts do not): a bridge entering the
     // body must know at least as much.
@@ -332,6 +341,7 @@ fn peel(
 
     // The peeled body: fresh variables, fresh guard ids.
     let mut copies: Vec<(GuardId, GuardId)> = Vec::new();
+    let mut body_results: Vec<Var> = Vec::new();
     let m = |map: &HashMap<Var, Operand>, o: &Operand| match o {
         Operand::Var(v) => map.get(v).copied().unwrap_or(*o),
         c => *c,
@@ -350,6 +360,7 @@ fn peel(
             let fresh = sh.new_var(trace.kind(r));
             map.insert(r, Operand::Var(fresh));
             c.res = Some(fresh);
+            body_results.push(fresh);
         }
         if let Some(orig) = op.guard_id() {
             let id = (sh.new_guard)();
@@ -375,7 +386,9 @@ fn peel(
         };
         body_carried.push((*k, c, vals));
     }
-    // The heap values for the next iteration: cached, or read again.
+    // The heap values for the next iteration: cached, or read again
+    // (these reads find imported values by design: not the body's use).
+    sh.in_body = false;
     let mut heap_next: Vec<Operand> = Vec::with_capacity(heap_carried.len());
     for (loc, _) in &heap_carried {
         let res = sh.new_var(loc.kind());
@@ -496,7 +509,29 @@ fn peel(
             None => break, // a heap value or a preamble result
         }
     }
-    let body = (sources.len() == label_args.len()).then(|| BodyEntry {
+    // A body result the passes replaced by a preamble value that is not
+    // a label argument (a pure read of an invariant input CSE'd with the
+    // preamble's) means the body relied on what the preamble knew about
+    // that value — e.g. `guard_true(int_eq(kind, 2))` removed because the
+    // preamble checked it. A bridge entering the body would have to
+    // establish that too (PyPy's short preamble); we send it through the
+    // preamble instead. The check looks at every result, used or not:
+    // a CSE'd value folded into a constant leaves no use behind.
+    let label_set: HashSet<Var> = label_args.iter().filter_map(|a| a.as_var()).collect();
+    // (An invariant heap value the label stopped carrying counts as the
+    // preamble value `subst` replaced it with.)
+    let relied = sh.preamble_hit
+        || body_results.iter().any(|f| {
+            let mut to = sh.get(Operand::Var(*f));
+            if let Some(r) = to.as_var().and_then(|v| subst.get(&v)) {
+                to = *r;
+            }
+            match to {
+                Operand::Var(v) => v != *f && before.contains(&v) && !label_set.contains(&v),
+                _ => false,
+            }
+        });
+    let body = (!relied && sources.len() == label_args.len()).then(|| BodyEntry {
         token: match l1 {
             Descr::Target(t) => t,
             _ => unreachable!("the second label's descr is a target token"),
@@ -992,5 +1027,38 @@ mod tests {
         let plain = "[i0, p1]
             jump(i0, p1, descr=TargetToken(1))";
         assert_eq!(bridge_into(&body, &[], plain), canon(plain));
+    }
+
+    #[test]
+    fn a_body_that_relies_on_a_preamble_pure_result_exports_no_entry() {
+        // The preamble checks `kind(p1) == 2` on the invariant p1; the
+        // body's read CSEs with the preamble's and its guard folds away,
+        // leaving no use of i2 in the body. A bridge jumping to the body
+        // with another p1 would skip the check (minipy: a list iterator
+        // running the str loop's body), so there is no body entry.
+        let opt = check(
+            "all",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_pure_i(p1, descr=imm)
+            i3 = int_eq(i2, 2)
+            guard_true(i3, descr=<Guard1>) [i0, p1]
+            i4 = int_add(i0, 1)
+            jump(i4, p1, descr=TargetToken(1))",
+            "[i0, p1]
+            label(i0, p1, descr=TargetToken(1))
+            i2 = getfield_gc_pure_i(p1, descr=imm)
+            i3 = int_eq(i2, 2)
+            guard_true(i3, descr=<Guard1>) [i0, p1]
+            i4 = int_add(i0, 1)
+            i5 = same_as_i(i4)
+            label(i5, p1, descr=TargetToken(100))
+            i9 = int_add(i5, 1)
+            jump(i9, p1, descr=TargetToken(100))",
+        );
+        assert!(
+            opt.body.is_none(),
+            "the body skips a check a bridge must make"
+        );
     }
 }
