@@ -592,8 +592,23 @@ pub fn eye(n: GcRef, m: GcRef, k: GcRef, dt: Option<DType>) -> PyResult<GcRef> {
     ))
 }
 
+/// A shape as NumPy's reshape errors print it: `(5,5)`, `(5,newaxis)`.
 fn shape_str(s: &[i64]) -> String {
-    super::repr::shape_str(s)
+    let parts: Vec<String> = s
+        .iter()
+        .map(|n| {
+            if *n == -1 {
+                "newaxis".to_string()
+            } else {
+                n.to_string()
+            }
+        })
+        .collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(","))
+    }
 }
 
 /// `a.reshape(shape)` (one -1 is inferred); a view when `a` is contiguous.

@@ -237,8 +237,8 @@ fn values_for(v: GcRef, shape: &[i64]) -> PyResult<Buf> {
             ExcKind::ValueError,
             format!(
                 "could not broadcast input array from shape {} into shape {}",
-                super::repr::shape_str(&src.shape),
-                super::repr::shape_str(shape)
+                super::repr::shape_msg(&src.shape),
+                super::repr::shape_msg(shape)
             ),
         ),
     }

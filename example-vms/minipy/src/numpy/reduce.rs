@@ -7,7 +7,7 @@
 //! bit for bit.
 
 use super::array::{Arr, Buf, DType};
-use super::repr::shape_str;
+use super::repr::shape_msg as shape_str;
 use super::{axis_arg, wrap};
 use crate::objects::*;
 use crate::types::{err, PyResult};

@@ -21,6 +21,20 @@ pub fn shape_str(s: &[i64]) -> String {
     }
 }
 
+/// A shape as NumPy's error messages print it: `(3,)`, `(2,3)`.
+pub fn shape_msg(s: &[i64]) -> String {
+    match s.len() {
+        1 => format!("({},)", s[0]),
+        _ => format!(
+            "({})",
+            s.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
 const PRECISION: usize = 8;
 
 /// Shortest positional digits of finite `x`, at most 8 decimals, trailing

@@ -3,7 +3,7 @@
 //! `minimum`, with `out=`), the unary ones and `where`.
 
 use super::array::{Arr, Buf, DType};
-use super::repr::shape_str;
+use super::repr::shape_msg as shape_str;
 use super::wrap;
 use crate::objects::*;
 use crate::types::{err, PyResult};
@@ -126,7 +126,7 @@ fn ufunc_name(op: &str) -> &str {
         "add" => "add",
         "sub" => "subtract",
         "mul" => "multiply",
-        "truediv" => "true_divide",
+        "truediv" => "divide",
         "floordiv" => "floor_divide",
         "mod" => "remainder",
         "pow" => "power",
@@ -214,7 +214,7 @@ fn apply(op: &str, x: &Buf, y: &Buf) -> PyResult<Buf> {
                 if op == "pow" && y.iter().any(|v| *v < 0) {
                     return err(
                         ExcKind::ValueError,
-                        "Integers to negative integers powers are not allowed.",
+                        "Integers to negative integer powers are not allowed.",
                     );
                 }
                 Buf::I(
