@@ -5,16 +5,21 @@
 use super::{float_of, int_arg, int_of, shape_arg, wrap};
 use crate::objects::*;
 use crate::types::{self, err, PyResult};
-use metatrace::heap::{self, GcRef, INT_ARRAY};
+use metatrace::heap::{self, GcRef, FLOAT_ARRAY, INT_ARRAY};
+use metatrace::ir::ArrayDescr;
 
 metatrace::gc_struct! {
-    /// An n-dimensional view of `data` (an `INT_ARRAY` of unboxed
-    /// elements): `shape` and `strides` are `INT_ARRAY`s of `ndim`
-    /// entries, strides in elements; element `[i0, .., in]` is at
-    /// `offset + sum(ik * strides[k])`.
+    /// An n-dimensional view of `data` (a `FLOAT_ARRAY` of float64
+    /// elements, or an `INT_ARRAY` of int64 / bool ones, unboxed):
+    /// `shape` and `strides` are `INT_ARRAY`s of `ndim` entries, strides
+    /// in elements; element `[i0, .., in]` is at `offset + sum(ik *
+    /// strides[k])`. `dim0`/`st0` and `dim1`/`st1` repeat the first two
+    /// axes (0 where absent) as immutable fields, so traces of `a[i, j]`
+    /// read them as loop invariants.
     pub struct ArrayObj as array_obj {
         #[immutable] data: GcRef, #[immutable] dtype: i64, #[immutable] ndim: i64,
         #[immutable] shape: GcRef, #[immutable] strides: GcRef, #[immutable] offset: i64,
+        #[immutable] dim0: i64, #[immutable] st0: i64, #[immutable] dim1: i64, #[immutable] st1: i64,
     }
 }
 
@@ -128,9 +133,10 @@ impl Buf {
     /// A new C-contiguous `ArrayObj` of these elements.
     pub fn to_array(&self, shape: Vec<i64>) -> GcRef {
         let n = self.len();
-        let data = new_ints(n);
+        let d = storage(self.dt());
+        let data = heap::new_array(d, n as i64).expect("array length");
         for i in 0..n {
-            heap::setarrayitem(data, &INT_ARRAY, i as i64, self.bits(i));
+            heap::setarrayitem(data, d, i as i64, self.bits(i));
         }
         let strides = contiguous_strides(&shape);
         new_array_obj(data, self.dt(), &shape, &strides, 0)
@@ -175,7 +181,19 @@ pub fn new_array_obj(data: GcRef, dt: DType, shape: &[i64], strides: &[i64], off
     setr(o, &array_obj::shape, sh);
     setr(o, &array_obj::strides, st);
     seti(o, &array_obj::offset, off);
+    seti(o, &array_obj::dim0, shape.first().copied().unwrap_or(0));
+    seti(o, &array_obj::st0, strides.first().copied().unwrap_or(0));
+    seti(o, &array_obj::dim1, shape.get(1).copied().unwrap_or(0));
+    seti(o, &array_obj::st1, strides.get(1).copied().unwrap_or(0));
     o
+}
+
+/// The framework array type holding elements of `dt`.
+pub fn storage(dt: DType) -> &'static ArrayDescr {
+    match dt {
+        DType::F64 => &FLOAT_ARRAY,
+        _ => &INT_ARRAY,
+    }
 }
 
 /// An array read into Rust: its storage and geometry.
@@ -252,7 +270,8 @@ impl Arr {
     /// The elements in C order.
     pub fn read(&self) -> Buf {
         let p = self.positions();
-        let w = |i: i64| heap::getarrayitem(self.data, &INT_ARRAY, i);
+        let d = storage(self.dt);
+        let w = |i: i64| heap::getarrayitem(self.data, d, i);
         match self.dt {
             DType::Bool => Buf::B(p.iter().map(|&i| w(i) != 0).collect()),
             DType::I64 => Buf::I(p.iter().map(|&i| w(i) as i64).collect()),
@@ -265,7 +284,7 @@ impl Arr {
     pub fn write(&self, b: &Buf) {
         let b = b.cast(self.dt);
         for (i, p) in self.positions().into_iter().enumerate() {
-            heap::setarrayitem(self.data, &INT_ARRAY, p, b.bits(i));
+            heap::setarrayitem(self.data, storage(self.dt), p, b.bits(i));
         }
     }
 
@@ -402,6 +421,7 @@ fn walk(
         match v.tid() {
             tid::LIST => list_items(v),
             tid::TUPLE => tuple_items(v),
+            tid::RANGE => crate::ops::iterate(v)?,
             _ => match scalar_buf(v) {
                 Some(b) => {
                     vals.push(b);

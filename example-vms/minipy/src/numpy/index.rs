@@ -210,7 +210,8 @@ fn select(a: &Arr, key: GcRef) -> PyResult<Sel> {
 }
 
 fn gather(a: &Arr, pos: &[i64]) -> Buf {
-    let w = |i: i64| metatrace::heap::getarrayitem(a.data, &metatrace::heap::INT_ARRAY, i);
+    let d = super::array::storage(a.dt);
+    let w = |i: i64| metatrace::heap::getarrayitem(a.data, d, i);
     match a.dt {
         DType::Bool => Buf::B(pos.iter().map(|&i| w(i) != 0).collect()),
         DType::I64 => Buf::I(pos.iter().map(|&i| w(i) as i64).collect()),
@@ -259,7 +260,7 @@ pub fn setitem(o: GcRef, key: GcRef, v: GcRef) -> PyResult<()> {
         Sel::Gather(pos, shape) => {
             let b = values_for(v, &shape)?.cast(a.dt);
             for (i, p) in pos.iter().enumerate() {
-                metatrace::heap::setarrayitem(a.data, &metatrace::heap::INT_ARRAY, *p, b.bits(i));
+                metatrace::heap::setarrayitem(a.data, super::array::storage(a.dt), *p, b.bits(i));
             }
             Ok(())
         }

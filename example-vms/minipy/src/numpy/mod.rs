@@ -12,14 +12,21 @@
 //! builtin, `_numpy.op(name, *args)` (dispatched by [`call`]).
 //!
 //! Storage layout: a guest array is an instance of the facade's `ndarray`
-//! class whose only attribute `_a` is an [`array::ArrayObj`]: a framework
-//! `INT_ARRAY` `data` holding the elements unboxed (`i64` for int64, the
-//! bits of an `f64` for float64, 0/1 for bool), the `dtype` code, `ndim`,
-//! `shape` and `strides` (`INT_ARRAY`s, strides counted in elements, 0 on
-//! broadcast axes) and the `offset` of element `[0, ..., 0]`. Basic
-//! slicing makes a new `ArrayObj` over the same `data` (a view, as in
-//! NumPy: writes through it change the base); everything else produces a
-//! fresh C-contiguous array.
+//! class whose only attribute `_a` (inline slot 0) is an
+//! [`array::ArrayObj`]: the elements unboxed and contiguous in a framework
+//! array `data` (`FLOAT_ARRAY` of `f64` for float64, `INT_ARRAY` of `i64`
+//! for int64 and of 0/1 for bool), the `dtype` code, `ndim`, `shape` and
+//! `strides` (`INT_ARRAY`s, strides counted in elements, 0 on broadcast
+//! axes; the first two axes repeated in immutable fields) and the
+//! `offset` of element `[0, ..., 0]`. Basic slicing makes a new
+//! `ArrayObj` over the same `data` (a view, as in NumPy: writes through it
+//! change the base); everything else produces a fresh C-contiguous array.
+//!
+//! Speed: element access `a[i]` / `a[i, j]` on float64 / int64 arrays
+//! (read and write) skips the facade: `fast` is called from the
+//! interpreter's subscript and, traced, leaves guards, a bounds check per
+//! axis and one raw load or store (see `fast`). Everything else is one
+//! residual call into Rust per operation, which works on whole arrays.
 //!
 //! Supported: dtypes `float64`, `int64`, `bool` (`np.float64` & co. as
 //! `dtype=` and as scalar constructors, which give Python `float` / `int`
@@ -51,6 +58,7 @@
 //! `np.random`, `linalg`, and broadcasting in `dot` beyond 2-D.
 
 pub mod array;
+pub mod fast;
 pub mod index;
 pub mod reduce;
 pub mod repr;
@@ -66,6 +74,13 @@ use std::cell::RefCell;
 thread_local! {
     /// The facade's `ndarray` class (registered when `numpy` is imported).
     static NDARRAY: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    /// The map of the arrays `wrap` makes (only `_a`, in slot 0).
+    static ARRAY_MAP: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// The map of arrays made by [`wrap`] (null before the first one).
+pub fn array_map() -> GcRef {
+    ARRAY_MAP.with(|c| c.borrow().as_ref().map_or(GcRef::NULL, |h| h.get()))
 }
 
 /// The `ndarray` class, once the facade has registered it.
@@ -94,6 +109,12 @@ pub fn array_of(o: GcRef) -> Option<GcRef> {
 pub fn wrap(a: GcRef) -> GcRef {
     let o = types::new_instance(ndarray_class());
     types::inst_set(o, "_a", a);
+    ARRAY_MAP.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.is_none() {
+            *m = Some(Handle::new(getr(o, &inst_obj::map)));
+        }
+    });
     o
 }
 

@@ -234,7 +234,7 @@ class ndarray:
 
     def __iter__(self):
         for i in range(_op("len", self)):
-            yield _op("getitem", self, i)
+            yield self[i]
 
     def __contains__(self, x):
         return _op("reduce", "any", _op("binop", "eq", self, x, None), None)
