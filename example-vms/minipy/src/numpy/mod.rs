@@ -46,7 +46,11 @@
 //! `axis=`; `cumsum`; `dot` and `@` for 1-D and 2-D; `repr` / `str` as
 //! NumPy prints them (shortest float repr, column alignment, line
 //! wrapping at 75 columns, scientific notation where NumPy uses it);
-//! `tolist`, `item`, iteration, `len`, `float()` / `int()` / `bool()`.
+//! `tolist`, `item`, iteration, `len`, `float()` / `int()` / `bool()`;
+//! and, written in the facade on top of these, `count_nonzero`,
+//! `nonzero`, one-argument `where`, `argwhere`, `clip`, `allclose`,
+//! `isclose`, `array_equal`, `sort` / `argsort` / `unique` (1-D),
+//! `concatenate`, `stack`, `vstack`, `hstack`, `outer`, `diff`, `trace`.
 //!
 //! Not supported: other dtypes (int32, float32, complex, str, object),
 //! NumPy scalar types (indexing gives Python `float` / `int` / `bool`, so

@@ -544,10 +544,6 @@ logical_not = _unary("not")
 invert = _unary("invert")
 
 
-def where(condition, x, y):
-    return _op("where", condition, x, y)
-
-
 def round(a, decimals=0):
     if decimals == 0:
         return rint(a)
@@ -595,3 +591,124 @@ def dot(a, b):
 
 def matmul(a, b):
     return _op("matmul", a, b)
+
+
+# ---- searching, sorting, joining (built on the operations above) ------------
+
+def count_nonzero(a, axis=None):
+    return _op("reduce", "sum", _op("binop", "ne", asarray(a), 0, None), axis)
+
+
+def nonzero(a):
+    a = asarray(a)
+    flat = _op("getitem", arange(a.size), ravel(a != 0))
+    out = []
+    stride = a.size
+    for n in a.shape:
+        stride = stride // n if n else 1
+        out.append((flat // stride) % n if n else flat)
+    return tuple(out)
+
+
+def _where(condition, x=None, y=None):
+    if x is None and y is None:
+        return nonzero(condition)
+    return _op("where", condition, x, y)
+
+
+where = _where
+
+
+def argwhere(a):
+    idx = nonzero(a)
+    return array([list(t) for t in zip(*[i.tolist() for i in idx])], dtype=int64).reshape(-1, len(idx))
+
+
+def clip(a, a_min, a_max):
+    return minimum(maximum(a, a_min), a_max)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08):
+    return bool(all(abs(asarray(a) - b) <= atol + rtol * abs(asarray(b))))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08):
+    return abs(asarray(a) - b) <= atol + rtol * abs(asarray(b))
+
+
+def array_equal(a, b):
+    a = asarray(a)
+    b = asarray(b)
+    return a.shape == b.shape and bool(all(a == b))
+
+
+def sort(a):
+    a = asarray(a)
+    if a.ndim != 1:
+        raise ValueError("np.sort: only 1-D arrays are supported")
+    return array(sorted(a.tolist()), dtype=a.dtype)
+
+
+def argsort(a):
+    a = asarray(a)
+    if a.ndim != 1:
+        raise ValueError("np.argsort: only 1-D arrays are supported")
+    vals = a.tolist()
+    return array(sorted(range(len(vals)), key=lambda i: vals[i]), dtype=int64)
+
+
+def unique(a):
+    a = asarray(a)
+    return array(sorted(set(a.ravel().tolist())), dtype=a.dtype)
+
+
+def concatenate(arrays, axis=0):
+    arrays = [asarray(x) for x in arrays]
+    dt = 0
+    for x in arrays:
+        if x.dtype._c > dt:
+            dt = x.dtype._c
+    if axis != 0:
+        return concatenate([x.T for x in arrays], 0).T
+    rows = []
+    for x in arrays:
+        rows.extend(x.tolist())
+    out = array(rows, dtype=dt)
+    if len(rows) == 0:
+        return out
+    return out
+
+
+def stack(arrays, axis=0):
+    arrays = [asarray(x) for x in arrays]
+    out = array([x.tolist() for x in arrays], dtype=concatenate([x.ravel() for x in arrays]).dtype)
+    if axis == 0:
+        return out
+    return out.T
+
+
+def vstack(arrays):
+    arrays = [asarray(x) for x in arrays]
+    return concatenate([x.reshape(1, -1) if x.ndim == 1 else x for x in arrays], 0)
+
+
+def hstack(arrays):
+    arrays = [asarray(x) for x in arrays]
+    if arrays and arrays[0].ndim == 1:
+        return concatenate(arrays, 0)
+    return concatenate(arrays, 1)
+
+
+def outer(a, b):
+    return ravel(a)[:, None] * ravel(b)[None, :]
+
+
+def diff(a):
+    a = asarray(a)
+    return a[1:] - a[:-1]
+
+
+def trace(a):
+    a = asarray(a)
+    n = a.shape[0] if a.shape[0] < a.shape[1] else a.shape[1]
+    return sum(array([a[i, i] for i in range(n)], dtype=a.dtype))
