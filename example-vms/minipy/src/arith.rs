@@ -541,6 +541,9 @@ impl Vm {
                 }
             }
         } else if t == tid::INST {
+            if let Some(v) = crate::numpy::fast::getitem(ctx, o, i) {
+                return Ok(v);
+            }
             return match self.call_dunder(ctx, o, "__getitem__", &[i])? {
                 Some(v) => Ok(v),
                 None => {
@@ -595,6 +598,9 @@ impl Vm {
                 return self.setitem(ctx, o, k, v);
             }
         } else if t == tid::INST {
+            if crate::numpy::fast::setitem(ctx, o, i, v) {
+                return Ok(());
+            }
             return match self.call_dunder(ctx, o, "__setitem__", &[i, v])? {
                 Some(_) => Ok(()),
                 None => {

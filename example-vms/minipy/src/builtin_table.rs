@@ -189,6 +189,7 @@ builtin_table! {
     StrRemovesuffix = "str.removesuffix",
     MathTrunc = "math.trunc",
     MathFactorial = "math.factorial",
+    NumpyOp = "_numpy.op",
     DictFromkeys = "dict.fromkeys",
     Exit = "exit",
     Write = "_write",

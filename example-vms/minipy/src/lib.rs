@@ -31,7 +31,7 @@
 //!    calls through `types::Upcalls`, which `run` installs
 //!    (`guestcall::install_upcalls`).
 //! 2. Operations on builtin values: `ops`, `strings`, `views`, `enums`,
-//!    `excinfo`, `fast`.
+//!    `excinfo`, `fast`, `numpy` (the array module).
 //! 3. Builtins: `builtins` (builtin functions, dispatch on `Builtin`),
 //!    `methods` (methods of builtin types, module functions), `modules`
 //!    (the builtin modules' contents and state: `sys.argv`, the recursion
@@ -58,6 +58,7 @@ pub mod interp;
 pub mod methods;
 pub mod modules;
 pub mod numbers;
+pub mod numpy;
 pub mod objects;
 pub mod ops;
 pub mod residuals;

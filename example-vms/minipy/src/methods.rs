@@ -242,6 +242,7 @@ pub fn call_method(m: Builtin, _slf: GcRef, args: &[GcRef], kw: GcRef) -> PyResu
         | Builtin::MathIsinf
         | Builtin::MathTrunc
         | Builtin::MathFactorial => math(m, args),
+        Builtin::NumpyOp => crate::numpy::call(args),
         Builtin::TimeTime
         | Builtin::TimePerfCounter
         | Builtin::TimeTimeNs

@@ -15,7 +15,7 @@ fn set(m: GcRef, name: &str, v: GcRef) {
 
 /// Whether `name` is one of the builtin modules made in Rust.
 pub fn is_builtin_module(name: &str) -> bool {
-    matches!(name, "math" | "time" | "sys" | "abc")
+    matches!(name, "math" | "time" | "sys" | "abc" | "_numpy")
 }
 
 /// Fills the new module `m` (registered by the importer) as builtin
@@ -74,6 +74,7 @@ pub fn frozen_source(name: &str) -> Option<&'static str> {
         "itertools" => Some(include_str!("lib/itertools.py")),
         "random" => Some(include_str!("lib/random.py")),
         "collections" => Some(include_str!("lib/collections.py")),
+        "numpy" => Some(include_str!("numpy/numpy.py")),
         _ => None,
     }
 }

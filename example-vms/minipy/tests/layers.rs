@@ -27,7 +27,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "operations",
-        &["ops", "strings", "views", "enums", "excinfo", "fast"],
+        &[
+            "ops", "strings", "views", "enums", "excinfo", "fast", "numpy",
+        ],
     ),
     ("builtins", &["builtins", "methods", "modules"]),
     (
