@@ -8,29 +8,24 @@ use super::array::{Arr, Buf};
 
 /// `(3,)`, `(2, 3)`, `()`: a shape as Python prints the tuple.
 pub fn shape_str(s: &[i64]) -> String {
-    match s.len() {
-        0 => "()".to_string(),
-        1 => format!("({},)", s[0]),
-        _ => format!(
-            "({})",
-            s.iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    shape_joined(s, ", ")
 }
 
 /// A shape as NumPy's error messages print it: `(3,)`, `(2,3)`.
 pub fn shape_msg(s: &[i64]) -> String {
-    match s.len() {
-        1 => format!("({},)", s[0]),
+    shape_joined(s, ",")
+}
+
+/// A shape in parentheses, `sep` between its numbers, a 1-tuple's comma.
+fn shape_joined(s: &[i64], sep: &str) -> String {
+    match s {
+        [n] => format!("({n},)"),
         _ => format!(
             "({})",
             s.iter()
                 .map(|n| n.to_string())
                 .collect::<Vec<_>>()
-                .join(",")
+                .join(sep)
         ),
     }
 }
